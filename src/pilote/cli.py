@@ -1,0 +1,335 @@
+"""The ``pilote`` command: translate argv into actions and queries (rule 4).
+
+Every command has ``--help``. With one organisation in the database, commands
+need no ``--org``. Errors go to standard error, one line per field path, and
+the exit status is 1 (2 for a usage error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from datetime import date
+from typing import Any
+
+EPILOG = "Environment: PILOTE_DATA_DIR, PILOTE_DATABASE_URL (see docs/operations.md)."
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pilote",
+        description="Pilote: steer a product roadmap by business and user impact with OKRs.",
+        epilog=EPILOG,
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def cmd(name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, **kw)
+
+    def org_opt(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--org", help="organisation name (needed only when there are several)")
+
+    s = cmd("serve", "Serve Pilote over HTTP (runs pending migrations first).")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations")
+
+    d = cmd("demo", "Load the bank example (cycles around today, twelve weeks of check-ins), then serve it.")
+    d.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    d.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    d.add_argument("--no-serve", action="store_true", help="load the data, print the logins and stop")
+    d.add_argument("--reset", action="store_true", help="delete the demo organisation first and rebuild it around today")
+    d.add_argument("--today", type=_date, help="pretend today is this date (YYYY-MM-DD)")
+
+    cmd("migrate", "Create or upgrade the database schema.")
+
+    i = cmd("import", "Import a YAML (or JSON) file: all or nothing; every error is reported with its path.")
+    i.add_argument("file", help="the file to import")
+    i.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+
+    e = cmd("export", "Export an organisation as YAML, or as JSON with the computed figures.")
+    org_opt(e)
+    e.add_argument("--format", choices=["yaml", "json"], default="yaml", help="yaml (default) or json")
+    e.add_argument("--as-of", type=_date, help="compute figures as of this date (default today; json only)")
+    e.add_argument("--output", "-o", help="write to this file instead of standard output")
+
+    li = cmd("lint", "Check a YAML file without changing anything (an import that is rolled back).")
+    li.add_argument("file", help="the file to check")
+
+    c = cmd("checkin", "Record a check-in on a key result.")
+    org_opt(c)
+    c.add_argument("key_result", help="the key result's key")
+    c.add_argument("value", type=float, help="the measured value (a number; milestones: how many are done)")
+    c.add_argument("--confidence", type=int, help="confidence 0-10")
+    c.add_argument("--comment", default="", help="what moved, what comes next")
+    c.add_argument("--date", type=_date, help="effective date (default today)")
+    c.add_argument("--as", dest="as_email", help="record as this member (their rights apply); default: the CLI")
+
+    u = cmd("user", "Manage people.")
+    usub = u.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    ua = usub.add_parser("add", help="Add a person to the organisation.", description="Add a person to the organisation.")
+    org_opt(ua)
+    ua.add_argument("email")
+    ua.add_argument("--name", default="", help="full name")
+    ua.add_argument("--role", default="viewer", choices=["admin", "executive", "lead", "contributor", "viewer"])
+    ua.add_argument("--unit", action="append", default=[], help="unit key (repeat for several)")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    ua.add_argument("--no-password", action="store_true", help="create the account without a password")
+    ul = usub.add_parser("list", help="List the organisation's people.", description="List the organisation's people.")
+    org_opt(ul)
+
+    t = cmd("token", "Manage personal API tokens.")
+    tsub = t.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    tc = tsub.add_parser("create", help="Create a token (its secret is shown once).", description="Create a token (its secret is shown once).")
+    org_opt(tc)
+    tc.add_argument("--user", required=True, help="the member the token acts as")
+    tc.add_argument("--name", required=True, help="what the token is for")
+    tr = tsub.add_parser("revoke", help="Revoke a token by its prefix.", description="Revoke a token by its prefix.")
+    org_opt(tr)
+    tr.add_argument("prefix")
+    tl = tsub.add_parser("list", help="List tokens.", description="List tokens.")
+    org_opt(tl)
+
+    o = cmd("org", "Manage organisations.")
+    osub = o.add_subparsers(dest="org_command", metavar="ACTION", required=True)
+    oc = osub.add_parser("create", help="Create an empty organisation.", description="Create an empty organisation.")
+    oc.add_argument("name")
+    oc.add_argument("--locale", choices=["fr", "en"], default="fr")
+    osub.add_parser("list", help="List organisations.", description="List organisations.")
+    return p
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pilote.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _organization(name: str | None):
+    from pilote.errors import Invalid, NotFound
+    from pilote.orgs.models import Organization
+
+    if name:
+        org = Organization.objects.filter(name=name).first()
+        if org is None:
+            raise NotFound(f"no organisation named {name!r}", [("--org", f"unknown organisation {name!r}")])
+        return org
+    orgs = list(Organization.objects.order_by("name")[:2])
+    if not orgs:
+        raise Invalid("no organisation yet", [("", "no organisation yet: run `pilote import FILE` or `pilote org create NAME`")])
+    if len(orgs) > 1:
+        raise Invalid("several organisations", [("--org", "there are several organisations: name one with --org")])
+    return orgs[0]
+
+
+def _system(args: argparse.Namespace):
+    from pilote.orgs.access import Actor
+
+    return Actor.system(_organization(getattr(args, "org", None)), "cli")
+
+
+def _print_errors(exc: Exception) -> None:
+    from pilote.errors import PiloteError
+
+    if isinstance(exc, PiloteError):
+        print(f"error: {exc.detail}", file=sys.stderr)
+        for path, message in exc.errors:
+            print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
+    else:  # pragma: no cover
+        print(f"error: {exc}", file=sys.stderr)
+
+
+# --- commands -------------------------------------------------------------------
+
+
+def do_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if not getattr(args, "no_migrate", False):
+        _migrate()
+    print(f"Pilote is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
+    uvicorn.run("pilote.asgi:application", host=args.host, port=args.port, log_level="warning", lifespan="off")
+    return 0
+
+
+def do_demo(args: argparse.Namespace) -> int:
+    from pilote import demo
+
+    _migrate()
+    logins, loaded = demo.load(today=args.today, reset=args.reset)
+    print("Demo data loaded: Banque Exemple" if loaded else
+          "Demo organisation already present (pilote demo --reset rebuilds it around today)")
+    print(f"\nSign in at http://{args.host}:{args.port}/login/ with any of these (password: {demo.PASSWORD}):")
+    for email, name, role in logins:
+        print(f"  {email:32} {role:12} {name}")
+    print(f"API docs: http://{args.host}:{args.port}/api/v1/docs", flush=True)
+    if args.no_serve:
+        return 0
+    args.no_migrate = True
+    return do_serve(args)
+
+
+def do_migrate(args: argparse.Namespace) -> int:
+    _migrate(verbosity=1)
+    return 0
+
+
+def do_import(args: argparse.Namespace) -> int:
+    from pilote.interchange.importer import import_file
+
+    report = import_file(args.file, dry_run=args.dry_run)
+    print(report.summary())
+    return 0
+
+
+def do_lint(args: argparse.Namespace) -> int:
+    from pilote.interchange.importer import import_file
+
+    import_file(args.file, dry_run=True)
+    print(f"{args.file}: no errors")
+    return 0
+
+
+def do_export(args: argparse.Namespace) -> int:
+    from pilote.interchange import exporter
+
+    actor = _system(args)
+    if args.format == "json":
+        text = exporter.to_json(exporter.build(actor, computed=True, as_of=args.as_of))
+    else:
+        text = exporter.to_yaml(exporter.build(actor, as_of=args.as_of))
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def do_checkin(args: argparse.Namespace) -> int:
+    from pilote.goals import queries
+    from pilote.goals.keyresults import record_check_in
+    from pilote.orgs.access import actor_for
+    from pilote.orgs.models import User
+
+    actor = _system(args)
+    if args.as_email:
+        from pilote.errors import NotFound
+
+        user = User.objects.filter(email=args.as_email.lower()).first()
+        if user is None:
+            raise NotFound("unknown person", [("--as", f"no member {args.as_email}")])
+        actor = actor_for(user, actor.organization)
+    kr = queries.get_key_result(actor, args.key_result)
+    ci, _ = record_check_in(actor, kr, args.value, args.confidence, args.comment, args.date)
+    snap = queries.Snapshot(actor)
+    f = snap.kr(kr)
+    progress = "no data" if f.progress is None else f"{f.progress:.0%}"
+    print(f"{kr.key}: {ci.value:g} on {ci.effective.isoformat()} -> progress {progress}, {f.status.value}")
+    return 0
+
+
+def do_user(args: argparse.Namespace) -> int:
+    from pilote.orgs import actions, queries
+
+    actor = _system(args)
+    if args.user_command == "list":
+        for m in queries.people(actor).order_by("user__email"):
+            units = ",".join(sorted(u.key for u in m.units.all()))
+            print(f"{m.user.email:32} {m.role:12} {units:20} {m.user.name}")
+        return 0
+    password = None
+    generated = False
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not args.no_password:
+        if sys.stdin.isatty():
+            password = getpass.getpass("Password (empty: generate one): ") or None
+        if password is None:
+            password = secrets.token_urlsafe(12)
+            generated = True
+    m = actions.add_person(actor, args.email, args.name, args.role, args.unit, password)
+    print(f"added {m.user.email} as {m.role} in {actor.organization.name}")
+    if generated:
+        print(f"password: {password}")
+    return 0
+
+
+def do_token(args: argparse.Namespace) -> int:
+    from pilote.errors import NotFound
+    from pilote.orgs import actions, queries
+    from pilote.orgs.models import User
+
+    actor = _system(args)
+    if args.token_command == "create":
+        user = User.objects.filter(email=args.user.lower(), memberships__organization=actor.organization).first()
+        if user is None:
+            raise NotFound("unknown person", [("--user", f"{args.user} is not a member of {actor.organization}")])
+        token, secret = actions.create_token(actor, user, args.name)
+        print(f"token {token.prefix} for {user.email} ({token.name}); keep this secret, it is not shown again:")
+        print(secret)
+    elif args.token_command == "revoke":
+        token = queries.get_token(actor, args.prefix)
+        actions.revoke_token(actor, token)
+        print(f"token {token.prefix} revoked")
+    else:
+        for t in queries.tokens(actor).order_by("id"):
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            print(f"{t.prefix}  {t.user.email:32} {state:18} {t.name}")
+    return 0
+
+
+def do_org(args: argparse.Namespace) -> int:
+    from pilote.orgs.actions import create_organization
+    from pilote.orgs.models import Organization
+
+    if args.org_command == "create":
+        org = create_organization(args.name, args.locale)
+        print(f"created organisation {org.name}")
+    else:
+        for org in Organization.objects.order_by("name"):
+            print(org.name)
+    return 0
+
+
+COMMANDS = {
+    "serve": do_serve, "demo": do_demo, "migrate": do_migrate, "import": do_import, "export": do_export,
+    "lint": do_lint, "checkin": do_checkin, "user": do_user, "token": do_token, "org": do_org,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup()
+    from pilote.errors import PiloteError
+
+    try:
+        if args.command not in ("serve", "demo", "migrate"):
+            _migrate()
+        return COMMANDS[args.command](args)
+    except PiloteError as exc:
+        _print_errors(exc)
+        return 1
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Domain errors raised by actions and queries; entry points translate them.
+
+The API renders them as RFC 9457 problem details, the CLI as messages on
+standard error with a non-zero exit, the importer as errors with file paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class PiloteError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str = "", errors: Iterable[tuple[str, str]] = ()):
+        self.detail = detail or self.title
+        self.errors = [(str(p), str(m)) for p, m in errors]
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        if not self.errors:
+            return self.detail
+        return "; ".join(f"{p}: {m}" if p else m for p, m in self.errors)
+
+
+class Invalid(PiloteError):
+    """Input that breaks a rule; ``errors`` names each field path."""
+
+    status = 422
+    title = "Invalid input"
+
+
+class NotFound(PiloteError):
+    """Missing, or belonging to another organisation: both answer the same, leaking nothing."""
+
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(PiloteError):
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(PiloteError):
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(PiloteError):
+    status = 412
+    title = "Precondition failed"
+
+
+class PreconditionRequired(PiloteError):
+    status = 428
+    title = "Precondition required"

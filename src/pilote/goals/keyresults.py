@@ -1,0 +1,302 @@
+"""Every write on key results and check-ins (rule 2)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from pilote import events
+from pilote.errors import Conflict, Forbidden, Invalid
+from pilote.okr.grading import grade_errors
+from pilote.okr.progress import definition_errors, infer_kind, value_errors
+from pilote.okr.types import KeyResultFacts, Kind, Phase
+from pilote.orgs import audit
+from pilote.orgs.access import Actor, require_check_in, require_grader, require_objective_edit
+from pilote.orgs.actions import bump, check_version, validate_key
+
+from .actions import member_by_email, note_revalidation
+from .models import CheckIn, KeyResult, Objective
+
+KR_FIELDS = ("title", "kind", "unit", "baseline", "target", "min", "max", "milestones", "phases", "weight", "owner", "due")
+# API / YAML name -> model attribute
+ATTR = {"unit": "unit_label", "min": "minimum", "max": "maximum"}
+
+
+def facts_of(kr: KeyResult) -> KeyResultFacts:
+    """The plain facts the rules need about a KR."""
+    return KeyResultFacts(
+        kind=Kind(kr.kind),
+        baseline=kr.baseline,
+        target=kr.target,
+        minimum=kr.minimum,
+        maximum=kr.maximum,
+        milestones=len(kr.milestones or []),
+        due=kr.due or kr.objective.cycle.end,
+        phases=tuple(Phase(date.fromisoformat(str(p["date"])), float(p["value"])) for p in (kr.phases or [])),
+    )
+
+
+def kr_snapshot(kr: KeyResult) -> dict:
+    return {
+        "key": kr.key,
+        "objective": kr.objective.key,
+        "title": kr.title,
+        "kind": kr.kind,
+        "unit": kr.unit_label,
+        "baseline": kr.baseline,
+        "target": kr.target,
+        "min": kr.minimum,
+        "max": kr.maximum,
+        "milestones": list(kr.milestones or []),
+        "phases": list(kr.phases or []),
+        "weight": kr.weight,
+        "owner": kr.owner.email if kr.owner_id else None,
+        "due": kr.due,
+    }
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _apply_fields(actor: Actor, kr: KeyResult, data: dict) -> None:
+    """Copy the given fields onto ``kr`` and check the whole definition; raise Invalid listing every error."""
+    errors: list[tuple[str, str]] = []
+    for name in ("baseline", "target", "min", "max", "weight"):
+        if name in data and data[name] is not None and not _finite(data[name]):
+            errors.append((name, "must be a number"))
+    if "title" in data:
+        if not (data["title"] or "").strip():
+            errors.append(("title", "a title is required"))
+        kr.title = (data["title"] or "").strip()
+    if "unit" in data:
+        kr.unit_label = (data["unit"] or "").strip()
+    for name in ("baseline", "target", "min", "max"):
+        if name in data and (data[name] is None or _finite(data[name])):
+            setattr(kr, ATTR.get(name, name), None if data[name] is None else float(data[name]))
+    if "weight" in data and data["weight"] is not None and _finite(data["weight"]):
+        if data["weight"] <= 0:
+            errors.append(("weight", "must be greater than 0"))
+        kr.weight = float(data["weight"])
+    if "milestones" in data:
+        ms = data["milestones"] or []
+        if not isinstance(ms, list) or not all(isinstance(m, str) and m.strip() for m in ms):
+            errors.append(("milestones", "must be a list of milestone names"))
+        else:
+            kr.milestones = [m.strip() for m in ms]
+    if "phases" in data:
+        phases = data["phases"] or []
+        for i, p in enumerate(phases):
+            if not isinstance(p, dict) or not _finite(p.get("value")):
+                errors.append((f"phases[{i}].value", "must be a number"))
+            try:
+                date.fromisoformat(str(p.get("date") if isinstance(p, dict) else ""))
+            except ValueError:
+                errors.append((f"phases[{i}].date", "must be a date (YYYY-MM-DD)"))
+        if not any(path.startswith("phases") for path, _ in errors):
+            kr.phases = [{"date": str(p["date"]), "value": float(p["value"])} for p in phases]
+    if "due" in data:
+        kr.due = data["due"]
+    if "owner" in data:
+        try:
+            kr.owner = member_by_email(actor, data["owner"], "owner")
+        except Invalid as exc:
+            errors.extend(exc.errors)
+    if "kind" in data:
+        kind = data["kind"] or infer_kind(kr.baseline, kr.target)
+        if kind is None:
+            errors.append(("kind", "is required unless baseline and target differ (then it follows from them)"))
+        elif kind not in Kind._value2member_map_:
+            errors.append(("kind", f"must be one of {', '.join(k.value for k in Kind)}"))
+        else:
+            kr.kind = Kind(kind).value
+    if kr.kind and not errors:
+        errors.extend(definition_errors(facts_of(kr)))
+    if errors:
+        raise Invalid("invalid key result", errors)
+
+
+@transaction.atomic
+def create_key_result(actor: Actor, objective: Objective, data: dict) -> KeyResult:
+    require_objective_edit(actor, objective)
+    errors = validate_key(data.get("key", ""))
+    if errors:
+        raise Invalid("invalid key result", errors)
+    if KeyResult.objects.filter(organization=actor.organization, key=data["key"]).exists():
+        raise Conflict(f"key result {data['key']!r} already exists", [("key", "already exists")])
+    kr = KeyResult(organization=actor.organization, objective=objective, key=data["key"], kind="")
+    payload = {**data, "kind": data.get("kind")}
+    if not payload.get("title"):
+        payload["title"] = ""
+    _apply_fields(actor, kr, payload)
+    kr.position = objective.key_results.count()
+    kr.save()
+    audit.record(actor, "create", "key_result", kr.key, after=kr_snapshot(kr))
+    events.publish(actor.organization.pk, "key_result.changed", {"key_result": kr.key, "objective": objective.key})
+    return kr
+
+
+@transaction.atomic
+def update_key_result(actor: Actor, kr: KeyResult, changes: dict, expected_version: int | None = None) -> KeyResult:
+    kr = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=kr.pk)
+    require_objective_edit(actor, kr.objective)
+    check_version(kr, expected_version)
+    before = kr_snapshot(kr)
+    _apply_fields(actor, kr, {k: v for k, v in changes.items() if k in KR_FIELDS})
+    bump(kr)
+    kr.save()
+    after = kr_snapshot(kr)
+    diff = {f: (before[f], after[f]) for f in ("baseline", "target") if before[f] != after[f]}
+    if diff:
+        note_revalidation(actor, kr.objective, kr.key, diff)
+    audit.record(actor, "update", "key_result", kr.key, *audit.changed(before, after))
+    events.publish(actor.organization.pk, "key_result.changed", {"key_result": kr.key, "objective": kr.objective.key})
+    return kr
+
+
+@transaction.atomic
+def delete_key_result(actor: Actor, kr: KeyResult) -> None:
+    require_objective_edit(actor, kr.objective)
+    before = kr_snapshot(kr)
+    kr.delete()
+    audit.record(actor, "delete", "key_result", before["key"], before=before)
+    events.publish(actor.organization.pk, "key_result.changed", {"key_result": before["key"], "objective": before["objective"]})
+
+
+# --- check-ins ------------------------------------------------------------------
+
+
+def check_in_errors(kr: KeyResult, value: Any, confidence: Any, effective: Any, path: str = "") -> list[tuple[str, str]]:
+    p = f"{path}." if path else ""
+    errors = []
+    if not _finite(value):
+        errors.append((f"{p}value", "must be a number"))
+    else:
+        errors += [(f"{p}value", m) for m in value_errors(facts_of(kr), float(value))]
+    if confidence is not None and (not isinstance(confidence, int) or isinstance(confidence, bool) or not 0 <= confidence <= 10):
+        errors.append((f"{p}confidence", "must be a whole number from 0 to 10"))
+    if not isinstance(effective, date):
+        errors.append((f"{p}date", "must be a date (YYYY-MM-DD)"))
+    return errors
+
+
+def request_digest(kr_key: str, value: Any, confidence: Any, comment: str, effective: Any) -> str:
+    body = json.dumps([kr_key, value, confidence, comment or "", str(effective)], sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _record(
+    actor: Actor, kr: KeyResult, value, confidence, comment, effective, idempotency_key, path="", author=None
+) -> tuple[CheckIn, bool]:
+    require_check_in(actor, kr)
+    if author is not None and actor.role != "system":
+        raise Forbidden("only an import records a check-in in another person's name")
+    digest = request_digest(kr.key, value, confidence, comment, effective)
+    if idempotency_key:
+        prior = CheckIn.objects.filter(
+            organization=actor.organization, source=actor.source, idempotency_key=idempotency_key
+        ).select_related("key_result").first()
+        if prior is not None:
+            if prior.request_digest != digest:
+                raise Invalid(
+                    "idempotency key reused with another body",
+                    [("Idempotency-Key", "this key was already used for a different check-in")],
+                )
+            return prior, False
+    errors = check_in_errors(kr, value, confidence, effective, path)
+    if errors:
+        raise Invalid("invalid check-in", errors)
+    check_in = CheckIn.objects.create(
+        organization=actor.organization,
+        key_result=kr,
+        value=float(value),
+        confidence=confidence,
+        comment=(comment or "").strip(),
+        effective=effective,
+        author=author or actor.user,
+        source=actor.source,
+        idempotency_key=idempotency_key or None,
+        request_digest=digest,
+    )
+    audit.record(
+        actor, "check_in", "key_result", kr.key,
+        after={"value": check_in.value, "confidence": confidence, "date": effective, "comment": check_in.comment},
+    )
+    events.publish(
+        actor.organization.pk, "check_in.recorded",
+        {"key_result": kr.key, "objective": kr.objective.key, "value": check_in.value},
+    )
+    return check_in, True
+
+
+def record_check_in(
+    actor: Actor,
+    kr: KeyResult,
+    value: Any,
+    confidence: int | None = None,
+    comment: str = "",
+    effective: date | None = None,
+    idempotency_key: str | None = None,
+    author=None,
+) -> tuple[CheckIn, bool]:
+    """Append a check-in. Returns (check-in, created); a replay with the same key and body creates nothing.
+
+    ``author`` (import only) names the person who made a check-in recorded from a file.
+    """
+    effective = effective or date.today()
+    args = (actor, kr, value, confidence, comment, effective, idempotency_key, "", author)
+    try:
+        with transaction.atomic():
+            return _record(*args)
+    except IntegrityError:
+        # Two requests with one idempotency key raced: the other one won; answer as it did.
+        with transaction.atomic():
+            return _record(*args)
+
+
+@transaction.atomic
+def record_check_ins(actor: Actor, items: list[dict], path: str = "check_ins") -> list[CheckIn]:
+    """Bulk: all or nothing. Each item: {key_result: KeyResult, value, confidence, comment, date}."""
+    errors: list[tuple[str, str]] = []
+    results = []
+    for i, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                ci, _ = _record(
+                    actor, item["key_result"], item.get("value"), item.get("confidence"),
+                    item.get("comment", ""), item.get("date") or date.today(), None, f"{path}[{i}]",
+                )
+            results.append(ci)
+        except Invalid as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise Invalid("invalid check-ins: nothing was recorded", errors)
+    return results
+
+
+# --- grading ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def override_grade(actor: Actor, target: Objective | KeyResult, value: Any, reason: str) -> Objective | KeyResult:
+    """A person's grade beside the computed one (both kept), with a written reason."""
+    objective = target if isinstance(target, Objective) else target.objective
+    require_grader(actor, objective)
+    if not _finite(value):
+        raise Invalid("invalid grade", [("grade", "must be a number")])
+    errors = grade_errors(float(value), reason or "")
+    if errors:
+        raise Invalid("invalid grade", errors)
+    kind = "objective" if isinstance(target, Objective) else "key_result"
+    before = {"grade": target.grade, "grade_override": target.grade_override, "reason": target.grade_reason}
+    target.grade_override = float(value)
+    target.grade_reason = reason.strip()
+    target.save(update_fields=["grade_override", "grade_reason"])
+    audit.record(actor, "grade_override", kind, target.key, before=before,
+                 after={"grade": target.grade, "grade_override": target.grade_override, "reason": target.grade_reason})
+    return target

@@ -1,0 +1,166 @@
+"""Vision, cycles, objectives, alignment, key results, check-ins."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from pilote.okr.types import Kind
+from pilote.okr.workflow import WorkflowStatus
+from pilote.orgs.models import Organization, Unit
+
+
+class Vision(models.Model):
+    """Versioned: every change is a new row; the current vision is the highest version."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="visions")
+    number = models.PositiveIntegerField()
+    statement = models.TextField()
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "number"], name="vision_version_unique")]
+        ordering = ["number"]
+
+
+class Cycle(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cycles")
+    key = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200, blank=True)
+    start = models.DateField()
+    end = models.DateField()
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="cycle_key_unique")]
+        ordering = ["start", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.key
+
+
+class Level(models.TextChoices):
+    STRATEGIC = "strategic", "strategic"
+    TACTICAL = "tactical", "tactical"
+
+
+class ProgressFrom(models.TextChoices):
+    KEY_RESULTS = "key_results", "key_results"
+    CHILDREN = "children", "children"
+    BOTH = "both", "both"
+
+
+class Gradable(models.Model):
+    """Grade kept at cycle close, and a person's override with its reason (both kept)."""
+
+    grade = models.FloatField(null=True, blank=True)
+    grade_override = models.FloatField(null=True, blank=True)
+    grade_reason = models.TextField(blank=True)
+    retrospective = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Objective(Gradable):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="objectives")
+    key = models.SlugField(max_length=100)
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objectives")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="objectives")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_objectives")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20,
+        choices=[(s.value, s.value) for s in WorkflowStatus],
+        default=WorkflowStatus.DRAFT.value,
+    )
+    progress_from = models.CharField(max_length=12, choices=ProgressFrom.choices, default=ProgressFrom.KEY_RESULTS)
+    # Changes to approved KRs' target or baseline since the last approval: shown to the approver.
+    pending_changes = models.JSONField(default=list, blank=True)
+    review_comment = models.TextField(blank=True)
+    parents = models.ManyToManyField("self", through="Alignment", symmetrical=False, related_name="children")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="objective_key_unique")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Alignment(models.Model):
+    """A child objective contributes to a parent with a weight."""
+
+    child = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="parent_links")
+    parent = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="child_links")
+    weight = models.FloatField(default=1.0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["child", "parent"], name="alignment_unique")]
+        ordering = ["id"]
+
+
+class KeyResult(Gradable):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="key_results")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    key = models.SlugField(max_length=100)
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in Kind])
+    unit_label = models.CharField(max_length=30, blank=True)
+    baseline = models.FloatField(null=True, blank=True)
+    target = models.FloatField(null=True, blank=True)
+    minimum = models.FloatField(null=True, blank=True)
+    maximum = models.FloatField(null=True, blank=True)
+    milestones = models.JSONField(default=list, blank=True)
+    phases = models.JSONField(default=list, blank=True)  # [{"date": "2027-03-31", "value": 4.4}]
+    weight = models.FloatField(default=1.0)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_key_results")
+    due = models.DateField(null=True, blank=True)  # None: the cycle's end
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="kr_key_unique")]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def due_date(self):
+        return self.due or self.objective.cycle.end
+
+
+class CheckIn(models.Model):
+    """Append-only: a correction is a new check-in."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="check_ins")
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
+    value = models.FloatField()
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    effective = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=100)  # "person:<email>", "token:<prefix>", "import", "connector:<name>"
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["effective", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "source", "idempotency_key"],
+                name="checkin_idempotency_unique",
+                condition=models.Q(idempotency_key__isnull=False),
+            )
+        ]
+        indexes = [models.Index(fields=["key_result", "effective", "id"])]

@@ -1,0 +1,214 @@
+"""Reads shared by pages, API, CLI and exports; computed figures as of a date.
+
+A ``Snapshot`` loads an organisation's OKRs with a fixed number of queries
+(whatever the number of rows) and computes every figure with the pure rules
+of ``pilote.okr``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from django.db.models import QuerySet
+
+from pilote.okr.explain import Explanation, Term
+from pilote.okr.grading import effective_grade, grade_color
+from pilote.okr.pace import explain_expected, explain_kr_status, expected_progress, kr_status
+from pilote.okr.progress import explain_kr_progress, kr_progress
+from pilote.okr.rollup import RollupTerm, explain_objective_progress, objective_progress, objective_status
+from pilote.okr.types import Reading, Status
+from pilote.okr.workflow import WorkflowStatus
+from pilote.orgs.access import Actor, get_scoped, scoped
+
+from .keyresults import facts_of
+from .models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
+
+
+def objectives(actor: Actor) -> QuerySet[Objective]:
+    return scoped(actor, Objective.objects.select_related("cycle", "unit", "owner"))
+
+
+def key_results(actor: Actor) -> QuerySet[KeyResult]:
+    return scoped(actor, KeyResult.objects.select_related("objective__cycle", "objective__unit", "owner"))
+
+
+def get_objective(actor: Actor, key: str) -> Objective:
+    return get_scoped(actor, objectives(actor), "objective", key=key)
+
+
+def get_key_result(actor: Actor, key: str) -> KeyResult:
+    return get_scoped(actor, key_results(actor), "key result", key=key)
+
+
+def get_cycle(actor: Actor, key: str) -> Cycle:
+    return get_scoped(actor, Cycle.objects.select_related("parent"), "cycle", key=key)
+
+
+def current_vision(actor: Actor) -> Vision | None:
+    return scoped(actor, Vision.objects.all()).order_by("-number").first()
+
+
+def check_in_history(actor: Actor, kr: KeyResult) -> QuerySet[CheckIn]:
+    return scoped(actor, CheckIn.objects.filter(key_result=kr).select_related("author")).order_by("effective", "id")
+
+
+@dataclass
+class KRFigures:
+    kr: KeyResult
+    latest: Reading | None
+    progress: float | None
+    expected: float
+    status: Status
+
+    @property
+    def current(self) -> float | None:
+        return self.latest.value if self.latest else None
+
+
+@dataclass
+class ObjectiveFigures:
+    objective: Objective
+    progress: float | None
+    status: Status
+    terms: list[RollupTerm] = field(default_factory=list)
+
+
+class Snapshot:
+    """Every KR and objective of an organisation with its figures as of ``as_of``."""
+
+    def __init__(self, actor: Actor, as_of: date | None = None):
+        self.actor = actor
+        self.as_of = as_of or date.today()
+        self.policy = actor.organization.policy
+        self.objectives: dict[int, Objective] = {o.pk: o for o in objectives(actor)}
+        self.krs_by_objective: dict[int, list[KeyResult]] = {}
+        for kr in scoped(actor, KeyResult.objects.select_related("owner")).order_by("position", "id"):
+            kr.objective = self.objectives[kr.objective_id]
+            self.krs_by_objective.setdefault(kr.objective_id, []).append(kr)
+        self.children: dict[int, list[tuple[int, float]]] = {}
+        self.parents: dict[int, list[tuple[int, float]]] = {}
+        for child_id, parent_id, weight in Alignment.objects.filter(
+            child__organization=actor.organization
+        ).values_list("child_id", "parent_id", "weight"):
+            self.children.setdefault(parent_id, []).append((child_id, weight))
+            self.parents.setdefault(child_id, []).append((parent_id, weight))
+        self.latest: dict[int, Reading] = {}
+        rows = (
+            scoped(actor, CheckIn.objects.filter(effective__lte=self.as_of))
+            .order_by("key_result_id", "effective", "id")
+            .values_list("key_result_id", "value", "effective", "confidence", "id")
+        )
+        for kr_id, value, effective, confidence, pk in rows:
+            self.latest[kr_id] = Reading(value=value, effective=effective, confidence=confidence, sequence=pk)
+        self._kr: dict[int, KRFigures] = {}
+        self._obj: dict[int, ObjectiveFigures] = {}
+
+    # --- key results
+    def kr(self, kr: KeyResult) -> KRFigures:
+        if kr.pk not in self._kr:
+            facts = facts_of(kr)
+            cycle = kr.objective.cycle
+            latest = self.latest.get(kr.pk)
+            progress = kr_progress(facts, latest.value if latest else None)
+            expected = expected_progress(cycle.start, cycle.end, self.as_of, facts)
+            status = kr_status(facts, latest, progress, expected, self.as_of, self.policy)
+            self._kr[kr.pk] = KRFigures(kr, latest, progress, expected, status)
+        return self._kr[kr.pk]
+
+    def key_results_of(self, objective: Objective) -> list[KeyResult]:
+        return self.krs_by_objective.get(objective.pk, [])
+
+    def approved_children(self, objective: Objective) -> list[tuple[Objective, float]]:
+        out = []
+        for child_id, weight in self.children.get(objective.pk, []):
+            child = self.objectives[child_id]
+            if child.status == WorkflowStatus.APPROVED:
+                out.append((child, weight))
+        return out
+
+    def all_children(self, objective: Objective) -> list[tuple[Objective, float]]:
+        return [(self.objectives[c], w) for c, w in self.children.get(objective.pk, [])]
+
+    def parents_of(self, objective: Objective) -> list[tuple[Objective, float]]:
+        return [(self.objectives[p], w) for p, w in self.parents.get(objective.pk, [])]
+
+    # --- objectives
+    def terms(self, objective: Objective, _path: frozenset[int] = frozenset()) -> list[RollupTerm]:
+        terms: list[RollupTerm] = []
+        if objective.progress_from in ("key_results", "both"):
+            for kr in self.key_results_of(objective):
+                f = self.kr(kr)
+                terms.append(RollupTerm(f"key result {kr.key}", kr.weight, f.progress, f.status))
+        if objective.progress_from in ("children", "both"):
+            for child, weight in self.approved_children(objective):
+                if child.pk in _path:  # alignment cycles are refused on write; never loop on bad data
+                    continue
+                cf = self.objective(child, _path | {objective.pk})
+                terms.append(RollupTerm(f"objective {child.key}", weight, cf.progress, cf.status))
+        return terms
+
+    def objective(self, objective: Objective, _path: frozenset[int] = frozenset()) -> ObjectiveFigures:
+        if objective.pk not in self._obj:
+            terms = self.terms(objective, _path)
+            self._obj[objective.pk] = ObjectiveFigures(
+                objective, objective_progress(terms), objective_status(terms), terms
+            )
+        return self._obj[objective.pk]
+
+    # --- explanations
+    def explain_kr(self, kr: KeyResult) -> dict:
+        f = self.kr(kr)
+        facts = facts_of(kr)
+        cycle = kr.objective.cycle
+        current = Explanation(
+            "current", f.current,
+            "the latest check-in by effective date on or before the as-of date (ties: the latest recorded)",
+            (Term(f"check-in of {f.latest.effective.isoformat()}", f.latest.value),) if f.latest else (),
+        )
+        return {
+            "key_result": kr.key,
+            "as_of": self.as_of.isoformat(),
+            "current": current.as_dict(),
+            "progress": explain_kr_progress(facts, f.current).as_dict(),
+            "expected": explain_expected(cycle.start, cycle.end, self.as_of, facts).as_dict(),
+            "status": explain_kr_status(facts, f.latest, f.progress, f.expected, self.as_of, self.policy).as_dict(),
+            "grade": self.explain_grade(kr),
+        }
+
+    def explain_objective(self, objective: Objective) -> dict:
+        f = self.objective(objective)
+        status = Explanation(
+            "status", f.status.value,
+            "the worst status of its terms (worst first: off_track, at_risk, outdated, no_data, on_track); none: no_data",
+            tuple(Term(t.label, None, t.weight, t.status.value) for t in f.terms),
+        )
+        progress = explain_objective_progress(f.terms).as_dict()
+        progress["notes"] = list(progress["notes"]) + [f"progress_from: {objective.progress_from}"] + (
+            ["only approved children count"] if objective.progress_from != "key_results" else []
+        )
+        return {
+            "objective": objective.key,
+            "as_of": self.as_of.isoformat(),
+            "progress": progress,
+            "status": status.as_dict(),
+            "grade": self.explain_grade(objective),
+        }
+
+    def explain_grade(self, target: Objective | KeyResult) -> dict | None:
+        if target.grade is None and target.grade_override is None:
+            return None
+        value = effective_grade(target.grade, target.grade_override)
+        return {
+            "computed": target.grade,
+            "override": target.grade_override,
+            "reason": target.grade_reason,
+            "value": value,
+            "color": grade_color(value, self.policy),
+            "formula": "progress at the cycle's end; a person's override, when given, counts instead (both kept)",
+        }
+
+    @cached_property
+    def strategic(self) -> list[Objective]:
+        return [o for o in self.objectives.values() if o.level == "strategic"]

@@ -1,0 +1,130 @@
+"""Export an organisation in the interchange format: YAML, or JSON with computed figures.
+
+The YAML export re-imports to the same data: ``import(export(x)) == x``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import yaml
+
+from pilote.goals.models import CheckIn, Cycle
+from pilote.goals.queries import Snapshot, current_vision
+from pilote.okr.grading import effective_grade
+from pilote.orgs.access import Actor, scoped
+from pilote.orgs.queries import people, units
+from pilote.roadmap.queries import initiatives
+
+
+def _drop_empty(d: dict, keep: tuple[str, ...] = ()) -> dict:
+    return {k: v for k, v in d.items() if k in keep or v not in (None, "", [], {})}
+
+
+def _num(v: float | None) -> float | int | None:
+    if v is None:
+        return None
+    return int(v) if float(v).is_integer() else v
+
+
+def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) -> dict[str, Any]:
+    """The organisation as a plain document (same structure as the YAML format)."""
+    snap = Snapshot(actor, as_of)
+    org = actor.organization
+    doc: dict[str, Any] = {"organization": org.name, "locale": org.locale}
+    if computed:
+        doc["as_of"] = snap.as_of.isoformat()
+    vision = current_vision(actor)
+    if vision:
+        doc["vision"] = _drop_empty({"statement": vision.statement, "description": vision.description})
+    doc["units"] = [
+        _drop_empty({"key": u.key, "name": u.name, "parent": u.parent.key if u.parent_id else None})
+        for u in units(actor).order_by("id")
+    ]
+    doc["people"] = [
+        _drop_empty({"email": m.user.email, "name": m.user.name, "role": m.role,
+                     "units": sorted(u.key for u in m.units.all())})
+        for m in people(actor).order_by("id")
+    ]
+    doc["cycles"] = [
+        _drop_empty({"key": c.key, "name": c.name, "start": c.start, "end": c.end,
+                     "parent": c.parent.key if c.parent_id else None})
+        for c in scoped(actor, Cycle.objects.select_related("parent")).order_by("start", "id")
+    ]
+    history: dict[int, list[CheckIn]] = {}
+    for ci in scoped(actor, CheckIn.objects.select_related("author")).order_by("effective", "id"):
+        history.setdefault(ci.key_result_id, []).append(ci)
+    objectives = []
+    for o in sorted(snap.objectives.values(), key=lambda o: o.pk):
+        entry: dict[str, Any] = {
+            "key": o.key, "level": o.level, "cycle": o.cycle.key, "unit": o.unit.key,
+            "owner": o.owner.email if o.owner_id else None, "title": o.title, "description": o.description,
+        }
+        if computed:
+            f = snap.objective(o)
+            entry["workflow_status"] = o.status
+            entry["progress"] = f.progress
+            entry["status"] = f.status.value
+            grade = effective_grade(o.grade, o.grade_override)
+            if grade is not None:
+                entry["grade"] = grade
+        else:
+            entry["status"] = o.status
+        if o.progress_from != "key_results":
+            entry["progress_from"] = o.progress_from
+        entry["aligns_to"] = [{"objective": p.key, "weight": _num(w)} for p, w in snap.parents_of(o)]
+        entry["key_results"] = [_kr(snap, kr, history.get(kr.pk, []), computed) for kr in snap.key_results_of(o)]
+        objectives.append(_drop_empty(entry, keep=("progress", "status") if computed else ()))
+    doc["objectives"] = objectives
+    doc["initiatives"] = [
+        _drop_empty({
+            "key": i.key, "title": i.title, "description": i.description,
+            "unit": i.unit.key if i.unit_id else None, "owner": i.owner.email if i.owner_id else None,
+            "status": i.status, "horizon": i.horizon or None, "start": i.start, "end": i.end,
+            "effort": _num(i.effort), "confidence": _num(i.confidence), "delivered_on": i.delivered_on,
+            "impacts": [_drop_empty({"key_result": m.key_result.key, "expected": _num(m.expected), "rationale": m.rationale})
+                        for m in i.impacts.all()],
+        })
+        for i in initiatives(actor).order_by("id")
+    ]
+    return _drop_empty(doc)
+
+
+def _kr(snap: Snapshot, kr, check_ins: list[CheckIn], computed: bool) -> dict:
+    entry: dict[str, Any] = {
+        "key": kr.key, "title": kr.title, "kind": kr.kind, "unit": kr.unit_label,
+        "baseline": _num(kr.baseline), "target": _num(kr.target), "min": _num(kr.minimum), "max": _num(kr.maximum),
+        "milestones": list(kr.milestones or []),
+        "phases": [{"date": date.fromisoformat(p["date"]), "value": _num(p["value"])} for p in kr.phases or []],
+        "weight": _num(kr.weight), "owner": kr.owner.email if kr.owner_id else None, "due": kr.due,
+        "check_ins": [
+            _drop_empty({"date": c.effective, "value": _num(c.value), "confidence": c.confidence,
+                         "comment": c.comment, "by": c.author.email if c.author_id else None})
+            for c in check_ins
+        ],
+    }
+    keep: tuple[str, ...] = ()
+    if computed:
+        f = snap.kr(kr)
+        entry.update(current=_num(f.current), progress=f.progress, expected=f.expected, status=f.status.value)
+        grade = effective_grade(kr.grade, kr.grade_override)
+        if grade is not None:
+            entry["grade"] = grade
+        keep = ("current", "progress")
+    return _drop_empty(entry, keep=keep)
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, date):
+        return v.isoformat()
+    raise TypeError(f"cannot write {type(v).__name__} as JSON")
+
+
+def to_yaml(doc: dict) -> str:
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+
+
+def to_json(doc: dict) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default)

@@ -1,0 +1,30 @@
+"""Explanations: every computed number says how it was computed ("why 47%?")."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Term:
+    """One input of a computation, with the weight it carries."""
+
+    label: str
+    value: float | None
+    weight: float = 1.0
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The value of a computed number, the formula, and the terms that fed it."""
+
+    quantity: str
+    value: Any
+    formula: str
+    terms: tuple[Term, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,134 @@
+"""Expected progress and KR / objective status (PRODUCT.md "Expected progress", "KR status")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from .explain import Explanation, Term
+from .progress import inside_bounds, progress_of_value
+from .types import STATUS_SEVERITY, KeyResultFacts, Kind, Policy, Reading, Status
+
+
+def _fraction(start: date, end: date, on: date) -> float:
+    span = (end - start).days
+    if span <= 0:
+        return 1.0 if on >= end else 0.0
+    return min(1.0, max(0.0, (on - start).days / span))
+
+
+def expected_progress(
+    start: date, end: date, on: date, facts: KeyResultFacts | None = None
+) -> float:
+    """(on − start) ÷ (end − start) in days, clamped to 0..1; the end is the cycle's last day.
+
+    When the KR has phased targets, the expected progress follows them instead:
+    the schedule runs through (start, 0), each phase (its date, the progress its
+    value stands for) and (end, 1), linear between two points.
+    """
+    if facts is None or not facts.phases:
+        return _fraction(start, end, on)
+    points = [(start, 0.0)]
+    points += sorted((p.on, progress_of_value(facts, p.value)) for p in facts.phases)
+    points.append((end, 1.0))
+    if on <= points[0][0]:
+        return 0.0
+    for (d0, p0), (d1, p1) in zip(points, points[1:], strict=False):
+        if on <= d1:
+            return p0 + (p1 - p0) * _fraction(d0, d1, on)
+    return 1.0
+
+
+def kr_status(
+    facts: KeyResultFacts,
+    latest: Reading | None,
+    progress: float | None,
+    expected: float,
+    on: date,
+    policy: Policy = Policy(),
+) -> Status:
+    """KR status as of ``on``: the first rule of PRODUCT.md that applies."""
+    return _kr_status_with_reason(facts, latest, progress, expected, on, policy)[0]
+
+
+def _kr_status_with_reason(
+    facts: KeyResultFacts,
+    latest: Reading | None,
+    progress: float | None,
+    expected: float,
+    on: date,
+    policy: Policy,
+) -> tuple[Status, str]:
+    if latest is None or progress is None:
+        return Status.NO_DATA, "no check-in yet"
+    age = (on - latest.effective).days
+    limit = policy.rhythm_days + policy.grace_days
+    if age > limit:
+        return Status.OUTDATED, f"latest check-in is {age} days old, more than {limit}"
+    if facts.kind in (Kind.INCREASE, Kind.DECREASE, Kind.MILESTONE):
+        gap = expected - progress
+        points = round(gap * 100, 1)
+        if gap > policy.off_track_gap:
+            return Status.OFF_TRACK, f"{points} points behind expected, more than {policy.off_track_gap * 100:g}"
+        if gap > policy.at_risk_gap:
+            return Status.AT_RISK, f"{points} points behind expected, more than {policy.at_risk_gap * 100:g}"
+        return Status.ON_TRACK, f"{max(points, 0)} points behind expected, within {policy.at_risk_gap * 100:g}"
+    if facts.kind == Kind.BOOLEAN:
+        if latest.value >= 1:
+            return Status.ON_TRACK, "done"
+        if facts.due is not None and on > facts.due:
+            return Status.OFF_TRACK, f"not done after the due date {facts.due.isoformat()}"
+        c = latest.confidence
+        if c is None:
+            return Status.AT_RISK, "not done and no confidence given"
+        if c >= policy.confidence_on_track:
+            return Status.ON_TRACK, f"not done, confidence {c} ≥ {policy.confidence_on_track}"
+        if c >= policy.confidence_at_risk:
+            return Status.AT_RISK, f"not done, confidence {c} between {policy.confidence_at_risk} and {policy.confidence_on_track}"
+        return Status.OFF_TRACK, f"not done, confidence {c} < {policy.confidence_at_risk}"
+    if inside_bounds(facts, latest.value):
+        return Status.ON_TRACK, "inside the bounds"
+    return Status.OFF_TRACK, "outside the bounds"
+
+
+def explain_kr_status(
+    facts: KeyResultFacts,
+    latest: Reading | None,
+    progress: float | None,
+    expected: float,
+    on: date,
+    policy: Policy = Policy(),
+) -> Explanation:
+    status, reason = _kr_status_with_reason(facts, latest, progress, expected, on, policy)
+    terms = (
+        Term("progress", progress),
+        Term("expected", expected),
+        Term("latest check-in value", latest.value if latest else None),
+    )
+    return Explanation("status", status.value, reason, terms)
+
+
+def worst_status(statuses: Iterable[Status]) -> Status:
+    """The worst status of a list, worst first: off_track, at_risk, outdated, no_data, on_track.
+
+    An empty list is ``no_data`` (an objective without key results).
+    """
+    present = set(statuses)
+    for status in STATUS_SEVERITY:
+        if status in present:
+            return status
+    return Status.NO_DATA
+
+
+def explain_expected(start: date, end: date, on: date, facts: KeyResultFacts | None = None) -> Explanation:
+    value = expected_progress(start, end, on, facts)
+    if facts is not None and facts.phases:
+        formula = "linear between the phased targets (start = 0, each phase, end = 1)"
+        terms = tuple(Term(f"phase {p.on.isoformat()}", p.value) for p in facts.phases)
+    else:
+        formula = f"({on.isoformat()} − {start.isoformat()}) ÷ ({end.isoformat()} − {start.isoformat()}) in days, clamped to 0..1"
+        terms = (
+            Term("days elapsed", float((on - start).days)),
+            Term("days in cycle", float((end - start).days)),
+        )
+    return Explanation("expected", value, formula, terms)

@@ -1,0 +1,65 @@
+"""Objective progress: weighted mean of its terms (PRODUCT.md "Objective progress")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .explain import Explanation, Term
+from .pace import worst_status
+from .types import Status
+
+
+@dataclass(frozen=True)
+class RollupTerm:
+    """A KR or an approved child objective, as a term of its objective's progress."""
+
+    label: str
+    weight: float
+    progress: float | None
+    status: Status = Status.NO_DATA
+
+
+PROGRESS_FROM = ("key_results", "children", "both")
+
+
+def objective_progress(terms: Sequence[RollupTerm]) -> float | None:
+    """Weighted mean of the terms' progress.
+
+    A term with no data counts as 0 as long as at least one term has data;
+    if none has, the objective has no data (None).
+    """
+    if not terms or all(t.progress is None for t in terms):
+        return None
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return None
+    return sum(t.weight * (t.progress or 0.0) for t in terms) / total
+
+
+def objective_status(terms: Sequence[RollupTerm]) -> Status:
+    """The worst status of its terms; without terms, ``no_data``."""
+    return worst_status(t.status for t in terms)
+
+
+def explain_objective_progress(terms: Sequence[RollupTerm]) -> Explanation:
+    value = objective_progress(terms)
+    notes: list[str] = []
+    if not terms:
+        notes.append("no key result and no approved child: no data")
+    elif value is None:
+        notes.append("no term has data yet: no data")
+    elif any(t.progress is None for t in terms):
+        notes.append("terms without data count as 0 because at least one term has data")
+    total = sum(t.weight for t in terms)
+    formula = "Σ(weight × progress) ÷ Σ weight" + (f" = {value:.4f}" if value is not None else "")
+    return Explanation(
+        "progress",
+        value,
+        formula,
+        tuple(
+            Term(t.label, t.progress, t.weight, f"share {t.weight / total:.0%}" if total else "")
+            for t in terms
+        ),
+        tuple(notes),
+    )

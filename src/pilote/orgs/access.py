@@ -1,0 +1,170 @@
+"""The one gate for access (ARCHITECTURE.md rule 3).
+
+Every read and write of tenant data starts from an ``Actor``: a person (or the
+system, for the CLI's set-up commands) acting inside one organisation with one
+role. Queries scope to ``actor.organization``; actions call ``require``.
+Another organisation's object is reported as missing (404), never as
+forbidden, so nothing of it leaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Model, QuerySet
+
+from pilote.errors import Forbidden, NotFound
+
+from .models import ApiToken, Membership, Organization, Role, Unit, User
+
+if TYPE_CHECKING:
+    from pilote.goals.models import KeyResult, Objective
+
+SYSTEM = "system"
+WRITERS_OF_EVERYTHING = {Role.ADMIN, Role.EXECUTIVE, SYSTEM}
+
+
+@dataclass(frozen=True)
+class Actor:
+    organization: Organization
+    user: User | None
+    role: str
+    unit_ids: frozenset[int] = field(default_factory=frozenset)
+    token: ApiToken | None = None
+    label: str = SYSTEM
+
+    @property
+    def source(self) -> str:
+        """Where a check-in comes from, for provenance."""
+        if self.token is not None:
+            return f"token:{self.token.prefix}"
+        if self.user is not None:
+            return f"person:{self.user.email}"
+        return self.label
+
+    @classmethod
+    def system(cls, organization: Organization, label: str = SYSTEM) -> Actor:
+        return cls(organization=organization, user=None, role=SYSTEM, label=label)
+
+
+def _descendants(organization: Organization, roots: set[int]) -> frozenset[int]:
+    """A lead of a direction also leads the teams below it."""
+    children: dict[int | None, list[int]] = {}
+    for uid, parent in Unit.objects.filter(organization=organization).values_list("id", "parent_id"):
+        children.setdefault(parent, []).append(uid)
+    seen, stack = set(), list(roots)
+    while stack:
+        uid = stack.pop()
+        if uid not in seen:
+            seen.add(uid)
+            stack.extend(children.get(uid, []))
+    return frozenset(seen)
+
+
+def actor_for(user: User, organization: Organization, token: ApiToken | None = None) -> Actor:
+    """The actor of ``user`` in ``organization``; NotFound when not a member."""
+    try:
+        membership = Membership.objects.get(user=user, organization=organization)
+    except Membership.DoesNotExist:
+        raise NotFound("organisation not found") from None
+    units = set(membership.units.values_list("id", flat=True))
+    return Actor(
+        organization=organization,
+        user=user,
+        role=membership.role,
+        unit_ids=_descendants(organization, units),
+        token=token,
+        label=user.email if token is None else f"{user.email} (token {token.prefix})",
+    )
+
+
+def organizations_of(user: User) -> QuerySet[Organization]:
+    return Organization.objects.filter(memberships__user=user).order_by("name")
+
+
+def scoped(actor: Actor, queryset: QuerySet) -> QuerySet:
+    """The queryset reduced to the actor's organisation: every tenant read goes through here."""
+    return queryset.filter(organization=actor.organization)
+
+
+def get_scoped(actor: Actor, queryset: QuerySet, what: str, **lookup: Any) -> Any:
+    try:
+        return scoped(actor, queryset).get(**lookup)
+    except queryset.model.DoesNotExist:
+        ref = ", ".join(f"{v}" for v in lookup.values())
+        raise NotFound(f"{what} {ref!r} not found", [(next(iter(lookup), ""), f"no {what} {ref!r}")]) from None
+
+
+# --- what a role may do -----------------------------------------------------
+
+
+def _deny(message: str) -> Forbidden:
+    return Forbidden(message)
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, SYSTEM):
+        raise _deny("only admins manage units, people, cycles and settings")
+
+
+def require_executive(actor: Actor) -> None:
+    if actor.role not in WRITERS_OF_EVERYTHING:
+        raise _deny("only executives set the vision and the strategic objectives")
+
+
+def can_write_objective(actor: Actor, level: str, unit_id: int | None) -> bool:
+    if actor.role in WRITERS_OF_EVERYTHING:
+        return True
+    return actor.role == Role.LEAD and level == "tactical" and unit_id in actor.unit_ids
+
+
+def require_objective_writer(actor: Actor, level: str, unit_id: int | None) -> None:
+    if not can_write_objective(actor, level, unit_id):
+        if level == "strategic":
+            raise _deny("only executives write strategic objectives")
+        raise _deny("only the leads of this unit and executives write its tactical objectives")
+
+
+def require_objective_edit(actor: Actor, objective: Objective) -> None:
+    require_objective_writer(actor, objective.level, objective.unit_id)
+
+
+def can_check_in(actor: Actor, kr: KeyResult) -> bool:
+    if actor.role in WRITERS_OF_EVERYTHING:
+        return True
+    if actor.role not in (Role.LEAD, Role.CONTRIBUTOR):
+        return False
+    user_id = actor.user.pk if actor.user else None
+    return kr.owner_id == user_id or kr.objective.unit_id in actor.unit_ids
+
+
+def require_check_in(actor: Actor, kr: KeyResult) -> None:
+    if not can_check_in(actor, kr):
+        raise _deny("you may check in only on key results you or your unit own")
+
+
+def require_grader(actor: Actor, objective: Objective) -> None:
+    user_id = actor.user.pk if actor.user else None
+    if objective.owner_id == user_id and actor.role != Role.VIEWER:
+        return
+    require_objective_edit(actor, objective)
+
+
+def require_initiative_writer(actor: Actor, unit_id: int | None) -> None:
+    if actor.role in WRITERS_OF_EVERYTHING:
+        return
+    if actor.role == Role.LEAD and unit_id is not None and unit_id in actor.unit_ids:
+        return
+    raise _deny("only the leads of this unit and executives write its initiatives")
+
+
+def require_token_owner(actor: Actor, token_user_id: int) -> None:
+    if actor.role in (Role.ADMIN, SYSTEM):
+        return
+    if actor.user is None or actor.user.pk != token_user_id:
+        raise _deny("you may manage only your own tokens")
+
+
+def same_org(actor: Actor, obj: Model) -> bool:
+    return getattr(obj, "organization_id", None) == actor.organization.pk

@@ -1,0 +1,293 @@
+"""Every write on organisations, units, people and tokens (ARCHITECTURE.md rule 2)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from pilote.errors import Conflict, Invalid
+
+from . import audit
+from .access import Actor, require_admin, require_token_owner
+from .models import ApiToken, Membership, Organization, Role, Unit, User
+
+TOKEN_PREFIX = "plt_"
+
+
+def check_version(obj: Any, expected: int | None) -> None:
+    """Optimistic concurrency: refuse a write based on a stale read."""
+    from pilote.errors import PreconditionFailed
+
+    if expected is not None and obj.version != expected:
+        raise PreconditionFailed(
+            f"this object changed since you read it (version {obj.version}, you sent {expected}); read it again"
+        )
+
+
+def bump(obj: Any) -> None:
+    obj.version = (obj.version or 0) + 1
+
+
+def validate_key(key: str, path: str = "key") -> list[tuple[str, str]]:
+    if not key or slugify(key) != key.lower() or len(key) > 100:
+        return [(path, "must be a slug: letters, digits, '-' or '_' (e.g. 'espace-client')")]
+    return []
+
+
+@transaction.atomic
+def create_organization(name: str, locale: str = "fr") -> Organization:
+    name = (name or "").strip()
+    errors = []
+    if not name:
+        errors.append(("organization", "a name is required"))
+    if locale not in ("fr", "en"):
+        errors.append(("locale", "must be fr or en"))
+    if errors:
+        raise Invalid("invalid organisation", errors)
+    if Organization.objects.filter(name=name).exists():
+        raise Conflict(f"an organisation named {name!r} already exists", [("organization", "already exists")])
+    org = Organization.objects.create(name=name, locale=locale)
+    audit.record(Actor.system(org), "create", "organization", name, after={"name": name, "locale": locale})
+    return org
+
+
+@transaction.atomic
+def update_organization(actor: Actor, org: Organization, changes: dict) -> Organization:
+    require_admin(actor)
+    before = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
+    if "locale" in changes:
+        if changes["locale"] not in ("fr", "en"):
+            raise Invalid("invalid organisation", [("locale", "must be fr or en")])
+        org.locale = changes["locale"]
+    if "name" in changes:
+        if not (changes["name"] or "").strip():
+            raise Invalid("invalid organisation", [("name", "a name is required")])
+        org.name = changes["name"].strip()
+    org.save()
+    after = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
+    audit.record(actor, "update", "organization", org.name, *audit.changed(before, after))
+    return org
+
+
+def unit_snapshot(unit: Unit) -> dict:
+    return {"key": unit.key, "name": unit.name, "parent": unit.parent.key if unit.parent_id else None}
+
+
+def _unit_parent(actor: Actor, parent_key: str | None, unit: Unit | None = None) -> Unit | None:
+    if not parent_key:
+        return None
+    parent = Unit.objects.filter(organization=actor.organization, key=parent_key).first()
+    if parent is None:
+        raise Invalid("unknown parent", [("parent", f"unknown unit {parent_key!r}")])
+    node: Unit | None = parent
+    while unit is not None and node is not None:
+        if node.pk == unit.pk:
+            raise Invalid("cycle in the unit tree", [("parent", "a unit cannot sit below itself")])
+        node = node.parent
+    return parent
+
+
+@transaction.atomic
+def create_unit(actor: Actor, key: str, name: str, parent: str | None = None) -> Unit:
+    require_admin(actor)
+    errors = validate_key(key)
+    if not (name or "").strip():
+        errors.append(("name", "a name is required"))
+    if errors:
+        raise Invalid("invalid unit", errors)
+    if Unit.objects.filter(organization=actor.organization, key=key).exists():
+        raise Conflict(f"unit {key!r} already exists", [("key", "already exists")])
+    unit = Unit.objects.create(
+        organization=actor.organization, key=key, name=name.strip(), parent=_unit_parent(actor, parent)
+    )
+    audit.record(actor, "create", "unit", key, after=unit_snapshot(unit))
+    return unit
+
+
+@transaction.atomic
+def update_unit(actor: Actor, unit: Unit, changes: dict, expected_version: int | None = None) -> Unit:
+    require_admin(actor)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    check_version(unit, expected_version)
+    before = unit_snapshot(unit)
+    if "name" in changes:
+        if not (changes["name"] or "").strip():
+            raise Invalid("invalid unit", [("name", "a name is required")])
+        unit.name = changes["name"].strip()
+    if "parent" in changes:
+        unit.parent = _unit_parent(actor, changes["parent"], unit)
+    bump(unit)
+    unit.save()
+    audit.record(actor, "update", "unit", unit.key, *audit.changed(before, unit_snapshot(unit)))
+    return unit
+
+
+@transaction.atomic
+def delete_unit(actor: Actor, unit: Unit) -> None:
+    require_admin(actor)
+    if unit.children.exists() or unit.objectives.exists() or unit.initiatives.exists():
+        raise Conflict(f"unit {unit.key!r} still has sub-units, objectives or initiatives")
+    before = unit_snapshot(unit)
+    unit.delete()
+    audit.record(actor, "delete", "unit", before["key"], before=before)
+
+
+def membership_snapshot(m: Membership) -> dict:
+    return {
+        "email": m.user.email,
+        "name": m.user.name,
+        "role": m.role,
+        "units": sorted(m.units.values_list("key", flat=True)),
+    }
+
+
+def _units_by_key(actor: Actor, keys: list[str], path: str = "units") -> list[Unit]:
+    found = {u.key: u for u in Unit.objects.filter(organization=actor.organization, key__in=keys)}
+    missing = [(f"{path}[{i}]", f"unknown unit {k!r}") for i, k in enumerate(keys) if k not in found]
+    if missing:
+        raise Invalid("unknown units", missing)
+    return [found[k] for k in keys]
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise Invalid("weak password", [("password", m) for m in exc.messages]) from None
+
+
+@transaction.atomic
+def add_person(
+    actor: Actor,
+    email: str,
+    name: str = "",
+    role: str = Role.VIEWER,
+    units: list[str] | None = None,
+    password: str | None = None,
+) -> Membership:
+    """Add a person to the organisation (creating the account if new)."""
+    require_admin(actor)
+    email = (email or "").strip().lower()
+    errors = []
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        errors.append(("email", "must be an e-mail address"))
+    if role not in Role.values:
+        errors.append(("role", f"must be one of {', '.join(Role.values)}"))
+    if errors:
+        raise Invalid("invalid person", errors)
+    unit_objs = _units_by_key(actor, units or [])
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        if password:
+            _check_password(password)
+        user = User.objects.create_user(email=email, name=name.strip(), password=password)
+    elif Membership.objects.filter(user=user, organization=actor.organization).exists():
+        raise Conflict(f"{email} is already a member", [("email", "already a member")])
+    elif password:
+        raise Invalid("existing account", [("password", "this person already has an account; they keep their password")])
+    membership = Membership.objects.create(organization=actor.organization, user=user, role=role)
+    membership.units.set(unit_objs)
+    audit.record(actor, "create", "person", email, after=membership_snapshot(membership))
+    return membership
+
+
+@transaction.atomic
+def update_person(actor: Actor, membership: Membership, changes: dict, expected_version: int | None = None) -> Membership:
+    require_admin(actor)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    check_version(membership, expected_version)
+    before = membership_snapshot(membership)
+    if "role" in changes:
+        if changes["role"] not in Role.values:
+            raise Invalid("invalid role", [("role", f"must be one of {', '.join(Role.values)}")])
+        membership.role = changes["role"]
+    if "units" in changes:
+        membership.units.set(_units_by_key(actor, changes["units"] or []))
+    if "name" in changes:
+        membership.user.name = (changes["name"] or "").strip()
+        membership.user.save(update_fields=["name"])
+    bump(membership)
+    membership.save()
+    audit.record(actor, "update", "person", membership.user.email, *audit.changed(before, membership_snapshot(membership)))
+    return membership
+
+
+@transaction.atomic
+def set_password(actor: Actor, user: User, password: str) -> None:
+    require_admin(actor)
+    _check_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(actor, "set_password", "person", user.email)
+
+
+@transaction.atomic
+def remove_person(actor: Actor, membership: Membership) -> None:
+    require_admin(actor)
+    before = membership_snapshot(membership)
+    ApiToken.objects.filter(user=membership.user, organization=actor.organization, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    membership.delete()
+    audit.record(actor, "delete", "person", before["email"], before=before)
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal token; the secret is returned once and only its hash is kept."""
+    require_token_owner(actor, user.pk)
+    if not Membership.objects.filter(user=user, organization=actor.organization).exists():
+        raise Invalid("not a member", [("user", f"{user.email} is not a member of {actor.organization}")])
+    if not (name or "").strip():
+        raise Invalid("invalid token", [("name", "a name is required (what the token is for)")])
+    for _ in range(5):
+        prefix = secrets.token_hex(4)
+        secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+        try:
+            with transaction.atomic():
+                token = ApiToken.objects.create(
+                    organization=actor.organization, user=user, name=name.strip(), prefix=prefix, digest=token_digest(secret)
+                )
+            break
+        except IntegrityError:  # pragma: no cover - 32-bit prefix collision
+            continue
+    audit.record(actor, "create", "token", prefix, after={"name": token.name, "user": user.email})
+    return token, secret
+
+
+@transaction.atomic
+def revoke_token(actor: Actor, token: ApiToken) -> ApiToken:
+    require_token_owner(actor, token.user_id)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor, "revoke", "token", token.prefix, after={"revoked_at": token.revoked_at})
+    return token
+
+
+def authenticate_token(secret: str) -> ApiToken | None:
+    """The live token whose hash matches, or None."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "organization")
+        .filter(digest=token_digest(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token

@@ -1,0 +1,44 @@
+"""Reads of units, people, tokens and the audit trail, scoped by the access gate."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .access import Actor, get_scoped, scoped
+from .models import ApiToken, AuditEntry, Membership, Unit
+
+
+def units(actor: Actor) -> QuerySet[Unit]:
+    return scoped(actor, Unit.objects.select_related("parent"))
+
+
+def get_unit(actor: Actor, key: str) -> Unit:
+    return get_scoped(actor, units(actor), "unit", key=key)
+
+
+def people(actor: Actor) -> QuerySet[Membership]:
+    return scoped(actor, Membership.objects.select_related("user")).prefetch_related("units")
+
+
+def get_person(actor: Actor, email: str) -> Membership:
+    return get_scoped(actor, people(actor), "person", user__email=email.lower())
+
+
+def tokens(actor: Actor) -> QuerySet[ApiToken]:
+    qs = scoped(actor, ApiToken.objects.select_related("user"))
+    if actor.role not in ("admin", "system"):
+        qs = qs.filter(user=actor.user)
+    return qs
+
+
+def get_token(actor: Actor, prefix: str) -> ApiToken:
+    return get_scoped(actor, tokens(actor), "token", prefix=prefix)
+
+
+def audit_trail(actor: Actor, object_type: str | None = None, object_key: str | None = None) -> QuerySet[AuditEntry]:
+    qs = scoped(actor, AuditEntry.objects.all())
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_key:
+        qs = qs.filter(object_key=object_key)
+    return qs.order_by("-id")

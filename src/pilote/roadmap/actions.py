@@ -1,0 +1,150 @@
+"""Every write on initiatives and their declared impacts (rule 2)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.db import transaction
+
+from pilote.errors import Conflict, Invalid
+from pilote.goals.actions import member_by_email
+from pilote.goals.models import KeyResult
+from pilote.orgs import audit
+from pilote.orgs.access import Actor, require_initiative_writer
+from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.models import Unit
+
+from .models import Horizon, Impact, Initiative, InitiativeStatus
+
+
+def initiative_snapshot(i: Initiative) -> dict:
+    return {
+        "key": i.key,
+        "title": i.title,
+        "description": i.description,
+        "unit": i.unit.key if i.unit_id else None,
+        "owner": i.owner.email if i.owner_id else None,
+        "status": i.status,
+        "horizon": i.horizon or None,
+        "start": i.start,
+        "end": i.end,
+        "effort": i.effort,
+        "confidence": i.confidence,
+        "delivered_on": i.delivered_on,
+        "impacts": [
+            {"key_result": m.key_result.key, "expected": m.expected, "rationale": m.rationale}
+            for m in i.impacts.select_related("key_result")
+        ],
+    }
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    if "title" in data:
+        if not (data["title"] or "").strip():
+            errors.append(("title", "a title is required"))
+        ini.title = (data["title"] or "").strip()
+    if "description" in data:
+        ini.description = (data["description"] or "").strip()
+    if "unit" in data:
+        if data["unit"]:
+            ini.unit = Unit.objects.filter(organization=actor.organization, key=data["unit"]).first()
+            if ini.unit is None:
+                errors.append(("unit", f"unknown unit {data['unit']!r}"))
+        else:
+            ini.unit = None
+    if "owner" in data:
+        try:
+            ini.owner = member_by_email(actor, data["owner"], "owner")
+        except Invalid as exc:
+            errors.extend(exc.errors)
+    if "status" in data and data["status"] is not None:
+        if data["status"] not in InitiativeStatus.values:
+            errors.append(("status", f"must be one of {', '.join(InitiativeStatus.values)}"))
+        ini.status = data["status"]
+    if "horizon" in data:
+        if data["horizon"] and data["horizon"] not in Horizon.values:
+            errors.append(("horizon", "must be now, next or later"))
+        ini.horizon = data["horizon"] or ""
+    for f in ("start", "end", "delivered_on"):
+        if f in data:
+            setattr(ini, f, data[f])
+    if ini.start and ini.end and ini.end < ini.start:
+        errors.append(("end", "must be on or after start"))
+    if "effort" in data:
+        if data["effort"] is not None and (not _num(data["effort"]) or data["effort"] <= 0):
+            errors.append(("effort", "must be a number of person-weeks greater than 0"))
+        ini.effort = data["effort"]
+    if "confidence" in data:
+        if data["confidence"] is not None and (not _num(data["confidence"]) or not 0 <= data["confidence"] <= 1):
+            errors.append(("confidence", "must be between 0 and 1"))
+        ini.confidence = data["confidence"]
+    return errors
+
+
+def _impacts(actor: Actor, impacts: list[dict], errors: list) -> list[tuple[KeyResult, float, str]]:
+    out, seen = [], set()
+    krs = {k.key: k for k in KeyResult.objects.filter(
+        organization=actor.organization, key__in=[i.get("key_result") for i in impacts])}
+    for n, imp in enumerate(impacts):
+        kr = krs.get(imp.get("key_result"))
+        if kr is None:
+            errors.append((f"impacts[{n}].key_result", f"unknown key result {imp.get('key_result')!r}"))
+            continue
+        if kr.key in seen:
+            errors.append((f"impacts[{n}].key_result", f"{kr.key!r} is listed twice"))
+        seen.add(kr.key)
+        if not _num(imp.get("expected")):
+            errors.append((f"impacts[{n}].expected", "must be a number (the change expected, in the KR's unit)"))
+            continue
+        out.append((kr, float(imp["expected"]), (imp.get("rationale") or "").strip()))
+    return out
+
+
+def _save(actor: Actor, ini: Initiative, data: dict, errors: list) -> None:
+    impacts = _impacts(actor, data["impacts"], errors) if data.get("impacts") is not None else None
+    if errors:
+        raise Invalid("invalid initiative", errors)
+    require_initiative_writer(actor, ini.unit_id)
+    ini.save()
+    if impacts is not None:
+        Impact.objects.filter(initiative=ini).delete()
+        Impact.objects.bulk_create([Impact(initiative=ini, key_result=k, expected=e, rationale=r) for k, e, r in impacts])
+
+
+@transaction.atomic
+def create_initiative(actor: Actor, data: dict) -> Initiative:
+    errors = validate_key(data.get("key", ""))
+    ini = Initiative(organization=actor.organization, key=data.get("key", ""))
+    errors += _apply(actor, ini, {"title": data.get("title", ""), **data})
+    if not errors and Initiative.objects.filter(organization=actor.organization, key=ini.key).exists():
+        raise Conflict(f"initiative {ini.key!r} already exists", [("key", "already exists")])
+    _save(actor, ini, data, errors)
+    audit.record(actor, "create", "initiative", ini.key, after=initiative_snapshot(ini))
+    return ini
+
+
+@transaction.atomic
+def update_initiative(actor: Actor, ini: Initiative, changes: dict, expected_version: int | None = None) -> Initiative:
+    ini = Initiative.objects.select_for_update().get(pk=ini.pk)
+    require_initiative_writer(actor, ini.unit_id)
+    check_version(ini, expected_version)
+    before = initiative_snapshot(ini)
+    errors = _apply(actor, ini, changes)
+    bump(ini)
+    _save(actor, ini, changes, errors)
+    audit.record(actor, "update", "initiative", ini.key, *audit.changed(before, initiative_snapshot(ini)))
+    return ini
+
+
+@transaction.atomic
+def delete_initiative(actor: Actor, ini: Initiative) -> None:
+    require_initiative_writer(actor, ini.unit_id)
+    before = initiative_snapshot(ini)
+    ini.delete()
+    audit.record(actor, "delete", "initiative", before["key"], before=before)
