@@ -1,3 +1,27 @@
+"""The REST API under /api/v1 (django-ninja): OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from __future__ import annotations
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Pilote API", version="1")
+from . import problems
+from .auth import SessionAuth, TokenAuth
+from .routes_goals import router as goals_router
+from .routes_org import router as org_router
+from .routes_roadmap import router as roadmap_router
+
+api = NinjaAPI(
+    title="Pilote API",
+    version="1",
+    description=(
+        "Pilote's REST API. Authenticate with a personal token (`Authorization: Bearer plt_…`) "
+        "or a browser session. Errors are RFC 9457 problem details naming the field paths. "
+        "Updates need `If-Match` with the ETag you read; check-in POSTs accept `Idempotency-Key`."
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+problems.install(api)
+api.add_router("", org_router)
+api.add_router("", goals_router)
+api.add_router("", roadmap_router)

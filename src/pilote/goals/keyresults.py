@@ -142,6 +142,26 @@ def create_key_result(actor: Actor, objective: Objective, data: dict) -> KeyResu
 
 
 @transaction.atomic
+def create_objective_with_key_results(actor: Actor, data: dict, key_results: list[dict]) -> Objective:
+    """An objective and its KRs in one go: all or nothing, every KR error with its path."""
+    from .actions import create_objective
+
+    objective = create_objective(actor, data)
+    errors: list[tuple[str, str]] = []
+    for i, kr in enumerate(key_results):
+        try:
+            with transaction.atomic():
+                create_key_result(actor, objective, kr)
+        except Invalid as exc:
+            errors += [(f"key_results[{i}].{p}" if p else f"key_results[{i}]", m) for p, m in exc.errors]
+        except Conflict as exc:
+            errors += [(f"key_results[{i}].{p}" if p else f"key_results[{i}]", m) for p, m in exc.errors or [("", exc.detail)]]
+    if errors:
+        raise Invalid("invalid key results: nothing was created", errors)
+    return objective
+
+
+@transaction.atomic
 def update_key_result(actor: Actor, kr: KeyResult, changes: dict, expected_version: int | None = None) -> KeyResult:
     kr = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=kr.pk)
     require_objective_edit(actor, kr.objective)

@@ -1,0 +1,137 @@
+"""Models (plus computed figures) into the API's Out schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from pilote.errors import PreconditionFailed, PreconditionRequired
+from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
+from pilote.goals.queries import Snapshot
+from pilote.okr.grading import effective_grade
+from pilote.orgs.access import Actor
+from pilote.orgs.models import ApiToken, AuditEntry, Membership, Unit
+from pilote.roadmap.models import Initiative
+
+
+def actor(request: HttpRequest) -> Actor:
+    return request.auth  # set by pilote.api.auth
+
+
+def page(items: list | Any, limit: int, offset: int) -> dict:
+    items = list(items)
+    return {"count": len(items), "items": items[offset: offset + limit]}
+
+
+# --- optimistic concurrency --------------------------------------------------------
+
+
+def etag(obj: Any) -> str:
+    return f'"{type(obj).__name__.lower()}-{obj.pk}-v{obj.version}"'
+
+
+def set_etag(response: HttpResponse, obj: Any) -> None:
+    response["ETag"] = etag(obj)
+
+
+def expected_version(request: HttpRequest, obj: Any) -> int:
+    """The version the client read, from If-Match; 428 without it, 412 when stale."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired(
+            "send If-Match with the ETag you read (GET the object first)", [("If-Match", "is required on updates")]
+        )
+    tags = [t.strip() for t in header.split(",")]
+    if "*" in tags:
+        return obj.version
+    if etag(obj) not in [t.removeprefix("W/") for t in tags]:
+        raise PreconditionFailed(
+            "the object changed since you read it; GET it again and retry",
+            [("If-Match", f"stale: the current ETag is {etag(obj)}")],
+        )
+    return obj.version
+
+
+# --- objects -------------------------------------------------------------------------
+
+
+def unit_out(u: Unit) -> dict:
+    return {"key": u.key, "name": u.name, "parent": u.parent.key if u.parent_id else None, "version": u.version}
+
+
+def person_out(m: Membership) -> dict:
+    return {"email": m.user.email, "name": m.user.name, "role": m.role,
+            "units": sorted(u.key for u in m.units.all()), "version": m.version}
+
+
+def cycle_out(c: Cycle) -> dict:
+    return {"key": c.key, "name": c.name, "start": c.start, "end": c.end,
+            "parent": c.parent.key if c.parent_id else None, "closed": c.closed_at is not None, "version": c.version}
+
+
+def vision_out(v: Vision) -> dict:
+    return {"version": v.number, "statement": v.statement, "description": v.description,
+            "created_at": v.created_at, "created_by": v.created_by.email if v.created_by_id else None}
+
+
+def kr_out(snap: Snapshot, kr: KeyResult) -> dict:
+    f = snap.kr(kr)
+    return {
+        "key": kr.key, "objective": kr.objective.key, "title": kr.title, "kind": kr.kind, "unit": kr.unit_label,
+        "baseline": kr.baseline, "target": kr.target, "min": kr.minimum, "max": kr.maximum,
+        "milestones": list(kr.milestones or []), "phases": list(kr.phases or []), "weight": kr.weight,
+        "owner": kr.owner.email if kr.owner_id else None, "due": kr.due or kr.objective.cycle.end,
+        "current": f.current, "progress": f.progress, "expected": f.expected, "status": f.status.value,
+        "last_check_in": f.latest.effective if f.latest else None,
+        "grade": effective_grade(kr.grade, kr.grade_override), "version": kr.version,
+    }
+
+
+def objective_expected(snap: Snapshot, o: Objective) -> float:
+    from pilote.okr.pace import expected_progress
+
+    return expected_progress(o.cycle.start, o.cycle.end, snap.as_of)
+
+
+def objective_out(snap: Snapshot, o: Objective) -> dict:
+    o = snap.objectives.get(o.pk, o)
+    f = snap.objective(o)
+    return {
+        "key": o.key, "title": o.title, "description": o.description, "level": o.level, "cycle": o.cycle.key,
+        "unit": o.unit.key, "owner": o.owner.email if o.owner_id else None, "workflow_status": o.status,
+        "progress_from": o.progress_from,
+        "aligns_to": [{"objective": p.key, "weight": w} for p, w in snap.parents_of(o)],
+        "progress": f.progress, "expected": objective_expected(snap, o), "status": f.status.value,
+        "pending_changes": list(o.pending_changes or []), "review_comment": o.review_comment,
+        "grade": effective_grade(o.grade, o.grade_override),
+        "key_results": [kr_out(snap, kr) for kr in snap.key_results_of(o)], "version": o.version,
+    }
+
+
+def check_in_out(ci: CheckIn) -> dict:
+    return {"id": ci.pk, "key_result": ci.key_result.key, "value": ci.value, "confidence": ci.confidence,
+            "comment": ci.comment, "date": ci.effective, "recorded_at": ci.recorded_at,
+            "author": ci.author.email if ci.author_id else None, "source": ci.source}
+
+
+def initiative_out(i: Initiative) -> dict:
+    return {
+        "key": i.key, "title": i.title, "description": i.description, "unit": i.unit.key if i.unit_id else None,
+        "owner": i.owner.email if i.owner_id else None, "status": i.status, "horizon": i.horizon or None,
+        "start": i.start, "end": i.end, "effort": i.effort, "confidence": i.confidence,
+        "delivered_on": i.delivered_on,
+        "impacts": [{"key_result": m.key_result.key, "expected": m.expected, "rationale": m.rationale}
+                    for m in i.impacts.all()],
+        "version": i.version,
+    }
+
+
+def token_out(t: ApiToken) -> dict:
+    return {"prefix": t.prefix, "name": t.name, "user": t.user.email, "created_at": t.created_at,
+            "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
+
+
+def audit_out(a: AuditEntry) -> dict:
+    return {"id": a.pk, "at": a.at, "actor": a.actor_label, "action": a.action, "object_type": a.object_type,
+            "object_key": a.object_key, "before": a.before, "after": a.after, "comment": a.comment}
