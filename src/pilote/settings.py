@@ -135,7 +135,8 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("PILOTE_TIME_ZONE", "Europe/Paris")
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Only needed when a reverse proxy serves collected files; WhiteNoise serves them from the apps otherwise.
+STATIC_ROOT = os.environ.get("PILOTE_STATIC_ROOT") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router, Schema
+from ninja import Status, Header, Query, Router, Schema
 
 from pilote.goals import actions, keyresults, queries
 from pilote.goals.closing import close_cycle
@@ -59,7 +59,7 @@ class AsOf(Schema):
 @router.get("/vision", response={200: VisionOut, 204: None}, tags=["vision"], summary="The current vision")
 def get_vision(request: HttpRequest):
     v = queries.current_vision(actor(request))
-    return (200, vision_out(v)) if v else (204, None)
+    return Status(200, vision_out(v)) if v else Status(204, None)
 
 
 @router.put("/vision", response=VisionOut, tags=["vision"], summary="Set the vision: a new version (executive)")
@@ -83,7 +83,7 @@ def list_cycles(request: HttpRequest):
 def create_cycle(request: HttpRequest, payload: CycleCreate, response: HttpResponse):
     c = actions.create_cycle(actor(request), payload.key, payload.start, payload.end, payload.name, payload.parent)
     set_etag(response, c)
-    return 201, cycle_out(c)
+    return Status(201, cycle_out(c))
 
 
 @router.get("/cycles/{key}", response=CycleOut, tags=["cycles"], summary="Read a cycle")
@@ -106,7 +106,7 @@ def update_cycle(request: HttpRequest, key: str, payload: CycleUpdate, response:
 def delete_cycle(request: HttpRequest, key: str):
     a = actor(request)
     actions.delete_cycle(a, queries.get_cycle(a, key))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/cycles/{key}/close", response=CycleOut, tags=["cycles"], summary="Close a cycle and grade its OKRs (executive)")
@@ -161,7 +161,7 @@ def create_objective(request: HttpRequest, payload: ObjectiveCreate, response: H
         a, payload.model_dump(exclude={"key_results"}), [kr.model_dump(exclude_unset=True) for kr in payload.key_results]
     )
     set_etag(response, o)
-    return 201, objective_out(queries.Snapshot(a), o)
+    return Status(201, objective_out(queries.Snapshot(a), o))
 
 
 @router.get("/objectives/{key}", response=ObjectiveOut, tags=["objectives"], summary="Read an objective with its figures")
@@ -186,7 +186,7 @@ def update_objective(request: HttpRequest, key: str, payload: ObjectiveUpdate, r
 def delete_objective(request: HttpRequest, key: str):
     a = actor(request)
     actions.delete_objective(a, queries.get_objective(a, key))
-    return 204, None
+    return Status(204, None)
 
 
 def _workflow(request: HttpRequest, key: str, fn, *args) -> dict:
@@ -257,7 +257,7 @@ def create_key_result(request: HttpRequest, key: str, payload: KeyResultCreate, 
     kr = keyresults.create_key_result(a, queries.get_objective(a, key), payload.model_dump(exclude_unset=True))
     set_etag(response, kr)
     snap = queries.Snapshot(a)
-    return 201, kr_out(snap, queries.get_key_result(a, kr.key))
+    return Status(201, kr_out(snap, queries.get_key_result(a, kr.key)))
 
 
 @router.get("/key-results/{key}", response=KeyResultOut, tags=["key results"], summary="Read a key result with its figures")
@@ -282,7 +282,7 @@ def update_key_result(request: HttpRequest, key: str, payload: KeyResultUpdate, 
 def delete_key_result(request: HttpRequest, key: str):
     a = actor(request)
     keyresults.delete_key_result(a, queries.get_key_result(a, key))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/key-results/{key}/grade", response=KeyResultOut, tags=["key results"], summary="Override the grade, with a reason")
@@ -317,7 +317,7 @@ def post_check_in(request: HttpRequest, key: str, payload: CheckInCreate, respon
     )
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return 201, {"check_in": check_in_out(ci), "key_result": kr_out(queries.Snapshot(a), kr)}
+    return Status(201, {"check_in": check_in_out(ci), "key_result": kr_out(queries.Snapshot(a), kr)})
 
 
 @router.post("/check-ins/bulk", response={201: list[CheckInOut]}, tags=["check-ins"],
@@ -333,4 +333,4 @@ def bulk_check_ins(request: HttpRequest, payload: BulkCheckIns):
     if missing:
         raise Invalid("unknown key results: nothing was recorded", missing)
     items = [{**i.model_dump(), "key_result": krs[i.key_result]} for i in payload.check_ins]
-    return 201, [check_in_out(c) for c in keyresults.record_check_ins(a, items)]
+    return Status(201, [check_in_out(c) for c in keyresults.record_check_ins(a, items)])

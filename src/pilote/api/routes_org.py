@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Status, Query, Router, Schema
 
 from pilote.orgs import actions, queries
 from pilote.orgs.access import organizations_of
@@ -56,7 +56,7 @@ def list_units(request: HttpRequest, paging: Query[Paging]):
 def create_unit(request: HttpRequest, payload: UnitCreate, response: HttpResponse):
     unit = actions.create_unit(actor(request), payload.key, payload.name, payload.parent)
     set_etag(response, unit)
-    return 201, unit_out(unit)
+    return Status(201, unit_out(unit))
 
 
 @router.get("/units/{key}", response=UnitOut, tags=["units"], summary="Read a unit")
@@ -79,7 +79,7 @@ def update_unit(request: HttpRequest, key: str, payload: UnitUpdate, response: H
 def delete_unit(request: HttpRequest, key: str):
     a = actor(request)
     actions.delete_unit(a, queries.get_unit(a, key))
-    return 204, None
+    return Status(204, None)
 
 
 # --- people
@@ -92,7 +92,7 @@ def list_people(request: HttpRequest, paging: Query[Paging]):
 def add_person(request: HttpRequest, payload: PersonCreate, response: HttpResponse):
     m = actions.add_person(actor(request), payload.email, payload.name, payload.role, payload.units, payload.password)
     set_etag(response, m)
-    return 201, person_out(m)
+    return Status(201, person_out(m))
 
 
 @router.get("/people/{email}", response=PersonOut, tags=["people"], summary="Read a person")
@@ -115,7 +115,7 @@ def update_person(request: HttpRequest, email: str, payload: PersonUpdate, respo
 def remove_person(request: HttpRequest, email: str):
     a = actor(request)
     actions.remove_person(a, queries.get_person(a, email))
-    return 204, None
+    return Status(204, None)
 
 
 # --- tokens
@@ -131,7 +131,7 @@ def create_token(request: HttpRequest, payload: TokenCreate):
     if payload.user:
         user = queries.get_person(a, payload.user).user
     token, secret = actions.create_token(a, user, payload.name)
-    return 201, {**token_out(token), "secret": secret}
+    return Status(201, {**token_out(token), "secret": secret})
 
 
 @router.delete("/tokens/{prefix}", response=TokenOut, tags=["tokens"], summary="Revoke a token")

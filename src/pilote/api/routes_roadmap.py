@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Status, Query, Router
 
 from pilote.roadmap import actions, queries
 
@@ -31,7 +31,7 @@ def create_initiative(request: HttpRequest, payload: InitiativeCreate, response:
     a = actor(request)
     ini = actions.create_initiative(a, _data(payload))
     set_etag(response, ini)
-    return 201, initiative_out(queries.get_initiative(a, ini.key))
+    return Status(201, initiative_out(queries.get_initiative(a, ini.key)))
 
 
 @router.get("/initiatives/{key}", response=InitiativeOut, summary="Read an initiative")
@@ -54,4 +54,4 @@ def update_initiative(request: HttpRequest, key: str, payload: InitiativeUpdate,
 def delete_initiative(request: HttpRequest, key: str):
     a = actor(request)
     actions.delete_initiative(a, queries.get_initiative(a, key))
-    return 204, None
+    return Status(204, None)

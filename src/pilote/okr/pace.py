@@ -66,7 +66,8 @@ def _kr_status_with_reason(
     if age > limit:
         return Status.OUTDATED, f"latest check-in is {age} days old, more than {limit}"
     if facts.kind in (Kind.INCREASE, Kind.DECREASE, Kind.MILESTONE):
-        gap = expected - progress
+        # Rounded so that "exactly 10 points behind" is not tipped over by float noise.
+        gap = round(expected - progress, 9)
         points = round(gap * 100, 1)
         if gap > policy.off_track_gap:
             return Status.OFF_TRACK, f"{points} points behind expected, more than {policy.off_track_gap * 100:g}"

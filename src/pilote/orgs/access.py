@@ -93,7 +93,7 @@ def get_scoped(actor: Actor, queryset: QuerySet, what: str, **lookup: Any) -> An
         return scoped(actor, queryset).get(**lookup)
     except queryset.model.DoesNotExist:
         ref = ", ".join(f"{v}" for v in lookup.values())
-        raise NotFound(f"{what} {ref!r} not found", [(next(iter(lookup), ""), f"no {what} {ref!r}")]) from None
+        raise NotFound(f"{what} {ref!r} not found") from None
 
 
 # --- what a role may do -----------------------------------------------------

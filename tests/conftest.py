@@ -1,0 +1,140 @@
+"""Shared fixtures: two organisations (Acme and Globex) loaded once per test session
+through the importer, one API token per role in each; every test runs in a
+transaction that is rolled back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+ROLES = ("admin", "executive", "lead", "contributor", "viewer")
+
+
+def acme_document(prefix: str = "", name: str = "Acme", domain: str = "acme.example") -> dict[str, Any]:
+    p = prefix
+    return {
+        "organization": name,
+        "locale": "en",
+        "vision": {"statement": f"{name} vision"},
+        "units": [
+            {"key": f"{p}dg", "name": "Management"},
+            {"key": f"{p}produit", "name": "Product", "parent": f"{p}dg"},
+            {"key": f"{p}equipe-app", "name": "App team", "parent": f"{p}produit"},
+            {"key": f"{p}ventes", "name": "Sales", "parent": f"{p}dg"},
+            {"key": f"{p}vide", "name": "Empty unit", "parent": f"{p}dg"},
+        ],
+        "people": [
+            {"email": f"admin@{domain}", "name": "Ada Admin", "role": "admin", "units": [f"{p}dg"]},
+            {"email": f"executive@{domain}", "name": "Eve Exec", "role": "executive", "units": [f"{p}dg"]},
+            {"email": f"executive2@{domain}", "name": "Ed Exec", "role": "executive", "units": [f"{p}dg"]},
+            {"email": f"lead@{domain}", "name": "Leo Lead", "role": "lead", "units": [f"{p}produit"]},
+            {"email": f"lead-ventes@{domain}", "name": "Sam Sales", "role": "lead", "units": [f"{p}ventes"]},
+            {"email": f"contributor@{domain}", "name": "Cleo Contrib", "role": "contributor", "units": [f"{p}equipe-app"]},
+            {"email": f"viewer@{domain}", "name": "Vic Viewer", "role": "viewer", "units": []},
+        ],
+        "cycles": [
+            {"key": f"{p}q", "start": "2027-01-01", "end": "2027-06-30"},
+            {"key": f"{p}cycle-vide", "start": "2027-07-01", "end": "2027-09-30"},
+        ],
+        "objectives": [
+            {"key": f"{p}strat", "level": "strategic", "cycle": f"{p}q", "unit": f"{p}dg",
+             "owner": f"executive@{domain}", "title": "Grow", "progress_from": "both",
+             "key_results": [{"key": f"{p}strat-kr", "title": "Revenue", "baseline": 0, "target": 100,
+                              "check_ins": [{"date": "2027-03-25", "value": 40, "confidence": 7}]}]},
+            {"key": f"{p}tact", "level": "tactical", "cycle": f"{p}q", "unit": f"{p}produit",
+             "owner": f"lead@{domain}", "title": "Ship a better app", "status": "approved",
+             "aligns_to": [{"objective": f"{p}strat", "weight": 1}],
+             "key_results": [{"key": f"{p}tact-kr", "title": "Rating", "baseline": 10, "target": 20,
+                              "owner": f"contributor@{domain}",
+                              "check_ins": [{"date": "2027-03-28", "value": 15, "confidence": 6}]}]},
+            {"key": f"{p}submitted-obj", "level": "tactical", "cycle": f"{p}q", "unit": f"{p}produit",
+             "owner": f"lead@{domain}", "title": "Waiting for validation", "status": "submitted",
+             "aligns_to": [{"objective": f"{p}strat"}],
+             "key_results": [{"key": f"{p}submitted-kr", "title": "Something", "baseline": 1, "target": 2}]},
+            {"key": f"{p}draft-obj", "level": "tactical", "cycle": f"{p}q", "unit": f"{p}produit",
+             "owner": f"lead@{domain}", "title": "A draft", "status": "draft",
+             "key_results": [{"key": f"{p}draft-kr", "title": "Else", "baseline": 1, "target": 2}]},
+            {"key": f"{p}sales-obj", "level": "tactical", "cycle": f"{p}q", "unit": f"{p}ventes",
+             "owner": f"lead-ventes@{domain}", "title": "Sell", "status": "approved",
+             "key_results": [{"key": f"{p}sales-kr", "title": "Deals", "baseline": 0, "target": 10}]},
+        ],
+        "initiatives": [
+            {"key": f"{p}ini1", "title": "Faster login", "unit": f"{p}produit", "status": "planned", "effort": 4,
+             "confidence": 0.5, "impacts": [{"key_result": f"{p}tact-kr", "expected": 2}]},
+        ],
+    }
+
+
+@dataclass
+class World:
+    tokens: dict[tuple[str, str], str]  # (org, role) -> secret
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup, django_db_blocker) -> World:
+    from pilote.interchange.importer import import_data
+    from pilote.orgs.access import Actor
+    from pilote.orgs.actions import create_token
+    from pilote.orgs.models import Organization, User
+
+    tokens = {}
+    with django_db_blocker.unblock():
+        for doc, org_name, domain in (
+            (acme_document(), "Acme", "acme.example"),
+            (acme_document("g-", "Globex", "globex.example"), "Globex", "globex.example"),
+        ):
+            import_data(doc)
+            org = Organization.objects.get(name=org_name)
+            for role in ROLES:
+                user = User.objects.get(email=f"{role}@{domain}")
+                _, secret = create_token(Actor.system(org), user, f"tests {role}")
+                tokens[(org_name, role)] = secret
+    return World(tokens)
+
+
+class Api:
+    """A JSON client for /api/v1 acting with one token."""
+
+    def __init__(self, token: str | None):
+        self.client = Client()
+        self.token = token
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict | None = None):
+        h = dict(headers or {})
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        fn = getattr(self.client, method.lower())
+        kwargs: dict[str, Any] = {"headers": h}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+            kwargs["content_type"] = "application/json"
+        return fn(f"/api/v1{path}", **kwargs)
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("POST", path, body if body is not None else {}, **kw)
+
+    def patch(self, path, body, **kw):
+        return self.call("PATCH", path, body, **kw)
+
+    def put(self, path, body, **kw):
+        return self.call("PUT", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api(world, db):
+    """api("lead") acts as Acme's lead; api("viewer", "Globex") as Globex's viewer."""
+
+    def make(role: str, org: str = "Acme") -> Api:
+        return Api(world.tokens[(org, role)])
+
+    return make
