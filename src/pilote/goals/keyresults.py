@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid
 from pilote.okr.grading import grade_errors
-from pilote.okr.progress import definition_errors, infer_kind, value_errors
+from pilote.okr.progress import definition_errors, resolve_kind, value_errors
 from pilote.okr.types import KeyResultFacts, Kind, Phase
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_check_in, require_grader, require_objective_edit
@@ -108,13 +108,10 @@ def _apply_fields(actor: Actor, kr: KeyResult, data: dict) -> None:
         except Invalid as exc:
             errors.extend(exc.errors)
     if "kind" in data:
-        kind = data["kind"] or infer_kind(kr.baseline, kr.target)
-        if kind is None:
-            errors.append(("kind", "is required unless baseline and target differ (then it follows from them)"))
-        elif kind not in Kind._value2member_map_:
-            errors.append(("kind", f"must be one of {', '.join(k.value for k in Kind)}"))
-        else:
-            kr.kind = Kind(kind).value
+        kind, kind_errors = resolve_kind(data["kind"], kr.baseline, kr.target)
+        errors.extend(kind_errors)
+        if kind is not None:
+            kr.kind = kind.value
     if kr.kind and not errors:
         errors.extend(definition_errors(facts_of(kr)))
     if errors:

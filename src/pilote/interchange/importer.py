@@ -26,8 +26,8 @@ from pilote.errors import Invalid, PiloteError
 from pilote.goals import actions as goals
 from pilote.goals import keyresults
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
-from pilote.okr.progress import definition_errors, infer_kind, value_errors
-from pilote.okr.types import KeyResultFacts, Kind
+from pilote.okr.progress import definition_errors, resolve_kind, value_errors
+from pilote.okr.types import KeyResultFacts
 from pilote.orgs import actions as orgs
 from pilote.orgs.access import Actor
 from pilote.orgs.models import Membership, Organization, Unit, User
@@ -89,11 +89,11 @@ def _topological(items: list, parent_of: Callable[[Any], str | None]) -> list[tu
     return out
 
 
-def _facts(kr: KeyResultIn) -> KeyResultFacts | None:
-    kind = kr.kind or infer_kind(kr.baseline, kr.target)
+def _facts(kr: KeyResultIn) -> tuple[KeyResultFacts | None, list[tuple[str, str]]]:
+    kind, errors = resolve_kind(kr.kind, kr.baseline, kr.target)
     if kind is None:
-        return None
-    return KeyResultFacts(Kind(kind), kr.baseline, kr.target, kr.min, kr.max, len(kr.milestones))
+        return None, errors
+    return KeyResultFacts(kind, kr.baseline, kr.target, kr.min, kr.max, len(kr.milestones)), []
 
 
 def rule_errors(doc: Document) -> list[tuple[str, str]]:
@@ -117,9 +117,9 @@ def rule_errors(doc: Document) -> list[tuple[str, str]]:
             if kr.key in kr_seen:
                 errors.append((f"{path}.key", f"{kr.key!r} is already used by {kr_seen[kr.key]}"))
             kr_seen.setdefault(kr.key, path)
-            facts = _facts(kr)
+            facts, kind_errors = _facts(kr)
             if facts is None:
-                errors.append((f"{path}.kind", "is required unless baseline and target differ (then it follows from them)"))
+                errors += [(f"{path}.{f}", m) for f, m in kind_errors]
                 continue
             errors += [(f"{path}.{f}", m) for f, m in definition_errors(facts)]
             if kr.weight <= 0:

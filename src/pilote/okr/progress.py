@@ -15,6 +15,20 @@ def infer_kind(baseline: float | None, target: float | None) -> Kind | None:
     return Kind.INCREASE if target > baseline else Kind.DECREASE
 
 
+def resolve_kind(kind: str | None, baseline: float | None, target: float | None) -> tuple[Kind | None, list[tuple[str, str]]]:
+    """The KR's kind, given or inferred from baseline and target, or the errors saying why not."""
+    if kind:
+        if kind not in Kind._value2member_map_:
+            return None, [("kind", f"must be one of {', '.join(k.value for k in Kind)}")]
+        return Kind(kind), []
+    inferred = infer_kind(baseline, target)
+    if inferred is not None:
+        return inferred, []
+    if baseline is not None and target is not None:
+        return None, [("target", "must differ from baseline")]
+    return None, [("kind", "is required unless baseline and target differ (then it follows from them)")]
+
+
 def definition_errors(facts: KeyResultFacts) -> list[tuple[str, str]]:
     """What is wrong with a KR definition, as (field, message) pairs. Empty when valid."""
     errors: list[tuple[str, str]] = []

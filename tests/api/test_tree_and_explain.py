@@ -1,0 +1,98 @@
+"""The strategy tree, computed figures, explanations and the audit trail over HTTP."""
+
+import pytest
+
+
+def _find(nodes, key):
+    for n in nodes:
+        if n["key"] == key:
+            return n
+        found = _find(n["children"], key)
+        if found:
+            return found
+    return None
+
+
+def test_the_tree_nests_tactical_objectives_under_their_strategic_parent(api):
+    tree = api("viewer").get("/cycles/q/tree?as_of=2027-04-01").json()
+    assert tree["vision"] == "Acme vision"
+    roots = [n["key"] for n in tree["objectives"]]
+    assert "strat" in roots and "tact" not in roots
+    strat = _find(tree["objectives"], "strat")
+    assert {c["key"] for c in strat["children"]} == {"tact", "submitted-obj"}
+    tact = _find(tree["objectives"], "tact")
+    assert tact["parents"] == [{"objective": "strat", "weight": 1.0}]
+    kr = tact["key_results"][0]
+    assert kr["key"] == "tact-kr" and kr["progress"] == pytest.approx(0.5) and kr["expected"] == pytest.approx(0.5)
+    assert kr["status"] == "on_track"
+
+
+def test_the_strategic_objective_pools_its_krs_and_approved_children(api):
+    strat = api("viewer").get("/objectives/strat?as_of=2027-04-01").json()
+    # progress_from both: strat-kr 0.40 (weight 1) and tact 0.50 (weight 1); submitted-obj is not approved
+    assert strat["progress"] == pytest.approx(0.45)
+    assert strat["expected"] == pytest.approx(0.5)
+
+
+def test_tree_filters_keep_matching_nodes_and_their_ancestors(api):
+    client = api("viewer")
+    by_unit = client.get("/cycles/q/tree?unit=ventes").json()["objectives"]
+    assert [n["key"] for n in by_unit] == ["sales-obj"]
+    by_owner = client.get("/cycles/q/tree?owner=lead@acme.example").json()["objectives"]
+    strat = _find(by_owner, "strat")
+    assert strat is not None and {c["key"] for c in strat["children"]} == {"tact", "submitted-obj"}
+    assert _find(by_owner, "draft-obj") is not None
+    only_strategic = client.get("/cycles/q/tree?level=strategic").json()["objectives"]
+    assert [n["key"] for n in only_strategic] == ["strat"] and only_strategic[0]["children"] == []
+    no_data = client.get("/cycles/q/tree?status=no_data&as_of=2027-04-01").json()["objectives"]
+    assert _find(no_data, "tact") is None and _find(no_data, "draft-obj") is not None
+
+
+def test_an_objective_with_several_parents_shows_under_each(api):
+    api("executive").post("/objectives", {"key": "strat2", "title": "Second", "level": "strategic", "cycle": "q", "unit": "dg"})
+    lead = api("lead")
+    etag = lead.get("/objectives/tact")["ETag"]
+    lead.patch("/objectives/tact", {"aligns_to": [{"objective": "strat", "weight": 1}, {"objective": "strat2", "weight": 0.5}]},
+               headers={"If-Match": etag})
+    tree = api("viewer").get("/cycles/q/tree").json()["objectives"]
+    assert _find([n for n in tree if n["key"] == "strat"], "tact") and _find([n for n in tree if n["key"] == "strat2"], "tact")
+
+
+def test_why_this_number_lists_terms_weights_and_values(api):
+    ex = api("viewer").get("/objectives/strat/explain?as_of=2027-04-01").json()
+    terms = {t["label"]: (t["weight"], t["value"]) for t in ex["progress"]["terms"]}
+    assert terms == {"key result strat-kr": (1.0, pytest.approx(0.4)), "objective tact": (1.0, pytest.approx(0.5))}
+    assert ex["progress"]["value"] == pytest.approx(0.45)
+    kr = api("viewer").get("/key-results/tact-kr/explain?as_of=2027-04-01").json()
+    assert kr["progress"]["formula"] == "clamp((15 − 10) ÷ (20 − 10), 0, 1)"
+    assert kr["current"]["terms"][0]["label"] == "check-in of 2027-03-28"
+    assert kr["status"]["value"] == "on_track"
+
+
+def test_closing_a_cycle_grades_and_an_override_keeps_both(api):
+    api("executive").post("/cycles/q/close", {"retrospective": "Good half"})
+    kr = api("viewer").get("/key-results/tact-kr").json()
+    assert kr["grade"] == pytest.approx(0.5)
+    api("lead").post("/key-results/tact-kr/grade", {"grade": 0.7, "reason": "store lagged a week"})
+    ex = api("viewer").get("/key-results/tact-kr/explain").json()["grade"]
+    assert ex["computed"] == pytest.approx(0.5) and ex["override"] == 0.7 and ex["color"] == "green"
+    assert api("executive").post("/cycles/q/close", {}).status_code == 409
+
+
+def test_every_write_leaves_an_audit_entry_with_before_and_after(api):
+    lead = api("lead")
+    etag = lead.get("/objectives/tact")["ETag"]
+    lead.patch("/objectives/tact", {"title": "Renamed"}, headers={"If-Match": etag})
+    entry = api("viewer").get("/audit?object_type=objective&object_key=tact").json()["items"][0]
+    assert entry["action"] == "update"
+    assert entry["before"] == {"title": "Ship a better app"} and entry["after"] == {"title": "Renamed"}
+    assert entry["actor"].startswith("lead@acme.example")
+
+
+def test_the_openapi_document_and_docs_are_served(api):
+    from django.test import Client
+
+    schema = Client().get("/api/v1/openapi.json")
+    assert schema.status_code == 200 and "/api/v1/cycles/{key}/tree" in schema.json()["paths"]
+    docs = Client().get("/api/v1/docs")
+    assert docs.status_code == 200 and b"swagger" in docs.content.lower()
