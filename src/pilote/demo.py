@@ -16,7 +16,7 @@ from django.db import transaction
 
 from pilote.interchange.importer import import_data
 from pilote.orgs.access import Actor
-from pilote.orgs.actions import set_password
+from pilote.orgs.actions import delete_organization, set_password
 from pilote.orgs.models import Organization, User
 
 ORGANIZATION = "Banque Exemple"
@@ -257,7 +257,7 @@ def load(today: date | None = None, reset: bool = False) -> tuple[list[tuple[str
         if existing and not reset:
             return logins, False
         if existing:
-            existing.delete()
+            delete_organization(Actor.system(existing, "demo"), existing)
         import_data(document(today))
         org = Organization.objects.get(name=ORGANIZATION)
         actor = Actor.system(org, "demo")

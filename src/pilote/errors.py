@@ -56,3 +56,20 @@ class PreconditionFailed(PiloteError):
 class PreconditionRequired(PiloteError):
     status = 428
     title = "Precondition required"
+
+
+UNKNOWN = "unknown "
+
+
+def unknown(what: str, ref: object) -> str:
+    """The one wording of a reference to something that does not exist (e.g. "unknown unit 'x'").
+
+    The importer recognises these (``is_unknown_reference``): it checks every
+    reference of a file up front, so a later one is either already reported or the
+    echo of another object's error.
+    """
+    return f"{UNKNOWN}{what} {ref!r}"
+
+
+def is_unknown_reference(message: str) -> bool:
+    return message.startswith(UNKNOWN)

@@ -323,12 +323,12 @@ def post_check_in(request: HttpRequest, key: str, payload: CheckInCreate, respon
 @router.post("/check-ins/bulk", response={201: list[CheckInOut]}, tags=["check-ins"],
              summary="Record many check-ins at once: all or nothing")
 def bulk_check_ins(request: HttpRequest, payload: BulkCheckIns):
-    from pilote.errors import Invalid
+    from pilote.errors import Invalid, unknown
 
     a = actor(request)
     keys = {i.key_result for i in payload.check_ins}
     krs = {kr.key: kr for kr in queries.key_results(a).filter(key__in=keys)}
-    missing = [(f"check_ins[{n}].key_result", f"unknown key result {i.key_result!r}")
+    missing = [(f"check_ins[{n}].key_result", unknown("key result", i.key_result))
                for n, i in enumerate(payload.check_ins) if i.key_result not in krs]
     if missing:
         raise Invalid("unknown key results: nothing was recorded", missing)

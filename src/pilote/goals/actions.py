@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pilote import events
-from pilote.errors import Conflict, Forbidden, Invalid
+from pilote.errors import Conflict, Forbidden, Invalid, unknown
 from pilote.okr.workflow import Transition, WorkflowStatus, target_status, transition_error
 from pilote.orgs import audit
 from pilote.orgs.access import (
@@ -76,7 +76,7 @@ def _cycle_by_key(actor: Actor, key: str | None, path: str) -> Cycle | None:
         return None
     cycle = Cycle.objects.filter(organization=actor.organization, key=key).first()
     if cycle is None:
-        raise Invalid("unknown cycle", [(path, f"unknown cycle {key!r}")])
+        raise Invalid("unknown cycle", [(path, unknown("cycle", key))])
     return cycle
 
 
@@ -152,14 +152,14 @@ def member_by_email(actor: Actor, email: str | None, path: str) -> User | None:
         return None
     m = Membership.objects.select_related("user").filter(organization=actor.organization, user__email=email.lower()).first()
     if m is None:
-        raise Invalid("unknown person", [(path, f"{email} is not a member of this organisation")])
+        raise Invalid("unknown person", [(path, unknown("person", email) + " (not a member of this organisation)")])
     return m.user
 
 
 def _unit_by_key(actor: Actor, key: str | None, path: str) -> Unit:
     unit = Unit.objects.filter(organization=actor.organization, key=key or "").first()
     if unit is None:
-        raise Invalid("unknown unit", [(path, f"unknown unit {key!r}")])
+        raise Invalid("unknown unit", [(path, unknown("unit", key))])
     return unit
 
 
@@ -179,7 +179,7 @@ def set_alignments(actor: Actor, objective: Objective, aligns_to: list[dict], pa
         key, weight = link.get("objective"), link.get("weight", 1.0)
         parent = Objective.objects.filter(organization=actor.organization, key=key).first()
         if parent is None:
-            errors.append((f"{path}[{i}].objective", f"unknown objective {key!r}"))
+            errors.append((f"{path}[{i}].objective", unknown("objective", key)))
             continue
         if key in seen_keys:
             errors.append((f"{path}[{i}].objective", f"{key!r} is listed twice"))

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
-from pilote.errors import Invalid, PiloteError
+from pilote.errors import Invalid, PiloteError, is_unknown_reference, unknown
 from pilote.goals import actions as goals
 from pilote.goals import keyresults
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
@@ -126,6 +126,58 @@ def rule_errors(doc: Document) -> list[tuple[str, str]]:
                 errors.append((f"{path}.weight", "must be greater than 0"))
             for ci, c in enumerate(kr.check_ins):
                 errors += [(f"{path}.check_ins[{ci}].value", m) for m in value_errors(facts, c.value)]
+    return errors
+
+
+def existing_keys(org: Organization | None) -> dict[str, set[str]]:
+    """Keys already in the database, which a file may refer to without listing them."""
+    if org is None:
+        return {k: set() for k in ("units", "people", "cycles", "objectives", "key results")}
+    return {
+        "units": set(Unit.objects.filter(organization=org).values_list("key", flat=True)),
+        "people": set(Membership.objects.filter(organization=org).values_list("user__email", flat=True)),
+        "cycles": set(Cycle.objects.filter(organization=org).values_list("key", flat=True)),
+        "objectives": set(Objective.objects.filter(organization=org).values_list("key", flat=True)),
+        "key results": set(KeyResult.objects.filter(organization=org).values_list("key", flat=True)),
+    }
+
+
+def reference_errors(doc: Document, existing: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Every reference of the file to a unit, person, cycle, objective or key result that exists nowhere."""
+    units = existing["units"] | {u.key for u in doc.units}
+    people = existing["people"] | {p.email.lower() for p in doc.people}
+    cycles = existing["cycles"] | {c.key for c in doc.cycles}
+    objectives = existing["objectives"] | {o.key for o in doc.objectives}
+    krs = existing["key results"] | {kr.key for o in doc.objectives for kr in o.key_results}
+    errors: list[tuple[str, str]] = []
+
+    def check(path: str, what: str, ref: str | None, known: set[str]) -> None:
+        if ref and (ref.lower() if what == "person" else ref) not in known:
+            message = unknown(what, ref) + (" (not a member of this organisation)" if what == "person" else "")
+            errors.append((path, message))
+
+    for i, u in enumerate(doc.units):
+        check(f"units[{i}].parent", "unit", u.parent, units)
+    for i, p in enumerate(doc.people):
+        for j, key in enumerate(p.units):
+            check(f"people[{i}].units[{j}]", "unit", key, units)
+    for i, c in enumerate(doc.cycles):
+        check(f"cycles[{i}].parent", "cycle", c.parent, cycles)
+    for i, o in enumerate(doc.objectives):
+        check(f"objectives[{i}].cycle", "cycle", o.cycle, cycles)
+        check(f"objectives[{i}].unit", "unit", o.unit, units)
+        check(f"objectives[{i}].owner", "person", o.owner, people)
+        for j, a in enumerate(o.aligns_to):
+            check(f"objectives[{i}].aligns_to[{j}].objective", "objective", a.objective, objectives)
+        for j, kr in enumerate(o.key_results):
+            check(f"objectives[{i}].key_results[{j}].owner", "person", kr.owner, people)
+            for k, c in enumerate(kr.check_ins):
+                check(f"objectives[{i}].key_results[{j}].check_ins[{k}].by", "person", c.by, people)
+    for i, ini in enumerate(doc.initiatives):
+        check(f"initiatives[{i}].unit", "unit", ini.unit, units)
+        check(f"initiatives[{i}].owner", "person", ini.owner, people)
+        for j, m in enumerate(ini.impacts):
+            check(f"initiatives[{i}].impacts[{j}].key_result", "key result", m.key_result, krs)
     return errors
 
 
@@ -285,7 +337,7 @@ class _Writer:
                 if c.by:
                     author = User.objects.filter(email=c.by.lower(), memberships__organization=self.actor.organization).first()
                     if author is None:
-                        raise Invalid("unknown person", [("by", f"{c.by} is not a member of this organisation")])
+                        raise Invalid("unknown person", [("by", unknown("person", c.by))])
                 _, created = keyresults.record_check_in(
                     self.actor, obj, c.value, c.confidence, c.comment, c.date, idempotency_key=key, author=author
                 )
@@ -340,9 +392,12 @@ def import_data(data: Any, *, dry_run: bool = False) -> Report:
             report.counts["organizations"] += 1
         elif org.locale != doc.locale:
             orgs.update_organization(Actor.system(org, "import"), org, {"locale": doc.locale})
+        errors += reference_errors(doc, existing_keys(org))
         writer = _Writer(Actor.system(org, "import"), doc, report)
         writer.run()
-        errors = _dedupe(errors + writer.errors)
+        # Every reference was checked above: a later "unknown ..." is a duplicate, or the
+        # echo of another object's error (a person not created makes its objectives' owner unknown).
+        errors = _dedupe(errors + [e for e in writer.errors if not is_unknown_reference(e[1])])
         if errors or dry_run:
             transaction.set_rollback(True)
     if errors:

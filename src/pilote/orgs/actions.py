@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from pilote.errors import Conflict, Invalid
+from pilote.errors import Conflict, Forbidden, Invalid, unknown
 
 from . import audit
 from .access import Actor, require_admin, require_token_owner
@@ -86,7 +86,7 @@ def _unit_parent(actor: Actor, parent_key: str | None, unit: Unit | None = None)
         return None
     parent = Unit.objects.filter(organization=actor.organization, key=parent_key).first()
     if parent is None:
-        raise Invalid("unknown parent", [("parent", f"unknown unit {parent_key!r}")])
+        raise Invalid("unknown parent", [("parent", unknown("unit", parent_key))])
     node: Unit | None = parent
     while unit is not None and node is not None:
         if node.pk == unit.pk:
@@ -151,7 +151,7 @@ def membership_snapshot(m: Membership) -> dict:
 
 def _units_by_key(actor: Actor, keys: list[str], path: str = "units") -> list[Unit]:
     found = {u.key: u for u in Unit.objects.filter(organization=actor.organization, key__in=keys)}
-    missing = [(f"{path}[{i}]", f"unknown unit {k!r}") for i, k in enumerate(keys) if k not in found]
+    missing = [(f"{path}[{i}]", unknown("unit", k)) for i, k in enumerate(keys) if k not in found]
     if missing:
         raise Invalid("unknown units", missing)
     return [found[k] for k in keys]
@@ -291,3 +291,29 @@ def authenticate_token(secret: str) -> ApiToken | None:
     if token is not None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token
+
+
+@transaction.atomic
+def delete_organization(actor: Actor, org: Organization) -> None:
+    """Delete an organisation and everything in it (system only: the CLI and the demo reset).
+
+    Objects go leaves first: units, cycles and objectives protect each other on purpose,
+    so that no single delete elsewhere can orphan an OKR.
+    """
+    from pilote.goals.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
+    from pilote.roadmap.models import Impact, Initiative
+
+    if actor.role != "system":
+        raise Forbidden("only the command line deletes an organisation")
+    Impact.objects.filter(initiative__organization=org).delete()
+    Initiative.objects.filter(organization=org).delete()
+    CheckIn.objects.filter(organization=org).delete()
+    KeyResult.objects.filter(organization=org).delete()
+    Alignment.objects.filter(child__organization=org).delete()
+    Objective.objects.filter(organization=org).delete()
+    for model in (Cycle, Unit):
+        qs = model.objects.filter(organization=org)
+        while qs.exists():  # leaves first
+            qs.filter(children__isnull=True).delete()
+    Vision.objects.filter(organization=org).delete()
+    org.delete()

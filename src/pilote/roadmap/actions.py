@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from pilote.errors import Conflict, Invalid
+from pilote.errors import Conflict, Invalid, unknown
 from pilote.goals.actions import member_by_email
 from pilote.goals.models import KeyResult
 from pilote.orgs import audit
@@ -55,7 +55,7 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
         if data["unit"]:
             ini.unit = Unit.objects.filter(organization=actor.organization, key=data["unit"]).first()
             if ini.unit is None:
-                errors.append(("unit", f"unknown unit {data['unit']!r}"))
+                errors.append(("unit", unknown("unit", data["unit"])))
         else:
             ini.unit = None
     if "owner" in data:
@@ -94,7 +94,7 @@ def _impacts(actor: Actor, impacts: list[dict], errors: list) -> list[tuple[KeyR
     for n, imp in enumerate(impacts):
         kr = krs.get(imp.get("key_result"))
         if kr is None:
-            errors.append((f"impacts[{n}].key_result", f"unknown key result {imp.get('key_result')!r}"))
+            errors.append((f"impacts[{n}].key_result", unknown("key result", imp.get("key_result"))))
             continue
         if kr.key in seen:
             errors.append((f"impacts[{n}].key_result", f"{kr.key!r} is listed twice"))
