@@ -14,7 +14,9 @@ from django.test import Client
 ROLES = ("admin", "executive", "lead", "contributor", "viewer")
 
 
-def acme_document(prefix: str = "", name: str = "Acme", domain: str = "acme.example") -> dict[str, Any]:
+def acme_document(
+    prefix: str = "", name: str = "Acme", domain: str = "acme.example"
+) -> dict[str, Any]:
     p = prefix
     return {
         "organization": name,
@@ -29,11 +31,36 @@ def acme_document(prefix: str = "", name: str = "Acme", domain: str = "acme.exam
         ],
         "people": [
             {"email": f"admin@{domain}", "name": "Ada Admin", "role": "admin", "units": [f"{p}dg"]},
-            {"email": f"executive@{domain}", "name": "Eve Exec", "role": "executive", "units": [f"{p}dg"]},
-            {"email": f"executive2@{domain}", "name": "Ed Exec", "role": "executive", "units": [f"{p}dg"]},
-            {"email": f"lead@{domain}", "name": "Leo Lead", "role": "lead", "units": [f"{p}produit"]},
-            {"email": f"lead-ventes@{domain}", "name": "Sam Sales", "role": "lead", "units": [f"{p}ventes"]},
-            {"email": f"contributor@{domain}", "name": "Cleo Contrib", "role": "contributor", "units": [f"{p}equipe-app"]},
+            {
+                "email": f"executive@{domain}",
+                "name": "Eve Exec",
+                "role": "executive",
+                "units": [f"{p}dg"],
+            },
+            {
+                "email": f"executive2@{domain}",
+                "name": "Ed Exec",
+                "role": "executive",
+                "units": [f"{p}dg"],
+            },
+            {
+                "email": f"lead@{domain}",
+                "name": "Leo Lead",
+                "role": "lead",
+                "units": [f"{p}produit"],
+            },
+            {
+                "email": f"lead-ventes@{domain}",
+                "name": "Sam Sales",
+                "role": "lead",
+                "units": [f"{p}ventes"],
+            },
+            {
+                "email": f"contributor@{domain}",
+                "name": "Cleo Contrib",
+                "role": "contributor",
+                "units": [f"{p}equipe-app"],
+            },
             {"email": f"viewer@{domain}", "name": "Vic Viewer", "role": "viewer", "units": []},
         ],
         "cycles": [
@@ -41,30 +68,92 @@ def acme_document(prefix: str = "", name: str = "Acme", domain: str = "acme.exam
             {"key": f"{p}cycle-vide", "start": "2027-07-01", "end": "2027-09-30"},
         ],
         "objectives": [
-            {"key": f"{p}strat", "level": "strategic", "cycle": f"{p}q", "unit": f"{p}dg",
-             "owner": f"executive@{domain}", "title": "Grow", "progress_from": "both",
-             "key_results": [{"key": f"{p}strat-kr", "title": "Revenue", "baseline": 0, "target": 100,
-                              "check_ins": [{"date": "2027-03-25", "value": 40, "confidence": 7}]}]},
-            {"key": f"{p}tact", "level": "tactical", "cycle": f"{p}q", "unit": f"{p}produit",
-             "owner": f"lead@{domain}", "title": "Ship a better app", "status": "approved",
-             "aligns_to": [{"objective": f"{p}strat", "weight": 1}],
-             "key_results": [{"key": f"{p}tact-kr", "title": "Rating", "baseline": 10, "target": 20,
-                              "owner": f"contributor@{domain}",
-                              "check_ins": [{"date": "2027-03-28", "value": 15, "confidence": 6}]}]},
-            {"key": f"{p}submitted-obj", "level": "tactical", "cycle": f"{p}q", "unit": f"{p}produit",
-             "owner": f"lead@{domain}", "title": "Waiting for validation", "status": "submitted",
-             "aligns_to": [{"objective": f"{p}strat"}],
-             "key_results": [{"key": f"{p}submitted-kr", "title": "Something", "baseline": 1, "target": 2}]},
-            {"key": f"{p}draft-obj", "level": "tactical", "cycle": f"{p}q", "unit": f"{p}produit",
-             "owner": f"lead@{domain}", "title": "A draft", "status": "draft",
-             "key_results": [{"key": f"{p}draft-kr", "title": "Else", "baseline": 1, "target": 2}]},
-            {"key": f"{p}sales-obj", "level": "tactical", "cycle": f"{p}q", "unit": f"{p}ventes",
-             "owner": f"lead-ventes@{domain}", "title": "Sell", "status": "approved",
-             "key_results": [{"key": f"{p}sales-kr", "title": "Deals", "baseline": 0, "target": 10}]},
+            {
+                "key": f"{p}strat",
+                "level": "strategic",
+                "cycle": f"{p}q",
+                "unit": f"{p}dg",
+                "owner": f"executive@{domain}",
+                "title": "Grow",
+                "progress_from": "both",
+                "key_results": [
+                    {
+                        "key": f"{p}strat-kr",
+                        "title": "Revenue",
+                        "baseline": 0,
+                        "target": 100,
+                        "check_ins": [{"date": "2027-03-25", "value": 40, "confidence": 7}],
+                    }
+                ],
+            },
+            {
+                "key": f"{p}tact",
+                "level": "tactical",
+                "cycle": f"{p}q",
+                "unit": f"{p}produit",
+                "owner": f"lead@{domain}",
+                "title": "Ship a better app",
+                "status": "approved",
+                "aligns_to": [{"objective": f"{p}strat", "weight": 1}],
+                "key_results": [
+                    {
+                        "key": f"{p}tact-kr",
+                        "title": "Rating",
+                        "baseline": 10,
+                        "target": 20,
+                        "owner": f"contributor@{domain}",
+                        "check_ins": [{"date": "2027-03-28", "value": 15, "confidence": 6}],
+                    }
+                ],
+            },
+            {
+                "key": f"{p}submitted-obj",
+                "level": "tactical",
+                "cycle": f"{p}q",
+                "unit": f"{p}produit",
+                "owner": f"lead@{domain}",
+                "title": "Waiting for validation",
+                "status": "submitted",
+                "aligns_to": [{"objective": f"{p}strat"}],
+                "key_results": [
+                    {"key": f"{p}submitted-kr", "title": "Something", "baseline": 1, "target": 2}
+                ],
+            },
+            {
+                "key": f"{p}draft-obj",
+                "level": "tactical",
+                "cycle": f"{p}q",
+                "unit": f"{p}produit",
+                "owner": f"lead@{domain}",
+                "title": "A draft",
+                "status": "draft",
+                "key_results": [
+                    {"key": f"{p}draft-kr", "title": "Else", "baseline": 1, "target": 2}
+                ],
+            },
+            {
+                "key": f"{p}sales-obj",
+                "level": "tactical",
+                "cycle": f"{p}q",
+                "unit": f"{p}ventes",
+                "owner": f"lead-ventes@{domain}",
+                "title": "Sell",
+                "status": "approved",
+                "key_results": [
+                    {"key": f"{p}sales-kr", "title": "Deals", "baseline": 0, "target": 10}
+                ],
+            },
         ],
         "initiatives": [
-            {"key": f"{p}ini1", "title": "Faster login", "unit": f"{p}produit", "status": "planned", "effort": 4,
-             "confidence": 0.5, "impacts": [{"key_result": f"{p}tact-kr", "expected": 2}]},
+            {
+                "key": f"{p}ini1",
+                "title": "Faster login",
+                "unit": f"{p}produit",
+                "status": "planned",
+                "effort": 4,
+                "confidence": 0.5,
+                "impacts": [{"key_result": f"{p}tact-kr", "expected": 2}],
+            },
         ],
     }
 

@@ -44,23 +44,39 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     s.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations")
 
-    d = cmd("demo", "Load the bank example (cycles around today, twelve weeks of check-ins), then serve it.")
+    d = cmd(
+        "demo",
+        "Load the bank example (cycles around today, twelve weeks of check-ins), then serve it.",
+    )
     d.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     d.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    d.add_argument("--no-serve", action="store_true", help="load the data, print the logins and stop")
-    d.add_argument("--reset", action="store_true", help="delete the demo organisation first and rebuild it around today")
+    d.add_argument(
+        "--no-serve", action="store_true", help="load the data, print the logins and stop"
+    )
+    d.add_argument(
+        "--reset",
+        action="store_true",
+        help="delete the demo organisation first and rebuild it around today",
+    )
     d.add_argument("--today", type=_date, help="pretend today is this date (YYYY-MM-DD)")
 
     cmd("migrate", "Create or upgrade the database schema.")
 
-    i = cmd("import", "Import a YAML (or JSON) file: all or nothing; every error is reported with its path.")
+    i = cmd(
+        "import",
+        "Import a YAML (or JSON) file: all or nothing; every error is reported with its path.",
+    )
     i.add_argument("file", help="the file to import")
     i.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
 
     e = cmd("export", "Export an organisation as YAML, or as JSON with the computed figures.")
     org_opt(e)
-    e.add_argument("--format", choices=["yaml", "json"], default="yaml", help="yaml (default) or json")
-    e.add_argument("--as-of", type=_date, help="compute figures as of this date (default today; json only)")
+    e.add_argument(
+        "--format", choices=["yaml", "json"], default="yaml", help="yaml (default) or json"
+    )
+    e.add_argument(
+        "--as-of", type=_date, help="compute figures as of this date (default today; json only)"
+    )
     e.add_argument("--output", "-o", help="write to this file instead of standard output")
 
     li = cmd("lint", "Check a YAML file without changing anything (an import that is rolled back).")
@@ -69,32 +85,56 @@ def build_parser() -> argparse.ArgumentParser:
     c = cmd("checkin", "Record a check-in on a key result.")
     org_opt(c)
     c.add_argument("key_result", help="the key result's key")
-    c.add_argument("value", type=float, help="the measured value (a number; milestones: how many are done)")
+    c.add_argument(
+        "value", type=float, help="the measured value (a number; milestones: how many are done)"
+    )
     c.add_argument("--confidence", type=int, help="confidence 0-10")
     c.add_argument("--comment", default="", help="what moved, what comes next")
     c.add_argument("--date", type=_date, help="effective date (default today)")
-    c.add_argument("--as", dest="as_email", help="record as this member (their rights apply); default: the CLI")
+    c.add_argument(
+        "--as", dest="as_email", help="record as this member (their rights apply); default: the CLI"
+    )
 
     u = cmd("user", "Manage people.")
     usub = u.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    ua = usub.add_parser("add", help="Add a person to the organisation.", description="Add a person to the organisation.")
+    ua = usub.add_parser(
+        "add",
+        help="Add a person to the organisation.",
+        description="Add a person to the organisation.",
+    )
     org_opt(ua)
     ua.add_argument("email")
     ua.add_argument("--name", default="", help="full name")
-    ua.add_argument("--role", default="viewer", choices=["admin", "executive", "lead", "contributor", "viewer"])
+    ua.add_argument(
+        "--role", default="viewer", choices=["admin", "executive", "lead", "contributor", "viewer"]
+    )
     ua.add_argument("--unit", action="append", default=[], help="unit key (repeat for several)")
-    ua.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    ua.add_argument("--no-password", action="store_true", help="create the account without a password")
-    ul = usub.add_parser("list", help="List the organisation's people.", description="List the organisation's people.")
+    ua.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    ua.add_argument(
+        "--no-password", action="store_true", help="create the account without a password"
+    )
+    ul = usub.add_parser(
+        "list",
+        help="List the organisation's people.",
+        description="List the organisation's people.",
+    )
     org_opt(ul)
 
     t = cmd("token", "Manage personal API tokens.")
     tsub = t.add_subparsers(dest="token_command", metavar="ACTION", required=True)
-    tc = tsub.add_parser("create", help="Create a token (its secret is shown once).", description="Create a token (its secret is shown once).")
+    tc = tsub.add_parser(
+        "create",
+        help="Create a token (its secret is shown once).",
+        description="Create a token (its secret is shown once).",
+    )
     org_opt(tc)
     tc.add_argument("--user", required=True, help="the member the token acts as")
     tc.add_argument("--name", required=True, help="what the token is for")
-    tr = tsub.add_parser("revoke", help="Revoke a token by its prefix.", description="Revoke a token by its prefix.")
+    tr = tsub.add_parser(
+        "revoke", help="Revoke a token by its prefix.", description="Revoke a token by its prefix."
+    )
     org_opt(tr)
     tr.add_argument("prefix")
     tl = tsub.add_parser("list", help="List tokens.", description="List tokens.")
@@ -102,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     o = cmd("org", "Manage organisations.")
     osub = o.add_subparsers(dest="org_command", metavar="ACTION", required=True)
-    oc = osub.add_parser("create", help="Create an empty organisation.", description="Create an empty organisation.")
+    oc = osub.add_parser(
+        "create", help="Create an empty organisation.", description="Create an empty organisation."
+    )
     oc.add_argument("name")
     oc.add_argument("--locale", choices=["fr", "en"], default="fr")
     osub.add_parser("list", help="List organisations.", description="List organisations.")
@@ -129,13 +171,21 @@ def _organization(name: str | None):
     if name:
         org = Organization.objects.filter(name=name).first()
         if org is None:
-            raise NotFound(f"no organisation named {name!r}", [("--org", f"unknown organisation {name!r}")])
+            raise NotFound(
+                f"no organisation named {name!r}", [("--org", f"unknown organisation {name!r}")]
+            )
         return org
     orgs = list(Organization.objects.order_by("name")[:2])
     if not orgs:
-        raise Invalid("no organisation yet", [("", "no organisation yet: run `pilote import FILE` or `pilote org create NAME`")])
+        raise Invalid(
+            "no organisation yet",
+            [("", "no organisation yet: run `pilote import FILE` or `pilote org create NAME`")],
+        )
     if len(orgs) > 1:
-        raise Invalid("several organisations", [("--org", "there are several organisations: name one with --org")])
+        raise Invalid(
+            "several organisations",
+            [("--org", "there are several organisations: name one with --org")],
+        )
     return orgs[0]
 
 
@@ -165,7 +215,13 @@ def do_serve(args: argparse.Namespace) -> int:
     if not getattr(args, "no_migrate", False):
         _migrate()
     print(f"Pilote is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    uvicorn.run("pilote.asgi:application", host=args.host, port=args.port, log_level="warning", lifespan="off")
+    uvicorn.run(
+        "pilote.asgi:application",
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        lifespan="off",
+    )
     return 0
 
 
@@ -174,9 +230,14 @@ def do_demo(args: argparse.Namespace) -> int:
 
     _migrate()
     logins, loaded = demo.load(today=args.today, reset=args.reset)
-    print("Demo data loaded: Banque Exemple" if loaded else
-          "Demo organisation already present (pilote demo --reset rebuilds it around today)")
-    print(f"\nSign in at http://{args.host}:{args.port}/login/ with any of these (password: {demo.PASSWORD}):")
+    print(
+        "Demo data loaded: Banque Exemple"
+        if loaded
+        else "Demo organisation already present (pilote demo --reset rebuilds it around today)"
+    )
+    print(
+        f"\nSign in at http://{args.host}:{args.port}/login/ with any of these (password: {demo.PASSWORD}):"
+    )
     for email, name, role in logins:
         print(f"  {email:32} {role:12} {name}")
     print(f"API docs: http://{args.host}:{args.port}/api/v1/docs", flush=True)
@@ -242,7 +303,9 @@ def do_checkin(args: argparse.Namespace) -> int:
     snap = queries.Snapshot(actor)
     f = snap.kr(kr)
     progress = "no data" if f.progress is None else f"{f.progress:.0%}"
-    print(f"{kr.key}: {ci.value:g} on {ci.effective.isoformat()} -> progress {progress}, {f.status.value}")
+    print(
+        f"{kr.key}: {ci.value:g} on {ci.effective.isoformat()} -> progress {progress}, {f.status.value}"
+    )
     return 0
 
 
@@ -279,11 +342,18 @@ def do_token(args: argparse.Namespace) -> int:
 
     actor = _system(args)
     if args.token_command == "create":
-        user = User.objects.filter(email=args.user.lower(), memberships__organization=actor.organization).first()
+        user = User.objects.filter(
+            email=args.user.lower(), memberships__organization=actor.organization
+        ).first()
         if user is None:
-            raise NotFound("unknown person", [("--user", f"{args.user} is not a member of {actor.organization}")])
+            raise NotFound(
+                "unknown person",
+                [("--user", f"{args.user} is not a member of {actor.organization}")],
+            )
         token, secret = actions.create_token(actor, user, args.name)
-        print(f"token {token.prefix} for {user.email} ({token.name}); keep this secret, it is not shown again:")
+        print(
+            f"token {token.prefix} for {user.email} ({token.name}); keep this secret, it is not shown again:"
+        )
         print(secret)
     elif args.token_command == "revoke":
         token = queries.get_token(actor, args.prefix)
@@ -310,8 +380,16 @@ def do_org(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "serve": do_serve, "demo": do_demo, "migrate": do_migrate, "import": do_import, "export": do_export,
-    "lint": do_lint, "checkin": do_checkin, "user": do_user, "token": do_token, "org": do_org,
+    "serve": do_serve,
+    "demo": do_demo,
+    "migrate": do_migrate,
+    "import": do_import,
+    "export": do_export,
+    "lint": do_lint,
+    "checkin": do_checkin,
+    "user": do_user,
+    "token": do_token,
+    "org": do_org,
 }
 
 

@@ -45,7 +45,9 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_bool("PILOTE_DEBUG")
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("PILOTE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+    for h in os.environ.get("PILOTE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
+        ","
+    )
     if h.strip()
 ]
 
@@ -121,7 +123,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/login/"

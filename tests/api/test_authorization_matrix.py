@@ -49,26 +49,56 @@ ROUTES = [
     ("POST", "/cycles/{p}q/close", {"retrospective": "ok"}, None, EXECS),
     ("GET", "/cycles/{p}q/tree", None, None, ALL),
     ("GET", "/objectives", None, None, ALL),
-    ("POST", "/objectives", {"key": "new-tact", "title": "T", "level": "tactical", "cycle": "q", "unit": "produit"}, None, WRITERS),
+    (
+        "POST",
+        "/objectives",
+        {"key": "new-tact", "title": "T", "level": "tactical", "cycle": "q", "unit": "produit"},
+        None,
+        WRITERS,
+    ),
     ("GET", "/objectives/{p}tact", None, None, ALL),
     ("PATCH", "/objectives/{p}tact", {"title": "Ship a much better app"}, STAR, WRITERS),
     ("DELETE", "/objectives/{p}draft-obj", None, None, WRITERS),
     ("POST", "/objectives/{p}draft-obj/submit", {}, None, WRITERS),
     ("POST", "/objectives/{p}submitted-obj/approve", {}, None, ONLY_EXECUTIVE),
-    ("POST", "/objectives/{p}submitted-obj/request-changes", {"comment": "Sharper KRs"}, None, ONLY_EXECUTIVE),
+    (
+        "POST",
+        "/objectives/{p}submitted-obj/request-changes",
+        {"comment": "Sharper KRs"},
+        None,
+        ONLY_EXECUTIVE,
+    ),
     ("POST", "/objectives/{p}submitted-obj/back-to-draft", {}, None, WRITERS),
     ("POST", "/objectives/{p}tact/grade", {"grade": 0.6, "reason": "late data"}, None, WRITERS),
     ("GET", "/objectives/{p}tact/explain", None, None, ALL),
     ("GET", "/key-results", None, None, ALL),
-    ("POST", "/objectives/{p}tact/key-results", {"key": "new-kr", "title": "K", "baseline": 0, "target": 1}, None, WRITERS),
+    (
+        "POST",
+        "/objectives/{p}tact/key-results",
+        {"key": "new-kr", "title": "K", "baseline": 0, "target": 1},
+        None,
+        WRITERS,
+    ),
     ("GET", "/key-results/{p}tact-kr", None, None, ALL),
     ("PATCH", "/key-results/{p}tact-kr", {"title": "Store rating"}, STAR, WRITERS),
     ("DELETE", "/key-results/{p}tact-kr", None, None, WRITERS),
     ("POST", "/key-results/{p}tact-kr/grade", {"grade": 0.5, "reason": "partial"}, None, WRITERS),
     ("GET", "/key-results/{p}tact-kr/explain", None, None, ALL),
     ("GET", "/key-results/{p}tact-kr/check-ins", None, None, ALL),
-    ("POST", "/key-results/{p}tact-kr/check-ins", {"value": 16, "confidence": 7, "date": "2027-04-01"}, None, CHECKERS),
-    ("POST", "/check-ins/bulk", {"check_ins": [{"key_result": "{p}tact-kr", "value": 17, "date": "2027-04-02"}]}, None, CHECKERS),
+    (
+        "POST",
+        "/key-results/{p}tact-kr/check-ins",
+        {"value": 16, "confidence": 7, "date": "2027-04-01"},
+        None,
+        CHECKERS,
+    ),
+    (
+        "POST",
+        "/check-ins/bulk",
+        {"check_ins": [{"key_result": "{p}tact-kr", "value": 17, "date": "2027-04-02"}]},
+        None,
+        CHECKERS,
+    ),
     ("GET", "/initiatives", None, None, ALL),
     ("POST", "/initiatives", {"key": "new-ini", "title": "I", "unit": "produit"}, None, WRITERS),
     ("GET", "/initiatives/{p}ini1", None, None, ALL),
@@ -91,15 +121,24 @@ def _prefix(token: str) -> str:
     return token.split("_")[1]
 
 
-CASES = [(m, path, body, h, allowed, role) for (m, path, body, h, allowed) in ROUTES for role in ROLES]
+CASES = [
+    (m, path, body, h, allowed, role) for (m, path, body, h, allowed) in ROUTES for role in ROLES
+]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "headers", "allowed", "role"), CASES,
-                         ids=[f"{c[0]} {c[1]} as {c[5]}" for c in CASES])
-def test_a_role_may_act_in_its_organisation_only_where_the_rules_allow(api, world, method, path, body, headers, allowed, role):
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "allowed", "role"),
+    CASES,
+    ids=[f"{c[0]} {c[1]} as {c[5]}" for c in CASES],
+)
+def test_a_role_may_act_in_its_organisation_only_where_the_rules_allow(
+    api, world, method, path, body, headers, allowed, role
+):
     client = api(role)
     own = _prefix(world.tokens[("Acme", role)])
-    response = client.call(method, _fill(path, "", "acme.example", own), _fill(body, "", "acme.example", own), headers)
+    response = client.call(
+        method, _fill(path, "", "acme.example", own), _fill(body, "", "acme.example", own), headers
+    )
     if role in allowed:
         assert 200 <= response.status_code < 300, response.content
     else:
@@ -111,9 +150,14 @@ OBJECT_ROUTES = [r for r in ROUTES if "{p}" in r[1] or "{d}" in r[1] or "{own_to
 OTHER = [(m, path, body, h, role) for (m, path, body, h, _) in OBJECT_ROUTES for role in ROLES]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "headers", "role"), OTHER,
-                         ids=[f"{c[0]} {c[1]} as {c[4]}" for c in OTHER])
-def test_another_organisations_objects_answer_404_and_leak_nothing(api, world, method, path, body, headers, role):
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "role"),
+    OTHER,
+    ids=[f"{c[0]} {c[1]} as {c[4]}" for c in OTHER],
+)
+def test_another_organisations_objects_answer_404_and_leak_nothing(
+    api, world, method, path, body, headers, role
+):
     client = api(role)
     other_token = _prefix(world.tokens[("Globex", role)])
     url = _fill(path, "g-", "globex.example", other_token)
@@ -130,17 +174,33 @@ def test_another_organisations_objects_answer_404_and_leak_nothing(api, world, m
 
 def test_lists_show_nothing_of_another_organisation(api):
     client = api("admin")
-    for path in ("/units", "/people", "/objectives", "/key-results", "/initiatives", "/audit?limit=1000", "/cycles",
-                 "/tokens", "/vision/history", "/cycles/q/tree"):
+    for path in (
+        "/units",
+        "/people",
+        "/objectives",
+        "/key-results",
+        "/initiatives",
+        "/audit?limit=1000",
+        "/cycles",
+        "/tokens",
+        "/vision/history",
+        "/cycles/q/tree",
+    ):
         body = client.get(path).content
         assert b"g-" not in body and b"globex" not in body.lower(), path
 
 
 def test_every_route_of_the_openapi_document_is_in_the_matrix(api):
     schema = api("viewer").get("/openapi.json").json()
-    documented = {(m.upper(), re.sub(r"\{[^}]+\}", "{}", p.removeprefix("/api/v1")))
-                  for p, ops in schema["paths"].items() for m in ops}
-    covered = {(m, re.sub(r"\{[^}]+\}|[^/]*\{p\}[^/]*|[^/]*\{d\}|\{own_token\}", "{}", p)) for m, p, *_ in ROUTES}
+    documented = {
+        (m.upper(), re.sub(r"\{[^}]+\}", "{}", p.removeprefix("/api/v1")))
+        for p, ops in schema["paths"].items()
+        for m in ops
+    }
+    covered = {
+        (m, re.sub(r"\{[^}]+\}|[^/]*\{p\}[^/]*|[^/]*\{d\}|\{own_token\}", "{}", p))
+        for m, p, *_ in ROUTES
+    }
     covered = {(m, re.sub(r"[^/]*\{\}[^/]*", "{}", p)) for m, p in covered}
     assert documented - covered == set()
 
@@ -155,9 +215,18 @@ def test_a_lead_writes_only_the_tactical_objectives_of_their_own_unit(api):
     lead = api("lead")
     body = {"key": "x", "title": "X", "level": "tactical", "cycle": "q", "unit": "ventes"}
     assert lead.post("/objectives", body).status_code == 403
-    assert lead.post("/objectives", {**body, "unit": "equipe-app"}).status_code == 201  # a team below their unit
-    assert lead.post("/objectives", {**body, "key": "y", "level": "strategic", "unit": "produit"}).status_code == 403
-    assert lead.patch("/objectives/sales-obj", {"title": "Mine now"}, headers=STAR).status_code == 403
+    assert (
+        lead.post("/objectives", {**body, "unit": "equipe-app"}).status_code == 201
+    )  # a team below their unit
+    assert (
+        lead.post(
+            "/objectives", {**body, "key": "y", "level": "strategic", "unit": "produit"}
+        ).status_code
+        == 403
+    )
+    assert (
+        lead.patch("/objectives/sales-obj", {"title": "Mine now"}, headers=STAR).status_code == 403
+    )
 
 
 def test_a_lead_cannot_move_an_objective_out_of_their_reach(api):

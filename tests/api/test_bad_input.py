@@ -10,7 +10,9 @@ from django.test import Client
 from pilote.orgs.models import AuditEntry
 from tests.api.test_authorization_matrix import ROUTES, _fill
 
-WRITES = [(m, p, b, h, allowed) for (m, p, b, h, allowed) in ROUTES if m in ("POST", "PATCH", "PUT") and b]
+WRITES = [
+    (m, p, b, h, allowed) for (m, p, b, h, allowed) in ROUTES if m in ("POST", "PATCH", "PUT") and b
+]
 
 
 def _role(allowed: set[str]) -> str:
@@ -19,7 +21,9 @@ def _role(allowed: set[str]) -> str:
 
 def _raw(world, role, method, path, data: str, headers=None):
     h = {"Authorization": f"Bearer {world.tokens[('Acme', role)]}", **(headers or {})}
-    return getattr(Client(), method.lower())(f"/api/v1{path}", data=data, content_type="application/json", headers=h)
+    return getattr(Client(), method.lower())(
+        f"/api/v1{path}", data=data, content_type="application/json", headers=h
+    )
 
 
 def _problem(response) -> dict:
@@ -30,31 +34,58 @@ def _problem(response) -> dict:
     return body
 
 
-@pytest.mark.parametrize(("method", "path", "body", "headers", "allowed"), WRITES, ids=[f"{w[0]} {w[1]}" for w in WRITES])
-def test_malformed_json_is_a_4xx_problem_and_writes_nothing(api, world, method, path, body, headers, allowed):
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "allowed"), WRITES, ids=[f"{w[0]} {w[1]}" for w in WRITES]
+)
+def test_malformed_json_is_a_4xx_problem_and_writes_nothing(
+    api, world, method, path, body, headers, allowed
+):
     before = AuditEntry.objects.count()
-    r = _raw(world, _role(allowed), method, _fill(path, "", "acme.example", ""), "{not json", headers)
+    r = _raw(
+        world, _role(allowed), method, _fill(path, "", "acme.example", ""), "{not json", headers
+    )
     _problem(r)
     assert AuditEntry.objects.count() == before
 
 
-@pytest.mark.parametrize(("method", "path", "body", "headers", "allowed"), WRITES, ids=[f"{w[0]} {w[1]}" for w in WRITES])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "allowed"), WRITES, ids=[f"{w[0]} {w[1]}" for w in WRITES]
+)
 def test_an_unknown_field_is_named(api, world, method, path, body, headers, allowed):
     before = AuditEntry.objects.count()
     payload = {**_fill(body, "", "acme.example", ""), "colour": "blue"}
-    r = _raw(world, _role(allowed), method, _fill(path, "", "acme.example", ""), json.dumps(payload), headers)
+    r = _raw(
+        world,
+        _role(allowed),
+        method,
+        _fill(path, "", "acme.example", ""),
+        json.dumps(payload),
+        headers,
+    )
     problem = _problem(r)
     assert r.status_code == 422
     assert any(e["path"] == "colour" for e in problem["errors"]), problem
     assert AuditEntry.objects.count() == before
 
 
-@pytest.mark.parametrize(("method", "path", "body", "headers", "allowed"), WRITES, ids=[f"{w[0]} {w[1]}" for w in WRITES])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "allowed"), WRITES, ids=[f"{w[0]} {w[1]}" for w in WRITES]
+)
 def test_every_field_of_the_wrong_type_is_named(api, world, method, path, body, headers, allowed):
     before = AuditEntry.objects.count()
     filled = _fill(body, "", "acme.example", "")
-    wrong = {k: ({"nested": True} if not isinstance(v, (dict, list)) else "text") for k, v in filled.items()}
-    r = _raw(world, _role(allowed), method, _fill(path, "", "acme.example", ""), json.dumps(wrong), headers)
+    wrong = {
+        k: ({"nested": True} if not isinstance(v, (dict, list)) else "text")
+        for k, v in filled.items()
+    }
+    r = _raw(
+        world,
+        _role(allowed),
+        method,
+        _fill(path, "", "acme.example", ""),
+        json.dumps(wrong),
+        headers,
+    )
     problem = _problem(r)
     named = {e["path"].split(".")[0].split("[")[0] for e in problem.get("errors", [])}
     assert set(filled) <= named, problem
@@ -67,40 +98,182 @@ def test_the_body_must_be_an_object(api, world):
 
 
 RULE_ERRORS = [
-    ("lead", "POST", "/objectives/tact/key-results", {"key": "k", "title": "K", "baseline": 5, "target": 5}, "target",
-     "must differ from baseline"),
-    ("lead", "POST", "/objectives/tact/key-results", {"key": "k", "title": "K", "kind": "increase", "baseline": 5, "target": 1},
-     "target", "must be above baseline for an increase key result"),
+    (
+        "lead",
+        "POST",
+        "/objectives/tact/key-results",
+        {"key": "k", "title": "K", "baseline": 5, "target": 5},
+        "target",
+        "must differ from baseline",
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives/tact/key-results",
+        {"key": "k", "title": "K", "kind": "increase", "baseline": 5, "target": 1},
+        "target",
+        "must be above baseline for an increase key result",
+    ),
     ("lead", "POST", "/objectives/tact/key-results", {"key": "k", "title": "K"}, "kind", None),
-    ("lead", "POST", "/objectives/tact/key-results", {"key": "k", "title": "K", "kind": "maintain"}, "min", None),
-    ("lead", "POST", "/objectives/tact/key-results", {"key": "k", "title": "K", "baseline": 0, "target": 1, "weight": 0},
-     "weight", "must be greater than 0"),
-    ("lead", "POST", "/objectives/tact/key-results", {"key": "Not a slug!", "title": "K", "baseline": 0, "target": 1}, "key", None),
-    ("lead", "POST", "/objectives/tact/key-results", {"key": "k", "title": "K", "baseline": 0, "target": 1,
-                                                      "owner": "stranger@else.example"}, "owner", None),
-    ("lead", "POST", "/objectives/tact/key-results", {"key": "tact-kr", "title": "dup", "baseline": 0, "target": 1}, "key",
-     "already exists"),
-    ("lead", "POST", "/key-results/tact-kr/check-ins", {"value": 1, "confidence": 11}, "confidence", None),
-    ("lead", "POST", "/objectives", {"key": "o", "title": "O", "level": "tactical", "cycle": "nope", "unit": "produit"},
-     "cycle", "unknown cycle 'nope'"),
-    ("lead", "POST", "/objectives", {"key": "o", "title": "O", "level": "tactical", "cycle": "q", "unit": "produit",
-                                     "aligns_to": [{"objective": "ghost"}]}, "aligns_to[0].objective", "unknown objective 'ghost'"),
-    ("lead", "POST", "/objectives", {"key": "o", "title": "O", "level": "tactical", "cycle": "q", "unit": "produit",
-                                     "aligns_to": [{"objective": "strat", "weight": -1}]}, "aligns_to[0].weight", None),
-    ("lead", "POST", "/objectives", {"key": "o", "title": "O", "level": "tactical", "cycle": "q", "unit": "produit",
-                                     "key_results": [{"key": "a", "title": "A", "baseline": 1, "target": 2},
-                                                     {"key": "b", "title": "B", "baseline": 3, "target": 3}]},
-     "key_results[1].target", "must differ from baseline"),
-    ("admin", "POST", "/cycles", {"key": "c", "start": "2027-05-01", "end": "2027-04-01"}, "end", None),
-    ("admin", "POST", "/cycles", {"key": "c", "start": "2026-05-01", "end": "2027-04-01", "parent": "q"}, "parent", None),
+    (
+        "lead",
+        "POST",
+        "/objectives/tact/key-results",
+        {"key": "k", "title": "K", "kind": "maintain"},
+        "min",
+        None,
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives/tact/key-results",
+        {"key": "k", "title": "K", "baseline": 0, "target": 1, "weight": 0},
+        "weight",
+        "must be greater than 0",
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives/tact/key-results",
+        {"key": "Not a slug!", "title": "K", "baseline": 0, "target": 1},
+        "key",
+        None,
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives/tact/key-results",
+        {"key": "k", "title": "K", "baseline": 0, "target": 1, "owner": "stranger@else.example"},
+        "owner",
+        None,
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives/tact/key-results",
+        {"key": "tact-kr", "title": "dup", "baseline": 0, "target": 1},
+        "key",
+        "already exists",
+    ),
+    (
+        "lead",
+        "POST",
+        "/key-results/tact-kr/check-ins",
+        {"value": 1, "confidence": 11},
+        "confidence",
+        None,
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives",
+        {"key": "o", "title": "O", "level": "tactical", "cycle": "nope", "unit": "produit"},
+        "cycle",
+        "unknown cycle 'nope'",
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives",
+        {
+            "key": "o",
+            "title": "O",
+            "level": "tactical",
+            "cycle": "q",
+            "unit": "produit",
+            "aligns_to": [{"objective": "ghost"}],
+        },
+        "aligns_to[0].objective",
+        "unknown objective 'ghost'",
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives",
+        {
+            "key": "o",
+            "title": "O",
+            "level": "tactical",
+            "cycle": "q",
+            "unit": "produit",
+            "aligns_to": [{"objective": "strat", "weight": -1}],
+        },
+        "aligns_to[0].weight",
+        None,
+    ),
+    (
+        "lead",
+        "POST",
+        "/objectives",
+        {
+            "key": "o",
+            "title": "O",
+            "level": "tactical",
+            "cycle": "q",
+            "unit": "produit",
+            "key_results": [
+                {"key": "a", "title": "A", "baseline": 1, "target": 2},
+                {"key": "b", "title": "B", "baseline": 3, "target": 3},
+            ],
+        },
+        "key_results[1].target",
+        "must differ from baseline",
+    ),
+    (
+        "admin",
+        "POST",
+        "/cycles",
+        {"key": "c", "start": "2027-05-01", "end": "2027-04-01"},
+        "end",
+        None,
+    ),
+    (
+        "admin",
+        "POST",
+        "/cycles",
+        {"key": "c", "start": "2026-05-01", "end": "2027-04-01", "parent": "q"},
+        "parent",
+        None,
+    ),
     ("admin", "POST", "/units", {"key": "u", "name": "U", "parent": "ghost"}, "parent", None),
     ("admin", "POST", "/people", {"email": "not-an-email"}, "email", None),
-    ("admin", "POST", "/people", {"email": "x@acme.example", "password": "short"}, "password", None),
-    ("admin", "POST", "/people", {"email": "x@acme.example", "units": ["produit", "ghost"]}, "units[1]", None),
-    ("lead", "POST", "/initiatives", {"key": "i", "title": "I", "unit": "produit", "confidence": 2}, "confidence", None),
-    ("lead", "POST", "/initiatives", {"key": "i", "title": "I", "unit": "produit", "impacts": [{"key_result": "ghost",
-                                                                                             "expected": 1}]},
-     "impacts[0].key_result", None),
+    (
+        "admin",
+        "POST",
+        "/people",
+        {"email": "x@acme.example", "password": "short"},
+        "password",
+        None,
+    ),
+    (
+        "admin",
+        "POST",
+        "/people",
+        {"email": "x@acme.example", "units": ["produit", "ghost"]},
+        "units[1]",
+        None,
+    ),
+    (
+        "lead",
+        "POST",
+        "/initiatives",
+        {"key": "i", "title": "I", "unit": "produit", "confidence": 2},
+        "confidence",
+        None,
+    ),
+    (
+        "lead",
+        "POST",
+        "/initiatives",
+        {
+            "key": "i",
+            "title": "I",
+            "unit": "produit",
+            "impacts": [{"key_result": "ghost", "expected": 1}],
+        },
+        "impacts[0].key_result",
+        None,
+    ),
     ("executive", "PUT", "/vision", {"statement": "  "}, "statement", None),
     ("lead", "POST", "/objectives/tact/grade", {"grade": 0.5, "reason": ""}, "reason", None),
     ("lead", "POST", "/objectives/tact/grade", {"grade": 1.5, "reason": "x"}, "grade", None),
@@ -108,9 +281,14 @@ RULE_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("role", "method", "path", "body", "field", "message"), RULE_ERRORS,
-                         ids=[f"{r[1]} {r[2]} {r[4]}" for r in RULE_ERRORS])
-def test_a_broken_rule_is_a_422_naming_the_field_and_writes_nothing(api, role, method, path, body, field, message):
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body", "field", "message"),
+    RULE_ERRORS,
+    ids=[f"{r[1]} {r[2]} {r[4]}" for r in RULE_ERRORS],
+)
+def test_a_broken_rule_is_a_422_naming_the_field_and_writes_nothing(
+    api, role, method, path, body, field, message
+):
     before = AuditEntry.objects.count()
     r = api(role).call(method, path, body)
     problem = _problem(r)
@@ -123,16 +301,29 @@ def test_a_broken_rule_is_a_422_naming_the_field_and_writes_nothing(api, role, m
 
 
 def test_an_objective_with_a_bad_key_result_is_not_created_at_all(api):
-    r = api("lead").post("/objectives", {"key": "o", "title": "O", "level": "tactical", "cycle": "q", "unit": "produit",
-                                         "key_results": [{"key": "ok", "title": "A", "baseline": 1, "target": 2},
-                                                         {"key": "bad", "title": "B", "kind": "maintain"}]})
+    r = api("lead").post(
+        "/objectives",
+        {
+            "key": "o",
+            "title": "O",
+            "level": "tactical",
+            "cycle": "q",
+            "unit": "produit",
+            "key_results": [
+                {"key": "ok", "title": "A", "baseline": 1, "target": 2},
+                {"key": "bad", "title": "B", "kind": "maintain"},
+            ],
+        },
+    )
     assert r.status_code == 422
     assert api("viewer").get("/objectives/o").status_code == 404
     assert api("viewer").get("/key-results/ok").status_code == 404
 
 
 def test_an_alignment_cycle_is_refused(api):
-    r = api("executive").patch("/objectives/strat", {"aligns_to": [{"objective": "tact"}]}, headers={"If-Match": "*"})
+    r = api("executive").patch(
+        "/objectives/strat", {"aligns_to": [{"objective": "tact"}]}, headers={"If-Match": "*"}
+    )
     assert r.status_code == 422
     assert "cycle" in r.json()["errors"][0]["message"]
 
@@ -143,6 +334,14 @@ def test_deleting_a_unit_in_use_is_a_409(api):
 
 
 def test_unknown_objects_are_404_problems(api):
-    for path in ("/objectives/ghost", "/key-results/ghost", "/units/ghost", "/cycles/ghost", "/initiatives/ghost",
-                 "/people/ghost@acme.example", "/cycles/ghost/tree", "/key-results/ghost/explain"):
+    for path in (
+        "/objectives/ghost",
+        "/key-results/ghost",
+        "/units/ghost",
+        "/cycles/ghost",
+        "/initiatives/ghost",
+        "/people/ghost@acme.example",
+        "/cycles/ghost/tree",
+        "/key-results/ghost/explain",
+    ):
         assert _problem(api("viewer").get(path))["status"] == 404

@@ -4,8 +4,10 @@ from pilote.goals.models import CheckIn
 
 
 def test_a_check_in_moves_the_key_result_and_answers_its_new_figures(api):
-    r = api("contributor").post("/key-results/tact-kr/check-ins", {"value": 18, "confidence": 8, "comment": "Nice",
-                                                                   "date": "2027-04-01"})
+    r = api("contributor").post(
+        "/key-results/tact-kr/check-ins",
+        {"value": 18, "confidence": 8, "comment": "Nice", "date": "2027-04-01"},
+    )
     assert r.status_code == 201
     body = r.json()
     assert body["check_in"]["value"] == 18
@@ -31,7 +33,10 @@ def test_the_same_idempotency_key_and_body_answer_the_same_and_create_nothing(ap
 def test_the_same_idempotency_key_with_another_body_is_422_and_changes_nothing(api):
     client = api("contributor")
     headers = {"Idempotency-Key": "abc-456"}
-    assert client.post("/key-results/tact-kr/check-ins", {"value": 19}, headers=headers).status_code == 201
+    assert (
+        client.post("/key-results/tact-kr/check-ins", {"value": 19}, headers=headers).status_code
+        == 201
+    )
     count = CheckIn.objects.count()
     r = client.post("/key-results/tact-kr/check-ins", {"value": 20}, headers=headers)
     assert r.status_code == 422
@@ -41,7 +46,12 @@ def test_the_same_idempotency_key_with_another_body_is_422_and_changes_nothing(a
 
 def test_idempotency_keys_belong_to_their_sender(api):
     headers = {"Idempotency-Key": "shared-key"}
-    assert api("contributor").post("/key-results/tact-kr/check-ins", {"value": 11}, headers=headers).status_code == 201
+    assert (
+        api("contributor")
+        .post("/key-results/tact-kr/check-ins", {"value": 11}, headers=headers)
+        .status_code
+        == 201
+    )
     r = api("lead").post("/key-results/tact-kr/check-ins", {"value": 12}, headers=headers)
     assert r.status_code == 201 and r.json()["check_in"]["value"] == 12
 
@@ -62,11 +72,16 @@ def test_an_older_dated_check_in_does_not_replace_the_current_value(api):
 
 def test_bulk_check_ins_are_all_or_nothing_with_paths(api):
     count = CheckIn.objects.count()
-    r = api("lead").post("/check-ins/bulk", {"check_ins": [
-        {"key_result": "tact-kr", "value": 12},
-        {"key_result": "tact-kr", "value": 13, "confidence": 11},
-        {"key_result": "draft-kr", "value": 1.5, "date": "2027-02-01"},
-    ]})
+    r = api("lead").post(
+        "/check-ins/bulk",
+        {
+            "check_ins": [
+                {"key_result": "tact-kr", "value": 12},
+                {"key_result": "tact-kr", "value": 13, "confidence": 11},
+                {"key_result": "draft-kr", "value": 1.5, "date": "2027-02-01"},
+            ]
+        },
+    )
     assert r.status_code == 422
     paths = {e["path"] for e in r.json()["errors"]}
     assert "check_ins[1].confidence" in paths
@@ -76,32 +91,55 @@ def test_bulk_check_ins_are_all_or_nothing_with_paths(api):
 def test_bulk_check_ins_name_unknown_key_results(api):
     r = api("lead").post("/check-ins/bulk", {"check_ins": [{"key_result": "nope", "value": 1}]})
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"path": "check_ins[0].key_result", "message": "unknown key result 'nope'"}]
+    assert r.json()["errors"] == [
+        {"path": "check_ins[0].key_result", "message": "unknown key result 'nope'"}
+    ]
 
 
 def test_bulk_check_ins_record_every_item(api):
     count = CheckIn.objects.count()
-    r = api("lead").post("/check-ins/bulk", {"check_ins": [
-        {"key_result": "tact-kr", "value": 12, "date": "2027-03-01"},
-        {"key_result": "draft-kr", "value": 1.5, "date": "2027-03-01"},
-    ]})
+    r = api("lead").post(
+        "/check-ins/bulk",
+        {
+            "check_ins": [
+                {"key_result": "tact-kr", "value": 12, "date": "2027-03-01"},
+                {"key_result": "draft-kr", "value": 1.5, "date": "2027-03-01"},
+            ]
+        },
+    )
     assert r.status_code == 201 and len(r.json()) == 2
     assert CheckIn.objects.count() == count + 2
 
 
 def test_a_check_in_with_a_refused_right_writes_nothing(api):
     count = CheckIn.objects.count()
-    assert api("contributor").post("/check-ins/bulk", {"check_ins": [
-        {"key_result": "tact-kr", "value": 12}, {"key_result": "sales-kr", "value": 2}]}).status_code == 403
+    assert (
+        api("contributor")
+        .post(
+            "/check-ins/bulk",
+            {
+                "check_ins": [
+                    {"key_result": "tact-kr", "value": 12},
+                    {"key_result": "sales-kr", "value": 2},
+                ]
+            },
+        )
+        .status_code
+        == 403
+    )
     assert CheckIn.objects.count() == count
 
 
 def test_boolean_and_milestone_values_are_checked(api):
     lead = api("lead")
-    lead.post("/objectives/tact/key-results", {"key": "done-kr", "title": "Done", "kind": "boolean"})
+    lead.post(
+        "/objectives/tact/key-results", {"key": "done-kr", "title": "Done", "kind": "boolean"}
+    )
     r = lead.post("/key-results/done-kr/check-ins", {"value": 0.5})
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "value"
-    lead.post("/objectives/tact/key-results", {"key": "ms-kr", "title": "Steps", "kind": "milestone",
-                                               "milestones": ["a", "b"]})
+    lead.post(
+        "/objectives/tact/key-results",
+        {"key": "ms-kr", "title": "Steps", "kind": "milestone", "milestones": ["a", "b"]},
+    )
     assert lead.post("/key-results/ms-kr/check-ins", {"value": 3}).status_code == 422
     assert lead.post("/key-results/ms-kr/check-ins", {"value": 2}).status_code == 201

@@ -23,7 +23,11 @@ def test_the_tree_nests_tactical_objectives_under_their_strategic_parent(api):
     tact = _find(tree["objectives"], "tact")
     assert tact["parents"] == [{"objective": "strat", "weight": 1.0}]
     kr = tact["key_results"][0]
-    assert kr["key"] == "tact-kr" and kr["progress"] == pytest.approx(0.5) and kr["expected"] == pytest.approx(0.5)
+    assert (
+        kr["key"] == "tact-kr"
+        and kr["progress"] == pytest.approx(0.5)
+        and kr["expected"] == pytest.approx(0.5)
+    )
     assert kr["status"] == "on_track"
 
 
@@ -49,19 +53,35 @@ def test_tree_filters_keep_matching_nodes_and_their_ancestors(api):
 
 
 def test_an_objective_with_several_parents_shows_under_each(api):
-    api("executive").post("/objectives", {"key": "strat2", "title": "Second", "level": "strategic", "cycle": "q", "unit": "dg"})
+    api("executive").post(
+        "/objectives",
+        {"key": "strat2", "title": "Second", "level": "strategic", "cycle": "q", "unit": "dg"},
+    )
     lead = api("lead")
     etag = lead.get("/objectives/tact")["ETag"]
-    lead.patch("/objectives/tact", {"aligns_to": [{"objective": "strat", "weight": 1}, {"objective": "strat2", "weight": 0.5}]},
-               headers={"If-Match": etag})
+    lead.patch(
+        "/objectives/tact",
+        {
+            "aligns_to": [
+                {"objective": "strat", "weight": 1},
+                {"objective": "strat2", "weight": 0.5},
+            ]
+        },
+        headers={"If-Match": etag},
+    )
     tree = api("viewer").get("/cycles/q/tree").json()["objectives"]
-    assert _find([n for n in tree if n["key"] == "strat"], "tact") and _find([n for n in tree if n["key"] == "strat2"], "tact")
+    assert _find([n for n in tree if n["key"] == "strat"], "tact") and _find(
+        [n for n in tree if n["key"] == "strat2"], "tact"
+    )
 
 
 def test_why_this_number_lists_terms_weights_and_values(api):
     ex = api("viewer").get("/objectives/strat/explain?as_of=2027-04-01").json()
     terms = {t["label"]: (t["weight"], t["value"]) for t in ex["progress"]["terms"]}
-    assert terms == {"key result strat-kr": (1.0, pytest.approx(0.4)), "objective tact": (1.0, pytest.approx(0.5))}
+    assert terms == {
+        "key result strat-kr": (1.0, pytest.approx(0.4)),
+        "objective tact": (1.0, pytest.approx(0.5)),
+    }
     assert ex["progress"]["value"] == pytest.approx(0.45)
     kr = api("viewer").get("/key-results/tact-kr/explain?as_of=2027-04-01").json()
     assert kr["progress"]["formula"] == "clamp((15 − 10) ÷ (20 − 10), 0, 1)"
@@ -85,7 +105,9 @@ def test_every_write_leaves_an_audit_entry_with_before_and_after(api):
     lead.patch("/objectives/tact", {"title": "Renamed"}, headers={"If-Match": etag})
     entry = api("viewer").get("/audit?object_type=objective&object_key=tact").json()["items"][0]
     assert entry["action"] == "update"
-    assert entry["before"] == {"title": "Ship a better app"} and entry["after"] == {"title": "Renamed"}
+    assert entry["before"] == {"title": "Ship a better app"} and entry["after"] == {
+        "title": "Renamed"
+    }
     assert entry["actor"].startswith("lead@acme.example")
 
 

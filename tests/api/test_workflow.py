@@ -7,25 +7,40 @@ def test_a_lead_submits_and_an_executive_approves(api):
     assert api("lead").post("/objectives/draft-obj/submit").json()["workflow_status"] == "submitted"
     r = api("executive").post("/objectives/draft-obj/approve", {})
     assert r.status_code == 200 and r.json()["workflow_status"] == "approved"
-    actions = list(AuditEntry.objects.filter(object_key="draft-obj").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(object_key="draft-obj").values_list("action", flat=True)
+    )
     assert actions[-2:] == ["submit", "approve"]
 
 
 def test_requesting_changes_needs_a_comment_and_the_author_sees_it(api):
     r = api("executive").post("/objectives/submitted-obj/request-changes", {"comment": "  "})
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "comment"
-    r = api("executive").post("/objectives/submitted-obj/request-changes", {"comment": "Make the KR measurable"})
+    r = api("executive").post(
+        "/objectives/submitted-obj/request-changes", {"comment": "Make the KR measurable"}
+    )
     assert r.json()["workflow_status"] == "changes_requested"
     seen = api("lead").get("/objectives/submitted-obj").json()
     assert seen["review_comment"] == "Make the KR measurable"
-    assert api("lead").post("/objectives/submitted-obj/back-to-draft").json()["workflow_status"] == "draft"
+    assert (
+        api("lead").post("/objectives/submitted-obj/back-to-draft").json()["workflow_status"]
+        == "draft"
+    )
 
 
 def test_nobody_approves_an_objective_they_own(api):
     lead = api("lead")
     etag = lead.get("/objectives/submitted-obj")["ETag"]
-    assert api("admin").patch("/objectives/submitted-obj", {"owner": "executive@acme.example"},
-                              headers={"If-Match": etag}).status_code == 200
+    assert (
+        api("admin")
+        .patch(
+            "/objectives/submitted-obj",
+            {"owner": "executive@acme.example"},
+            headers={"If-Match": etag},
+        )
+        .status_code
+        == 200
+    )
     r = api("executive").post("/objectives/submitted-obj/approve", {})
     assert r.status_code == 403 and "own" in r.json()["detail"]
 
@@ -33,18 +48,29 @@ def test_nobody_approves_an_objective_they_own(api):
 def test_an_invalid_transition_is_a_409(api):
     r = api("executive").post("/objectives/draft-obj/approve", {})
     assert r.status_code == 409
-    assert api("executive").post("/objectives/strat/submit").status_code == 409  # strategic: no validation
+    assert (
+        api("executive").post("/objectives/strat/submit").status_code == 409
+    )  # strategic: no validation
 
 
 def test_changing_an_approved_krs_target_sends_it_back_with_the_diff(api):
     lead = api("lead")
     etag = lead.get("/key-results/tact-kr")["ETag"]
-    r = lead.patch("/key-results/tact-kr", {"target": 25, "title": "Rating (harder)"}, headers={"If-Match": etag})
+    r = lead.patch(
+        "/key-results/tact-kr",
+        {"target": 25, "title": "Rating (harder)"},
+        headers={"If-Match": etag},
+    )
     assert r.status_code == 200
     objective = api("executive").get("/objectives/tact").json()
     assert objective["workflow_status"] == "submitted"
     change = objective["pending_changes"][0]
-    assert (change["key_result"], change["field"], change["before"], change["after"]) == ("tact-kr", "target", 20, 25)
+    assert (change["key_result"], change["field"], change["before"], change["after"]) == (
+        "tact-kr",
+        "target",
+        20,
+        25,
+    )
     approved = api("executive").post("/objectives/tact/approve", {}).json()
     assert approved["workflow_status"] == "approved" and approved["pending_changes"] == []
 
@@ -57,9 +83,14 @@ def test_other_edits_of_an_approved_kr_keep_it_approved(api):
 
 
 def test_a_new_tactical_objective_starts_as_a_draft_and_a_strategic_one_as_approved(api):
-    r = api("lead").post("/objectives", {"key": "n1", "title": "T", "level": "tactical", "cycle": "q", "unit": "produit"})
+    r = api("lead").post(
+        "/objectives",
+        {"key": "n1", "title": "T", "level": "tactical", "cycle": "q", "unit": "produit"},
+    )
     assert r.json()["workflow_status"] == "draft"
-    r = api("executive").post("/objectives", {"key": "n2", "title": "S", "level": "strategic", "cycle": "q", "unit": "dg"})
+    r = api("executive").post(
+        "/objectives", {"key": "n2", "title": "S", "level": "strategic", "cycle": "q", "unit": "dg"}
+    )
     assert r.json()["workflow_status"] == "approved"
 
 

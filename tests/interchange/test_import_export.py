@@ -29,11 +29,11 @@ def export(name: str = "Banque Exemple", **kw) -> dict:
 
 
 def test_the_example_file_is_the_one_in_product_md():
-    product = (Path(__file__).resolve().parents[3] / "shared" / "PRODUCT.md")
+    product = Path(__file__).resolve().parents[3] / "shared" / "PRODUCT.md"
     if not product.exists():
         pytest.skip("shared/PRODUCT.md is not beside the project")
     text = product.read_text(encoding="utf-8")
-    block = text[text.index("```yaml\n") + 8:]
+    block = text[text.index("```yaml\n") + 8 :]
     assert yaml.safe_load(block[: block.index("```")]) == example()
 
 
@@ -46,7 +46,12 @@ def test_the_json_export_gives_the_figures_the_rules_predict():
     # Strategic: its only KR has no check-in -> no data, never 0 or green.
     assert satisfaction["progress"] is None and satisfaction["status"] == "no_data"
     kr = satisfaction["key_results"][0]
-    assert (kr["current"], kr["progress"], kr["expected"], kr["status"]) == (None, None, 0.5, "no_data")
+    assert (kr["current"], kr["progress"], kr["expected"], kr["status"]) == (
+        None,
+        None,
+        0.5,
+        "no_data",
+    )
     # Tactical: 4.3 on a 4.1 -> 4.8 KR = 0.2/0.7; expected on Apr 1 = 90/180 days; last check-in 59 days old.
     kr = espace["key_results"][0]
     assert kr["current"] == 4.3
@@ -85,7 +90,9 @@ def test_import_of_the_export_gives_back_the_same_data():
     for section in ("units", "people", "cycles", "initiatives", "vision"):
         assert first[section] == x[section], section
     for got, want in zip(first["objectives"], x["objectives"], strict=True):
-        assert {k: v for k, v in got.items() if k != "key_results"} == {k: v for k, v in want.items() if k != "key_results"}
+        assert {k: v for k, v in got.items() if k != "key_results"} == {
+            k: v for k, v in want.items() if k != "key_results"
+        }
         for gkr, wkr in zip(got["key_results"], want["key_results"], strict=True):
             assert gkr == wkr
     # And through YAML text, into an empty database: the same again.
@@ -110,7 +117,9 @@ def test_an_import_updates_what_changed():
     import_file(EXAMPLE)
     doc = example()
     doc["objectives"][1]["key_results"][0]["target"] = 4.9
-    doc["objectives"][1]["key_results"][0]["check_ins"].append({"date": date(2027, 3, 1), "value": 4.5})
+    doc["objectives"][1]["key_results"][0]["check_ins"].append(
+        {"date": date(2027, 3, 1), "value": 4.5}
+    )
     report = import_data(doc)
     assert report.counts["key results"] == 1 and report.counts["check-ins"] == 1
     assert KeyResult.objects.get(key="note-espace-client").target == 4.9
@@ -148,7 +157,9 @@ def test_an_error_in_an_existing_organisation_leaves_it_as_it_was():
     doc = example()
     doc["vision"]["statement"] = "A changed vision"
     doc["units"].append({"key": "new", "name": "New unit"})
-    doc["objectives"][1]["key_results"][0]["check_ins"].append({"date": "2027-02-08", "value": "high"})
+    doc["objectives"][1]["key_results"][0]["check_ins"].append(
+        {"date": "2027-02-08", "value": "high"}
+    )
     errors = _errors(doc)
     assert errors[0][0] == "objectives[1].key_results[0].check_ins[1].value"
     assert export() == snapshot
@@ -163,15 +174,22 @@ def test_shape_errors_name_their_paths():
     doc["units"][0]["colour"] = "blue"
     del doc["objectives"][0]["title"]
     paths = {p for p, _ in _errors(doc)}
-    assert {"objectives[1].key_results[0].kind", "objectives[1].key_results[0].baseline", "cycles[0].start",
-            "units[0].colour", "objectives[0].title"} <= paths
+    assert {
+        "objectives[1].key_results[0].kind",
+        "objectives[1].key_results[0].baseline",
+        "cycles[0].start",
+        "units[0].colour",
+        "objectives[0].title",
+    } <= paths
 
 
 @pytest.mark.django_db
 def test_duplicate_keys_are_reported():
     doc = example()
     doc["units"].append({"key": "dg", "name": "Again"})
-    doc["objectives"][0]["key_results"].append(dict(doc["objectives"][1]["key_results"][0], check_ins=[]))
+    doc["objectives"][0]["key_results"].append(
+        dict(doc["objectives"][1]["key_results"][0], check_ins=[])
+    )
     paths = [p for p, _ in _errors(doc)]
     assert "units[2].key" in paths and "objectives[1].key_results[0].key" in paths
 
@@ -203,5 +221,7 @@ def test_the_demo_document_imports_and_shows_every_status():
     assert statuses == {"on_track", "at_risk", "off_track", "outdated", "no_data"}
     workflow = {o["workflow_status"] for o in doc["objectives"]}
     assert workflow == {"draft", "submitted", "approved", "changes_requested"}
-    check_ins = sum(len(kr.get("check_ins", [])) for o in doc["objectives"] for kr in o["key_results"])
+    check_ins = sum(
+        len(kr.get("check_ins", [])) for o in doc["objectives"] for kr in o["key_results"]
+    )
     assert check_ins >= 12 * 10

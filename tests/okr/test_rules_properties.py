@@ -53,7 +53,10 @@ def test_objective_progress_lies_within_its_terms(pairs):
         assert min(values) - 1e-9 <= result <= max(values) + 1e-9
 
 
-@given(st.lists(st.tuples(weights, progress_values), min_size=1, max_size=8), st.floats(min_value=0.1, max_value=10))
+@given(
+    st.lists(st.tuples(weights, progress_values), min_size=1, max_size=8),
+    st.floats(min_value=0.1, max_value=10),
+)
 def test_scaling_every_weight_changes_nothing(pairs, k):
     a = objective_progress([RollupTerm(str(i), w, p) for i, (w, p) in enumerate(pairs)])
     b = objective_progress([RollupTerm(str(i), w * k, p) for i, (w, p) in enumerate(pairs)])
@@ -80,8 +83,16 @@ def test_objective_status_is_the_worst_of_its_terms(statuses):
     assert objective_status(terms) == worst
 
 
-@given(metric(), finite, st.floats(min_value=0, max_value=1), days, st.integers(min_value=0, max_value=60))
-def test_a_stale_check_in_is_always_outdated_and_a_missing_one_no_data(facts, value, expected, on, age):
+@given(
+    metric(),
+    finite,
+    st.floats(min_value=0, max_value=1),
+    days,
+    st.integers(min_value=0, max_value=60),
+)
+def test_a_stale_check_in_is_always_outdated_and_a_missing_one_no_data(
+    facts, value, expected, on, age
+):
     reading = Reading(value, on - timedelta(days=age))
     status = kr_status(facts, reading, kr_progress(facts, value), expected, on)
     if age > 14:

@@ -20,7 +20,9 @@ SESSION_ORG = "pilote_organization_id"
 
 
 class TokenAuth(HttpBearer):
-    openapi_description = "A personal API token: `Authorization: Bearer plt_…` (pilote token create)."
+    openapi_description = (
+        "A personal API token: `Authorization: Bearer plt_…` (pilote token create)."
+    )
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
         found = authenticate_token(token)
@@ -38,7 +40,9 @@ def session_actor(request: HttpRequest) -> Actor | None:
     if wanted:
         org = orgs.filter(name=wanted).first()
         if org is None:
-            raise NotFound("organisation not found", [(ORG_HEADER, f"you are not a member of {wanted!r}")])
+            raise NotFound(
+                "organisation not found", [(ORG_HEADER, f"you are not a member of {wanted!r}")]
+            )
     else:
         org = orgs.filter(pk=request.session.get(SESSION_ORG)).first() or orgs.first()
     if org is None:
@@ -50,7 +54,9 @@ class SessionAuth(APIKeyCookie):
     """Django's session cookie; unsafe methods also need the CSRF token (as Django's forms do)."""
 
     param_name = "sessionid"
-    openapi_description = "The browser session of a signed-in person (CSRF token required on writes)."
+    openapi_description = (
+        "The browser session of a signed-in person (CSRF token required on writes)."
+    )
 
     def _get_key(self, request: HttpRequest) -> str | None:
         # No session cookie: not a browser request; let the other schemes answer (401, not a CSRF 403).

@@ -10,13 +10,29 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pilote.errors import PiloteError
 
 CONTENT_TYPE = "application/problem+json"
-TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 409: "Conflict", 412: "Precondition failed", 415: "Unsupported media type",
-          422: "Invalid input", 428: "Precondition required", 500: "Internal error"}
+TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    428: "Precondition required",
+    500: "Internal error",
+}
 
 
-def problem(request: HttpRequest, status: int, detail: str, errors: list[tuple[str, str]] | None = None,
-            title: str | None = None, **headers: str) -> JsonResponse:
+def problem(
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    errors: list[tuple[str, str]] | None = None,
+    title: str | None = None,
+    **headers: str,
+) -> JsonResponse:
     body: dict[str, Any] = {
         "type": f"urn:pilote:problem:{status}",
         "title": title or TITLES.get(status, "Error"),
@@ -26,7 +42,9 @@ def problem(request: HttpRequest, status: int, detail: str, errors: list[tuple[s
     }
     if errors:
         body["errors"] = [{"path": p, "message": m} for p, m in errors]
-    response = JsonResponse(body, status=status, content_type=CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        body, status=status, content_type=CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
+    )
     for k, v in headers.items():
         response[k.replace("_", "-")] = v
     return response
@@ -64,8 +82,12 @@ def install(api) -> None:
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request, exc):
-        return problem(request, 401, "sign in, or send a valid API token (Authorization: Bearer …)",
-                       WWW_Authenticate='Bearer realm="pilote"')
+        return problem(
+            request,
+            401,
+            "sign in, or send a valid API token (Authorization: Bearer …)",
+            WWW_Authenticate='Bearer realm="pilote"',
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Status, Header, Query, Router, Schema
+from ninja import Header, Query, Router, Schema, Status
 
 from pilote.goals import actions, keyresults, queries
 from pilote.goals.closing import close_cycle
-from pilote.orgs.access import scoped
 from pilote.goals.models import Cycle, Vision
+from pilote.orgs.access import scoped
 
 from .routes_org import Paging, _limit
 from .schemas import (
@@ -56,18 +56,30 @@ class AsOf(Schema):
 
 
 # --- vision
-@router.get("/vision", response={200: VisionOut, 204: None}, tags=["vision"], summary="The current vision")
+@router.get(
+    "/vision", response={200: VisionOut, 204: None}, tags=["vision"], summary="The current vision"
+)
 def get_vision(request: HttpRequest):
     v = queries.current_vision(actor(request))
     return Status(200, vision_out(v)) if v else Status(204, None)
 
 
-@router.put("/vision", response=VisionOut, tags=["vision"], summary="Set the vision: a new version (executive)")
+@router.put(
+    "/vision",
+    response=VisionOut,
+    tags=["vision"],
+    summary="Set the vision: a new version (executive)",
+)
 def put_vision(request: HttpRequest, payload: VisionIn):
     return vision_out(actions.set_vision(actor(request), payload.statement, payload.description))
 
 
-@router.get("/vision/history", response=list[VisionOut], tags=["vision"], summary="Every version of the vision")
+@router.get(
+    "/vision/history",
+    response=list[VisionOut],
+    tags=["vision"],
+    summary="Every version of the vision",
+)
 def vision_history(request: HttpRequest):
     qs = scoped(actor(request), Vision.objects.select_related("created_by")).order_by("-number")
     return [vision_out(v) for v in qs]
@@ -81,7 +93,9 @@ def list_cycles(request: HttpRequest):
 
 @router.post("/cycles", response={201: CycleOut}, tags=["cycles"], summary="Create a cycle (admin)")
 def create_cycle(request: HttpRequest, payload: CycleCreate, response: HttpResponse):
-    c = actions.create_cycle(actor(request), payload.key, payload.start, payload.end, payload.name, payload.parent)
+    c = actions.create_cycle(
+        actor(request), payload.key, payload.start, payload.end, payload.name, payload.parent
+    )
     set_etag(response, c)
     return Status(201, cycle_out(c))
 
@@ -93,23 +107,34 @@ def get_cycle(request: HttpRequest, key: str, response: HttpResponse):
     return cycle_out(c)
 
 
-@router.patch("/cycles/{key}", response=CycleOut, tags=["cycles"], summary="Update a cycle (admin; If-Match)")
+@router.patch(
+    "/cycles/{key}", response=CycleOut, tags=["cycles"], summary="Update a cycle (admin; If-Match)"
+)
 def update_cycle(request: HttpRequest, key: str, payload: CycleUpdate, response: HttpResponse):
     a = actor(request)
     c = queries.get_cycle(a, key)
-    c = actions.update_cycle(a, c, payload.model_dump(exclude_unset=True), expected_version(request, c))
+    c = actions.update_cycle(
+        a, c, payload.model_dump(exclude_unset=True), expected_version(request, c)
+    )
     set_etag(response, c)
     return cycle_out(c)
 
 
-@router.delete("/cycles/{key}", response={204: None}, tags=["cycles"], summary="Delete an empty cycle (admin)")
+@router.delete(
+    "/cycles/{key}", response={204: None}, tags=["cycles"], summary="Delete an empty cycle (admin)"
+)
 def delete_cycle(request: HttpRequest, key: str):
     a = actor(request)
     actions.delete_cycle(a, queries.get_cycle(a, key))
     return Status(204, None)
 
 
-@router.post("/cycles/{key}/close", response=CycleOut, tags=["cycles"], summary="Close a cycle and grade its OKRs (executive)")
+@router.post(
+    "/cycles/{key}/close",
+    response=CycleOut,
+    tags=["cycles"],
+    summary="Close a cycle and grade its OKRs (executive)",
+)
 def close(request: HttpRequest, key: str, payload: CloseIn):
     a = actor(request)
     return cycle_out(close_cycle(a, queries.get_cycle(a, key), payload.retrospective))
@@ -122,12 +147,23 @@ class TreeFilter(AsOf):
     owner: str | None = None
 
 
-@router.get("/cycles/{key}/tree", response=TreeOut, tags=["objectives"],
-            summary="The strategy tree of a cycle with computed progress, expected and status")
+@router.get(
+    "/cycles/{key}/tree",
+    response=TreeOut,
+    tags=["objectives"],
+    summary="The strategy tree of a cycle with computed progress, expected and status",
+)
 def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
     a = actor(request)
-    return build_tree(a, queries.get_cycle(a, key), filters.as_of, unit=filters.unit, level=filters.level,
-                      status=filters.status, owner=filters.owner)
+    return build_tree(
+        a,
+        queries.get_cycle(a, key),
+        filters.as_of,
+        unit=filters.unit,
+        level=filters.level,
+        status=filters.status,
+        owner=filters.owner,
+    )
 
 
 # --- objectives
@@ -139,11 +175,14 @@ class ObjectiveFilter(Paging, AsOf):
     owner: str | None = None
 
 
-@router.get("/objectives", response=Page, tags=["objectives"], summary="List objectives with their figures")
+@router.get(
+    "/objectives", response=Page, tags=["objectives"], summary="List objectives with their figures"
+)
 def list_objectives(request: HttpRequest, filters: Query[ObjectiveFilter]):
     snap = queries.Snapshot(actor(request), filters.as_of)
     items = [
-        objective_out(snap, o) for o in sorted(snap.objectives.values(), key=lambda o: o.pk)
+        objective_out(snap, o)
+        for o in sorted(snap.objectives.values(), key=lambda o: o.pk)
         if (filters.cycle is None or o.cycle.key == filters.cycle)
         and (filters.unit is None or o.unit.key == filters.unit)
         and (filters.level is None or o.level == filters.level)
@@ -153,18 +192,29 @@ def list_objectives(request: HttpRequest, filters: Query[ObjectiveFilter]):
     return page(items, *_limit(filters))
 
 
-@router.post("/objectives", response={201: ObjectiveOut}, tags=["objectives"],
-             summary="Create an objective, optionally with its key results")
+@router.post(
+    "/objectives",
+    response={201: ObjectiveOut},
+    tags=["objectives"],
+    summary="Create an objective, optionally with its key results",
+)
 def create_objective(request: HttpRequest, payload: ObjectiveCreate, response: HttpResponse):
     a = actor(request)
     o = keyresults.create_objective_with_key_results(
-        a, payload.model_dump(exclude={"key_results"}), [kr.model_dump(exclude_unset=True) for kr in payload.key_results]
+        a,
+        payload.model_dump(exclude={"key_results"}),
+        [kr.model_dump(exclude_unset=True) for kr in payload.key_results],
     )
     set_etag(response, o)
     return Status(201, objective_out(queries.Snapshot(a), o))
 
 
-@router.get("/objectives/{key}", response=ObjectiveOut, tags=["objectives"], summary="Read an objective with its figures")
+@router.get(
+    "/objectives/{key}",
+    response=ObjectiveOut,
+    tags=["objectives"],
+    summary="Read an objective with its figures",
+)
 def get_objective(request: HttpRequest, key: str, response: HttpResponse, q: Query[AsOf]):
     a = actor(request)
     o = queries.get_objective(a, key)
@@ -172,8 +222,15 @@ def get_objective(request: HttpRequest, key: str, response: HttpResponse, q: Que
     return objective_out(queries.Snapshot(a, q.as_of), o)
 
 
-@router.patch("/objectives/{key}", response=ObjectiveOut, tags=["objectives"], summary="Update an objective (If-Match)")
-def update_objective(request: HttpRequest, key: str, payload: ObjectiveUpdate, response: HttpResponse):
+@router.patch(
+    "/objectives/{key}",
+    response=ObjectiveOut,
+    tags=["objectives"],
+    summary="Update an objective (If-Match)",
+)
+def update_objective(
+    request: HttpRequest, key: str, payload: ObjectiveUpdate, response: HttpResponse
+):
     a = actor(request)
     o = queries.get_objective(a, key)
     changes = payload.model_dump(exclude_unset=True)
@@ -182,7 +239,9 @@ def update_objective(request: HttpRequest, key: str, payload: ObjectiveUpdate, r
     return objective_out(queries.Snapshot(a), o)
 
 
-@router.delete("/objectives/{key}", response={204: None}, tags=["objectives"], summary="Delete an objective")
+@router.delete(
+    "/objectives/{key}", response={204: None}, tags=["objectives"], summary="Delete an objective"
+)
 def delete_objective(request: HttpRequest, key: str):
     a = actor(request)
     actions.delete_objective(a, queries.get_objective(a, key))
@@ -195,33 +254,59 @@ def _workflow(request: HttpRequest, key: str, fn, *args) -> dict:
     return objective_out(queries.Snapshot(a), o)
 
 
-@router.post("/objectives/{key}/submit", response=ObjectiveOut, tags=["workflow"], summary="Submit for validation")
+@router.post(
+    "/objectives/{key}/submit",
+    response=ObjectiveOut,
+    tags=["workflow"],
+    summary="Submit for validation",
+)
 def submit(request: HttpRequest, key: str):
     return _workflow(request, key, actions.submit_objective)
 
 
-@router.post("/objectives/{key}/approve", response=ObjectiveOut, tags=["workflow"], summary="Approve (executives; not your own)")
+@router.post(
+    "/objectives/{key}/approve",
+    response=ObjectiveOut,
+    tags=["workflow"],
+    summary="Approve (executives; not your own)",
+)
 def approve(request: HttpRequest, key: str, payload: CommentIn):
     return _workflow(request, key, actions.approve_objective, payload.comment)
 
 
-@router.post("/objectives/{key}/request-changes", response=ObjectiveOut, tags=["workflow"],
-             summary="Send back with a required comment (executives; not your own)")
+@router.post(
+    "/objectives/{key}/request-changes",
+    response=ObjectiveOut,
+    tags=["workflow"],
+    summary="Send back with a required comment (executives; not your own)",
+)
 def request_changes(request: HttpRequest, key: str, payload: CommentIn):
     return _workflow(request, key, actions.request_changes, payload.comment)
 
 
-@router.post("/objectives/{key}/back-to-draft", response=ObjectiveOut, tags=["workflow"], summary="Back to draft")
+@router.post(
+    "/objectives/{key}/back-to-draft",
+    response=ObjectiveOut,
+    tags=["workflow"],
+    summary="Back to draft",
+)
 def back_to_draft(request: HttpRequest, key: str):
     return _workflow(request, key, actions.back_to_draft)
 
 
-@router.post("/objectives/{key}/grade", response=ObjectiveOut, tags=["objectives"], summary="Override the grade, with a reason")
+@router.post(
+    "/objectives/{key}/grade",
+    response=ObjectiveOut,
+    tags=["objectives"],
+    summary="Override the grade, with a reason",
+)
 def grade_objective(request: HttpRequest, key: str, payload: GradeIn):
     return _workflow(request, key, keyresults.override_grade, payload.grade, payload.reason)
 
 
-@router.get("/objectives/{key}/explain", tags=["explanations"], summary="Why this progress and status")
+@router.get(
+    "/objectives/{key}/explain", tags=["explanations"], summary="Why this progress and status"
+)
 def explain_objective(request: HttpRequest, key: str, q: Query[AsOf]):
     a = actor(request)
     return queries.Snapshot(a, q.as_of).explain_objective(queries.get_objective(a, key))
@@ -234,7 +319,12 @@ class KRFilter(Paging, AsOf):
     status: str | None = None
 
 
-@router.get("/key-results", response=Page, tags=["key results"], summary="List key results with their figures")
+@router.get(
+    "/key-results",
+    response=Page,
+    tags=["key results"],
+    summary="List key results with their figures",
+)
 def list_key_results(request: HttpRequest, filters: Query[KRFilter]):
     snap = queries.Snapshot(actor(request), filters.as_of)
     items = []
@@ -251,16 +341,30 @@ def list_key_results(request: HttpRequest, filters: Query[KRFilter]):
     return page(items, *_limit(filters))
 
 
-@router.post("/objectives/{key}/key-results", response={201: KeyResultOut}, tags=["key results"], summary="Add a key result")
-def create_key_result(request: HttpRequest, key: str, payload: KeyResultCreate, response: HttpResponse):
+@router.post(
+    "/objectives/{key}/key-results",
+    response={201: KeyResultOut},
+    tags=["key results"],
+    summary="Add a key result",
+)
+def create_key_result(
+    request: HttpRequest, key: str, payload: KeyResultCreate, response: HttpResponse
+):
     a = actor(request)
-    kr = keyresults.create_key_result(a, queries.get_objective(a, key), payload.model_dump(exclude_unset=True))
+    kr = keyresults.create_key_result(
+        a, queries.get_objective(a, key), payload.model_dump(exclude_unset=True)
+    )
     set_etag(response, kr)
     snap = queries.Snapshot(a)
     return Status(201, kr_out(snap, queries.get_key_result(a, kr.key)))
 
 
-@router.get("/key-results/{key}", response=KeyResultOut, tags=["key results"], summary="Read a key result with its figures")
+@router.get(
+    "/key-results/{key}",
+    response=KeyResultOut,
+    tags=["key results"],
+    summary="Read a key result with its figures",
+)
 def get_key_result(request: HttpRequest, key: str, response: HttpResponse, q: Query[AsOf]):
     a = actor(request)
     kr = queries.get_key_result(a, key)
@@ -268,68 +372,116 @@ def get_key_result(request: HttpRequest, key: str, response: HttpResponse, q: Qu
     return kr_out(queries.Snapshot(a, q.as_of), kr)
 
 
-@router.patch("/key-results/{key}", response=KeyResultOut, tags=["key results"],
-              summary="Update a key result (If-Match); changing an approved KR's target or baseline sends it back to validation")
-def update_key_result(request: HttpRequest, key: str, payload: KeyResultUpdate, response: HttpResponse):
+@router.patch(
+    "/key-results/{key}",
+    response=KeyResultOut,
+    tags=["key results"],
+    summary="Update a key result (If-Match); changing an approved KR's target or baseline sends it back to validation",
+)
+def update_key_result(
+    request: HttpRequest, key: str, payload: KeyResultUpdate, response: HttpResponse
+):
     a = actor(request)
     kr = queries.get_key_result(a, key)
-    kr = keyresults.update_key_result(a, kr, payload.model_dump(exclude_unset=True), expected_version(request, kr))
+    kr = keyresults.update_key_result(
+        a, kr, payload.model_dump(exclude_unset=True), expected_version(request, kr)
+    )
     set_etag(response, kr)
     return kr_out(queries.Snapshot(a), queries.get_key_result(a, key))
 
 
-@router.delete("/key-results/{key}", response={204: None}, tags=["key results"], summary="Delete a key result")
+@router.delete(
+    "/key-results/{key}", response={204: None}, tags=["key results"], summary="Delete a key result"
+)
 def delete_key_result(request: HttpRequest, key: str):
     a = actor(request)
     keyresults.delete_key_result(a, queries.get_key_result(a, key))
     return Status(204, None)
 
 
-@router.post("/key-results/{key}/grade", response=KeyResultOut, tags=["key results"], summary="Override the grade, with a reason")
+@router.post(
+    "/key-results/{key}/grade",
+    response=KeyResultOut,
+    tags=["key results"],
+    summary="Override the grade, with a reason",
+)
 def grade_key_result(request: HttpRequest, key: str, payload: GradeIn):
     a = actor(request)
     keyresults.override_grade(a, queries.get_key_result(a, key), payload.grade, payload.reason)
     return kr_out(queries.Snapshot(a), queries.get_key_result(a, key))
 
 
-@router.get("/key-results/{key}/explain", tags=["explanations"], summary="Why this current value, progress, expected and status")
+@router.get(
+    "/key-results/{key}/explain",
+    tags=["explanations"],
+    summary="Why this current value, progress, expected and status",
+)
 def explain_key_result(request: HttpRequest, key: str, q: Query[AsOf]):
     a = actor(request)
     return queries.Snapshot(a, q.as_of).explain_kr(queries.get_key_result(a, key))
 
 
 # --- check-ins
-@router.get("/key-results/{key}/check-ins", response=Page, tags=["check-ins"], summary="Check-in history (oldest first)")
+@router.get(
+    "/key-results/{key}/check-ins",
+    response=Page,
+    tags=["check-ins"],
+    summary="Check-in history (oldest first)",
+)
 def check_in_history(request: HttpRequest, key: str, paging: Query[Paging]):
     a = actor(request)
     kr = queries.get_key_result(a, key)
     return page([check_in_out(c) for c in queries.check_in_history(a, kr)], *_limit(paging))
 
 
-@router.post("/key-results/{key}/check-ins", response={201: CheckInResult}, tags=["check-ins"],
-             summary="Record a check-in (Idempotency-Key: a replay answers the same, creates nothing)")
-def post_check_in(request: HttpRequest, key: str, payload: CheckInCreate, response: HttpResponse,
-                  idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+@router.post(
+    "/key-results/{key}/check-ins",
+    response={201: CheckInResult},
+    tags=["check-ins"],
+    summary="Record a check-in (Idempotency-Key: a replay answers the same, creates nothing)",
+)
+def post_check_in(
+    request: HttpRequest,
+    key: str,
+    payload: CheckInCreate,
+    response: HttpResponse,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
     a = actor(request)
     kr = queries.get_key_result(a, key)
     ci, created = keyresults.record_check_in(
-        a, kr, payload.value, payload.confidence, payload.comment, payload.date, idempotency_key=idempotency_key
+        a,
+        kr,
+        payload.value,
+        payload.confidence,
+        payload.comment,
+        payload.date,
+        idempotency_key=idempotency_key,
     )
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return Status(201, {"check_in": check_in_out(ci), "key_result": kr_out(queries.Snapshot(a), kr)})
+    return Status(
+        201, {"check_in": check_in_out(ci), "key_result": kr_out(queries.Snapshot(a), kr)}
+    )
 
 
-@router.post("/check-ins/bulk", response={201: list[CheckInOut]}, tags=["check-ins"],
-             summary="Record many check-ins at once: all or nothing")
+@router.post(
+    "/check-ins/bulk",
+    response={201: list[CheckInOut]},
+    tags=["check-ins"],
+    summary="Record many check-ins at once: all or nothing",
+)
 def bulk_check_ins(request: HttpRequest, payload: BulkCheckIns):
     from pilote.errors import Invalid, unknown
 
     a = actor(request)
     keys = {i.key_result for i in payload.check_ins}
     krs = {kr.key: kr for kr in queries.key_results(a).filter(key__in=keys)}
-    missing = [(f"check_ins[{n}].key_result", unknown("key result", i.key_result))
-               for n, i in enumerate(payload.check_ins) if i.key_result not in krs]
+    missing = [
+        (f"check_ins[{n}].key_result", unknown("key result", i.key_result))
+        for n, i in enumerate(payload.check_ins)
+        if i.key_result not in krs
+    ]
     if missing:
         raise Invalid("unknown key results: nothing was recorded", missing)
     items = [{**i.model_dump(), "key_result": krs[i.key_result]} for i in payload.check_ins]

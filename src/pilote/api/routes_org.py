@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Status, Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from pilote.orgs import actions, queries
 from pilote.orgs.access import organizations_of
 
 from .schemas import (
-    AuditOut,
     MeOut,
     Page,
     PersonCreate,
@@ -22,7 +21,16 @@ from .schemas import (
     UnitOut,
     UnitUpdate,
 )
-from .serialize import actor, audit_out, expected_version, page, person_out, set_etag, token_out, unit_out
+from .serialize import (
+    actor,
+    audit_out,
+    expected_version,
+    page,
+    person_out,
+    set_etag,
+    token_out,
+    unit_out,
+)
 
 router = Router()
 
@@ -36,20 +44,32 @@ def _limit(p: Paging) -> tuple[int, int]:
     return max(1, min(p.limit, 1000)), max(0, p.offset)
 
 
-@router.get("/me", response=MeOut, tags=["people"], summary="Who am I, in which organisation, with which role")
+@router.get(
+    "/me",
+    response=MeOut,
+    tags=["people"],
+    summary="Who am I, in which organisation, with which role",
+)
 def me(request: HttpRequest):
     a = actor(request)
     units = sorted(queries.units(a).filter(members__user=a.user).values_list("key", flat=True))
     return {
-        "email": a.user.email, "name": a.user.name, "organization": a.organization.name, "role": a.role,
-        "units": units, "organizations": [o.name for o in organizations_of(a.user)], "via_token": a.token is not None,
+        "email": a.user.email,
+        "name": a.user.name,
+        "organization": a.organization.name,
+        "role": a.role,
+        "units": units,
+        "organizations": [o.name for o in organizations_of(a.user)],
+        "via_token": a.token is not None,
     }
 
 
 # --- units
 @router.get("/units", response=Page, tags=["units"], summary="List units")
 def list_units(request: HttpRequest, paging: Query[Paging]):
-    return page([unit_out(u) for u in queries.units(actor(request)).order_by("id")], *_limit(paging))
+    return page(
+        [unit_out(u) for u in queries.units(actor(request)).order_by("id")], *_limit(paging)
+    )
 
 
 @router.post("/units", response={201: UnitOut}, tags=["units"], summary="Create a unit (admin)")
@@ -66,16 +86,22 @@ def get_unit(request: HttpRequest, key: str, response: HttpResponse):
     return unit_out(unit)
 
 
-@router.patch("/units/{key}", response=UnitOut, tags=["units"], summary="Update a unit (admin; If-Match)")
+@router.patch(
+    "/units/{key}", response=UnitOut, tags=["units"], summary="Update a unit (admin; If-Match)"
+)
 def update_unit(request: HttpRequest, key: str, payload: UnitUpdate, response: HttpResponse):
     a = actor(request)
     unit = queries.get_unit(a, key)
-    unit = actions.update_unit(a, unit, payload.model_dump(exclude_unset=True), expected_version(request, unit))
+    unit = actions.update_unit(
+        a, unit, payload.model_dump(exclude_unset=True), expected_version(request, unit)
+    )
     set_etag(response, unit)
     return unit_out(unit)
 
 
-@router.delete("/units/{key}", response={204: None}, tags=["units"], summary="Delete an empty unit (admin)")
+@router.delete(
+    "/units/{key}", response={204: None}, tags=["units"], summary="Delete an empty unit (admin)"
+)
 def delete_unit(request: HttpRequest, key: str):
     a = actor(request)
     actions.delete_unit(a, queries.get_unit(a, key))
@@ -85,12 +111,16 @@ def delete_unit(request: HttpRequest, key: str):
 # --- people
 @router.get("/people", response=Page, tags=["people"], summary="List the organisation's people")
 def list_people(request: HttpRequest, paging: Query[Paging]):
-    return page([person_out(m) for m in queries.people(actor(request)).order_by("id")], *_limit(paging))
+    return page(
+        [person_out(m) for m in queries.people(actor(request)).order_by("id")], *_limit(paging)
+    )
 
 
 @router.post("/people", response={201: PersonOut}, tags=["people"], summary="Add a person (admin)")
 def add_person(request: HttpRequest, payload: PersonCreate, response: HttpResponse):
-    m = actions.add_person(actor(request), payload.email, payload.name, payload.role, payload.units, payload.password)
+    m = actions.add_person(
+        actor(request), payload.email, payload.name, payload.role, payload.units, payload.password
+    )
     set_etag(response, m)
     return Status(201, person_out(m))
 
@@ -102,16 +132,28 @@ def get_person(request: HttpRequest, email: str, response: HttpResponse):
     return person_out(m)
 
 
-@router.patch("/people/{email}", response=PersonOut, tags=["people"], summary="Change a person's role, units or name (admin; If-Match)")
+@router.patch(
+    "/people/{email}",
+    response=PersonOut,
+    tags=["people"],
+    summary="Change a person's role, units or name (admin; If-Match)",
+)
 def update_person(request: HttpRequest, email: str, payload: PersonUpdate, response: HttpResponse):
     a = actor(request)
     m = queries.get_person(a, email)
-    m = actions.update_person(a, m, payload.model_dump(exclude_unset=True), expected_version(request, m))
+    m = actions.update_person(
+        a, m, payload.model_dump(exclude_unset=True), expected_version(request, m)
+    )
     set_etag(response, m)
     return person_out(m)
 
 
-@router.delete("/people/{email}", response={204: None}, tags=["people"], summary="Remove a person from the organisation (admin)")
+@router.delete(
+    "/people/{email}",
+    response={204: None},
+    tags=["people"],
+    summary="Remove a person from the organisation (admin)",
+)
 def remove_person(request: HttpRequest, email: str):
     a = actor(request)
     actions.remove_person(a, queries.get_person(a, email))
@@ -119,12 +161,19 @@ def remove_person(request: HttpRequest, email: str):
 
 
 # --- tokens
-@router.get("/tokens", response=list[TokenOut], tags=["tokens"], summary="List your tokens (admins: all)")
+@router.get(
+    "/tokens", response=list[TokenOut], tags=["tokens"], summary="List your tokens (admins: all)"
+)
 def list_tokens(request: HttpRequest):
     return [token_out(t) for t in queries.tokens(actor(request)).order_by("id")]
 
 
-@router.post("/tokens", response={201: TokenSecretOut}, tags=["tokens"], summary="Create a personal API token")
+@router.post(
+    "/tokens",
+    response={201: TokenSecretOut},
+    tags=["tokens"],
+    summary="Create a personal API token",
+)
 def create_token(request: HttpRequest, payload: TokenCreate):
     a = actor(request)
     user = a.user
@@ -150,6 +199,4 @@ class AuditFilter(Paging):
 def audit(request: HttpRequest, filters: Query[AuditFilter]):
     qs = queries.audit_trail(actor(request), filters.object_type, filters.object_key)
     limit, offset = _limit(filters)
-    return {"count": qs.count(), "items": [audit_out(e) for e in qs[offset: offset + limit]]}
-
-
+    return {"count": qs.count(), "items": [audit_out(e) for e in qs[offset : offset + limit]]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Status, Query, Router
+from ninja import Query, Router, Status
 
 from pilote.roadmap import actions, queries
 
@@ -23,10 +23,17 @@ def _data(payload, **kw) -> dict:
 
 @router.get("/initiatives", response=Page, summary="List initiatives")
 def list_initiatives(request: HttpRequest, paging: Query[Paging]):
-    return page([initiative_out(i) for i in queries.initiatives(actor(request)).order_by("id")], *_limit(paging))
+    return page(
+        [initiative_out(i) for i in queries.initiatives(actor(request)).order_by("id")],
+        *_limit(paging),
+    )
 
 
-@router.post("/initiatives", response={201: InitiativeOut}, summary="Create an initiative with its declared impacts")
+@router.post(
+    "/initiatives",
+    response={201: InitiativeOut},
+    summary="Create an initiative with its declared impacts",
+)
 def create_initiative(request: HttpRequest, payload: InitiativeCreate, response: HttpResponse):
     a = actor(request)
     ini = actions.create_initiative(a, _data(payload))
@@ -41,8 +48,12 @@ def get_initiative(request: HttpRequest, key: str, response: HttpResponse):
     return initiative_out(ini)
 
 
-@router.patch("/initiatives/{key}", response=InitiativeOut, summary="Update an initiative (If-Match)")
-def update_initiative(request: HttpRequest, key: str, payload: InitiativeUpdate, response: HttpResponse):
+@router.patch(
+    "/initiatives/{key}", response=InitiativeOut, summary="Update an initiative (If-Match)"
+)
+def update_initiative(
+    request: HttpRequest, key: str, payload: InitiativeUpdate, response: HttpResponse
+):
     a = actor(request)
     ini = queries.get_initiative(a, key)
     ini = actions.update_initiative(a, ini, _data(payload), expected_version(request, ini))

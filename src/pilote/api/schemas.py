@@ -322,7 +322,9 @@ class InitiativeOut(Schema):
 # --- tokens, audit, explanations, tree
 class TokenCreate(In):
     name: str
-    user: str | None = Field(default=None, description="admins only: create the token for this member")
+    user: str | None = Field(
+        default=None, description="admins only: create the token for this member"
+    )
 
 
 class TokenOut(Schema):

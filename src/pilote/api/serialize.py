@@ -21,7 +21,7 @@ def actor(request: HttpRequest) -> Actor:
 
 def page(items: list | Any, limit: int, offset: int) -> dict:
     items = list(items)
-    return {"count": len(items), "items": items[offset: offset + limit]}
+    return {"count": len(items), "items": items[offset : offset + limit]}
 
 
 # --- optimistic concurrency --------------------------------------------------------
@@ -40,7 +40,8 @@ def expected_version(request: HttpRequest, obj: Any) -> int:
     header = request.headers.get("If-Match")
     if not header:
         raise PreconditionRequired(
-            "send If-Match with the ETag you read (GET the object first)", [("If-Match", "is required on updates")]
+            "send If-Match with the ETag you read (GET the object first)",
+            [("If-Match", "is required on updates")],
         )
     tags = [t.strip() for t in header.split(",")]
     if "*" in tags:
@@ -57,34 +58,70 @@ def expected_version(request: HttpRequest, obj: Any) -> int:
 
 
 def unit_out(u: Unit) -> dict:
-    return {"key": u.key, "name": u.name, "parent": u.parent.key if u.parent_id else None, "version": u.version}
+    return {
+        "key": u.key,
+        "name": u.name,
+        "parent": u.parent.key if u.parent_id else None,
+        "version": u.version,
+    }
 
 
 def person_out(m: Membership) -> dict:
-    return {"email": m.user.email, "name": m.user.name, "role": m.role,
-            "units": sorted(u.key for u in m.units.all()), "version": m.version}
+    return {
+        "email": m.user.email,
+        "name": m.user.name,
+        "role": m.role,
+        "units": sorted(u.key for u in m.units.all()),
+        "version": m.version,
+    }
 
 
 def cycle_out(c: Cycle) -> dict:
-    return {"key": c.key, "name": c.name, "start": c.start, "end": c.end,
-            "parent": c.parent.key if c.parent_id else None, "closed": c.closed_at is not None, "version": c.version}
+    return {
+        "key": c.key,
+        "name": c.name,
+        "start": c.start,
+        "end": c.end,
+        "parent": c.parent.key if c.parent_id else None,
+        "closed": c.closed_at is not None,
+        "version": c.version,
+    }
 
 
 def vision_out(v: Vision) -> dict:
-    return {"version": v.number, "statement": v.statement, "description": v.description,
-            "created_at": v.created_at, "created_by": v.created_by.email if v.created_by_id else None}
+    return {
+        "version": v.number,
+        "statement": v.statement,
+        "description": v.description,
+        "created_at": v.created_at,
+        "created_by": v.created_by.email if v.created_by_id else None,
+    }
 
 
 def kr_out(snap: Snapshot, kr: KeyResult) -> dict:
     f = snap.kr(kr)
     return {
-        "key": kr.key, "objective": kr.objective.key, "title": kr.title, "kind": kr.kind, "unit": kr.unit_label,
-        "baseline": kr.baseline, "target": kr.target, "min": kr.minimum, "max": kr.maximum,
-        "milestones": list(kr.milestones or []), "phases": list(kr.phases or []), "weight": kr.weight,
-        "owner": kr.owner.email if kr.owner_id else None, "due": kr.due or kr.objective.cycle.end,
-        "current": f.current, "progress": f.progress, "expected": f.expected, "status": f.status.value,
+        "key": kr.key,
+        "objective": kr.objective.key,
+        "title": kr.title,
+        "kind": kr.kind,
+        "unit": kr.unit_label,
+        "baseline": kr.baseline,
+        "target": kr.target,
+        "min": kr.minimum,
+        "max": kr.maximum,
+        "milestones": list(kr.milestones or []),
+        "phases": list(kr.phases or []),
+        "weight": kr.weight,
+        "owner": kr.owner.email if kr.owner_id else None,
+        "due": kr.due or kr.objective.cycle.end,
+        "current": f.current,
+        "progress": f.progress,
+        "expected": f.expected,
+        "status": f.status.value,
         "last_check_in": f.latest.effective if f.latest else None,
-        "grade": effective_grade(kr.grade, kr.grade_override), "version": kr.version,
+        "grade": effective_grade(kr.grade, kr.grade_override),
+        "version": kr.version,
     }
 
 
@@ -98,40 +135,83 @@ def objective_out(snap: Snapshot, o: Objective) -> dict:
     o = snap.objectives.get(o.pk, o)
     f = snap.objective(o)
     return {
-        "key": o.key, "title": o.title, "description": o.description, "level": o.level, "cycle": o.cycle.key,
-        "unit": o.unit.key, "owner": o.owner.email if o.owner_id else None, "workflow_status": o.status,
+        "key": o.key,
+        "title": o.title,
+        "description": o.description,
+        "level": o.level,
+        "cycle": o.cycle.key,
+        "unit": o.unit.key,
+        "owner": o.owner.email if o.owner_id else None,
+        "workflow_status": o.status,
         "progress_from": o.progress_from,
         "aligns_to": [{"objective": p.key, "weight": w} for p, w in snap.parents_of(o)],
-        "progress": f.progress, "expected": objective_expected(snap, o), "status": f.status.value,
-        "pending_changes": list(o.pending_changes or []), "review_comment": o.review_comment,
+        "progress": f.progress,
+        "expected": objective_expected(snap, o),
+        "status": f.status.value,
+        "pending_changes": list(o.pending_changes or []),
+        "review_comment": o.review_comment,
         "grade": effective_grade(o.grade, o.grade_override),
-        "key_results": [kr_out(snap, kr) for kr in snap.key_results_of(o)], "version": o.version,
+        "key_results": [kr_out(snap, kr) for kr in snap.key_results_of(o)],
+        "version": o.version,
     }
 
 
 def check_in_out(ci: CheckIn) -> dict:
-    return {"id": ci.pk, "key_result": ci.key_result.key, "value": ci.value, "confidence": ci.confidence,
-            "comment": ci.comment, "date": ci.effective, "recorded_at": ci.recorded_at,
-            "author": ci.author.email if ci.author_id else None, "source": ci.source}
+    return {
+        "id": ci.pk,
+        "key_result": ci.key_result.key,
+        "value": ci.value,
+        "confidence": ci.confidence,
+        "comment": ci.comment,
+        "date": ci.effective,
+        "recorded_at": ci.recorded_at,
+        "author": ci.author.email if ci.author_id else None,
+        "source": ci.source,
+    }
 
 
 def initiative_out(i: Initiative) -> dict:
     return {
-        "key": i.key, "title": i.title, "description": i.description, "unit": i.unit.key if i.unit_id else None,
-        "owner": i.owner.email if i.owner_id else None, "status": i.status, "horizon": i.horizon or None,
-        "start": i.start, "end": i.end, "effort": i.effort, "confidence": i.confidence,
+        "key": i.key,
+        "title": i.title,
+        "description": i.description,
+        "unit": i.unit.key if i.unit_id else None,
+        "owner": i.owner.email if i.owner_id else None,
+        "status": i.status,
+        "horizon": i.horizon or None,
+        "start": i.start,
+        "end": i.end,
+        "effort": i.effort,
+        "confidence": i.confidence,
         "delivered_on": i.delivered_on,
-        "impacts": [{"key_result": m.key_result.key, "expected": m.expected, "rationale": m.rationale}
-                    for m in i.impacts.all()],
+        "impacts": [
+            {"key_result": m.key_result.key, "expected": m.expected, "rationale": m.rationale}
+            for m in i.impacts.all()
+        ],
         "version": i.version,
     }
 
 
 def token_out(t: ApiToken) -> dict:
-    return {"prefix": t.prefix, "name": t.name, "user": t.user.email, "created_at": t.created_at,
-            "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
+    return {
+        "prefix": t.prefix,
+        "name": t.name,
+        "user": t.user.email,
+        "created_at": t.created_at,
+        "last_used_at": t.last_used_at,
+        "revoked_at": t.revoked_at,
+    }
 
 
 def audit_out(a: AuditEntry) -> dict:
-    return {"id": a.pk, "at": a.at, "actor": a.actor_label, "action": a.action, "object_type": a.object_type,
-            "object_key": a.object_key, "before": a.before, "after": a.after, "comment": a.comment}
+    return {
+        "id": a.pk,
+        "at": a.at,
+        "actor": a.actor_label,
+        "action": a.action,
+        "object_type": a.object_type,
+        "object_key": a.object_key,
+        "before": a.before,
+        "after": a.after,
+        "comment": a.comment,
+    }

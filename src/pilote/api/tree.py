@@ -26,8 +26,16 @@ def _cycle_family(snap: Snapshot, cycle: Cycle) -> set[int]:
     return ids
 
 
-def build_tree(actor: Actor, cycle: Cycle, as_of: date | None = None, *, unit: str | None = None,
-               level: str | None = None, status: str | None = None, owner: str | None = None) -> dict:
+def build_tree(
+    actor: Actor,
+    cycle: Cycle,
+    as_of: date | None = None,
+    *,
+    unit: str | None = None,
+    level: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+) -> dict:
     snap = Snapshot(actor, as_of)
     cycles = _cycle_family(snap, cycle)
     members = {pk: o for pk, o in snap.objectives.items() if o.cycle_id in cycles}
@@ -42,24 +50,33 @@ def build_tree(actor: Actor, cycle: Cycle, as_of: date | None = None, *, unit: s
 
     def node(o: Objective, path: frozenset[int]) -> dict | None:
         children = [
-            n for c, _ in snap.all_children(o)
+            n
+            for c, _ in snap.all_children(o)
             if c.pk in members and c.pk not in path
-            for n in [node(c, path | {o.pk})] if n is not None
+            for n in [node(c, path | {o.pk})]
+            if n is not None
         ]
         if not matches(o) and not children:
             return None
         f = snap.objective(o)
         return {
-            "key": o.key, "title": o.title, "level": o.level, "unit": o.unit.key,
-            "owner": o.owner.email if o.owner_id else None, "workflow_status": o.status,
-            "progress": f.progress, "expected": objective_expected(snap, o), "status": f.status.value,
+            "key": o.key,
+            "title": o.title,
+            "level": o.level,
+            "unit": o.unit.key,
+            "owner": o.owner.email if o.owner_id else None,
+            "workflow_status": o.status,
+            "progress": f.progress,
+            "expected": objective_expected(snap, o),
+            "status": f.status.value,
             "parents": [{"objective": p.key, "weight": w} for p, w in snap.parents_of(o)],
             "key_results": [kr_out(snap, kr) for kr in snap.key_results_of(o)],
             "children": children,
         }
 
     roots = [
-        o for o in sorted(members.values(), key=lambda o: (o.level != "strategic", o.pk))
+        o
+        for o in sorted(members.values(), key=lambda o: (o.level != "strategic", o.pk))
         if not any(p.pk in members for p, _ in snap.parents_of(o))
     ]
     vision = current_vision(actor)

@@ -34,7 +34,11 @@ def set_vision(actor: Actor, statement: str, description: str = "") -> Vision:
     if not (statement or "").strip():
         raise Invalid("invalid vision", [("statement", "a statement is required")])
     last = Vision.objects.filter(organization=actor.organization).order_by("-number").first()
-    if last and last.statement == statement.strip() and last.description == (description or "").strip():
+    if (
+        last
+        and last.statement == statement.strip()
+        and last.description == (description or "").strip()
+    ):
         return last
     vision = Vision.objects.create(
         organization=actor.organization,
@@ -44,7 +48,10 @@ def set_vision(actor: Actor, statement: str, description: str = "") -> Vision:
         created_by=actor.user,
     )
     audit.record(
-        actor, "update" if last else "create", "vision", str(vision.number),
+        actor,
+        "update" if last else "create",
+        "vision",
+        str(vision.number),
         before={"statement": last.statement, "description": last.description} if last else None,
         after={"statement": vision.statement, "description": vision.description},
     )
@@ -55,10 +62,18 @@ def set_vision(actor: Actor, statement: str, description: str = "") -> Vision:
 
 
 def cycle_snapshot(c: Cycle) -> dict:
-    return {"key": c.key, "name": c.name, "start": c.start, "end": c.end, "parent": c.parent.key if c.parent_id else None}
+    return {
+        "key": c.key,
+        "name": c.name,
+        "start": c.start,
+        "end": c.end,
+        "parent": c.parent.key if c.parent_id else None,
+    }
 
 
-def _cycle_errors(actor: Actor, start: date | None, end: date | None, parent: Cycle | None) -> list[tuple[str, str]]:
+def _cycle_errors(
+    actor: Actor, start: date | None, end: date | None, parent: Cycle | None
+) -> list[tuple[str, str]]:
     errors = []
     if start is None:
         errors.append(("start", "a start date is required"))
@@ -67,7 +82,12 @@ def _cycle_errors(actor: Actor, start: date | None, end: date | None, parent: Cy
     if start and end and end < start:
         errors.append(("end", "must be on or after start"))
     if parent and start and end and (start < parent.start or end > parent.end):
-        errors.append(("parent", f"a nested cycle must lie inside {parent.key} ({parent.start} to {parent.end})"))
+        errors.append(
+            (
+                "parent",
+                f"a nested cycle must lie inside {parent.key} ({parent.start} to {parent.end})",
+            )
+        )
     return errors
 
 
@@ -81,7 +101,9 @@ def _cycle_by_key(actor: Actor, key: str | None, path: str) -> Cycle | None:
 
 
 @transaction.atomic
-def create_cycle(actor: Actor, key: str, start: date, end: date, name: str = "", parent: str | None = None) -> Cycle:
+def create_cycle(
+    actor: Actor, key: str, start: date, end: date, name: str = "", parent: str | None = None
+) -> Cycle:
     require_admin(actor)
     parent_obj = _cycle_by_key(actor, parent, "parent")
     errors = validate_key(key) + _cycle_errors(actor, start, end, parent_obj)
@@ -90,14 +112,21 @@ def create_cycle(actor: Actor, key: str, start: date, end: date, name: str = "",
     if Cycle.objects.filter(organization=actor.organization, key=key).exists():
         raise Conflict(f"cycle {key!r} already exists", [("key", "already exists")])
     cycle = Cycle.objects.create(
-        organization=actor.organization, key=key, name=(name or "").strip(), start=start, end=end, parent=parent_obj
+        organization=actor.organization,
+        key=key,
+        name=(name or "").strip(),
+        start=start,
+        end=end,
+        parent=parent_obj,
     )
     audit.record(actor, "create", "cycle", key, after=cycle_snapshot(cycle))
     return cycle
 
 
 @transaction.atomic
-def update_cycle(actor: Actor, cycle: Cycle, changes: dict, expected_version: int | None = None) -> Cycle:
+def update_cycle(
+    actor: Actor, cycle: Cycle, changes: dict, expected_version: int | None = None
+) -> Cycle:
     require_admin(actor)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     check_version(cycle, expected_version)
@@ -143,16 +172,26 @@ def objective_snapshot(o: Objective) -> dict:
         "owner": o.owner.email if o.owner_id else None,
         "status": o.status,
         "progress_from": o.progress_from,
-        "aligns_to": [{"objective": a.parent.key, "weight": a.weight} for a in o.parent_links.select_related("parent")],
+        "aligns_to": [
+            {"objective": a.parent.key, "weight": a.weight}
+            for a in o.parent_links.select_related("parent")
+        ],
     }
 
 
 def member_by_email(actor: Actor, email: str | None, path: str) -> User | None:
     if not email:
         return None
-    m = Membership.objects.select_related("user").filter(organization=actor.organization, user__email=email.lower()).first()
+    m = (
+        Membership.objects.select_related("user")
+        .filter(organization=actor.organization, user__email=email.lower())
+        .first()
+    )
     if m is None:
-        raise Invalid("unknown person", [(path, unknown("person", email) + " (not a member of this organisation)")])
+        raise Invalid(
+            "unknown person",
+            [(path, unknown("person", email) + " (not a member of this organisation)")],
+        )
     return m.user
 
 
@@ -167,11 +206,16 @@ def _ancestors(objective_ids: set[int]) -> set[int]:
     seen, frontier = set(), set(objective_ids)
     while frontier:
         seen |= frontier
-        frontier = set(Alignment.objects.filter(child_id__in=frontier).values_list("parent_id", flat=True)) - seen
+        frontier = (
+            set(Alignment.objects.filter(child_id__in=frontier).values_list("parent_id", flat=True))
+            - seen
+        )
     return seen
 
 
-def set_alignments(actor: Actor, objective: Objective, aligns_to: list[dict], path: str = "aligns_to") -> None:
+def set_alignments(
+    actor: Actor, objective: Objective, aligns_to: list[dict], path: str = "aligns_to"
+) -> None:
     """Replace the objective's parents: [{"objective": key, "weight": w}]."""
     errors, parents = [], []
     seen_keys = set()
@@ -187,12 +231,19 @@ def set_alignments(actor: Actor, objective: Objective, aligns_to: list[dict], pa
         if weight is None or weight <= 0:
             errors.append((f"{path}[{i}].weight", "must be greater than 0"))
         if parent.pk == objective.pk or objective.pk in _ancestors({parent.pk}):
-            errors.append((f"{path}[{i}].objective", "an objective cannot contribute to itself (alignment cycle)"))
+            errors.append(
+                (
+                    f"{path}[{i}].objective",
+                    "an objective cannot contribute to itself (alignment cycle)",
+                )
+            )
         parents.append((parent, weight))
     if errors:
         raise Invalid("invalid alignment", errors)
     Alignment.objects.filter(child=objective).delete()
-    Alignment.objects.bulk_create([Alignment(child=objective, parent=p, weight=w) for p, w in parents])
+    Alignment.objects.bulk_create(
+        [Alignment(child=objective, parent=p, weight=w) for p, w in parents]
+    )
 
 
 def _objective_fields(actor: Actor, data: dict, errors: list) -> dict:
@@ -243,8 +294,13 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
     if fields["level"] == Level.STRATEGIC:  # strategic OKRs need no validation
         status = WorkflowStatus.APPROVED
     if status not in {s.value for s in WorkflowStatus}:
-        raise Invalid("invalid objective", [("status", "must be draft, submitted, approved or changes_requested")])
-    objective = Objective.objects.create(organization=actor.organization, key=data["key"], status=status, **fields)
+        raise Invalid(
+            "invalid objective",
+            [("status", "must be draft, submitted, approved or changes_requested")],
+        )
+    objective = Objective.objects.create(
+        organization=actor.organization, key=data["key"], status=status, **fields
+    )
     if data.get("aligns_to"):
         set_alignments(actor, objective, data["aligns_to"])
     audit.record(actor, "create", "objective", objective.key, after=objective_snapshot(objective))
@@ -253,13 +309,17 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
 
 
 @transaction.atomic
-def update_objective(actor: Actor, objective: Objective, changes: dict, expected_version: int | None = None) -> Objective:
+def update_objective(
+    actor: Actor, objective: Objective, changes: dict, expected_version: int | None = None
+) -> Objective:
     objective = Objective.objects.select_for_update().get(pk=objective.pk)
     require_objective_edit(actor, objective)
     check_version(objective, expected_version)
     before = objective_snapshot(objective)
     errors: list = []
-    fields = _objective_fields(actor, {k: v for k, v in changes.items() if k != "aligns_to"}, errors)
+    fields = _objective_fields(
+        actor, {k: v for k, v in changes.items() if k != "aligns_to"}, errors
+    )
     if errors:
         raise Invalid("invalid objective", errors)
     for name, value in fields.items():
@@ -272,7 +332,13 @@ def update_objective(actor: Actor, objective: Objective, changes: dict, expected
         set_alignments(actor, objective, changes["aligns_to"])
     bump(objective)
     objective.save()
-    audit.record(actor, "update", "objective", objective.key, *audit.changed(before, objective_snapshot(objective)))
+    audit.record(
+        actor,
+        "update",
+        "objective",
+        objective.key,
+        *audit.changed(before, objective_snapshot(objective)),
+    )
     events.publish(actor.organization.pk, "objective.changed", {"objective": objective.key})
     return objective
 
@@ -281,14 +347,18 @@ def update_objective(actor: Actor, objective: Objective, changes: dict, expected
 def delete_objective(actor: Actor, objective: Objective) -> None:
     require_objective_edit(actor, objective)
     if objective.child_links.exists():
-        raise Conflict(f"objective {objective.key!r} has objectives aligned to it; realign them first")
+        raise Conflict(
+            f"objective {objective.key!r} has objectives aligned to it; realign them first"
+        )
     before = objective_snapshot(objective)
     objective.delete()
     audit.record(actor, "delete", "objective", before["key"], before=before)
     events.publish(actor.organization.pk, "objective.changed", {"objective": before["key"]})
 
 
-def _transition(actor: Actor, objective: Objective, transition: Transition, comment: str = "") -> Objective:
+def _transition(
+    actor: Actor, objective: Objective, transition: Transition, comment: str = ""
+) -> Objective:
     objective = Objective.objects.select_for_update().get(pk=objective.pk)
     if objective.level == Level.STRATEGIC:
         raise Conflict("strategic objectives need no validation")
@@ -297,7 +367,11 @@ def _transition(actor: Actor, objective: Objective, transition: Transition, comm
     is_exec = actor.role == Role.EXECUTIVE
     owns = actor.user is not None and objective.owner_id == actor.user.pk
     error = transition_error(
-        transition, WorkflowStatus(objective.status), actor_is_executive=is_exec, actor_owns=owns, comment=comment
+        transition,
+        WorkflowStatus(objective.status),
+        actor_is_executive=is_exec,
+        actor_owns=owns,
+        comment=comment,
     )
     if error:
         if "comment" in error:
@@ -315,10 +389,19 @@ def _transition(actor: Actor, objective: Objective, transition: Transition, comm
     bump(objective)
     objective.save()
     audit.record(
-        actor, transition.value, "objective", objective.key,
-        before=before, after={"status": objective.status}, comment=comment.strip(),
+        actor,
+        transition.value,
+        "objective",
+        objective.key,
+        before=before,
+        after={"status": objective.status},
+        comment=comment.strip(),
     )
-    events.publish(actor.organization.pk, "objective.changed", {"objective": objective.key, "status": objective.status})
+    events.publish(
+        actor.organization.pk,
+        "objective.changed",
+        {"objective": objective.key, "status": objective.status},
+    )
     return objective
 
 
@@ -342,22 +425,28 @@ def back_to_draft(actor: Actor, objective: Objective) -> Objective:
     return _transition(actor, objective, Transition.BACK_TO_DRAFT)
 
 
-def note_revalidation(actor: Actor, objective: Objective, kr_key: str, diff: dict[str, tuple]) -> None:
+def note_revalidation(
+    actor: Actor, objective: Objective, kr_key: str, diff: dict[str, tuple]
+) -> None:
     """An approved KR's target or baseline changed: back to submitted, with the diff for the approver."""
     if objective.level != Level.TACTICAL or objective.status != WorkflowStatus.APPROVED:
         return
     at = timezone.now().isoformat()
     who = actor.label
     objective.pending_changes = list(objective.pending_changes) + [
-        {"key_result": kr_key, "field": f, "before": b, "after": a, "at": at, "by": who} for f, (b, a) in diff.items()
+        {"key_result": kr_key, "field": f, "before": b, "after": a, "at": at, "by": who}
+        for f, (b, a) in diff.items()
     ]
     objective.status = WorkflowStatus.SUBMITTED.value
     bump(objective)
     objective.save()
     audit.record(
-        actor, "revalidate", "objective", objective.key,
+        actor,
+        "revalidate",
+        "objective",
+        objective.key,
         before={"status": WorkflowStatus.APPROVED.value},
-        after={"status": objective.status, "changes": objective.pending_changes[-len(diff):]},
+        after={"status": objective.status, "changes": objective.pending_changes[-len(diff) :]},
     )
 
 
@@ -367,7 +456,10 @@ def set_status_from_file(actor: Actor, objective: Objective, status: str) -> Obj
     if actor.role != "system":
         raise Forbidden("only an import sets a workflow status directly")
     if status not in {s.value for s in WorkflowStatus}:
-        raise Invalid("invalid status", [("status", "must be draft, submitted, approved or changes_requested")])
+        raise Invalid(
+            "invalid status",
+            [("status", "must be draft, submitted, approved or changes_requested")],
+        )
     if objective.level == Level.STRATEGIC:
         status = WorkflowStatus.APPROVED.value
     if objective.status != status:
@@ -377,5 +469,12 @@ def set_status_from_file(actor: Actor, objective: Objective, status: str) -> Obj
             objective.pending_changes = []
         bump(objective)
         objective.save()
-        audit.record(actor, "set_status", "objective", objective.key, before={"status": before}, after={"status": status})
+        audit.record(
+            actor,
+            "set_status",
+            "objective",
+            objective.key,
+            before={"status": before},
+            after={"status": status},
+        )
     return objective

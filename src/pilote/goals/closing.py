@@ -26,11 +26,15 @@ def close_cycle(actor: Actor, cycle: Cycle, retrospective: str = "") -> Cycle:
         if objective.cycle_id != cycle.pk:
             continue
         figures = snap.objective(objective)
-        Objective.objects.filter(pk=objective.pk).update(grade=figures.progress, retrospective=retrospective)
+        Objective.objects.filter(pk=objective.pk).update(
+            grade=figures.progress, retrospective=retrospective
+        )
         grades[objective.key] = figures.progress
         for kr in snap.key_results_of(objective):
             KeyResult.objects.filter(pk=kr.pk).update(grade=snap.kr(kr).progress)
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["closed_at"])
-    audit.record(actor, "close", "cycle", cycle.key, after={"grades": grades}, comment=retrospective)
+    audit.record(
+        actor, "close", "cycle", cycle.key, after={"grades": grades}, comment=retrospective
+    )
     return cycle

@@ -22,7 +22,20 @@ from pilote.orgs.actions import bump, check_version, validate_key
 from .actions import member_by_email, note_revalidation
 from .models import CheckIn, KeyResult, Objective
 
-KR_FIELDS = ("title", "kind", "unit", "baseline", "target", "min", "max", "milestones", "phases", "weight", "owner", "due")
+KR_FIELDS = (
+    "title",
+    "kind",
+    "unit",
+    "baseline",
+    "target",
+    "min",
+    "max",
+    "milestones",
+    "phases",
+    "weight",
+    "owner",
+    "due",
+)
 # API / YAML name -> model attribute
 ATTR = {"unit": "unit_label", "min": "minimum", "max": "maximum"}
 
@@ -37,7 +50,9 @@ def facts_of(kr: KeyResult) -> KeyResultFacts:
         maximum=kr.maximum,
         milestones=len(kr.milestones or []),
         due=kr.due or kr.objective.cycle.end,
-        phases=tuple(Phase(date.fromisoformat(str(p["date"])), float(p["value"])) for p in (kr.phases or [])),
+        phases=tuple(
+            Phase(date.fromisoformat(str(p["date"])), float(p["value"])) for p in (kr.phases or [])
+        ),
     )
 
 
@@ -134,12 +149,18 @@ def create_key_result(actor: Actor, objective: Objective, data: dict) -> KeyResu
     kr.position = objective.key_results.count()
     kr.save()
     audit.record(actor, "create", "key_result", kr.key, after=kr_snapshot(kr))
-    events.publish(actor.organization.pk, "key_result.changed", {"key_result": kr.key, "objective": objective.key})
+    events.publish(
+        actor.organization.pk,
+        "key_result.changed",
+        {"key_result": kr.key, "objective": objective.key},
+    )
     return kr
 
 
 @transaction.atomic
-def create_objective_with_key_results(actor: Actor, data: dict, key_results: list[dict]) -> Objective:
+def create_objective_with_key_results(
+    actor: Actor, data: dict, key_results: list[dict]
+) -> Objective:
     """An objective and its KRs in one go: all or nothing, every KR error with its path."""
     from .actions import create_objective
 
@@ -150,16 +171,23 @@ def create_objective_with_key_results(actor: Actor, data: dict, key_results: lis
             with transaction.atomic():
                 create_key_result(actor, objective, kr)
         except Invalid as exc:
-            errors += [(f"key_results[{i}].{p}" if p else f"key_results[{i}]", m) for p, m in exc.errors]
+            errors += [
+                (f"key_results[{i}].{p}" if p else f"key_results[{i}]", m) for p, m in exc.errors
+            ]
         except Conflict as exc:
-            errors += [(f"key_results[{i}].{p}" if p else f"key_results[{i}]", m) for p, m in exc.errors or [("", exc.detail)]]
+            errors += [
+                (f"key_results[{i}].{p}" if p else f"key_results[{i}]", m)
+                for p, m in exc.errors or [("", exc.detail)]
+            ]
     if errors:
         raise Invalid("invalid key results: nothing was created", errors)
     return objective
 
 
 @transaction.atomic
-def update_key_result(actor: Actor, kr: KeyResult, changes: dict, expected_version: int | None = None) -> KeyResult:
+def update_key_result(
+    actor: Actor, kr: KeyResult, changes: dict, expected_version: int | None = None
+) -> KeyResult:
     kr = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=kr.pk)
     require_objective_edit(actor, kr.objective)
     check_version(kr, expected_version)
@@ -172,7 +200,11 @@ def update_key_result(actor: Actor, kr: KeyResult, changes: dict, expected_versi
     if diff:
         note_revalidation(actor, kr.objective, kr.key, diff)
     audit.record(actor, "update", "key_result", kr.key, *audit.changed(before, after))
-    events.publish(actor.organization.pk, "key_result.changed", {"key_result": kr.key, "objective": kr.objective.key})
+    events.publish(
+        actor.organization.pk,
+        "key_result.changed",
+        {"key_result": kr.key, "objective": kr.objective.key},
+    )
     return kr
 
 
@@ -182,20 +214,28 @@ def delete_key_result(actor: Actor, kr: KeyResult) -> None:
     before = kr_snapshot(kr)
     kr.delete()
     audit.record(actor, "delete", "key_result", before["key"], before=before)
-    events.publish(actor.organization.pk, "key_result.changed", {"key_result": before["key"], "objective": before["objective"]})
+    events.publish(
+        actor.organization.pk,
+        "key_result.changed",
+        {"key_result": before["key"], "objective": before["objective"]},
+    )
 
 
 # --- check-ins ------------------------------------------------------------------
 
 
-def check_in_errors(kr: KeyResult, value: Any, confidence: Any, effective: Any, path: str = "") -> list[tuple[str, str]]:
+def check_in_errors(
+    kr: KeyResult, value: Any, confidence: Any, effective: Any, path: str = ""
+) -> list[tuple[str, str]]:
     p = f"{path}." if path else ""
     errors = []
     if not _finite(value):
         errors.append((f"{p}value", "must be a number"))
     else:
         errors += [(f"{p}value", m) for m in value_errors(facts_of(kr), float(value))]
-    if confidence is not None and (not isinstance(confidence, int) or isinstance(confidence, bool) or not 0 <= confidence <= 10):
+    if confidence is not None and (
+        not isinstance(confidence, int) or isinstance(confidence, bool) or not 0 <= confidence <= 10
+    ):
         errors.append((f"{p}confidence", "must be a whole number from 0 to 10"))
     if not isinstance(effective, date):
         errors.append((f"{p}date", "must be a date (YYYY-MM-DD)"))
@@ -208,16 +248,30 @@ def request_digest(kr_key: str, value: Any, confidence: Any, comment: str, effec
 
 
 def _record(
-    actor: Actor, kr: KeyResult, value, confidence, comment, effective, idempotency_key, path="", author=None
+    actor: Actor,
+    kr: KeyResult,
+    value,
+    confidence,
+    comment,
+    effective,
+    idempotency_key,
+    path="",
+    author=None,
 ) -> tuple[CheckIn, bool]:
     require_check_in(actor, kr)
     if author is not None and actor.role != "system":
         raise Forbidden("only an import records a check-in in another person's name")
     digest = request_digest(kr.key, value, confidence, comment, effective)
     if idempotency_key:
-        prior = CheckIn.objects.filter(
-            organization=actor.organization, source=actor.source, idempotency_key=idempotency_key
-        ).select_related("key_result").first()
+        prior = (
+            CheckIn.objects.filter(
+                organization=actor.organization,
+                source=actor.source,
+                idempotency_key=idempotency_key,
+            )
+            .select_related("key_result")
+            .first()
+        )
         if prior is not None:
             if prior.request_digest != digest:
                 raise Invalid(
@@ -241,11 +295,20 @@ def _record(
         request_digest=digest,
     )
     audit.record(
-        actor, "check_in", "key_result", kr.key,
-        after={"value": check_in.value, "confidence": confidence, "date": effective, "comment": check_in.comment},
+        actor,
+        "check_in",
+        "key_result",
+        kr.key,
+        after={
+            "value": check_in.value,
+            "confidence": confidence,
+            "date": effective,
+            "comment": check_in.comment,
+        },
     )
     events.publish(
-        actor.organization.pk, "check_in.recorded",
+        actor.organization.pk,
+        "check_in.recorded",
         {"key_result": kr.key, "objective": kr.objective.key, "value": check_in.value},
     )
     return check_in, True
@@ -285,8 +348,14 @@ def record_check_ins(actor: Actor, items: list[dict], path: str = "check_ins") -
         try:
             with transaction.atomic():
                 ci, _ = _record(
-                    actor, item["key_result"], item.get("value"), item.get("confidence"),
-                    item.get("comment", ""), item.get("date") or date.today(), None, f"{path}[{i}]",
+                    actor,
+                    item["key_result"],
+                    item.get("value"),
+                    item.get("confidence"),
+                    item.get("comment", ""),
+                    item.get("date") or date.today(),
+                    None,
+                    f"{path}[{i}]",
                 )
             results.append(ci)
         except Invalid as exc:
@@ -300,7 +369,9 @@ def record_check_ins(actor: Actor, items: list[dict], path: str = "check_ins") -
 
 
 @transaction.atomic
-def override_grade(actor: Actor, target: Objective | KeyResult, value: Any, reason: str) -> Objective | KeyResult:
+def override_grade(
+    actor: Actor, target: Objective | KeyResult, value: Any, reason: str
+) -> Objective | KeyResult:
     """A person's grade beside the computed one (both kept), with a written reason."""
     objective = target if isinstance(target, Objective) else target.objective
     require_grader(actor, objective)
@@ -310,10 +381,24 @@ def override_grade(actor: Actor, target: Objective | KeyResult, value: Any, reas
     if errors:
         raise Invalid("invalid grade", errors)
     kind = "objective" if isinstance(target, Objective) else "key_result"
-    before = {"grade": target.grade, "grade_override": target.grade_override, "reason": target.grade_reason}
+    before = {
+        "grade": target.grade,
+        "grade_override": target.grade_override,
+        "reason": target.grade_reason,
+    }
     target.grade_override = float(value)
     target.grade_reason = reason.strip()
     target.save(update_fields=["grade_override", "grade_reason"])
-    audit.record(actor, "grade_override", kind, target.key, before=before,
-                 after={"grade": target.grade, "grade_override": target.grade_override, "reason": target.grade_reason})
+    audit.record(
+        actor,
+        "grade_override",
+        kind,
+        target.key,
+        before=before,
+        after={
+            "grade": target.grade,
+            "grade_override": target.grade_override,
+            "reason": target.grade_reason,
+        },
+    )
     return target

@@ -19,10 +19,14 @@ class Vision(models.Model):
     statement = models.TextField()
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "number"], name="vision_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="vision_version_unique")
+        ]
         ordering = ["number"]
 
 
@@ -32,12 +36,16 @@ class Cycle(models.Model):
     name = models.CharField(max_length=200, blank=True)
     start = models.DateField()
     end = models.DateField()
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="cycle_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="cycle_key_unique")
+        ]
         ordering = ["start", "id"]
 
     def __str__(self) -> str:
@@ -68,12 +76,20 @@ class Gradable(models.Model):
 
 
 class Objective(Gradable):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="objectives")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="objectives"
+    )
     key = models.SlugField(max_length=100)
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objectives")
     level = models.CharField(max_length=10, choices=Level.choices)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="objectives")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_objectives")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_objectives",
+    )
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     status = models.CharField(
@@ -81,15 +97,21 @@ class Objective(Gradable):
         choices=[(s.value, s.value) for s in WorkflowStatus],
         default=WorkflowStatus.DRAFT.value,
     )
-    progress_from = models.CharField(max_length=12, choices=ProgressFrom.choices, default=ProgressFrom.KEY_RESULTS)
+    progress_from = models.CharField(
+        max_length=12, choices=ProgressFrom.choices, default=ProgressFrom.KEY_RESULTS
+    )
     # Changes to approved KRs' target or baseline since the last approval: shown to the approver.
     pending_changes = models.JSONField(default=list, blank=True)
     review_comment = models.TextField(blank=True)
-    parents = models.ManyToManyField("self", through="Alignment", symmetrical=False, related_name="children")
+    parents = models.ManyToManyField(
+        "self", through="Alignment", symmetrical=False, related_name="children"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="objective_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="objective_key_unique")
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -109,7 +131,9 @@ class Alignment(models.Model):
 
 
 class KeyResult(Gradable):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="key_results")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="key_results"
+    )
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
     key = models.SlugField(max_length=100)
     title = models.CharField(max_length=300)
@@ -122,13 +146,21 @@ class KeyResult(Gradable):
     milestones = models.JSONField(default=list, blank=True)
     phases = models.JSONField(default=list, blank=True)  # [{"date": "2027-03-31", "value": 4.4}]
     weight = models.FloatField(default=1.0)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_key_results")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_key_results",
+    )
     due = models.DateField(null=True, blank=True)  # None: the cycle's end
     position = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="kr_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="kr_key_unique")
+        ]
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -142,15 +174,21 @@ class KeyResult(Gradable):
 class CheckIn(models.Model):
     """Append-only: a correction is a new check-in."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="check_ins")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="check_ins"
+    )
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
     value = models.FloatField()
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True)
     effective = models.DateField()
     recorded_at = models.DateTimeField(default=timezone.now)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    source = models.CharField(max_length=100)  # "person:<email>", "token:<prefix>", "import", "connector:<name>"
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(
+        max_length=100
+    )  # "person:<email>", "token:<prefix>", "import", "connector:<name>"
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     request_digest = models.CharField(max_length=64, blank=True)
 

@@ -15,9 +15,14 @@ from django.db.models import QuerySet
 
 from pilote.okr.explain import Explanation, Term
 from pilote.okr.grading import effective_grade, grade_color
-from pilote.okr.pace import explain_expected, explain_kr_status, expected_progress, kr_status
+from pilote.okr.pace import expected_progress, explain_expected, explain_kr_status, kr_status
 from pilote.okr.progress import explain_kr_progress, kr_progress
-from pilote.okr.rollup import RollupTerm, explain_objective_progress, objective_progress, objective_status
+from pilote.okr.rollup import (
+    RollupTerm,
+    explain_objective_progress,
+    objective_progress,
+    objective_status,
+)
 from pilote.okr.types import Reading, Status
 from pilote.okr.workflow import WorkflowStatus
 from pilote.orgs.access import Actor, get_scoped, scoped
@@ -31,7 +36,9 @@ def objectives(actor: Actor) -> QuerySet[Objective]:
 
 
 def key_results(actor: Actor) -> QuerySet[KeyResult]:
-    return scoped(actor, KeyResult.objects.select_related("objective__cycle", "objective__unit", "owner"))
+    return scoped(
+        actor, KeyResult.objects.select_related("objective__cycle", "objective__unit", "owner")
+    )
 
 
 def get_objective(actor: Actor, key: str) -> Objective:
@@ -51,7 +58,9 @@ def current_vision(actor: Actor) -> Vision | None:
 
 
 def check_in_history(actor: Actor, kr: KeyResult) -> QuerySet[CheckIn]:
-    return scoped(actor, CheckIn.objects.filter(key_result=kr).select_related("author")).order_by("effective", "id")
+    return scoped(actor, CheckIn.objects.filter(key_result=kr).select_related("author")).order_by(
+        "effective", "id"
+    )
 
 
 @dataclass
@@ -84,7 +93,9 @@ class Snapshot:
         self.policy = actor.organization.policy
         self.objectives: dict[int, Objective] = {o.pk: o for o in objectives(actor)}
         self.krs_by_objective: dict[int, list[KeyResult]] = {}
-        for kr in scoped(actor, KeyResult.objects.select_related("owner")).order_by("position", "id"):
+        for kr in scoped(actor, KeyResult.objects.select_related("owner")).order_by(
+            "position", "id"
+        ):
             kr.objective = self.objectives[kr.objective_id]
             self.krs_by_objective.setdefault(kr.objective_id, []).append(kr)
         self.children: dict[int, list[tuple[int, float]]] = {}
@@ -101,7 +112,9 @@ class Snapshot:
             .values_list("key_result_id", "value", "effective", "confidence", "id")
         )
         for kr_id, value, effective, confidence, pk in rows:
-            self.latest[kr_id] = Reading(value=value, effective=effective, confidence=confidence, sequence=pk)
+            self.latest[kr_id] = Reading(
+                value=value, effective=effective, confidence=confidence, sequence=pk
+            )
         self._kr: dict[int, KRFigures] = {}
         self._obj: dict[int, ObjectiveFigures] = {}
 
@@ -143,13 +156,17 @@ class Snapshot:
                 terms.append(RollupTerm(f"key result {kr.key}", kr.weight, f.progress, f.status))
         if objective.progress_from in ("children", "both"):
             for child, weight in self.approved_children(objective):
-                if child.pk in _path:  # alignment cycles are refused on write; never loop on bad data
+                if (
+                    child.pk in _path
+                ):  # alignment cycles are refused on write; never loop on bad data
                     continue
                 cf = self.objective(child, _path | {objective.pk})
                 terms.append(RollupTerm(f"objective {child.key}", weight, cf.progress, cf.status))
         return terms
 
-    def objective(self, objective: Objective, _path: frozenset[int] = frozenset()) -> ObjectiveFigures:
+    def objective(
+        self, objective: Objective, _path: frozenset[int] = frozenset()
+    ) -> ObjectiveFigures:
         if objective.pk not in self._obj:
             terms = self.terms(objective, _path)
             self._obj[objective.pk] = ObjectiveFigures(
@@ -163,9 +180,12 @@ class Snapshot:
         facts = facts_of(kr)
         cycle = kr.objective.cycle
         current = Explanation(
-            "current", f.current,
+            "current",
+            f.current,
             "the latest check-in by effective date on or before the as-of date (ties: the latest recorded)",
-            (Term(f"check-in of {f.latest.effective.isoformat()}", f.latest.value),) if f.latest else (),
+            (Term(f"check-in of {f.latest.effective.isoformat()}", f.latest.value),)
+            if f.latest
+            else (),
         )
         return {
             "key_result": kr.key,
@@ -173,20 +193,25 @@ class Snapshot:
             "current": current.as_dict(),
             "progress": explain_kr_progress(facts, f.current).as_dict(),
             "expected": explain_expected(cycle.start, cycle.end, self.as_of, facts).as_dict(),
-            "status": explain_kr_status(facts, f.latest, f.progress, f.expected, self.as_of, self.policy).as_dict(),
+            "status": explain_kr_status(
+                facts, f.latest, f.progress, f.expected, self.as_of, self.policy
+            ).as_dict(),
             "grade": self.explain_grade(kr),
         }
 
     def explain_objective(self, objective: Objective) -> dict:
         f = self.objective(objective)
         status = Explanation(
-            "status", f.status.value,
+            "status",
+            f.status.value,
             "the worst status of its terms (worst first: off_track, at_risk, outdated, no_data, on_track); none: no_data",
             tuple(Term(t.label, None, t.weight, t.status.value) for t in f.terms),
         )
         progress = explain_objective_progress(f.terms).as_dict()
-        progress["notes"] = list(progress["notes"]) + [f"progress_from: {objective.progress_from}"] + (
-            ["only approved children count"] if objective.progress_from != "key_results" else []
+        progress["notes"] = (
+            list(progress["notes"])
+            + [f"progress_from: {objective.progress_from}"]
+            + (["only approved children count"] if objective.progress_from != "key_results" else [])
         )
         return {
             "objective": objective.key,

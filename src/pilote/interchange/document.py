@@ -177,6 +177,12 @@ def parse(data: Any) -> tuple[Document | None, list[tuple[str, str]]]:
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
-            errors.append((path_of(loc), _MESSAGES.get(err["type"], err["msg"][0].lower() + err["msg"][1:])))
+            loc = tuple(
+                p
+                for p in err["loc"]
+                if not (isinstance(p, str) and p.startswith(("function-", "literal[")))
+            )
+            errors.append(
+                (path_of(loc), _MESSAGES.get(err["type"], err["msg"][0].lower() + err["msg"][1:]))
+            )
         return None, errors

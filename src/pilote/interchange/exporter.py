@@ -38,19 +38,34 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
         doc["as_of"] = snap.as_of.isoformat()
     vision = current_vision(actor)
     if vision:
-        doc["vision"] = _drop_empty({"statement": vision.statement, "description": vision.description})
+        doc["vision"] = _drop_empty(
+            {"statement": vision.statement, "description": vision.description}
+        )
     doc["units"] = [
         _drop_empty({"key": u.key, "name": u.name, "parent": u.parent.key if u.parent_id else None})
         for u in units(actor).order_by("id")
     ]
     doc["people"] = [
-        _drop_empty({"email": m.user.email, "name": m.user.name, "role": m.role,
-                     "units": sorted(u.key for u in m.units.all())})
+        _drop_empty(
+            {
+                "email": m.user.email,
+                "name": m.user.name,
+                "role": m.role,
+                "units": sorted(u.key for u in m.units.all()),
+            }
+        )
         for m in people(actor).order_by("id")
     ]
     doc["cycles"] = [
-        _drop_empty({"key": c.key, "name": c.name, "start": c.start, "end": c.end,
-                     "parent": c.parent.key if c.parent_id else None})
+        _drop_empty(
+            {
+                "key": c.key,
+                "name": c.name,
+                "start": c.start,
+                "end": c.end,
+                "parent": c.parent.key if c.parent_id else None,
+            }
+        )
         for c in scoped(actor, Cycle.objects.select_related("parent")).order_by("start", "id")
     ]
     history: dict[int, list[CheckIn]] = {}
@@ -59,8 +74,13 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
     objectives = []
     for o in sorted(snap.objectives.values(), key=lambda o: o.pk):
         entry: dict[str, Any] = {
-            "key": o.key, "level": o.level, "cycle": o.cycle.key, "unit": o.unit.key,
-            "owner": o.owner.email if o.owner_id else None, "title": o.title, "description": o.description,
+            "key": o.key,
+            "level": o.level,
+            "cycle": o.cycle.key,
+            "unit": o.unit.key,
+            "owner": o.owner.email if o.owner_id else None,
+            "title": o.title,
+            "description": o.description,
         }
         if computed:
             f = snap.objective(o)
@@ -74,19 +94,41 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
             entry["status"] = o.status
         if o.progress_from != "key_results":
             entry["progress_from"] = o.progress_from
-        entry["aligns_to"] = [{"objective": p.key, "weight": _num(w)} for p, w in snap.parents_of(o)]
-        entry["key_results"] = [_kr(snap, kr, history.get(kr.pk, []), computed) for kr in snap.key_results_of(o)]
+        entry["aligns_to"] = [
+            {"objective": p.key, "weight": _num(w)} for p, w in snap.parents_of(o)
+        ]
+        entry["key_results"] = [
+            _kr(snap, kr, history.get(kr.pk, []), computed) for kr in snap.key_results_of(o)
+        ]
         objectives.append(_drop_empty(entry, keep=("progress", "status") if computed else ()))
     doc["objectives"] = objectives
     doc["initiatives"] = [
-        _drop_empty({
-            "key": i.key, "title": i.title, "description": i.description,
-            "unit": i.unit.key if i.unit_id else None, "owner": i.owner.email if i.owner_id else None,
-            "status": i.status, "horizon": i.horizon or None, "start": i.start, "end": i.end,
-            "effort": _num(i.effort), "confidence": _num(i.confidence), "delivered_on": i.delivered_on,
-            "impacts": [_drop_empty({"key_result": m.key_result.key, "expected": _num(m.expected), "rationale": m.rationale})
-                        for m in i.impacts.all()],
-        })
+        _drop_empty(
+            {
+                "key": i.key,
+                "title": i.title,
+                "description": i.description,
+                "unit": i.unit.key if i.unit_id else None,
+                "owner": i.owner.email if i.owner_id else None,
+                "status": i.status,
+                "horizon": i.horizon or None,
+                "start": i.start,
+                "end": i.end,
+                "effort": _num(i.effort),
+                "confidence": _num(i.confidence),
+                "delivered_on": i.delivered_on,
+                "impacts": [
+                    _drop_empty(
+                        {
+                            "key_result": m.key_result.key,
+                            "expected": _num(m.expected),
+                            "rationale": m.rationale,
+                        }
+                    )
+                    for m in i.impacts.all()
+                ],
+            }
+        )
         for i in initiatives(actor).order_by("id")
     ]
     return _drop_empty(doc)
@@ -94,21 +136,41 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
 
 def _kr(snap: Snapshot, kr, check_ins: list[CheckIn], computed: bool) -> dict:
     entry: dict[str, Any] = {
-        "key": kr.key, "title": kr.title, "kind": kr.kind, "unit": kr.unit_label,
-        "baseline": _num(kr.baseline), "target": _num(kr.target), "min": _num(kr.minimum), "max": _num(kr.maximum),
+        "key": kr.key,
+        "title": kr.title,
+        "kind": kr.kind,
+        "unit": kr.unit_label,
+        "baseline": _num(kr.baseline),
+        "target": _num(kr.target),
+        "min": _num(kr.minimum),
+        "max": _num(kr.maximum),
         "milestones": list(kr.milestones or []),
-        "phases": [{"date": date.fromisoformat(p["date"]), "value": _num(p["value"])} for p in kr.phases or []],
-        "weight": _num(kr.weight), "owner": kr.owner.email if kr.owner_id else None, "due": kr.due,
+        "phases": [
+            {"date": date.fromisoformat(p["date"]), "value": _num(p["value"])}
+            for p in kr.phases or []
+        ],
+        "weight": _num(kr.weight),
+        "owner": kr.owner.email if kr.owner_id else None,
+        "due": kr.due,
         "check_ins": [
-            _drop_empty({"date": c.effective, "value": _num(c.value), "confidence": c.confidence,
-                         "comment": c.comment, "by": c.author.email if c.author_id else None})
+            _drop_empty(
+                {
+                    "date": c.effective,
+                    "value": _num(c.value),
+                    "confidence": c.confidence,
+                    "comment": c.comment,
+                    "by": c.author.email if c.author_id else None,
+                }
+            )
             for c in check_ins
         ],
     }
     keep: tuple[str, ...] = ()
     if computed:
         f = snap.kr(kr)
-        entry.update(current=_num(f.current), progress=f.progress, expected=f.expected, status=f.status.value)
+        entry.update(
+            current=_num(f.current), progress=f.progress, expected=f.expected, status=f.status.value
+        )
         grade = effective_grade(kr.grade, kr.grade_override)
         if grade is not None:
             entry["grade"] = grade

@@ -50,7 +50,9 @@ class Report:
     def summary(self) -> str:
         parts = [f"{n} {what}" for what, n in sorted(self.counts.items()) if n]
         verb = "would change" if self.dry_run else "imported"
-        return f"{self.organization}: {verb} " + (", ".join(parts) if parts else "nothing (already up to date)")
+        return f"{self.organization}: {verb} " + (
+            ", ".join(parts) if parts else "nothing (already up to date)"
+        )
 
 
 def read_file(path: str | Path) -> Any:
@@ -58,7 +60,9 @@ def read_file(path: str | Path) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFailed(f"cannot read {path}: {exc}", [("", f"cannot read the file: {exc}")]) from None
+        raise ImportFailed(
+            f"cannot read {path}: {exc}", [("", f"cannot read the file: {exc}")]
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -99,16 +103,28 @@ def _facts(kr: KeyResultIn) -> tuple[KeyResultFacts | None, list[tuple[str, str]
 def rule_errors(doc: Document) -> list[tuple[str, str]]:
     """Errors found without the database: duplicate keys, KR definitions, check-in values."""
     errors: list[tuple[str, str]] = []
-    for kind, items in (("units", doc.units), ("cycles", doc.cycles), ("objectives", doc.objectives), ("initiatives", doc.initiatives)):
+    for kind, items in (
+        ("units", doc.units),
+        ("cycles", doc.cycles),
+        ("objectives", doc.objectives),
+        ("initiatives", doc.initiatives),
+    ):
         seen: dict[str, int] = {}
         for i, it in enumerate(items):
             if it.key in seen:
-                errors.append((f"{kind}[{i}].key", f"{it.key!r} is already used by {kind}[{seen[it.key]}]"))
+                errors.append(
+                    (f"{kind}[{i}].key", f"{it.key!r} is already used by {kind}[{seen[it.key]}]")
+                )
             seen.setdefault(it.key, i)
     emails: dict[str, int] = {}
     for i, p in enumerate(doc.people):
         if p.email.lower() in emails:
-            errors.append((f"people[{i}].email", f"{p.email} is already listed at people[{emails[p.email.lower()]}]"))
+            errors.append(
+                (
+                    f"people[{i}].email",
+                    f"{p.email} is already listed at people[{emails[p.email.lower()]}]",
+                )
+            )
         emails.setdefault(p.email.lower(), i)
     kr_seen: dict[str, str] = {}
     for oi, o in enumerate(doc.objectives):
@@ -125,7 +141,9 @@ def rule_errors(doc: Document) -> list[tuple[str, str]]:
             if kr.weight <= 0:
                 errors.append((f"{path}.weight", "must be greater than 0"))
             for ci, c in enumerate(kr.check_ins):
-                errors += [(f"{path}.check_ins[{ci}].value", m) for m in value_errors(facts, c.value)]
+                errors += [
+                    (f"{path}.check_ins[{ci}].value", m) for m in value_errors(facts, c.value)
+                ]
     return errors
 
 
@@ -135,10 +153,14 @@ def existing_keys(org: Organization | None) -> dict[str, set[str]]:
         return {k: set() for k in ("units", "people", "cycles", "objectives", "key results")}
     return {
         "units": set(Unit.objects.filter(organization=org).values_list("key", flat=True)),
-        "people": set(Membership.objects.filter(organization=org).values_list("user__email", flat=True)),
+        "people": set(
+            Membership.objects.filter(organization=org).values_list("user__email", flat=True)
+        ),
         "cycles": set(Cycle.objects.filter(organization=org).values_list("key", flat=True)),
         "objectives": set(Objective.objects.filter(organization=org).values_list("key", flat=True)),
-        "key results": set(KeyResult.objects.filter(organization=org).values_list("key", flat=True)),
+        "key results": set(
+            KeyResult.objects.filter(organization=org).values_list("key", flat=True)
+        ),
     }
 
 
@@ -153,7 +175,9 @@ def reference_errors(doc: Document, existing: dict[str, set[str]]) -> list[tuple
 
     def check(path: str, what: str, ref: str | None, known: set[str]) -> None:
         if ref and (ref.lower() if what == "person" else ref) not in known:
-            message = unknown(what, ref) + (" (not a member of this organisation)" if what == "person" else "")
+            message = unknown(what, ref) + (
+                " (not a member of this organisation)" if what == "person" else ""
+            )
             errors.append((path, message))
 
     for i, u in enumerate(doc.units):
@@ -225,15 +249,24 @@ class _Writer:
 
     def people(self) -> None:
         for i, p in enumerate(self.doc.people):
+
             def one(p=p) -> None:
-                m = Membership.objects.filter(organization=self.actor.organization, user__email=p.email.lower()).first()
+                m = Membership.objects.filter(
+                    organization=self.actor.organization, user__email=p.email.lower()
+                ).first()
                 if m is None:
                     orgs.add_person(self.actor, p.email, p.name, p.role, p.units)
                     self.count("people")
                 else:
                     current = orgs.membership_snapshot(m)
-                    if (current["role"], current["units"], current["name"]) != (p.role, sorted(p.units), p.name):
-                        orgs.update_person(self.actor, m, {"role": p.role, "units": p.units, "name": p.name})
+                    if (current["role"], current["units"], current["name"]) != (
+                        p.role,
+                        sorted(p.units),
+                        p.name,
+                    ):
+                        orgs.update_person(
+                            self.actor, m, {"role": p.role, "units": p.units, "name": p.name}
+                        )
                         self.count("people")
 
             self.attempt(f"people[{i}]", one)
@@ -244,8 +277,18 @@ class _Writer:
             if cycle is None:
                 goals.create_cycle(self.actor, c.key, c.start, c.end, c.name, c.parent)
                 self.count("cycles")
-            elif goals.cycle_snapshot(cycle) != {"key": c.key, "name": c.name, "start": c.start, "end": c.end, "parent": c.parent}:
-                goals.update_cycle(self.actor, cycle, {"name": c.name, "start": c.start, "end": c.end, "parent": c.parent})
+            elif goals.cycle_snapshot(cycle) != {
+                "key": c.key,
+                "name": c.name,
+                "start": c.start,
+                "end": c.end,
+                "parent": c.parent,
+            }:
+                goals.update_cycle(
+                    self.actor,
+                    cycle,
+                    {"name": c.name, "start": c.start, "end": c.end, "parent": c.parent},
+                )
                 self.count("cycles")
 
         for i, c in _topological(self.doc.cycles, lambda c: c.parent):
@@ -254,8 +297,14 @@ class _Writer:
     def objectives(self) -> None:
         def fields(o: ObjectiveIn) -> dict:
             return {
-                "key": o.key, "title": o.title, "description": o.description, "level": o.level,
-                "cycle": o.cycle, "unit": o.unit, "owner": o.owner, "progress_from": o.progress_from,
+                "key": o.key,
+                "title": o.title,
+                "description": o.description,
+                "level": o.level,
+                "cycle": o.cycle,
+                "unit": o.unit,
+                "owner": o.owner,
+                "progress_from": o.progress_from,
             }
 
         def one(o: ObjectiveIn) -> None:
@@ -267,7 +316,9 @@ class _Writer:
                 snap = goals.objective_snapshot(obj)
                 wanted = {k: v for k, v in fields(o).items()}
                 if any(snap.get(k) != v for k, v in wanted.items()):
-                    goals.update_objective(self.actor, obj, {k: v for k, v in wanted.items() if k != "key"})
+                    goals.update_objective(
+                        self.actor, obj, {k: v for k, v in wanted.items() if k != "key"}
+                    )
                     self.count("objectives")
 
         for i, o in enumerate(self.doc.objectives):
@@ -297,49 +348,88 @@ class _Writer:
             objective = Objective.objects.get(organization=self.actor.organization, key=o.key)
             for ki, kr in enumerate(o.key_results):
                 path = f"objectives[{oi}].key_results[{ki}]"
-                self.attempt(path, lambda kr=kr: self._key_result(objective, kr))
-                if KeyResult.objects.filter(organization=self.actor.organization, key=kr.key).exists():
+                self.attempt(
+                    path, lambda kr=kr, objective=objective: self._key_result(objective, kr)
+                )
+                if KeyResult.objects.filter(
+                    organization=self.actor.organization, key=kr.key
+                ).exists():
                     self._check_ins(path, kr)
             if o.workflow():
-                self.attempt(f"objectives[{oi}].status", lambda o=o: goals.set_status_from_file(
-                    self.actor, Objective.objects.get(organization=self.actor.organization, key=o.key), o.workflow()))
+                self.attempt(
+                    f"objectives[{oi}].status",
+                    lambda o=o: goals.set_status_from_file(
+                        self.actor,
+                        Objective.objects.get(organization=self.actor.organization, key=o.key),
+                        o.workflow(),
+                    ),
+                )
 
     def _key_result(self, objective: Objective, kr: KeyResultIn) -> None:
         data = {
-            "key": kr.key, "title": kr.title, "kind": kr.kind, "unit": kr.unit, "baseline": kr.baseline,
-            "target": kr.target, "min": kr.min, "max": kr.max, "milestones": kr.milestones,
+            "key": kr.key,
+            "title": kr.title,
+            "kind": kr.kind,
+            "unit": kr.unit,
+            "baseline": kr.baseline,
+            "target": kr.target,
+            "min": kr.min,
+            "max": kr.max,
+            "milestones": kr.milestones,
             "phases": [{"date": p.date.isoformat(), "value": p.value} for p in kr.phases],
-            "weight": kr.weight, "owner": kr.owner, "due": kr.due,
+            "weight": kr.weight,
+            "owner": kr.owner,
+            "due": kr.due,
         }
-        existing = KeyResult.objects.filter(organization=self.actor.organization, key=kr.key).first()
+        existing = KeyResult.objects.filter(
+            organization=self.actor.organization, key=kr.key
+        ).first()
         if existing is None:
             keyresults.create_key_result(self.actor, objective, data)
             self.count("key results")
             return
         if existing.objective_id != objective.pk:
-            raise Invalid("moved key result", [("key", f"{kr.key!r} belongs to objective {existing.objective.key!r}")])
+            raise Invalid(
+                "moved key result",
+                [("key", f"{kr.key!r} belongs to objective {existing.objective.key!r}")],
+            )
         snap = keyresults.kr_snapshot(existing)
         data["kind"] = data["kind"] or existing.kind
         if any(snap.get(k) != v for k, v in data.items() if k != "key"):
-            keyresults.update_key_result(self.actor, existing, {k: v for k, v in data.items() if k != "key"})
+            keyresults.update_key_result(
+                self.actor, existing, {k: v for k, v in data.items() if k != "key"}
+            )
             self.count("key results")
 
     def _check_ins(self, path: str, kr: KeyResultIn) -> None:
-        obj = KeyResult.objects.select_related("objective__cycle").get(organization=self.actor.organization, key=kr.key)
+        obj = KeyResult.objects.select_related("objective__cycle").get(
+            organization=self.actor.organization, key=kr.key
+        )
         seen: Counter = Counter()
         for ci, c in enumerate(kr.check_ins):
-            content = json.dumps([kr.key, c.date.isoformat(), c.value, c.confidence, c.comment], sort_keys=True)
+            content = json.dumps(
+                [kr.key, c.date.isoformat(), c.value, c.confidence, c.comment], sort_keys=True
+            )
             seen[content] += 1
             key = "import:" + hashlib.sha256(f"{content}#{seen[content]}".encode()).hexdigest()[:40]
 
             def one(c=c, key=key) -> None:
                 author = None
                 if c.by:
-                    author = User.objects.filter(email=c.by.lower(), memberships__organization=self.actor.organization).first()
+                    author = User.objects.filter(
+                        email=c.by.lower(), memberships__organization=self.actor.organization
+                    ).first()
                     if author is None:
                         raise Invalid("unknown person", [("by", unknown("person", c.by))])
                 _, created = keyresults.record_check_in(
-                    self.actor, obj, c.value, c.confidence, c.comment, c.date, idempotency_key=key, author=author
+                    self.actor,
+                    obj,
+                    c.value,
+                    c.confidence,
+                    c.comment,
+                    c.date,
+                    idempotency_key=key,
+                    author=author,
                 )
                 if created:
                     self.count("check-ins")
@@ -348,10 +438,13 @@ class _Writer:
 
     def initiatives(self) -> None:
         for i, ini in enumerate(self.doc.initiatives):
+
             def one(ini=ini) -> None:
                 data = ini.model_dump(exclude={"key"})
                 data["impacts"] = [m.model_dump() for m in ini.impacts]
-                existing = Initiative.objects.filter(organization=self.actor.organization, key=ini.key).first()
+                existing = Initiative.objects.filter(
+                    organization=self.actor.organization, key=ini.key
+                ).first()
                 if existing is None:
                     roadmap.create_initiative(self.actor, {"key": ini.key, **data})
                     self.count("initiatives")
@@ -364,8 +457,16 @@ class _Writer:
             self.attempt(f"initiatives[{i}]", one)
 
     def run(self) -> None:
-        for step in (self.vision, self.units, self.people, self.cycles, self.objectives,
-                     self.alignments, self.key_results, self.initiatives):
+        for step in (
+            self.vision,
+            self.units,
+            self.people,
+            self.cycles,
+            self.objectives,
+            self.alignments,
+            self.key_results,
+            self.initiatives,
+        ):
             step()
 
 

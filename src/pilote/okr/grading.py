@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .types import Policy
+from .types import DEFAULT_POLICY, Policy
 
 
-def grade_color(grade: float | None, policy: Policy = Policy()) -> str | None:
+def grade_color(grade: float | None, policy: Policy = DEFAULT_POLICY) -> str | None:
     """0.7 and above green, 0.4 to 0.7 yellow, below 0.4 red; None when ungraded."""
     if grade is None:
         return None

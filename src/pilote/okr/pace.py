@@ -7,7 +7,7 @@ from datetime import date
 
 from .explain import Explanation, Term
 from .progress import inside_bounds, progress_of_value
-from .types import STATUS_SEVERITY, KeyResultFacts, Kind, Policy, Reading, Status
+from .types import DEFAULT_POLICY, STATUS_SEVERITY, KeyResultFacts, Kind, Policy, Reading, Status
 
 
 def _fraction(start: date, end: date, on: date) -> float:
@@ -45,7 +45,7 @@ def kr_status(
     progress: float | None,
     expected: float,
     on: date,
-    policy: Policy = Policy(),
+    policy: Policy = DEFAULT_POLICY,
 ) -> Status:
     """KR status as of ``on``: the first rule of PRODUCT.md that applies."""
     return _kr_status_with_reason(facts, latest, progress, expected, on, policy)[0]
@@ -70,10 +70,19 @@ def _kr_status_with_reason(
         gap = round(expected - progress, 9)
         points = round(gap * 100, 1)
         if gap > policy.off_track_gap:
-            return Status.OFF_TRACK, f"{points} points behind expected, more than {policy.off_track_gap * 100:g}"
+            return (
+                Status.OFF_TRACK,
+                f"{points} points behind expected, more than {policy.off_track_gap * 100:g}",
+            )
         if gap > policy.at_risk_gap:
-            return Status.AT_RISK, f"{points} points behind expected, more than {policy.at_risk_gap * 100:g}"
-        return Status.ON_TRACK, f"{max(points, 0)} points behind expected, within {policy.at_risk_gap * 100:g}"
+            return (
+                Status.AT_RISK,
+                f"{points} points behind expected, more than {policy.at_risk_gap * 100:g}",
+            )
+        return (
+            Status.ON_TRACK,
+            f"{max(points, 0)} points behind expected, within {policy.at_risk_gap * 100:g}",
+        )
     if facts.kind == Kind.BOOLEAN:
         if latest.value >= 1:
             return Status.ON_TRACK, "done"
@@ -85,7 +94,10 @@ def _kr_status_with_reason(
         if c >= policy.confidence_on_track:
             return Status.ON_TRACK, f"not done, confidence {c} ≥ {policy.confidence_on_track}"
         if c >= policy.confidence_at_risk:
-            return Status.AT_RISK, f"not done, confidence {c} between {policy.confidence_at_risk} and {policy.confidence_on_track}"
+            return (
+                Status.AT_RISK,
+                f"not done, confidence {c} between {policy.confidence_at_risk} and {policy.confidence_on_track}",
+            )
         return Status.OFF_TRACK, f"not done, confidence {c} < {policy.confidence_at_risk}"
     if inside_bounds(facts, latest.value):
         return Status.ON_TRACK, "inside the bounds"
@@ -98,7 +110,7 @@ def explain_kr_status(
     progress: float | None,
     expected: float,
     on: date,
-    policy: Policy = Policy(),
+    policy: Policy = DEFAULT_POLICY,
 ) -> Explanation:
     status, reason = _kr_status_with_reason(facts, latest, progress, expected, on, policy)
     terms = (
@@ -121,7 +133,9 @@ def worst_status(statuses: Iterable[Status]) -> Status:
     return Status.NO_DATA
 
 
-def explain_expected(start: date, end: date, on: date, facts: KeyResultFacts | None = None) -> Explanation:
+def explain_expected(
+    start: date, end: date, on: date, facts: KeyResultFacts | None = None
+) -> Explanation:
     value = expected_progress(start, end, on, facts)
     if facts is not None and facts.phases:
         formula = "linear between the phased targets (start = 0, each phase, end = 1)"

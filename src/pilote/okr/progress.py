@@ -15,7 +15,9 @@ def infer_kind(baseline: float | None, target: float | None) -> Kind | None:
     return Kind.INCREASE if target > baseline else Kind.DECREASE
 
 
-def resolve_kind(kind: str | None, baseline: float | None, target: float | None) -> tuple[Kind | None, list[tuple[str, str]]]:
+def resolve_kind(
+    kind: str | None, baseline: float | None, target: float | None
+) -> tuple[Kind | None, list[tuple[str, str]]]:
     """The KR's kind, given or inferred from baseline and target, or the errors saying why not."""
     if kind:
         if kind not in Kind._value2member_map_:
@@ -26,7 +28,9 @@ def resolve_kind(kind: str | None, baseline: float | None, target: float | None)
         return inferred, []
     if baseline is not None and target is not None:
         return None, [("target", "must differ from baseline")]
-    return None, [("kind", "is required unless baseline and target differ (then it follows from them)")]
+    return None, [
+        ("kind", "is required unless baseline and target differ (then it follows from them)")
+    ]
 
 
 def definition_errors(facts: KeyResultFacts) -> list[tuple[str, str]]:
@@ -66,7 +70,9 @@ def value_errors(facts: KeyResultFacts, value: float) -> list[str]:
         return ["a boolean key result takes 1 (done) or 0 (not done)"]
     if facts.kind == Kind.MILESTONE:
         if value != int(value) or not 0 <= value <= facts.milestones:
-            return [f"a milestone check-in is the number of milestones done, 0 to {facts.milestones}"]
+            return [
+                f"a milestone check-in is the number of milestones done, 0 to {facts.milestones}"
+            ]
     return []
 
 
@@ -113,11 +119,14 @@ def explain_kr_progress(facts: KeyResultFacts, current: float | None) -> Explana
     value = kr_progress(facts, current)
     kind = facts.kind
     if current is None:
-        return Explanation("progress", None, "no check-in yet: no data", notes=("No data is never shown as 0 or green.",))
-    if kind in METRIC_KINDS:
-        formula = (
-            f"clamp(({current:g} − {facts.baseline:g}) ÷ ({facts.target:g} − {facts.baseline:g}), 0, 1)"
+        return Explanation(
+            "progress",
+            None,
+            "no check-in yet: no data",
+            notes=("No data is never shown as 0 or green.",),
         )
+    if kind in METRIC_KINDS:
+        formula = f"clamp(({current:g} − {facts.baseline:g}) ÷ ({facts.target:g} − {facts.baseline:g}), 0, 1)"
         terms = (
             Term("current", current),
             Term("baseline", facts.baseline),

@@ -79,3 +79,6 @@ class Policy:
     confidence_at_risk: int = 4
     grade_green: float = 0.7
     grade_yellow: float = 0.4
+
+
+DEFAULT_POLICY = Policy()

@@ -44,7 +44,9 @@ def transition_error(
     sources, _ = TRANSITIONS[transition]
     if current not in sources:
         allowed = ", ".join(sorted(s.value for s in sources))
-        return f"cannot {transition.value} an objective that is {current.value} (only from {allowed})"
+        return (
+            f"cannot {transition.value} an objective that is {current.value} (only from {allowed})"
+        )
     if transition in (Transition.APPROVE, Transition.REQUEST_CHANGES):
         if not actor_is_executive:
             return "only executives validate objectives"

@@ -51,7 +51,9 @@ class Actor:
 def _descendants(organization: Organization, roots: set[int]) -> frozenset[int]:
     """A lead of a direction also leads the teams below it."""
     children: dict[int | None, list[int]] = {}
-    for uid, parent in Unit.objects.filter(organization=organization).values_list("id", "parent_id"):
+    for uid, parent in Unit.objects.filter(organization=organization).values_list(
+        "id", "parent_id"
+    ):
         children.setdefault(parent, []).append(uid)
     seen, stack = set(), list(roots)
     while stack:

@@ -53,9 +53,13 @@ def create_organization(name: str, locale: str = "fr") -> Organization:
     if errors:
         raise Invalid("invalid organisation", errors)
     if Organization.objects.filter(name=name).exists():
-        raise Conflict(f"an organisation named {name!r} already exists", [("organization", "already exists")])
+        raise Conflict(
+            f"an organisation named {name!r} already exists", [("organization", "already exists")]
+        )
     org = Organization.objects.create(name=name, locale=locale)
-    audit.record(Actor.system(org), "create", "organization", name, after={"name": name, "locale": locale})
+    audit.record(
+        Actor.system(org), "create", "organization", name, after={"name": name, "locale": locale}
+    )
     return org
 
 
@@ -78,7 +82,11 @@ def update_organization(actor: Actor, org: Organization, changes: dict) -> Organ
 
 
 def unit_snapshot(unit: Unit) -> dict:
-    return {"key": unit.key, "name": unit.name, "parent": unit.parent.key if unit.parent_id else None}
+    return {
+        "key": unit.key,
+        "name": unit.name,
+        "parent": unit.parent.key if unit.parent_id else None,
+    }
 
 
 def _unit_parent(actor: Actor, parent_key: str | None, unit: Unit | None = None) -> Unit | None:
@@ -106,14 +114,19 @@ def create_unit(actor: Actor, key: str, name: str, parent: str | None = None) ->
     if Unit.objects.filter(organization=actor.organization, key=key).exists():
         raise Conflict(f"unit {key!r} already exists", [("key", "already exists")])
     unit = Unit.objects.create(
-        organization=actor.organization, key=key, name=name.strip(), parent=_unit_parent(actor, parent)
+        organization=actor.organization,
+        key=key,
+        name=name.strip(),
+        parent=_unit_parent(actor, parent),
     )
     audit.record(actor, "create", "unit", key, after=unit_snapshot(unit))
     return unit
 
 
 @transaction.atomic
-def update_unit(actor: Actor, unit: Unit, changes: dict, expected_version: int | None = None) -> Unit:
+def update_unit(
+    actor: Actor, unit: Unit, changes: dict, expected_version: int | None = None
+) -> Unit:
     require_admin(actor)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     check_version(unit, expected_version)
@@ -194,7 +207,10 @@ def add_person(
     elif Membership.objects.filter(user=user, organization=actor.organization).exists():
         raise Conflict(f"{email} is already a member", [("email", "already a member")])
     elif password:
-        raise Invalid("existing account", [("password", "this person already has an account; they keep their password")])
+        raise Invalid(
+            "existing account",
+            [("password", "this person already has an account; they keep their password")],
+        )
     membership = Membership.objects.create(organization=actor.organization, user=user, role=role)
     membership.units.set(unit_objs)
     audit.record(actor, "create", "person", email, after=membership_snapshot(membership))
@@ -202,7 +218,9 @@ def add_person(
 
 
 @transaction.atomic
-def update_person(actor: Actor, membership: Membership, changes: dict, expected_version: int | None = None) -> Membership:
+def update_person(
+    actor: Actor, membership: Membership, changes: dict, expected_version: int | None = None
+) -> Membership:
     require_admin(actor)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     check_version(membership, expected_version)
@@ -218,7 +236,13 @@ def update_person(actor: Actor, membership: Membership, changes: dict, expected_
         membership.user.save(update_fields=["name"])
     bump(membership)
     membership.save()
-    audit.record(actor, "update", "person", membership.user.email, *audit.changed(before, membership_snapshot(membership)))
+    audit.record(
+        actor,
+        "update",
+        "person",
+        membership.user.email,
+        *audit.changed(before, membership_snapshot(membership)),
+    )
     return membership
 
 
@@ -235,9 +259,9 @@ def set_password(actor: Actor, user: User, password: str) -> None:
 def remove_person(actor: Actor, membership: Membership) -> None:
     require_admin(actor)
     before = membership_snapshot(membership)
-    ApiToken.objects.filter(user=membership.user, organization=actor.organization, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    ApiToken.objects.filter(
+        user=membership.user, organization=actor.organization, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
     membership.delete()
     audit.record(actor, "delete", "person", before["email"], before=before)
 
@@ -251,7 +275,9 @@ def create_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
     """A new personal token; the secret is returned once and only its hash is kept."""
     require_token_owner(actor, user.pk)
     if not Membership.objects.filter(user=user, organization=actor.organization).exists():
-        raise Invalid("not a member", [("user", f"{user.email} is not a member of {actor.organization}")])
+        raise Invalid(
+            "not a member", [("user", f"{user.email} is not a member of {actor.organization}")]
+        )
     if not (name or "").strip():
         raise Invalid("invalid token", [("name", "a name is required (what the token is for)")])
     for _ in range(5):
@@ -260,7 +286,11 @@ def create_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
         try:
             with transaction.atomic():
                 token = ApiToken.objects.create(
-                    organization=actor.organization, user=user, name=name.strip(), prefix=prefix, digest=token_digest(secret)
+                    organization=actor.organization,
+                    user=user,
+                    name=name.strip(),
+                    prefix=prefix,
+                    digest=token_digest(secret),
                 )
             break
         except IntegrityError:  # pragma: no cover - 32-bit prefix collision

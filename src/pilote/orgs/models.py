@@ -48,7 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)
-    locale = models.CharField(max_length=5, default="fr", choices=[("fr", "Français"), ("en", "English")])
+    locale = models.CharField(
+        max_length=5, default="fr", choices=[("fr", "Français"), ("en", "English")]
+    )
     # Overrides of the rule defaults (pilote.okr.types.Policy), e.g. {"rhythm_days": 14}.
     policy_overrides = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -76,11 +78,15 @@ class Unit(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units")
     key = models.SlugField(max_length=100)
     name = models.CharField(max_length=200)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="unit_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="unit_key_unique")
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -88,14 +94,18 @@ class Unit(models.Model):
 
 
 class Membership(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     units = models.ManyToManyField(Unit, blank=True, related_name="members")
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org")
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -123,7 +133,9 @@ class AuditEntry(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit")
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=200)
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40)

@@ -35,7 +35,9 @@ def get_token(actor: Actor, prefix: str) -> ApiToken:
     return get_scoped(actor, tokens(actor), "token", prefix=prefix)
 
 
-def audit_trail(actor: Actor, object_type: str | None = None, object_key: str | None = None) -> QuerySet[AuditEntry]:
+def audit_trail(
+    actor: Actor, object_type: str | None = None, object_key: str | None = None
+) -> QuerySet[AuditEntry]:
     qs = scoped(actor, AuditEntry.objects.all())
     if object_type:
         qs = qs.filter(object_type=object_type)

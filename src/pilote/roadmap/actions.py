@@ -53,7 +53,9 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
         ini.description = (data["description"] or "").strip()
     if "unit" in data:
         if data["unit"]:
-            ini.unit = Unit.objects.filter(organization=actor.organization, key=data["unit"]).first()
+            ini.unit = Unit.objects.filter(
+                organization=actor.organization, key=data["unit"]
+            ).first()
             if ini.unit is None:
                 errors.append(("unit", unknown("unit", data["unit"])))
         else:
@@ -81,7 +83,9 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
             errors.append(("effort", "must be a number of person-weeks greater than 0"))
         ini.effort = data["effort"]
     if "confidence" in data:
-        if data["confidence"] is not None and (not _num(data["confidence"]) or not 0 <= data["confidence"] <= 1):
+        if data["confidence"] is not None and (
+            not _num(data["confidence"]) or not 0 <= data["confidence"] <= 1
+        ):
             errors.append(("confidence", "must be between 0 and 1"))
         ini.confidence = data["confidence"]
     return errors
@@ -89,18 +93,29 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
 
 def _impacts(actor: Actor, impacts: list[dict], errors: list) -> list[tuple[KeyResult, float, str]]:
     out, seen = [], set()
-    krs = {k.key: k for k in KeyResult.objects.filter(
-        organization=actor.organization, key__in=[i.get("key_result") for i in impacts])}
+    krs = {
+        k.key: k
+        for k in KeyResult.objects.filter(
+            organization=actor.organization, key__in=[i.get("key_result") for i in impacts]
+        )
+    }
     for n, imp in enumerate(impacts):
         kr = krs.get(imp.get("key_result"))
         if kr is None:
-            errors.append((f"impacts[{n}].key_result", unknown("key result", imp.get("key_result"))))
+            errors.append(
+                (f"impacts[{n}].key_result", unknown("key result", imp.get("key_result")))
+            )
             continue
         if kr.key in seen:
             errors.append((f"impacts[{n}].key_result", f"{kr.key!r} is listed twice"))
         seen.add(kr.key)
         if not _num(imp.get("expected")):
-            errors.append((f"impacts[{n}].expected", "must be a number (the change expected, in the KR's unit)"))
+            errors.append(
+                (
+                    f"impacts[{n}].expected",
+                    "must be a number (the change expected, in the KR's unit)",
+                )
+            )
             continue
         out.append((kr, float(imp["expected"]), (imp.get("rationale") or "").strip()))
     return out
@@ -114,7 +129,9 @@ def _save(actor: Actor, ini: Initiative, data: dict, errors: list) -> None:
     ini.save()
     if impacts is not None:
         Impact.objects.filter(initiative=ini).delete()
-        Impact.objects.bulk_create([Impact(initiative=ini, key_result=k, expected=e, rationale=r) for k, e, r in impacts])
+        Impact.objects.bulk_create(
+            [Impact(initiative=ini, key_result=k, expected=e, rationale=r) for k, e, r in impacts]
+        )
 
 
 @transaction.atomic
@@ -122,7 +139,10 @@ def create_initiative(actor: Actor, data: dict) -> Initiative:
     errors = validate_key(data.get("key", ""))
     ini = Initiative(organization=actor.organization, key=data.get("key", ""))
     errors += _apply(actor, ini, {"title": data.get("title", ""), **data})
-    if not errors and Initiative.objects.filter(organization=actor.organization, key=ini.key).exists():
+    if (
+        not errors
+        and Initiative.objects.filter(organization=actor.organization, key=ini.key).exists()
+    ):
         raise Conflict(f"initiative {ini.key!r} already exists", [("key", "already exists")])
     _save(actor, ini, data, errors)
     audit.record(actor, "create", "initiative", ini.key, after=initiative_snapshot(ini))
@@ -130,7 +150,9 @@ def create_initiative(actor: Actor, data: dict) -> Initiative:
 
 
 @transaction.atomic
-def update_initiative(actor: Actor, ini: Initiative, changes: dict, expected_version: int | None = None) -> Initiative:
+def update_initiative(
+    actor: Actor, ini: Initiative, changes: dict, expected_version: int | None = None
+) -> Initiative:
     ini = Initiative.objects.select_for_update().get(pk=ini.pk)
     require_initiative_writer(actor, ini.unit_id)
     check_version(ini, expected_version)
@@ -138,7 +160,9 @@ def update_initiative(actor: Actor, ini: Initiative, changes: dict, expected_ver
     errors = _apply(actor, ini, changes)
     bump(ini)
     _save(actor, ini, changes, errors)
-    audit.record(actor, "update", "initiative", ini.key, *audit.changed(before, initiative_snapshot(ini)))
+    audit.record(
+        actor, "update", "initiative", ini.key, *audit.changed(before, initiative_snapshot(ini))
+    )
     return ini
 
 

@@ -24,13 +24,21 @@ class Horizon(models.TextChoices):
 
 
 class Initiative(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="initiatives")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="initiatives"
+    )
     key = models.SlugField(max_length=100)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="initiatives")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=12, choices=InitiativeStatus.choices, default=InitiativeStatus.IDEA)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="initiatives"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=12, choices=InitiativeStatus.choices, default=InitiativeStatus.IDEA
+    )
     horizon = models.CharField(max_length=6, choices=Horizon.choices, blank=True)
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
@@ -40,7 +48,9 @@ class Initiative(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="initiative_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="initiative_key_unique")
+        ]
         ordering = ["id"]
 
 
@@ -53,5 +63,7 @@ class Impact(models.Model):
     rationale = models.TextField(blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["initiative", "key_result"], name="impact_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "key_result"], name="impact_unique")
+        ]
         ordering = ["id"]

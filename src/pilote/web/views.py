@@ -24,7 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "pilote/home.html", {"no_org": True})
     snap = Snapshot(actor)
     today = snap.as_of
-    cycles = list(scoped(actor, Cycle.objects.filter(start__lte=today, end__gte=today)).order_by("-start"))
+    cycles = list(
+        scoped(actor, Cycle.objects.filter(start__lte=today, end__gte=today)).order_by("-start")
+    )
     rows = []
     for o in sorted(snap.strategic, key=lambda o: o.pk):
         if cycles and o.cycle_id not in {c.pk for c in cycles}:
@@ -33,9 +35,16 @@ def home(request: HttpRequest) -> HttpResponse:
         children = [(c, snap.objective(c)) for c, _ in snap.all_children(o)]
         krs = [(kr, snap.kr(kr)) for kr in snap.key_results_of(o)]
         rows.append({"objective": o, "figures": f, "children": children, "krs": krs})
-    return render(request, "pilote/home.html", {
-        "actor": actor, "vision": current_vision(actor), "rows": rows, "as_of": today,
-    })
+    return render(
+        request,
+        "pilote/home.html",
+        {
+            "actor": actor,
+            "vision": current_vision(actor),
+            "rows": rows,
+            "as_of": today,
+        },
+    )
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

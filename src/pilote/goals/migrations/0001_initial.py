@@ -5,115 +5,184 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Alignment',
+            name="Alignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weight', models.FloatField(default=1.0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("weight", models.FloatField(default=1.0)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.FloatField()),
-                ('confidence', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('comment', models.TextField(blank=True)),
-                ('effective', models.DateField()),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('source', models.CharField(max_length=100)),
-                ('idempotency_key', models.CharField(blank=True, max_length=200, null=True)),
-                ('request_digest', models.CharField(blank=True, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.FloatField()),
+                ("confidence", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("comment", models.TextField(blank=True)),
+                ("effective", models.DateField()),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("source", models.CharField(max_length=100)),
+                ("idempotency_key", models.CharField(blank=True, max_length=200, null=True)),
+                ("request_digest", models.CharField(blank=True, max_length=64)),
             ],
             options={
-                'ordering': ['effective', 'id'],
+                "ordering": ["effective", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Cycle',
+            name="Cycle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=100)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('start', models.DateField()),
-                ('end', models.DateField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=100)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("start", models.DateField()),
+                ("end", models.DateField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'ordering': ['start', 'id'],
+                "ordering": ["start", "id"],
             },
         ),
         migrations.CreateModel(
-            name='KeyResult',
+            name="KeyResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grade', models.FloatField(blank=True, null=True)),
-                ('grade_override', models.FloatField(blank=True, null=True)),
-                ('grade_reason', models.TextField(blank=True)),
-                ('retrospective', models.TextField(blank=True)),
-                ('key', models.SlugField(max_length=100)),
-                ('title', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('increase', 'increase'), ('decrease', 'decrease'), ('boolean', 'boolean'), ('milestone', 'milestone'), ('maintain', 'maintain')], max_length=10)),
-                ('unit_label', models.CharField(blank=True, max_length=30)),
-                ('baseline', models.FloatField(blank=True, null=True)),
-                ('target', models.FloatField(blank=True, null=True)),
-                ('minimum', models.FloatField(blank=True, null=True)),
-                ('maximum', models.FloatField(blank=True, null=True)),
-                ('milestones', models.JSONField(blank=True, default=list)),
-                ('phases', models.JSONField(blank=True, default=list)),
-                ('weight', models.FloatField(default=1.0)),
-                ('due', models.DateField(blank=True, null=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grade", models.FloatField(blank=True, null=True)),
+                ("grade_override", models.FloatField(blank=True, null=True)),
+                ("grade_reason", models.TextField(blank=True)),
+                ("retrospective", models.TextField(blank=True)),
+                ("key", models.SlugField(max_length=100)),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("increase", "increase"),
+                            ("decrease", "decrease"),
+                            ("boolean", "boolean"),
+                            ("milestone", "milestone"),
+                            ("maintain", "maintain"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("unit_label", models.CharField(blank=True, max_length=30)),
+                ("baseline", models.FloatField(blank=True, null=True)),
+                ("target", models.FloatField(blank=True, null=True)),
+                ("minimum", models.FloatField(blank=True, null=True)),
+                ("maximum", models.FloatField(blank=True, null=True)),
+                ("milestones", models.JSONField(blank=True, default=list)),
+                ("phases", models.JSONField(blank=True, default=list)),
+                ("weight", models.FloatField(default=1.0)),
+                ("due", models.DateField(blank=True, null=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Objective',
+            name="Objective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grade', models.FloatField(blank=True, null=True)),
-                ('grade_override', models.FloatField(blank=True, null=True)),
-                ('grade_reason', models.TextField(blank=True)),
-                ('retrospective', models.TextField(blank=True)),
-                ('key', models.SlugField(max_length=100)),
-                ('level', models.CharField(choices=[('strategic', 'strategic'), ('tactical', 'tactical')], max_length=10)),
-                ('title', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted'), ('approved', 'approved'), ('changes_requested', 'changes_requested')], default='draft', max_length=20)),
-                ('progress_from', models.CharField(choices=[('key_results', 'key_results'), ('children', 'children'), ('both', 'both')], default='key_results', max_length=12)),
-                ('pending_changes', models.JSONField(blank=True, default=list)),
-                ('review_comment', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grade", models.FloatField(blank=True, null=True)),
+                ("grade_override", models.FloatField(blank=True, null=True)),
+                ("grade_reason", models.TextField(blank=True)),
+                ("retrospective", models.TextField(blank=True)),
+                ("key", models.SlugField(max_length=100)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("strategic", "strategic"), ("tactical", "tactical")],
+                        max_length=10,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("submitted", "submitted"),
+                            ("approved", "approved"),
+                            ("changes_requested", "changes_requested"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "progress_from",
+                    models.CharField(
+                        choices=[
+                            ("key_results", "key_results"),
+                            ("children", "children"),
+                            ("both", "both"),
+                        ],
+                        default="key_results",
+                        max_length=12,
+                    ),
+                ),
+                ("pending_changes", models.JSONField(blank=True, default=list)),
+                ("review_comment", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Vision',
+            name="Vision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('statement', models.TextField()),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("statement", models.TextField()),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
     ]

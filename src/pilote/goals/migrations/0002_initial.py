@@ -6,127 +6,216 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('goals', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("goals", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='checkin',
-            name='author',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="checkin",
+            name="author",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='checkin',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_ins', to='orgs.organization'),
+            model_name="checkin",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="check_ins",
+                to="orgs.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='cycle',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cycles', to='orgs.organization'),
+            model_name="cycle",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="cycles",
+                to="orgs.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='cycle',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='goals.cycle'),
+            model_name="cycle",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="children",
+                to="goals.cycle",
+            ),
         ),
         migrations.AddField(
-            model_name='keyresult',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_results', to='orgs.organization'),
+            model_name="keyresult",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="key_results",
+                to="orgs.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='keyresult',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_key_results', to=settings.AUTH_USER_MODEL),
+            model_name="keyresult",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="owned_key_results",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='checkin',
-            name='key_result',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_ins', to='goals.keyresult'),
+            model_name="checkin",
+            name="key_result",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="check_ins",
+                to="goals.keyresult",
+            ),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='cycle',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objectives', to='goals.cycle'),
+            model_name="objective",
+            name="cycle",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="objectives",
+                to="goals.cycle",
+            ),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objectives', to='orgs.organization'),
+            model_name="objective",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="objectives",
+                to="orgs.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_objectives', to=settings.AUTH_USER_MODEL),
+            model_name="objective",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="owned_objectives",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='parents',
-            field=models.ManyToManyField(related_name='children', through='goals.Alignment', to='goals.objective'),
+            model_name="objective",
+            name="parents",
+            field=models.ManyToManyField(
+                related_name="children", through="goals.Alignment", to="goals.objective"
+            ),
         ),
         migrations.AddField(
-            model_name='objective',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objectives', to='orgs.unit'),
+            model_name="objective",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="objectives",
+                to="orgs.unit",
+            ),
         ),
         migrations.AddField(
-            model_name='keyresult',
-            name='objective',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_results', to='goals.objective'),
+            model_name="keyresult",
+            name="objective",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="key_results",
+                to="goals.objective",
+            ),
         ),
         migrations.AddField(
-            model_name='alignment',
-            name='child',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parent_links', to='goals.objective'),
+            model_name="alignment",
+            name="child",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="parent_links",
+                to="goals.objective",
+            ),
         ),
         migrations.AddField(
-            model_name='alignment',
-            name='parent',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='child_links', to='goals.objective'),
+            model_name="alignment",
+            name="parent",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="child_links",
+                to="goals.objective",
+            ),
         ),
         migrations.AddField(
-            model_name='vision',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="vision",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='vision',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visions', to='orgs.organization'),
+            model_name="vision",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="visions",
+                to="orgs.organization",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cycle',
-            constraint=models.UniqueConstraint(fields=('organization', 'key'), name='cycle_key_unique'),
+            model_name="cycle",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "key"), name="cycle_key_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['key_result', 'effective', 'id'], name='goals_check_key_res_0b7b1e_idx'),
+            model_name="checkin",
+            index=models.Index(
+                fields=["key_result", "effective", "id"], name="goals_check_key_res_0b7b1e_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('organization', 'source', 'idempotency_key'), name='checkin_idempotency_unique'),
+            model_name="checkin",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key__isnull", False)),
+                fields=("organization", "source", "idempotency_key"),
+                name="checkin_idempotency_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='objective',
-            constraint=models.UniqueConstraint(fields=('organization', 'key'), name='objective_key_unique'),
+            model_name="objective",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "key"), name="objective_key_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='keyresult',
-            constraint=models.UniqueConstraint(fields=('organization', 'key'), name='kr_key_unique'),
+            model_name="keyresult",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "key"), name="kr_key_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alignment',
-            constraint=models.UniqueConstraint(fields=('child', 'parent'), name='alignment_unique'),
+            model_name="alignment",
+            constraint=models.UniqueConstraint(fields=("child", "parent"), name="alignment_unique"),
         ),
         migrations.AddConstraint(
-            model_name='vision',
-            constraint=models.UniqueConstraint(fields=('organization', 'number'), name='vision_version_unique'),
+            model_name="vision",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "number"), name="vision_version_unique"
+            ),
         ),
     ]

@@ -6,58 +6,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('goals', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("goals", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Initiative',
+            name="Initiative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=100)),
-                ('title', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('idea', 'idea'), ('planned', 'planned'), ('in_progress', 'in_progress'), ('done', 'done'), ('dropped', 'dropped')], default='idea', max_length=12)),
-                ('horizon', models.CharField(blank=True, choices=[('now', 'now'), ('next', 'next'), ('later', 'later')], max_length=6)),
-                ('start', models.DateField(blank=True, null=True)),
-                ('end', models.DateField(blank=True, null=True)),
-                ('effort', models.FloatField(blank=True, null=True)),
-                ('confidence', models.FloatField(blank=True, null=True)),
-                ('delivered_on', models.DateField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='initiatives', to='orgs.organization')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='initiatives', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=100)),
+                ("title", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("idea", "idea"),
+                            ("planned", "planned"),
+                            ("in_progress", "in_progress"),
+                            ("done", "done"),
+                            ("dropped", "dropped"),
+                        ],
+                        default="idea",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "horizon",
+                    models.CharField(
+                        blank=True,
+                        choices=[("now", "now"), ("next", "next"), ("later", "later")],
+                        max_length=6,
+                    ),
+                ),
+                ("start", models.DateField(blank=True, null=True)),
+                ("end", models.DateField(blank=True, null=True)),
+                ("effort", models.FloatField(blank=True, null=True)),
+                ("confidence", models.FloatField(blank=True, null=True)),
+                ("delivered_on", models.DateField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="initiatives",
+                        to="orgs.organization",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="initiatives",
+                        to="orgs.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Impact',
+            name="Impact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('expected', models.FloatField()),
-                ('rationale', models.TextField(blank=True)),
-                ('key_result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='impacts', to='goals.keyresult')),
-                ('initiative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='impacts', to='roadmap.initiative')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("expected", models.FloatField()),
+                ("rationale", models.TextField(blank=True)),
+                (
+                    "key_result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="impacts",
+                        to="goals.keyresult",
+                    ),
+                ),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="impacts",
+                        to="roadmap.initiative",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='initiative',
-            constraint=models.UniqueConstraint(fields=('organization', 'key'), name='initiative_key_unique'),
+            model_name="initiative",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "key"), name="initiative_key_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='impact',
-            constraint=models.UniqueConstraint(fields=('initiative', 'key_result'), name='impact_unique'),
+            model_name="impact",
+            constraint=models.UniqueConstraint(
+                fields=("initiative", "key_result"), name="impact_unique"
+            ),
         ),
     ]
