@@ -7,5 +7,5 @@ register = template.Library()
 def percent(value):
     """0.4286 -> '43 %'; None -> 'no data' (never a silent 0)."""
     if value is None:
-        return "—"
+        return "sans donnée"
     return f"{round(value * 100)} %"
