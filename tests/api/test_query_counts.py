@@ -1,0 +1,47 @@
+"""House rule 8: a list's query count does not grow with the number of rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pilote.goals import actions as goals
+from pilote.goals import keyresults
+from pilote.orgs import actions as orgs
+from pilote.orgs.access import Actor
+from pilote.orgs.models import Organization
+from pilote.roadmap.actions import create_initiative
+
+LISTS = ["/units", "/people", "/cycles", "/objectives", "/key-results", "/initiatives", "/audit",
+         "/cycles/q/tree", "/objectives/strat", "/key-results/tact-kr/check-ins", "/vision/history", "/tokens"]
+
+
+def grow(n: int, start: int) -> None:
+    actor = Actor.system(Organization.objects.get(name="Acme"))
+    for i in range(start, start + n):
+        orgs.create_unit(actor, f"u{i}", f"Unit {i}", "produit")
+        orgs.add_person(actor, f"p{i}@acme.example", f"P {i}", "contributor", [f"u{i}"])
+        o = goals.create_objective(actor, {"key": f"o{i}", "title": f"O {i}", "level": "tactical", "cycle": "q",
+                                           "unit": f"u{i}", "owner": f"p{i}@acme.example",
+                                           "aligns_to": [{"objective": "strat", "weight": 1}]}, status="approved")
+        for j in range(2):
+            kr = keyresults.create_key_result(actor, o, {"key": f"k{i}-{j}", "title": "K", "baseline": 0, "target": 10,
+                                                         "owner": f"p{i}@acme.example"})
+            keyresults.record_check_in(actor, kr, 3, 6, "", None)
+        create_initiative(actor, {"key": f"i{i}", "title": "I", "unit": f"u{i}", "owner": f"p{i}@acme.example",
+                                  "impacts": [{"key_result": f"k{i}-0", "expected": 1}]})
+
+
+def count(client, path) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"{path}{'&' if '?' in path else '?'}limit=1000")
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_the_query_count_stays_the_same_as_rows_grow(api, path):
+    client = api("viewer")
+    grow(2, 0)
+    small = count(client, path)
+    grow(10, 100)
+    assert count(client, path) == small
