@@ -8,10 +8,12 @@ from django.http import HttpRequest, HttpResponse
 
 from pilote.errors import PreconditionFailed, PreconditionRequired
 from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
+from pilote.goals.keyresults import kr_snapshot
 from pilote.goals.queries import Snapshot
 from pilote.okr.grading import effective_grade
 from pilote.orgs.access import Actor
 from pilote.orgs.models import ApiToken, AuditEntry, Membership, Unit
+from pilote.roadmap.actions import initiative_snapshot
 from pilote.roadmap.models import Initiative
 
 
@@ -101,19 +103,7 @@ def vision_out(v: Vision) -> dict:
 def kr_out(snap: Snapshot, kr: KeyResult) -> dict:
     f = snap.kr(kr)
     return {
-        "key": kr.key,
-        "objective": kr.objective.key,
-        "title": kr.title,
-        "kind": kr.kind,
-        "unit": kr.unit_label,
-        "baseline": kr.baseline,
-        "target": kr.target,
-        "min": kr.minimum,
-        "max": kr.maximum,
-        "milestones": list(kr.milestones or []),
-        "phases": list(kr.phases or []),
-        "weight": kr.weight,
-        "owner": kr.owner.email if kr.owner_id else None,
+        **kr_snapshot(kr),
         "due": kr.due or kr.objective.cycle.end,
         "current": f.current,
         "progress": f.progress,
@@ -171,25 +161,7 @@ def check_in_out(ci: CheckIn) -> dict:
 
 
 def initiative_out(i: Initiative) -> dict:
-    return {
-        "key": i.key,
-        "title": i.title,
-        "description": i.description,
-        "unit": i.unit.key if i.unit_id else None,
-        "owner": i.owner.email if i.owner_id else None,
-        "status": i.status,
-        "horizon": i.horizon or None,
-        "start": i.start,
-        "end": i.end,
-        "effort": i.effort,
-        "confidence": i.confidence,
-        "delivered_on": i.delivered_on,
-        "impacts": [
-            {"key_result": m.key_result.key, "expected": m.expected, "rationale": m.rationale}
-            for m in i.impacts.all()
-        ],
-        "version": i.version,
-    }
+    return {**initiative_snapshot(i), "version": i.version}
 
 
 def token_out(t: ApiToken) -> dict:

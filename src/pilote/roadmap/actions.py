@@ -34,7 +34,7 @@ def initiative_snapshot(i: Initiative) -> dict:
         "delivered_on": i.delivered_on,
         "impacts": [
             {"key_result": m.key_result.key, "expected": m.expected, "rationale": m.rationale}
-            for m in i.impacts.select_related("key_result")
+            for m in i.impacts.all()  # prefetched with their key results by roadmap.queries
         ],
     }
 
