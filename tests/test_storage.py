@@ -1,4 +1,4 @@
-"""Storage settings that matter for correctness."""
+"""Storage settings that matter for correctness (IMMEDIATE transactions: test_sqlite_concurrency.py)."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -14,9 +14,3 @@ def test_foreign_keys_are_enforced():
                 f"INSERT INTO {Unit._meta.db_table} (organization_id, key, name, version) VALUES (999999, 'x', 'x', 1)"
             )
         connection.check_constraints()
-
-
-def test_sqlite_takes_the_write_lock_at_begin():
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
-    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

@@ -11,8 +11,20 @@ from pilote.orgs.access import Actor
 from pilote.orgs.models import Organization
 from pilote.roadmap.actions import create_initiative
 
-LISTS = ["/units", "/people", "/cycles", "/objectives", "/key-results", "/initiatives", "/audit",
-         "/cycles/q/tree", "/objectives/strat", "/key-results/tact-kr/check-ins", "/vision/history", "/tokens"]
+LISTS = [
+    "/units",
+    "/people",
+    "/cycles",
+    "/objectives",
+    "/key-results",
+    "/initiatives",
+    "/audit",
+    "/cycles/q/tree",
+    "/objectives/strat",
+    "/key-results/tact-kr/check-ins",
+    "/vision/history",
+    "/tokens",
+]
 
 
 def grow(n: int, start: int) -> None:
@@ -20,15 +32,42 @@ def grow(n: int, start: int) -> None:
     for i in range(start, start + n):
         orgs.create_unit(actor, f"u{i}", f"Unit {i}", "produit")
         orgs.add_person(actor, f"p{i}@acme.example", f"P {i}", "contributor", [f"u{i}"])
-        o = goals.create_objective(actor, {"key": f"o{i}", "title": f"O {i}", "level": "tactical", "cycle": "q",
-                                           "unit": f"u{i}", "owner": f"p{i}@acme.example",
-                                           "aligns_to": [{"objective": "strat", "weight": 1}]}, status="approved")
+        o = goals.create_objective(
+            actor,
+            {
+                "key": f"o{i}",
+                "title": f"O {i}",
+                "level": "tactical",
+                "cycle": "q",
+                "unit": f"u{i}",
+                "owner": f"p{i}@acme.example",
+                "aligns_to": [{"objective": "strat", "weight": 1}],
+            },
+            status="approved",
+        )
         for j in range(2):
-            kr = keyresults.create_key_result(actor, o, {"key": f"k{i}-{j}", "title": "K", "baseline": 0, "target": 10,
-                                                         "owner": f"p{i}@acme.example"})
+            kr = keyresults.create_key_result(
+                actor,
+                o,
+                {
+                    "key": f"k{i}-{j}",
+                    "title": "K",
+                    "baseline": 0,
+                    "target": 10,
+                    "owner": f"p{i}@acme.example",
+                },
+            )
             keyresults.record_check_in(actor, kr, 3, 6, "", None)
-        create_initiative(actor, {"key": f"i{i}", "title": "I", "unit": f"u{i}", "owner": f"p{i}@acme.example",
-                                  "impacts": [{"key_result": f"k{i}-0", "expected": 1}]})
+        create_initiative(
+            actor,
+            {
+                "key": f"i{i}",
+                "title": "I",
+                "unit": f"u{i}",
+                "owner": f"p{i}@acme.example",
+                "impacts": [{"key_result": f"k{i}-0", "expected": 1}],
+            },
+        )
 
 
 def count(client, path) -> int:

@@ -19,12 +19,21 @@ def browser(world, db):
 def test_a_signed_in_browser_reads_the_api(browser):
     r = browser.get("/api/v1/me")
     assert r.status_code == 200
-    assert r.json() == {"email": "lead@acme.example", "name": "Leo Lead", "organization": "Acme", "role": "lead",
-                        "units": ["produit"], "organizations": ["Acme"], "via_token": False}
+    assert r.json() == {
+        "email": "lead@acme.example",
+        "name": "Leo Lead",
+        "organization": "Acme",
+        "role": "lead",
+        "units": ["produit"],
+        "organizations": ["Acme"],
+        "via_token": False,
+    }
 
 
 def test_a_write_without_the_csrf_token_is_refused_and_writes_nothing(browser):
-    r = browser.post("/api/v1/key-results/tact-kr/check-ins", {"value": 12}, content_type="application/json")
+    r = browser.post(
+        "/api/v1/key-results/tact-kr/check-ins", {"value": 12}, content_type="application/json"
+    )
     assert r.status_code == 403
     assert browser.get("/api/v1/key-results/tact-kr/check-ins").json()["count"] == 1
 
@@ -32,8 +41,12 @@ def test_a_write_without_the_csrf_token_is_refused_and_writes_nothing(browser):
 def test_a_write_with_the_csrf_token_goes_through(browser):
     browser.get("/login/")  # sets the CSRF cookie
     token = browser.cookies["csrftoken"].value
-    r = browser.post("/api/v1/key-results/tact-kr/check-ins", {"value": 12}, content_type="application/json",
-                     headers={"X-CSRFToken": token})
+    r = browser.post(
+        "/api/v1/key-results/tact-kr/check-ins",
+        {"value": 12},
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
     assert r.status_code == 201
     assert r.json()["check_in"]["source"] == "person:lead@acme.example"
 

@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from pilote.errors import PreconditionFailed, PreconditionRequired
-from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.goals.keyresults import kr_snapshot
+from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.goals.queries import Snapshot
 from pilote.okr.grading import effective_grade
 from pilote.orgs.access import Actor
