@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "ninja",
+    "axes",
+    "csp",
     "pilote.orgs",
     "pilote.goals",
     "pilote.roadmap",
@@ -75,6 +77,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "pilote.web.middleware.SessionExpiryMiddleware",
+    "pilote.web.middleware.ActorMiddleware",
+    "pilote.web.middleware.OrganizationLanguageMiddleware",
+    "pilote.web.middleware.DomainErrorMiddleware",
+    # django-axes last: it watches the sign-ins the views above let through.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while locked out
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "pilote.urls"
@@ -88,6 +102,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "pilote.web.context.pilote",
             ]
         },
     }
@@ -146,11 +162,31 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Front-end libraries come from the npm registry (package.json); only their dist folders are served.
+NODE_MODULES = Path(
+    os.environ.get("PILOTE_NODE_MODULES") or BASE_DIR.parent.parent / "node_modules"
+)
+_VENDOR = {
+    "bootstrap": "bootstrap/dist",
+    "htmx": "htmx.org/dist",
+    "htmx-ext-sse": "htmx-ext-sse/dist",
+    "chart.js": "chart.js/dist",
+}
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / sub)
+    for name, sub in _VENDOR.items()
+    if (NODE_MODULES / sub).is_dir()
+]
 # Serve static files from the apps' folders without a collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
+# Idle expiry: the cookie's age is renewed on every request. Absolute expiry: a session older
+# than PILOTE_SESSION_ABSOLUTE_SECONDS is closed whatever the activity (web/middleware.py).
+SESSION_COOKIE_AGE = int(os.environ.get("PILOTE_SESSION_IDLE_SECONDS", 8 * 3600))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("PILOTE_SESSION_ABSOLUTE_SECONDS", 7 * 24 * 3600))
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("PILOTE_HTTPS")
@@ -159,6 +195,34 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Sign-in protection (django-axes): after 5 failures for one e-mail from one address, that
+# pair is locked out for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("PILOTE_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("PILOTE_LOGIN_COOLOFF_HOURS", 0.25))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "pilote/locked.html"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 LOGGING = {
     "version": 1,

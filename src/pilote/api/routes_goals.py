@@ -10,6 +10,7 @@ from ninja import Header, Query, Router, Schema, Status
 from pilote.goals import actions, keyresults, queries
 from pilote.goals.closing import close_cycle
 from pilote.goals.models import Cycle, Vision
+from pilote.goals.tree import build_tree
 from pilote.orgs.access import scoped
 
 from .routes_org import Paging, _limit
@@ -46,7 +47,7 @@ from .serialize import (
     set_etag,
     vision_out,
 )
-from .tree import build_tree
+from .tree import tree_out
 
 router = Router()
 
@@ -155,15 +156,17 @@ class TreeFilter(AsOf):
 )
 def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
     a = actor(request)
-    return build_tree(
+    snap = queries.Snapshot(a, filters.as_of)
+    t = build_tree(
         a,
         queries.get_cycle(a, key),
-        filters.as_of,
         unit=filters.unit,
         level=filters.level,
         status=filters.status,
         owner=filters.owner,
+        snap=snap,
     )
+    return tree_out(snap, t)
 
 
 # --- objectives

@@ -115,12 +115,6 @@ def kr_out(snap: Snapshot, kr: KeyResult) -> dict:
     }
 
 
-def objective_expected(snap: Snapshot, o: Objective) -> float:
-    from pilote.okr.pace import expected_progress
-
-    return expected_progress(o.cycle.start, o.cycle.end, snap.as_of)
-
-
 def objective_out(snap: Snapshot, o: Objective) -> dict:
     o = snap.objectives.get(o.pk, o)
     f = snap.objective(o)
@@ -136,7 +130,7 @@ def objective_out(snap: Snapshot, o: Objective) -> dict:
         "progress_from": o.progress_from,
         "aligns_to": [{"objective": p.key, "weight": w} for p, w in snap.parents_of(o)],
         "progress": f.progress,
-        "expected": objective_expected(snap, o),
+        "expected": f.expected,
         "status": f.status.value,
         "pending_changes": list(o.pending_changes or []),
         "review_comment": o.review_comment,

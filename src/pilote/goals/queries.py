@@ -82,6 +82,7 @@ class ObjectiveFigures:
     progress: float | None
     status: Status
     terms: list[RollupTerm] = field(default_factory=list)
+    expected: float = 0.0
 
 
 class Snapshot:
@@ -119,6 +120,13 @@ class Snapshot:
         self._obj: dict[int, ObjectiveFigures] = {}
 
     # --- key results
+    def key_result(self, pk: int) -> KeyResult:
+        for krs in self.krs_by_objective.values():
+            for kr in krs:
+                if kr.pk == pk:
+                    return kr
+        raise KeyError(pk)
+
     def kr(self, kr: KeyResult) -> KRFigures:
         if kr.pk not in self._kr:
             facts = facts_of(kr)
@@ -169,8 +177,13 @@ class Snapshot:
     ) -> ObjectiveFigures:
         if objective.pk not in self._obj:
             terms = self.terms(objective, _path)
+            cycle = objective.cycle
             self._obj[objective.pk] = ObjectiveFigures(
-                objective, objective_progress(terms), objective_status(terms), terms
+                objective,
+                objective_progress(terms),
+                objective_status(terms),
+                terms,
+                expected_progress(cycle.start, cycle.end, self.as_of),
             )
         return self._obj[objective.pk]
 

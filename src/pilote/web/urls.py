@@ -1,11 +1,43 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from . import live
+from .views import account, checkins, manage, pages, writing
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="pilote/login.html"), name="login"),
+    path("", pages.cockpit, name="cockpit"),
+    path("strategy/", pages.strategy, name="strategy"),
+    path("strategy/one-page/", pages.one_page, name="one_page"),
+    path("objectives/new/", writing.objective_create, name="objective_create"),
+    path("objectives/<slug:key>/", pages.objective, name="objective"),
+    path("objectives/<slug:key>/edit/", writing.objective_edit, name="objective_edit"),
+    path(
+        "objectives/<slug:key>/key-results/new/",
+        writing.key_result_create,
+        name="key_result_create",
+    ),
+    path(
+        "objectives/<slug:key>/<str:transition>/", writing.transition, name="objective_transition"
+    ),
+    path("key-results/<slug:key>/edit/", writing.key_result_edit, name="key_result_edit"),
+    path("key-results/<slug:key>/check-in/", checkins.check_in, name="check_in"),
+    path("my/", checkins.my_key_results, name="my_key_results"),
+    path("inbox/", writing.inbox, name="inbox"),
+    path("manage/", manage.index, name="manage"),
+    path("manage/units/", manage.units, name="manage_units"),
+    path("manage/people/", manage.people, name="manage_people"),
+    path("manage/people/<str:email>/", manage.person, name="manage_person"),
+    path("manage/cycles/", manage.cycles, name="manage_cycles"),
+    path("live/", live.live, name="live"),
+    path("login/", account.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("healthz", views.healthz, name="healthz"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "account/password/done/",
+        account.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("account/organization/", account.switch_organization, name="switch_organization"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", pages.healthz, name="healthz"),
 ]

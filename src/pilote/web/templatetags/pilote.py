@@ -1,11 +1,93 @@
+"""Filters for pages: percentages, statuses and workflow states in the reader's language."""
+
+from __future__ import annotations
+
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
+
+STATUS_LABELS = {
+    "on_track": _("On track"),
+    "at_risk": _("At risk"),
+    "off_track": _("Off track"),
+    "outdated": _("Outdated"),
+    "no_data": _("No data"),
+}
+WORKFLOW_LABELS = {
+    "draft": _("Draft"),
+    "submitted": _("Submitted"),
+    "approved": _("Approved"),
+    "changes_requested": _("Changes requested"),
+}
+ROLE_LABELS = {
+    "admin": _("Administrator"),
+    "executive": _("Executive"),
+    "lead": _("Lead"),
+    "contributor": _("Contributor"),
+    "viewer": _("Viewer"),
+}
+KIND_LABELS = {
+    "increase": _("Increase"),
+    "decrease": _("Decrease"),
+    "boolean": _("Done / not done"),
+    "milestone": _("Milestones"),
+    "maintain": _("Maintain"),
+}
 
 
 @register.filter
 def percent(value):
-    """0.4286 -> '43 %'; None -> 'no data' (never a silent 0)."""
+    """0.4286 -> '43 %'; None -> 'No data' (never a silent 0)."""
     if value is None:
-        return "sans donnée"
-    return f"{round(value * 100)} %"
+        return _("No data")
+    return f"{number_format(round(value * 100))} %"
+
+
+@register.filter
+def pct(value):
+    """A bare integer percentage for widths and bars (0 when there is no data)."""
+    return 0 if value is None else max(0, min(100, round(value * 100)))
+
+
+@register.filter
+def status_label(code):
+    return STATUS_LABELS.get(str(code), code)
+
+
+@register.filter
+def workflow_label(code):
+    return WORKFLOW_LABELS.get(str(code), code)
+
+
+@register.filter
+def role_label(code):
+    return ROLE_LABELS.get(str(code), code)
+
+
+@register.filter
+def kind_label(code):
+    return KIND_LABELS.get(str(code), code)
+
+
+@register.filter
+def num(value, digits=2):
+    """A value in the reader's format: 4.8 -> « 4,8 » in French; None -> '—'."""
+    if value is None:
+        return "—"
+    value = round(float(value), int(digits))
+    if value == int(value):
+        return number_format(int(value), force_grouping=True)
+    return number_format(value, decimal_pos=None, force_grouping=True)
+
+
+@register.filter
+def split_words(value):
+    return str(value).split()
+
+
+@register.filter
+def term_value(value):
+    """A term of an explanation: a progress as a percentage, anything else as a number."""
+    return percent(value) if isinstance(value, float) and 0 <= value <= 1 else num(value)

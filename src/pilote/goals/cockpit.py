@@ -1,0 +1,77 @@
+"""What the cockpit shows, read once through a Snapshot (a fixed number of queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from pilote.okr.coverage import tactical_alignment, unit_coverage
+from pilote.okr.types import STATUS_SEVERITY, Status
+from pilote.okr.workflow import WorkflowStatus
+from pilote.orgs.access import Actor, scoped
+from pilote.orgs.models import Unit
+
+from .models import Cycle, KeyResult, Objective
+from .queries import KRFigures, ObjectiveFigures, Snapshot
+
+
+@dataclass
+class Cockpit:
+    snapshot: Snapshot
+    cycles: list[Cycle]
+    strategic: list[ObjectiveFigures] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    attention: list[KRFigures] = field(default_factory=list)  # at risk or off track
+    overdue: list[KRFigures] = field(default_factory=list)  # check-in due
+    waiting: list[Objective] = field(default_factory=list)  # submitted, for executives
+    unit_coverage: float | None = None
+    tactical_alignment: float | None = None
+
+
+def current_cycles(actor: Actor, snap: Snapshot) -> list[Cycle]:
+    today = snap.as_of
+    return list(
+        scoped(actor, Cycle.objects.filter(start__lte=today, end__gte=today)).order_by("start")
+    )
+
+
+def build_cockpit(actor: Actor, snap: Snapshot, cycles: list[Cycle] | None = None) -> Cockpit:
+    cycles = cycles if cycles is not None else current_cycles(actor, snap)
+    ids = {c.pk for c in cycles}
+    objectives = [o for o in snap.objectives.values() if o.cycle_id in ids]
+    cockpit = Cockpit(snap, cycles)
+    cockpit.strategic = [
+        snap.objective(o) for o in sorted(objectives, key=lambda o: o.pk) if o.level == "strategic"
+    ]
+    krs: list[KeyResult] = [
+        kr
+        for o in objectives
+        if o.status == WorkflowStatus.APPROVED
+        for kr in snap.key_results_of(o)
+    ]
+    figures = [snap.kr(kr) for kr in krs]
+    cockpit.counts = {s.value: 0 for s in reversed(STATUS_SEVERITY)}
+    for f in figures:
+        cockpit.counts[f.status.value] += 1
+    rank = {s: i for i, s in enumerate(STATUS_SEVERITY)}
+    cockpit.attention = sorted(
+        (f for f in figures if f.status in (Status.OFF_TRACK, Status.AT_RISK)),
+        key=lambda f: (rank[f.status], (f.progress or 0) - f.expected),
+    )
+    due = snap.as_of - timedelta(days=snap.policy.rhythm_days)
+    cockpit.overdue = sorted(
+        (f for f in figures if f.latest is None or f.latest.effective < due),
+        key=lambda f: f.latest.effective if f.latest else f.kr.objective.cycle.start,
+    )
+    cockpit.waiting = sorted(
+        (o for o in objectives if o.status == WorkflowStatus.SUBMITTED), key=lambda o: o.pk
+    )
+    unit_ids = scoped(actor, Unit.objects.all()).values_list("id", flat=True)
+    cockpit.unit_coverage = unit_coverage(
+        unit_ids, {o.unit_id for o in objectives if o.status == WorkflowStatus.APPROVED}
+    )
+    tactical = [o for o in objectives if o.level == "tactical"]
+    cockpit.tactical_alignment = tactical_alignment(
+        any(p.level == "strategic" for p, _ in snap.parents_of(o)) for o in tactical
+    )
+    return cockpit

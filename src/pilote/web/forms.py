@@ -1,0 +1,187 @@
+"""Forms: parse and localise input (« 4,8 » in French is 4.8); the rules stay in the actions."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class Styled(forms.Form):
+    """Bootstrap classes and ARIA on every widget, so templates stay simple."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"id_{name}-help"
+
+    def full_clean(self):
+        super().full_clean()
+        self._mark_invalid()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._mark_invalid()
+
+    def _mark_invalid(self):
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = attrs.get("class", "") + " is-invalid"
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"id_{name}-err"
+
+
+class CheckInForm(forms.Form):
+    value = forms.FloatField(
+        label=_("Value"), localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    confidence = forms.IntegerField(
+        label=_("Confidence (0–10)"), min_value=0, max_value=10, required=False
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+
+class ObjectiveForm(Styled):
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=100,
+        help_text=_("A short name used in links, e.g. espace-client"),
+    )
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    level = forms.ChoiceField(
+        label=_("Level"), choices=[("tactical", _("Tactical")), ("strategic", _("Strategic"))]
+    )
+    cycle = forms.ChoiceField(label=_("Cycle"))
+    unit = forms.ChoiceField(label=_("Unit"))
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    progress_from = forms.ChoiceField(
+        label=_("Progress from"),
+        choices=[
+            ("key_results", _("its key results")),
+            ("children", _("the objectives aligned to it")),
+            ("both", _("both")),
+        ],
+    )
+    aligns_to = forms.MultipleChoiceField(
+        label=_("Contributes to"), required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+
+    def __init__(self, *args, cycles=(), units=(), people=(), parents=(), editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].choices = [(c.key, c.name or c.key) for c in cycles]
+        self.fields["unit"].choices = [(u.key, u.name) for u in units]
+        self.fields["owner"].choices = [("", "—")] + [
+            (m.user.email, m.user.name or m.user.email) for m in people
+        ]
+        self.fields["aligns_to"].choices = [(o.key, o.title) for o in parents]
+        if editing:
+            self.fields["key"].disabled = True
+
+
+class KeyResultForm(Styled):
+    key = forms.SlugField(label=_("Key"), max_length=100)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            ("increase", _("Increase")),
+            ("decrease", _("Decrease")),
+            ("boolean", _("Done / not done")),
+            ("milestone", _("Milestones")),
+            ("maintain", _("Maintain")),
+        ],
+    )
+    unit = forms.CharField(label=_("Unit label"), required=False, max_length=30)
+    baseline = forms.FloatField(label=_("Baseline"), required=False, localize=True)
+    target = forms.FloatField(label=_("Target"), required=False, localize=True)
+    min = forms.FloatField(label=_("Minimum"), required=False, localize=True)
+    max = forms.FloatField(label=_("Maximum"), required=False, localize=True)
+    milestones = forms.CharField(
+        label=_("Milestones (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    weight = forms.FloatField(label=_("Weight"), initial=1, localize=True)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    due = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, people=(), editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "—")] + [
+            (m.user.email, m.user.name or m.user.email) for m in people
+        ]
+        if editing:
+            self.fields["key"].disabled = True
+
+    def action_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["milestones"] = [
+            m.strip() for m in (data.get("milestones") or "").splitlines() if m.strip()
+        ]
+        data["owner"] = data.get("owner") or None
+        return data
+
+
+class CommentForm(Styled):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UnitForm(Styled):
+    key = forms.SlugField(label=_("Key"), max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    parent = forms.ChoiceField(label=_("Parent unit"), required=False)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", "—")] + [(u.key, u.name) for u in units]
+
+
+class PersonForm(Styled):
+    email = forms.EmailField(label=_("E-mail"))
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            ("viewer", _("Viewer")),
+            ("contributor", _("Contributor")),
+            ("lead", _("Lead")),
+            ("executive", _("Executive")),
+            ("admin", _("Administrator")),
+        ],
+    )
+    units = forms.MultipleChoiceField(
+        label=_("Units"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    password = forms.CharField(
+        label=_("Initial password"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=_("At least 10 characters. Leave empty for an existing account."),
+    )
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].choices = [(u.key, u.name) for u in units]
+
+
+class CycleForm(Styled):
+    key = forms.SlugField(label=_("Key"), max_length=100)
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End (last day)"), widget=forms.DateInput(attrs={"type": "date"}))
+    parent = forms.ChoiceField(label=_("Within cycle"), required=False)
+
+    def __init__(self, *args, cycles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", "—")] + [(c.key, c.name or c.key) for c in cycles]

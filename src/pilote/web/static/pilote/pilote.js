@@ -1,0 +1,78 @@
+/* Pilote's page behaviour. No inline script: the Content-Security-Policy forbids it. */
+(function () {
+  "use strict";
+
+  var charts = new WeakMap();
+
+  function cssVar(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  function drawCharts(root) {
+    if (typeof Chart === "undefined") return;
+    var lang = document.body.dataset.lang || "fr";
+    var dateFmt = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short" });
+    var numFmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (charts.has(canvas)) return;
+      var source = document.getElementById(canvas.dataset.chart);
+      if (!source) return;
+      var d = JSON.parse(source.textContent);
+      var t = function (iso) { return new Date(iso + "T00:00:00").getTime(); };
+      var datasets = [{
+        label: lang === "fr" ? "Valeur" : "Value",
+        data: d.values.map(function (p) { return { x: t(p.x), y: p.y }; }),
+        borderColor: cssVar("--bs-primary") || "#0d6efd", backgroundColor: "transparent", pointRadius: 3,
+        tension: 0.2, stepped: d.kind === "boolean" || d.kind === "milestone" ? "before" : false
+      }];
+      if (d.expected.length) {
+        datasets.push({
+          label: lang === "fr" ? "Trajectoire attendue" : "Expected trajectory",
+          data: d.expected.map(function (p) { return { x: t(p.x), y: p.y }; }),
+          borderColor: "#868e96", borderDash: [6, 4], pointRadius: 0
+        });
+      }
+      var bound = function (label, value, color) {
+        datasets.push({ label: label, data: [{ x: t(d.start), y: value }, { x: t(d.end), y: value }],
+                        borderColor: color, borderWidth: 1, pointRadius: 0 });
+      };
+      if (d.target !== null && d.target !== undefined) bound(lang === "fr" ? "Cible" : "Target", d.target, cssVar("--pilote-on") || "green");
+      if (d.min !== null && d.min !== undefined) bound("min", d.min, cssVar("--pilote-risk") || "orange");
+      if (d.max !== null && d.max !== undefined) bound("max", d.max, cssVar("--pilote-risk") || "orange");
+      charts.set(canvas, new Chart(canvas, {
+        type: "line",
+        data: { datasets: datasets },
+        options: {
+          animation: false, maintainAspectRatio: false, parsing: false,
+          scales: {
+            x: { type: "linear", min: t(d.start), max: t(d.end), ticks: { callback: function (v) { return dateFmt.format(new Date(v)); }, maxTicksLimit: 7 } },
+            y: { ticks: { callback: function (v) { return numFmt.format(v); } } }
+          },
+          plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } },
+                     tooltip: { callbacks: { title: function (items) { return dateFmt.format(new Date(items[0].parsed.x)); },
+                                             label: function (item) { return item.dataset.label + " : " + numFmt.format(item.parsed.y); } } } }
+        }
+      }));
+    });
+  }
+
+  function wirePrint(root) {
+    root.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  function init(root) { drawCharts(root); wirePrint(root); }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    if (window.htmx) {
+      htmx.onLoad(function (el) { init(el); });
+      // After a check-in, put the focus back in the row's value field for the next one.
+      document.body.addEventListener("htmx:afterSwap", function (e) {
+        var input = e.detail.target && document.querySelector("#" + e.detail.target.id + " input[name$='-value']");
+        if (input && e.detail.requestConfig && e.detail.requestConfig.verb === "post") input.focus();
+      });
+    }
+  });
+})();

@@ -1,0 +1,44 @@
+"""Helpers shared by the page views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from pilote.errors import PiloteError
+
+
+def member_required(view: Callable) -> Callable:
+    """Signed in and a member of an organisation; else the sign-in page or a friendly page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.actor is None:
+            return render(request, "pilote/no_org.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def form_errors(
+    form: forms.Form, exc: PiloteError, prefix_map: dict[str, str] | None = None
+) -> None:
+    """Put an action's errors (field path -> message) on the form's fields; the rest on top."""
+    prefix_map = prefix_map or {}
+    errors = exc.errors or [("", exc.detail)]
+    for path, message in errors:
+        name = prefix_map.get(path, path.split(".")[0].split("[")[0])
+        if name in form.fields:
+            form.add_error(name, message)
+        else:
+            form.add_error(None, f"{path}: {message}" if path else message)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"

@@ -1,0 +1,144 @@
+"""Administration of units, people, roles and cycles, in the app itself (admins)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from pilote.errors import Forbidden, PiloteError
+from pilote.goals import actions as goals
+from pilote.goals.models import Cycle
+from pilote.orgs import actions as orgs
+from pilote.orgs import queries
+from pilote.orgs.access import scoped
+
+from ..forms import CycleForm, PersonForm, UnitForm
+from .common import form_errors, member_required
+
+
+def _admin(request: HttpRequest) -> None:
+    if request.actor.role != "admin":
+        raise Forbidden(_("Only administrators manage units, people and cycles."))
+
+
+@member_required
+def index(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    return redirect("manage_people")
+
+
+@member_required
+def units(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    actor = request.actor
+    all_units = queries.units(actor).order_by("name")
+    form = UnitForm(request.POST or None, units=all_units)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            orgs.create_unit(actor, d["key"], d["name"], d["parent"] or None)
+            messages.success(request, _("Unit created."))
+            return redirect("manage_units")
+        except PiloteError as exc:
+            form_errors(form, exc)
+    return render(
+        request,
+        "pilote/manage_units.html",
+        {"form": form, "units": all_units, "section": "units"},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def people(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    actor = request.actor
+    all_units = queries.units(actor).order_by("name")
+    form = PersonForm(request.POST or None, units=all_units)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            orgs.add_person(
+                actor, d["email"], d["name"], d["role"], d["units"], d["password"] or None
+            )
+            messages.success(request, _("Person added."))
+            return redirect("manage_people")
+        except PiloteError as exc:
+            form_errors(form, exc)
+    return render(
+        request,
+        "pilote/manage_people.html",
+        {
+            "form": form,
+            "people": queries.people(actor).order_by("user__name"),
+            "section": "people",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def person(request: HttpRequest, email: str) -> HttpResponse:
+    _admin(request)
+    actor = request.actor
+    m = queries.get_person(actor, email)
+    all_units = queries.units(actor).order_by("name")
+    initial = {
+        "email": m.user.email,
+        "name": m.user.name,
+        "role": m.role,
+        "units": [u.key for u in m.units.all()],
+    }
+    form = PersonForm(request.POST or None, units=all_units, initial=initial)
+    form.fields["email"].disabled = True
+    form.fields["password"].widget = form.fields["password"].hidden_widget()
+    if request.method == "POST":
+        if request.POST.get("remove"):
+            orgs.remove_person(actor, m)
+            messages.success(request, _("Person removed from the organisation."))
+            return redirect("manage_people")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                orgs.update_person(
+                    actor,
+                    m,
+                    {"name": d["name"], "role": d["role"], "units": d["units"]},
+                    int(request.POST.get("version", m.version)),
+                )
+                messages.success(request, _("Saved."))
+                return redirect("manage_people")
+            except PiloteError as exc:
+                form_errors(form, exc)
+    return render(
+        request,
+        "pilote/manage_person.html",
+        {"form": form, "m": m, "section": "people"},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def cycles(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    actor = request.actor
+    all_cycles = scoped(actor, Cycle.objects.select_related("parent")).order_by("start")
+    form = CycleForm(request.POST or None, cycles=all_cycles)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            goals.create_cycle(
+                actor, d["key"], d["start"], d["end"], d["name"], d["parent"] or None
+            )
+            messages.success(request, _("Cycle created."))
+            return redirect("manage_cycles")
+        except PiloteError as exc:
+            form_errors(form, exc)
+    return render(
+        request,
+        "pilote/manage_cycles.html",
+        {"form": form, "cycles": all_cycles, "section": "cycles"},
+        status=422 if form.errors else 200,
+    )

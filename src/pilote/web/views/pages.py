@@ -1,0 +1,169 @@
+"""Reading pages: cockpit, strategy tree, the strategy on one page, objective page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from pilote.goals import queries
+from pilote.goals.cockpit import build_cockpit, current_cycles
+from pilote.goals.models import Cycle
+from pilote.goals.tree import build_tree
+from pilote.okr.pace import expected_progress
+from pilote.orgs import queries as org_queries
+from pilote.orgs.access import scoped
+
+from .common import member_required
+
+
+@member_required
+def cockpit(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    snap = queries.Snapshot(actor)
+    data = build_cockpit(actor, snap)
+    return render(
+        request,
+        "pilote/cockpit.html",
+        {
+            "cockpit": data,
+            "vision": queries.current_vision(actor),
+            "as_of": snap.as_of,
+            "live": True,
+        },
+    )
+
+
+def _cycle(request: HttpRequest, snap) -> Cycle | None:
+    actor = request.actor
+    key = request.GET.get("cycle")
+    if key:
+        return queries.get_cycle(actor, key)
+    current = current_cycles(actor, snap)
+    # The widest current cycle: a semester shows its quarters too.
+    return (
+        max(current, key=lambda c: (c.end - c.start).days, default=None)
+        or scoped(actor, Cycle.objects.all()).last()
+    )
+
+
+@member_required
+def strategy(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    snap = queries.Snapshot(actor)
+    cycle = _cycle(request, snap)
+    filters = {k: request.GET.get(k) or None for k in ("unit", "level", "status", "owner")}
+    tree = build_tree(actor, cycle, snap=snap, **filters) if cycle else None
+    return render(
+        request,
+        "pilote/strategy.html",
+        {
+            "tree": tree,
+            "cycle": cycle,
+            "filters": filters,
+            "live": True,
+            "cycles": scoped(actor, Cycle.objects.all()).order_by("start"),
+            "units": org_queries.units(actor).order_by("name"),
+            "people": org_queries.people(actor).order_by("user__name"),
+        },
+    )
+
+
+@member_required
+def one_page(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    snap = queries.Snapshot(actor)
+    cycle = _cycle(request, snap)
+    tree = build_tree(actor, cycle, snap=snap) if cycle else None
+    return render(
+        request,
+        "pilote/one_page.html",
+        {"tree": tree, "cycle": cycle, "vision": queries.current_vision(actor)},
+    )
+
+
+def _chart(snap, kr) -> dict:
+    """Values over time against the expected trajectory and the target, for Chart.js."""
+    cycle = kr.objective.cycle
+    facts_points = []
+    history = list(queries.check_in_history(snap.actor, kr))
+    for ci in history:
+        facts_points.append({"x": ci.effective.isoformat(), "y": ci.value})
+    expected = []
+    if kr.baseline is not None and kr.target is not None:
+        from pilote.goals.keyresults import facts_of
+
+        facts = facts_of(kr)
+        days = sorted({cycle.start, cycle.end, *(p.on for p in facts.phases)})
+        for d in days:
+            e = expected_progress(cycle.start, cycle.end, d, facts)
+            expected.append({"x": d.isoformat(), "y": kr.baseline + e * (kr.target - kr.baseline)})
+    return {
+        "key": kr.key,
+        "kind": kr.kind,
+        "unit": kr.unit_label,
+        "values": facts_points,
+        "expected": expected,
+        "target": kr.target,
+        "min": kr.minimum,
+        "max": kr.maximum,
+        "start": cycle.start.isoformat(),
+        "end": cycle.end.isoformat(),
+        "today": snap.as_of.isoformat(),
+    }, history
+
+
+@member_required
+def objective(request: HttpRequest, key: str) -> HttpResponse:
+    actor = request.actor
+    snap = queries.Snapshot(actor)
+    obj = queries.get_objective(actor, key)
+    obj = snap.objectives[obj.pk]
+    figures = snap.objective(obj)
+    krs = []
+    for kr in snap.key_results_of(obj):
+        chart, history = _chart(snap, kr)
+        krs.append(
+            {
+                "kr": kr,
+                "f": snap.kr(kr),
+                "chart": chart,
+                "chart_id": f"chart-{kr.key}",
+                "history": list(reversed(history)),
+                "explain": snap.explain_kr(kr),
+            }
+        )
+    audit = org_queries.audit_trail(actor, "objective", obj.key)[:20]
+    return render(
+        request,
+        "pilote/objective.html",
+        {
+            "o": obj,
+            "f": figures,
+            "krs": krs,
+            "explain": snap.explain_objective(obj),
+            "expected": expected_progress(obj.cycle.start, obj.cycle.end, snap.as_of),
+            "parents": snap.parents_of(obj),
+            "children": [(c, w, snap.objective(c)) for c, w in snap.all_children(obj)],
+            "audit": audit,
+            "live": True,
+            "today": date.today(),
+            "can_edit": _can_edit(actor, obj),
+        },
+    )
+
+
+def _can_edit(actor, obj) -> bool:
+    from pilote.orgs.access import can_write_objective
+
+    return can_write_objective(actor, obj.level, obj.unit_id)
+
+
+def healthz(request: HttpRequest):
+    from django.db import connection
+    from django.http import JsonResponse
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,215 @@
+"""Writing OKRs, the workflow buttons and the executives' validation inbox."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pilote.errors import Forbidden, PiloteError
+from pilote.goals import actions, keyresults, queries
+from pilote.goals.models import Cycle
+from pilote.orgs import queries as org_queries
+from pilote.orgs.access import can_write_objective, scoped
+
+from ..forms import CommentForm, KeyResultForm, ObjectiveForm
+from .common import form_errors, member_required
+
+
+def _objective_form(request, data=None, initial=None, editing=False, exclude=None):
+    actor = request.actor
+    snap_parents = (
+        queries.objectives(actor)
+        .exclude(pk=exclude.pk if exclude else None)
+        .order_by("level", "title")
+    )
+    return ObjectiveForm(
+        data,
+        initial=initial,
+        editing=editing,
+        cycles=scoped(actor, Cycle.objects.all()).order_by("start"),
+        units=org_queries.units(actor).order_by("name"),
+        people=org_queries.people(actor).order_by("user__name"),
+        parents=snap_parents,
+    )
+
+
+def _action_data(form: ObjectiveForm) -> dict:
+    data = dict(form.cleaned_data)
+    data["owner"] = data.get("owner") or None
+    data["aligns_to"] = [{"objective": k, "weight": 1.0} for k in data.get("aligns_to") or []]
+    return data
+
+
+@member_required
+def objective_create(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    if actor.role not in ("admin", "executive", "lead"):
+        raise Forbidden(_("Only leads and executives write objectives."))
+    if request.method == "POST":
+        form = _objective_form(request, request.POST)
+        if form.is_valid():
+            try:
+                o = actions.create_objective(actor, _action_data(form))
+                messages.success(
+                    request, _("Objective created. Add its key results, then submit it.")
+                )
+                return redirect("objective", key=o.key)
+            except PiloteError as exc:
+                form_errors(form, exc)
+    else:
+        first_unit = next(iter(sorted(actor.unit_ids)), None)
+        unit = org_queries.units(actor).filter(pk=first_unit).first()
+        form = _objective_form(
+            request,
+            initial={
+                "owner": actor.user.email,
+                "unit": unit.key if unit else None,
+                "level": "strategic" if actor.role == "executive" else "tactical",
+            },
+        )
+    return render(
+        request,
+        "pilote/objective_form.html",
+        {"form": form, "creating": True},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
+    actor = request.actor
+    o = queries.get_objective(actor, key)
+    if not can_write_objective(actor, o.level, o.unit_id):
+        raise Forbidden(_("You may not edit this objective."))
+    snap = actions.objective_snapshot(o)
+    initial = {**snap, "aligns_to": [a["objective"] for a in snap["aligns_to"]]}
+    if request.method == "POST":
+        form = _objective_form(request, request.POST, initial=initial, editing=True, exclude=o)
+        if form.is_valid():
+            data = _action_data(form)
+            data.pop("key", None)
+            weights = {a["objective"]: a["weight"] for a in snap["aligns_to"]}
+            data["aligns_to"] = [
+                {**a, "weight": weights.get(a["objective"], 1.0)} for a in data["aligns_to"]
+            ]
+            try:
+                actions.update_objective(
+                    actor, o, data, int(request.POST.get("version", o.version))
+                )
+                messages.success(request, _("Objective saved."))
+                return redirect("objective", key=o.key)
+            except PiloteError as exc:
+                form_errors(form, exc)
+    else:
+        form = _objective_form(request, initial=initial, editing=True, exclude=o)
+    return render(
+        request,
+        "pilote/objective_form.html",
+        {"form": form, "o": o},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
+    actor = request.actor
+    o = queries.get_objective(actor, key)
+    if not can_write_objective(actor, o.level, o.unit_id):
+        raise Forbidden(_("You may not edit this objective."))
+    people = org_queries.people(actor).order_by("user__name")
+    form = KeyResultForm(request.POST or None, people=people, initial={"weight": 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            keyresults.create_key_result(actor, o, form.action_data())
+            messages.success(request, _("Key result added."))
+            return redirect("objective", key=o.key)
+        except PiloteError as exc:
+            form_errors(form, exc)
+    return render(
+        request,
+        "pilote/key_result_form.html",
+        {"form": form, "o": o},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
+    actor = request.actor
+    kr = queries.get_key_result(actor, key)
+    o = kr.objective
+    if not can_write_objective(actor, o.level, o.unit_id):
+        raise Forbidden(_("You may not edit this objective."))
+    people = org_queries.people(actor).order_by("user__name")
+    snap = keyresults.kr_snapshot(kr)
+    initial = {**snap, "milestones": "\n".join(snap["milestones"])}
+    form = KeyResultForm(request.POST or None, people=people, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.action_data()
+        data.pop("key", None)
+        try:
+            keyresults.update_key_result(
+                actor, kr, data, int(request.POST.get("version", kr.version))
+            )
+            messages.success(request, _("Key result saved."))
+            return redirect("objective", key=o.key)
+        except PiloteError as exc:
+            form_errors(form, exc)
+    return render(
+        request,
+        "pilote/key_result_form.html",
+        {"form": form, "o": o, "kr": kr},
+        status=422 if form.errors else 200,
+    )
+
+
+TRANSITIONS = {
+    "submit": (actions.submit_objective, False, "Submitted for validation."),
+    "approve": (actions.approve_objective, True, "Approved."),
+    "request-changes": (actions.request_changes, True, "Changes requested."),
+    "back-to-draft": (actions.back_to_draft, False, "Back to draft."),
+}
+
+
+@member_required
+@require_POST
+def transition(request: HttpRequest, key: str, transition: str) -> HttpResponse:
+    if transition not in TRANSITIONS:
+        raise Http404
+    fn, takes_comment, done = TRANSITIONS[transition]
+    o = queries.get_objective(request.actor, key)
+    form = CommentForm(request.POST)
+    comment = form.data.get("comment", "") if takes_comment else None
+    try:
+        fn(request.actor, o, comment) if takes_comment else fn(request.actor, o)
+        messages.success(request, _(done))
+    except PiloteError as exc:
+        messages.error(request, exc.describe())
+    return (
+        redirect(request.POST.get("next") or "objective", key=o.key)
+        if not request.POST.get("next")
+        else redirect(request.POST["next"])
+    )
+
+
+@member_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    snap = queries.Snapshot(actor)
+    waiting = [
+        o for o in sorted(snap.objectives.values(), key=lambda o: o.pk) if o.status == "submitted"
+    ]
+    items = [
+        {
+            "o": o,
+            "f": snap.objective(o),
+            "krs": [(kr, snap.kr(kr)) for kr in snap.key_results_of(o)],
+            "parents": snap.parents_of(o),
+            "own": actor.user.pk == o.owner_id,
+        }
+        for o in waiting
+    ]
+    return render(request, "pilote/inbox.html", {"items": items, "form": CommentForm()})
