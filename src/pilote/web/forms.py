@@ -131,12 +131,6 @@ class KeyResultForm(Styled):
         return data
 
 
-class CommentForm(Styled):
-    comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 class UnitForm(Styled):
     key = forms.SlugField(label=_("Key"), max_length=100)
     name = forms.CharField(label=_("Name"), max_length=200)

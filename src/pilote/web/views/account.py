@@ -5,15 +5,13 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pilote.api.auth import SESSION_ORG
 from pilote.orgs.access import organizations_of
 
 from ..forms import Styled
-from .common import member_required
+from .common import member_required, safe_next
 
 
 class LoginView(auth_views.LoginView):
@@ -42,7 +40,4 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     if org is None:
         return HttpResponseBadRequest("not a member of that organisation")
     request.session[SESSION_ORG] = org.pk
-    target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    return redirect(target)
+    return safe_next(request, "/")

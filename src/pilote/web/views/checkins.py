@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pilote.errors import PiloteError
@@ -12,7 +13,7 @@ from pilote.goals.keyresults import record_check_in
 from pilote.orgs.access import can_check_in
 
 from ..forms import CheckInForm
-from .common import form_errors, is_htmx, member_required
+from .common import form_errors, is_htmx, member_required, safe_next
 
 
 def _mine(actor, snap):
@@ -64,7 +65,7 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
         except PiloteError as exc:
             form_errors(form, exc)
     if not is_htmx(request) and saved:
-        return redirect(request.POST.get("next") or "my_key_results")
+        return safe_next(request, reverse("my_key_results"))
     snap = queries.Snapshot(actor)
     if not is_htmx(request):  # a failed plain post: the whole page again, this row with its errors
         rows = _mine(actor, snap)

@@ -42,3 +42,13 @@ def form_errors(
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(request: HttpRequest, default: str) -> HttpResponse:
+    """Redirect to the form's ``next`` when it is a path of this site, else to ``default``."""
+    from django.shortcuts import redirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    ok = target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    return redirect(target if ok else default)

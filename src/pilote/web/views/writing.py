@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pilote.errors import Forbidden, PiloteError
@@ -14,8 +16,8 @@ from pilote.goals.models import Cycle
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_write_objective, scoped
 
-from ..forms import CommentForm, KeyResultForm, ObjectiveForm
-from .common import form_errors, member_required
+from ..forms import KeyResultForm, ObjectiveForm
+from .common import form_errors, member_required, safe_next
 
 
 def _objective_form(request, data=None, initial=None, editing=False, exclude=None):
@@ -167,10 +169,10 @@ def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 
 TRANSITIONS = {
-    "submit": (actions.submit_objective, False, "Submitted for validation."),
-    "approve": (actions.approve_objective, True, "Approved."),
-    "request-changes": (actions.request_changes, True, "Changes requested."),
-    "back-to-draft": (actions.back_to_draft, False, "Back to draft."),
+    "submit": (actions.submit_objective, False, gettext_lazy("Submitted for validation.")),
+    "approve": (actions.approve_objective, True, gettext_lazy("Approved: the objective is now part of the strategy.")),
+    "request-changes": (actions.request_changes, True, gettext_lazy("Sent back to its author with your comment.")),
+    "back-to-draft": (actions.back_to_draft, False, gettext_lazy("Back to draft.")),
 }
 
 
@@ -181,18 +183,15 @@ def transition(request: HttpRequest, key: str, transition: str) -> HttpResponse:
         raise Http404
     fn, takes_comment, done = TRANSITIONS[transition]
     o = queries.get_objective(request.actor, key)
-    form = CommentForm(request.POST)
-    comment = form.data.get("comment", "") if takes_comment else None
     try:
-        fn(request.actor, o, comment) if takes_comment else fn(request.actor, o)
-        messages.success(request, _(done))
+        if takes_comment:
+            fn(request.actor, o, request.POST.get("comment", ""))
+        else:
+            fn(request.actor, o)
+        messages.success(request, done)
     except PiloteError as exc:
         messages.error(request, exc.describe())
-    return (
-        redirect(request.POST.get("next") or "objective", key=o.key)
-        if not request.POST.get("next")
-        else redirect(request.POST["next"])
-    )
+    return safe_next(request, reverse("objective", kwargs={"key": o.key}))
 
 
 @member_required
@@ -212,4 +211,4 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
         for o in waiting
     ]
-    return render(request, "pilote/inbox.html", {"items": items, "form": CommentForm()})
+    return render(request, "pilote/inbox.html", {"items": items})
