@@ -38,10 +38,19 @@ def test_the_po_file_lists_every_string_of_the_code(tmp_path, settings):
     shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
     subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "fr", "--no-obsolete"],
-        cwd=copy, check=True, capture_output=True, timeout=120,
-        env={"DJANGO_SETTINGS_MODULE": "pilote.settings", "PATH": "/usr/bin:/bin",
-             "PILOTE_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(src.parent)},
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={
+            "DJANGO_SETTINGS_MODULE": "pilote.settings",
+            "PATH": "/usr/bin:/bin",
+            "PILOTE_DATA_DIR": str(tmp_path / "data"),
+            "PYTHONPATH": str(src.parent),
+        },
     )
-    fresh = {e.msgid for e in polib.pofile(str(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"))}
+    fresh = {
+        e.msgid for e in polib.pofile(str(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
+    }
     known = {e.msgid for e in polib.pofile(str(LOCALE / "django.po"))}
     assert fresh - known == set(), "run makemessages -l fr, then src/pilote/locale/translate_fr.py"

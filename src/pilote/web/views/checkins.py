@@ -7,13 +7,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pilote.errors import PiloteError
 from pilote.goals import queries
 from pilote.goals.keyresults import record_check_in
 from pilote.orgs.access import can_check_in
 
 from ..forms import CheckInForm
-from .common import form_errors, is_htmx, member_required, safe_next
+from .common import FORM_ERRORS, form_errors, is_htmx, member_required, safe_next
 
 
 def _mine(actor, snap):
@@ -62,7 +61,7 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
                 form.cleaned_data["comment"],
             )
             saved = True
-        except PiloteError as exc:
+        except FORM_ERRORS as exc:
             form_errors(form, exc)
     if not is_htmx(request) and saved:
         return safe_next(request, reverse("my_key_results"))

@@ -10,7 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pilote.errors import PiloteError
+from pilote.errors import Conflict, Invalid, PiloteError, PreconditionFailed
+
+# Errors a person fixes in the form; others (403, 404) become pages of their own.
+FORM_ERRORS = (Invalid, Conflict, PreconditionFailed)
 
 
 def member_required(view: Callable) -> Callable:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from pilote.errors import Forbidden, PiloteError
+from pilote.errors import Forbidden
 from pilote.goals import actions as goals
 from pilote.goals.models import Cycle
 from pilote.orgs import actions as orgs
@@ -15,7 +15,7 @@ from pilote.orgs import queries
 from pilote.orgs.access import scoped
 
 from ..forms import CycleForm, PersonForm, UnitForm
-from .common import form_errors, member_required
+from .common import FORM_ERRORS, form_errors, member_required
 
 
 def _admin(request: HttpRequest) -> None:
@@ -41,7 +41,7 @@ def units(request: HttpRequest) -> HttpResponse:
             orgs.create_unit(actor, d["key"], d["name"], d["parent"] or None)
             messages.success(request, _("Unit created."))
             return redirect("manage_units")
-        except PiloteError as exc:
+        except FORM_ERRORS as exc:
             form_errors(form, exc)
     return render(
         request,
@@ -65,7 +65,7 @@ def people(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Person added."))
             return redirect("manage_people")
-        except PiloteError as exc:
+        except FORM_ERRORS as exc:
             form_errors(form, exc)
     return render(
         request,
@@ -110,7 +110,7 @@ def person(request: HttpRequest, email: str) -> HttpResponse:
                 )
                 messages.success(request, _("Saved."))
                 return redirect("manage_people")
-            except PiloteError as exc:
+            except FORM_ERRORS as exc:
                 form_errors(form, exc)
     return render(
         request,
@@ -134,7 +134,7 @@ def cycles(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Cycle created."))
             return redirect("manage_cycles")
-        except PiloteError as exc:
+        except FORM_ERRORS as exc:
             form_errors(form, exc)
     return render(
         request,

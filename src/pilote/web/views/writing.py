@@ -17,7 +17,7 @@ from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_write_objective, scoped
 
 from ..forms import KeyResultForm, ObjectiveForm
-from .common import form_errors, member_required, safe_next
+from .common import FORM_ERRORS, form_errors, member_required, safe_next
 
 
 def _objective_form(request, data=None, initial=None, editing=False, exclude=None):
@@ -59,7 +59,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
                     request, _("Objective created. Add its key results, then submit it.")
                 )
                 return redirect("objective", key=o.key)
-            except PiloteError as exc:
+            except FORM_ERRORS as exc:
                 form_errors(form, exc)
     else:
         first_unit = next(iter(sorted(actor.unit_ids)), None)
@@ -103,7 +103,7 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
                 )
                 messages.success(request, _("Objective saved."))
                 return redirect("objective", key=o.key)
-            except PiloteError as exc:
+            except FORM_ERRORS as exc:
                 form_errors(form, exc)
     else:
         form = _objective_form(request, initial=initial, editing=True, exclude=o)
@@ -128,7 +128,7 @@ def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
             keyresults.create_key_result(actor, o, form.action_data())
             messages.success(request, _("Key result added."))
             return redirect("objective", key=o.key)
-        except PiloteError as exc:
+        except FORM_ERRORS as exc:
             form_errors(form, exc)
     return render(
         request,
@@ -158,7 +158,7 @@ def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
             )
             messages.success(request, _("Key result saved."))
             return redirect("objective", key=o.key)
-        except PiloteError as exc:
+        except FORM_ERRORS as exc:
             form_errors(form, exc)
     return render(
         request,
@@ -170,8 +170,16 @@ def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 TRANSITIONS = {
     "submit": (actions.submit_objective, False, gettext_lazy("Submitted for validation.")),
-    "approve": (actions.approve_objective, True, gettext_lazy("Approved: the objective is now part of the strategy.")),
-    "request-changes": (actions.request_changes, True, gettext_lazy("Sent back to its author with your comment.")),
+    "approve": (
+        actions.approve_objective,
+        True,
+        gettext_lazy("Approved: the objective is now part of the strategy."),
+    ),
+    "request-changes": (
+        actions.request_changes,
+        True,
+        gettext_lazy("Sent back to its author with your comment."),
+    ),
     "back-to-draft": (actions.back_to_draft, False, gettext_lazy("Back to draft.")),
 }
 
@@ -197,6 +205,8 @@ def transition(request: HttpRequest, key: str, transition: str) -> HttpResponse:
 @member_required
 def inbox(request: HttpRequest) -> HttpResponse:
     actor = request.actor
+    if actor.role != "executive":
+        raise Forbidden(_("Only executives validate objectives."))
     snap = queries.Snapshot(actor)
     waiting = [
         o for o in sorted(snap.objectives.values(), key=lambda o: o.pk) if o.status == "submitted"

@@ -1,0 +1,303 @@
+"""Pages through Django's test client: who sees what, forms, French input, security headers."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from pilote.goals.models import CheckIn
+from pilote.orgs.models import User
+from tests.conftest import ROLES
+
+
+@pytest.fixture
+def browser(world, db):
+    def make(
+        role: str, org_domain: str = "acme.example", language: str | None = None, csrf: bool = False
+    ) -> Client:
+        client = Client(enforce_csrf_checks=csrf)
+        client.force_login(User.objects.get(email=f"{role}@{org_domain}"))
+        if language:
+            client.cookies["django_language"] = language
+        return client
+
+    return make
+
+
+PAGES = [
+    "/",
+    "/strategy/",
+    "/strategy/?unit=produit&status=on_track",
+    "/strategy/one-page/",
+    "/objectives/tact/",
+    "/objectives/strat/",
+    "/my/",
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", PAGES)
+def test_every_member_reads_the_strategy(browser, role, path):
+    r = browser(role).get(path)
+    assert r.status_code == 200
+    assert "Content-Security-Policy" in r.headers
+
+
+RESTRICTED = [
+    ("/inbox/", {"executive"}),
+    ("/manage/people/", {"admin"}),
+    ("/manage/units/", {"admin"}),
+    ("/manage/cycles/", {"admin"}),
+    ("/objectives/new/", {"admin", "executive", "lead"}),
+    ("/objectives/tact/edit/", {"admin", "executive", "lead"}),
+    ("/objectives/tact/key-results/new/", {"admin", "executive", "lead"}),
+    ("/key-results/tact-kr/edit/", {"admin", "executive", "lead"}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("path", "allowed"), RESTRICTED)
+def test_restricted_pages_answer_403_to_other_roles(browser, role, path, allowed):
+    r = browser(role).get(path)
+    assert r.status_code == (200 if role in allowed else 403)
+
+
+def test_signed_out_visitors_go_to_the_sign_in_page():
+    for path in PAGES + ["/inbox/", "/manage/people/"]:
+        r = Client().get(path)
+        assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/objectives/g-tact/",
+        "/objectives/g-tact/edit/",
+        "/key-results/g-tact-kr/edit/",
+        "/manage/people/lead@globex.example/",
+        "/strategy/?cycle=g-q",
+    ],
+)
+def test_another_organisations_pages_are_404(browser, path):
+    r = browser("admin").get(path)
+    assert r.status_code == 404
+    assert b"Globex" not in r.content
+
+
+def test_a_french_reader_checks_in_with_a_decimal_comma(browser):
+    client = browser("contributor", language="fr")
+    page = client.get("/my/")
+    assert "Mes résultats clés" in page.content.decode()
+    r = client.post(
+        "/key-results/tact-kr/check-in/",
+        {"tact-kr-value": "15,5", "tact-kr-confidence": "7", "tact-kr-comment": "ok"},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200 and "Enregistré" in r.content.decode()
+    assert CheckIn.objects.filter(key_result__key="tact-kr").latest("id").value == 15.5
+
+
+def test_an_english_reader_types_a_decimal_point(browser):
+    client = browser("contributor", language="en")
+    client.post("/key-results/tact-kr/check-in/", {"tact-kr-value": "16.25"})
+    assert CheckIn.objects.filter(key_result__key="tact-kr").latest("id").value == 16.25
+
+
+def test_a_bad_check_in_shows_the_error_in_the_row_and_records_nothing(browser):
+    client = browser("contributor", language="en")
+    before = CheckIn.objects.count()
+    r = client.post(
+        "/key-results/tact-kr/check-in/",
+        {"tact-kr-value": "lots", "tact-kr-confidence": "12"},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "is-invalid" in html and 'aria-invalid="true"' in html
+    assert CheckIn.objects.count() == before
+    r = client.post("/key-results/tact-kr/check-in/", {"tact-kr-value": "lots"})
+    assert r.status_code == 422 and CheckIn.objects.count() == before
+
+
+def test_a_viewer_cannot_check_in(browser):
+    r = browser("viewer").post("/key-results/tact-kr/check-in/", {"tact-kr-value": "12"})
+    assert r.status_code == 403
+
+
+def test_numbers_and_dates_follow_the_reader_s_language(browser):
+    fr = browser("viewer", language="fr").get("/objectives/tact/").content.decode()
+    en = browser("viewer", language="en").get("/objectives/tact/").content.decode()
+    # the fixture's check-in (2027-03-28) is after today: the KR has no data yet
+    assert "28/03/2027" in fr and "Résultats clés" in fr and "Pas de données" in fr
+    assert "03/28/2027" in en and "Key results" in en and "No data" in en
+
+
+def test_without_a_chosen_language_pages_speak_the_organisation_s(browser, world):
+    # Acme is "en" in the fixtures; the demo bank is "fr".
+    assert "Key results" in browser("viewer").get("/objectives/tact/").content.decode()
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(browser):
+    before = CheckIn.objects.count()
+    r = browser("contributor", csrf=True).post(
+        "/key-results/tact-kr/check-in/", {"tact-kr-value": "12"}
+    )
+    assert r.status_code == 403 and CheckIn.objects.count() == before
+
+
+def test_a_lead_writes_an_objective_with_inline_errors(browser):
+    client = browser("lead", language="en")
+    r = client.post(
+        "/objectives/new/",
+        {
+            "key": "Bad Key",
+            "title": "",
+            "level": "tactical",
+            "cycle": "q",
+            "unit": "produit",
+            "progress_from": "key_results",
+        },
+    )
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert html.count("invalid-feedback") >= 2
+    r = client.post(
+        "/objectives/new/",
+        {
+            "key": "faster-onboarding",
+            "title": "Faster onboarding",
+            "level": "tactical",
+            "cycle": "q",
+            "unit": "produit",
+            "owner": "lead@acme.example",
+            "progress_from": "key_results",
+            "aligns_to": ["strat"],
+        },
+    )
+    assert r.status_code == 302 and r["Location"] == "/objectives/faster-onboarding/"
+    r = client.post(
+        "/objectives/faster-onboarding/key-results/new/",
+        {
+            "key": "time-to-value",
+            "title": "Time to value",
+            "kind": "decrease",
+            "baseline": "10",
+            "target": "10",
+            "weight": "1",
+        },
+    )
+    assert r.status_code == 422 and "must differ from baseline" in r.content.decode()
+    r = client.post(
+        "/objectives/faster-onboarding/key-results/new/",
+        {
+            "key": "time-to-value",
+            "title": "Time to value",
+            "kind": "decrease",
+            "baseline": "10",
+            "target": "4",
+            "weight": "1",
+        },
+    )
+    assert r.status_code == 302
+    r = client.post("/objectives/faster-onboarding/submit/", {})
+    assert r.status_code == 302
+    assert client.get("/objectives/faster-onboarding/").content.decode().count("Submitted") >= 1
+
+
+def test_an_executive_approves_or_sends_back_from_the_inbox(browser):
+    client = browser("executive", language="en")
+    page = client.get("/inbox/").content.decode()
+    assert "Waiting for validation" in page and "submitted-obj" in page
+    r = client.post(
+        "/objectives/submitted-obj/request-changes/", {"comment": "", "next": "/inbox/"}
+    )
+    assert r.status_code == 302
+    assert "comment is required" in client.get("/inbox/").content.decode()
+    client.post("/objectives/submitted-obj/approve/", {"next": "/inbox/"})
+    assert "submitted-obj" not in client.get("/inbox/").content.decode()
+
+
+def test_an_admin_manages_people_units_and_cycles(browser):
+    client = browser("admin", language="en")
+    r = client.post("/manage/units/", {"key": "support", "name": "Support", "parent": "dg"})
+    assert r.status_code == 302
+    r = client.post(
+        "/manage/people/",
+        {
+            "email": "nina@acme.example",
+            "name": "Nina",
+            "role": "lead",
+            "units": ["support"],
+            "password": "short",
+        },
+    )
+    assert r.status_code == 422 and "password" in r.content.decode().lower()
+    r = client.post(
+        "/manage/people/",
+        {
+            "email": "nina@acme.example",
+            "name": "Nina",
+            "role": "lead",
+            "units": ["support"],
+            "password": "a-long-enough-passphrase",
+        },
+    )
+    assert r.status_code == 302
+    r = client.post("/manage/cycles/", {"key": "q3", "start": "2027-07-01", "end": "2027-06-01"})
+    assert r.status_code == 422 and "must be on or after start" in r.content.decode()
+
+
+def test_security_headers_and_cookies(browser):
+    r = browser("viewer").get("/")
+    csp = r.headers["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp
+        and "frame-ancestors 'none'" in csp
+    )
+    assert r.headers["X-Frame-Options"] == "DENY"
+    login = Client().post("/login/", {"username": "viewer@acme.example", "password": "wrong"})
+    assert login.status_code == 200
+    session = Client()
+    user = User.objects.get(email="viewer@acme.example")
+    user.set_password("a-long-enough-passphrase")
+    user.save()
+    r = session.post(
+        "/login/", {"username": "viewer@acme.example", "password": "a-long-enough-passphrase"}
+    )
+    cookie = r.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+def test_repeated_wrong_passwords_lock_the_sign_in(world, db, settings):
+    user = User.objects.get(email="lead@acme.example")
+    user.set_password("a-long-enough-passphrase")
+    user.save()
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "lead@acme.example", "password": "wrong"})
+    r = client.post(
+        "/login/", {"username": "lead@acme.example", "password": "a-long-enough-passphrase"}
+    )
+    assert (
+        r.status_code == 429 and "Trop de tentatives" in r.content.decode()
+    )  # default language: French
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/strategy/", "/strategy/one-page/", "/objectives/strat/", "/my/", "/inbox/"]
+)
+def test_a_page_s_query_count_stays_the_same_as_rows_grow(browser, path):
+    from tests.api.test_query_counts import grow
+
+    client = browser("executive")
+    grow(2, 0)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(path).status_code == 200
+    grow(10, 100)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(path).status_code == 200
+    assert len(large) == len(small), path
