@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import live
 from .views import account, checkins, manage, pages, writing
@@ -40,4 +41,5 @@ urlpatterns = [
     path("account/organization/", account.switch_organization, name="switch_organization"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", pages.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url="/static/pilote/favicon.svg", permanent=True)),
 ]

@@ -1,0 +1,193 @@
+"""Each role's weekly flow, end to end in a real browser."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from playwright.sync_api import expect
+
+from .conftest import shoot
+
+
+def test_a_contributor_checks_in_with_a_french_decimal_comma(open_as, server):
+    page = open_as("mobile@banque.example")
+    page.goto(f"{server.url}/my/")
+    expect(page.get_by_role("heading", name="Mes résultats clés")).to_be_visible()
+    row = page.locator("#row-note-espace-client")
+    field = row.get_by_label("Nouvelle valeur")
+    field.fill("4,61")
+    field.press("Enter")  # the second and last interaction
+    row = page.locator("#row-note-espace-client")
+    expect(row.get_by_role("status")).to_have_text("Enregistré.")
+    expect(row.locator("[data-current]")).to_contain_text("4,61")
+    assert page.evaluate("document.activeElement.name") == "note-espace-client-value"
+    assert not page.errors, page.errors
+
+
+def test_a_contributor_sees_a_clear_error_for_a_wrong_value(open_as, server):
+    page = open_as("mobile@banque.example")
+    page.goto(f"{server.url}/my/")
+    row = page.locator("#row-taux-crash")
+    row.get_by_label("Nouvelle valeur").fill("beaucoup")
+    row.get_by_label("Nouvelle valeur").press("Enter")
+    expect(page.locator("#row-taux-crash .invalid-feedback")).to_be_visible()
+
+
+def test_a_lead_writes_aligns_and_submits_an_objective(open_as, server):
+    page = open_as("digital@banque.example")
+    page.goto(f"{server.url}/objectives/new/")
+    page.get_by_label("Clé").fill("paiement-mobile")
+    page.get_by_label("Intitulé").fill("Payer en un geste depuis l'application")
+    page.get_by_label("Niveau").select_option("tactical")
+    page.get_by_label("Direction / équipe").select_option("digital")
+    page.get_by_label("Contribue à").select_option(["satisfaction"])
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(
+        page.get_by_role("heading", name="Payer en un geste depuis l'application")
+    ).to_be_visible()
+    page.get_by_role("link", name="Ajouter un résultat clé").first.click()
+    page.get_by_label("Clé").fill("paiements-app")
+    page.get_by_label("Intitulé").fill("Passer de 10 000 à 40 000 paiements par mois")
+    page.get_by_label("Type").select_option("increase")
+    page.get_by_label("Valeur de départ").fill("10000")
+    page.get_by_label("Cible").fill("10000")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".invalid-feedback").first).to_contain_text("must differ from baseline")
+    page.get_by_label("Cible").fill("40000")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Passer de 10 000 à 40 000 paiements par mois")).to_be_visible()
+    page.get_by_role("button", name="Soumettre à validation").click()
+    expect(page.get_by_text("Soumis à validation.")).to_be_visible()
+    expect(page.locator("header .badge").last).to_have_text("Soumis")
+
+
+def test_an_executive_reviews_and_approves(open_as, server):
+    page = open_as("dga@banque.example")
+    page.goto(f"{server.url}/")
+    page.get_by_role("link", name="Validation").click()
+    card = page.locator("#o-agences-relais")
+    expect(card).to_contain_text("Transformer 30 agences en espaces de conseil")
+    shoot(page, "inbox-fr")
+    card.get_by_role("button", name="Valider").click()
+    expect(
+        page.get_by_text("Validé : l'objectif fait désormais partie de la stratégie.")
+    ).to_be_visible()
+    expect(page.locator("#o-agences-relais")).to_have_count(0)
+
+
+def test_an_executive_cannot_approve_their_own_objective(open_as, server):
+    page = open_as("ceo@banque.example")
+    page.goto(f"{server.url}/inbox/")
+    expect(page.get_by_role("heading", name="En attente de validation")).to_be_visible()
+
+
+def test_a_viewer_reads_the_tree_and_the_one_page_strategy_and_cannot_edit(open_as, server):
+    page = open_as("employe@banque.example")
+    page.goto(f"{server.url}/strategy/")
+    expect(page.get_by_role("heading", name="Arbre de la stratégie")).to_be_visible()
+    expect(page.get_by_role("link", name="Nouvel objectif")).to_have_count(0)
+    summary = page.locator("summary", has_text="Optimiser l'Espace Client").first
+    expect(summary).to_be_visible()
+    summary.focus()
+    page.keyboard.press("Enter")  # expand and collapse with the keyboard
+    page.get_by_role("link", name="La stratégie sur une page").click()
+    expect(
+        page.get_by_role("heading", name="Où nous allons, et comment nous le saurons")
+    ).to_be_visible()
+    page.goto(f"{server.url}/objectives/espace-client/")
+    expect(page.get_by_role("link", name="Modifier")).to_have_count(0)
+    response = page.goto(f"{server.url}/objectives/new/")
+    assert response.status == 403
+
+
+def test_a_check_in_posted_through_the_api_appears_on_an_open_page(open_as, server):
+    secret = (
+        server.cli(
+            "token",
+            "create",
+            "--org",
+            "Banque Exemple",
+            "--user",
+            "mobile@banque.example",
+            "--name",
+            "e2e",
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    page = open_as("employe@banque.example")
+    page.goto(f"{server.url}/objectives/espace-client/")
+    current = page.locator("#kr-note-espace-client")
+    expect(current).not_to_contain_text("4,73")
+    page.wait_for_timeout(300)  # the page's event stream is open
+    body = json.dumps({"value": 4.73, "confidence": 8, "comment": "Depuis l'API"}).encode()
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/key-results/note-espace-client/check-ins",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+    )
+    started = time.monotonic()
+    assert urllib.request.urlopen(request, timeout=10).status == 201
+    expect(page.locator("#kr-note-espace-client")).to_contain_text("4,73", timeout=2000)
+    print(f"check-in visible on the open page after {time.monotonic() - started:.2f} s")
+    assert page.url.endswith("/objectives/espace-client/")  # no reload, no navigation
+
+
+def test_french_and_english_pages_show_their_words_and_numbers(open_as, server):
+    page = open_as("ceo@banque.example")
+    page.goto(f"{server.url}/objectives/espace-client/")
+    expect(page.get_by_role("heading", name="Résultats clés")).to_be_visible()
+    expect(page.locator("#kr-note-espace-client")).to_contain_text("départ 4,1")
+    page.get_by_label("Langue").select_option("en")
+    page.locator("form[action='/i18n/setlang/'] button").click()
+    expect(page.get_by_role("heading", name="Key results")).to_be_visible()
+    expect(page.locator("#kr-note-espace-client")).to_contain_text("baseline 4.1")
+
+
+def test_another_organisations_pages_are_out_of_reach(open_as, server):
+    page = open_as("admin@banque.example")
+    response = page.goto(f"{server.url}/objectives/autre-secret/")
+    assert response.status == 404
+    expect(page.get_by_text("Projet confidentiel")).to_have_count(0)
+    response = page.goto(f"{server.url}/strategy/?cycle=autre-s")
+    assert response.status == 404
+
+
+def test_repeated_wrong_passwords_lock_the_sign_in(server, browser):
+    server.cli(
+        "user",
+        "add",
+        "--org",
+        "Banque Exemple",
+        "lockme@banque.example",
+        "--password-stdin",
+        stdin="a-long-enough-passphrase\n",
+    )
+    ctx = browser.new_context(locale="fr-FR")  # signed out, the page follows the browser's language
+    page = ctx.new_page()
+    for _ in range(5):
+        page.goto(f"{server.url}/login/")
+        page.fill("#id_username", "lockme@banque.example")
+        page.fill("#id_password", "wrong-password")
+        page.click("form button[type=submit]")
+    page.goto(f"{server.url}/login/")
+    page.fill("#id_username", "lockme@banque.example")
+    page.fill("#id_password", "a-long-enough-passphrase")
+    page.click("form button[type=submit]")
+    expect(page.get_by_text("Trop de tentatives de connexion échouées")).to_be_visible()
+    assert not page.url.rstrip("/").endswith(server.url.rstrip("/"))
+    ctx.close()
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(open_as, server):
+    page = open_as("mobile@banque.example")
+    response = page.request.post(
+        f"{server.url}/key-results/note-espace-client/check-in/",
+        form={"note-espace-client-value": "4.9"},
+    )
+    assert response.status == 403
+    page.goto(f"{server.url}/objectives/espace-client/")
+    expect(page.locator("#kr-note-espace-client")).not_to_contain_text("4,9 ★")
