@@ -191,3 +191,12 @@ def test_a_form_posted_without_its_csrf_token_is_refused(open_as, server):
     assert response.status == 403
     page.goto(f"{server.url}/objectives/espace-client/")
     expect(page.locator("#kr-note-espace-client")).not_to_contain_text("4,9 ★")
+
+
+def test_a_check_in_recorded_by_the_cli_in_another_process_appears_too(open_as, server):
+    page = open_as("ceo@banque.example")
+    page.goto(f"{server.url}/objectives/selfcare/")
+    expect(page.locator("#kr-appels-evites")).not_to_contain_text("12 345")
+    page.wait_for_timeout(300)
+    server.cli("checkin", "--org", "Banque Exemple", "appels-evites", "12345", "--confidence", "6")
+    expect(page.locator("#kr-appels-evites")).to_contain_text("12 345", timeout=2000)

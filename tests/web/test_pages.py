@@ -301,3 +301,34 @@ def test_a_page_s_query_count_stays_the_same_as_rows_grow(browser, path):
     with CaptureQueriesContext(connection) as large:
         assert client.get(path).status_code == 200
     assert len(large) == len(small), path
+
+
+def test_a_person_in_two_organisations_switches_between_them(browser, world):
+    from pilote.orgs.access import Actor
+    from pilote.orgs.actions import add_person
+    from pilote.orgs.models import Organization
+
+    add_person(Actor.system(Organization.objects.get(name="Globex")), "viewer@acme.example", role="viewer")
+    client = browser("viewer", language="en")
+    page = client.get("/").content.decode()
+    assert 'id="org-switch"' in page and "Acme vision" in page
+    r = client.post("/account/organization/", {"organization": "Globex", "next": "/strategy/"})
+    assert r.status_code == 302 and r["Location"] == "/strategy/"
+    assert "Globex vision" in client.get("/").content.decode()
+    assert client.post("/account/organization/", {"organization": "Initech"}).status_code == 400
+    r = client.post("/account/organization/", {"organization": "Acme", "next": "https://evil.example/"})
+    assert r["Location"] == "/"
+
+
+def test_a_session_ends_after_its_absolute_lifetime_whatever_the_activity(browser, settings):
+    import time
+
+    from pilote.web.middleware import SESSION_STARTED
+
+    client = browser("viewer")
+    assert client.get("/").status_code == 200
+    session = client.session
+    session[SESSION_STARTED] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS - 1
+    session.save()
+    r = client.get("/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")

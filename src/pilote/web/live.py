@@ -5,8 +5,11 @@ through the server, another browser — is published after its transaction commi
 (pilote.events); every open page of the same organisation receives a ``changed``
 event within moments and re-fetches its live region.
 
-This is the embedded, in-process fan-out of ARCHITECTURE.md. Fan-out between several
-app processes (PostgreSQL LISTEN/NOTIFY) comes with the data-sources issue.
+Changes made by another process (the CLI, another app process) are seen too: while no
+event arrives, each stream looks once a second at the organisation's newest audit entry
+(every write leaves one) and announces a change when it moved. This keeps the embedded
+default complete with no broker; fan-out between app processes through PostgreSQL
+LISTEN/NOTIFY comes with the data-sources issue.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from pilote import events
 
 KEEPALIVE_SECONDS = 15
+POLL_SECONDS = 1.0
 
 
 class Hub:
@@ -59,6 +63,12 @@ def _actor(request: HttpRequest):
     return session_actor(request)
 
 
+def _latest_change(organization_id: int) -> int:
+    from pilote.orgs.models import AuditEntry
+
+    return AuditEntry.objects.filter(organization_id=organization_id).order_by("-id").values_list("id", flat=True).first() or 0
+
+
 async def live(request: HttpRequest) -> HttpResponse:
     user = await request.auser()
     if not user.is_authenticated:
@@ -70,15 +80,31 @@ async def live(request: HttpRequest) -> HttpResponse:
     entry = (asyncio.get_running_loop(), queue, actor.organization.pk)
     hub.add(entry)
 
+    org_id = actor.organization.pk
+    latest = sync_to_async(_latest_change)
+
     async def stream():
+        seen = await latest(org_id)
+        quiet = 0.0
         try:
             yield "retry: 2000\n: connected\n\n"
             while True:
                 try:
-                    item = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                    item = await asyncio.wait_for(queue.get(), timeout=POLL_SECONDS)
                 except TimeoutError:
-                    yield ": keep-alive\n\n"
+                    now = await latest(org_id)
+                    if now != seen:  # a change made by another process
+                        seen = now
+                        yield f"event: changed\ndata: {json.dumps({'event': 'changed'})}\n\n"
+                        quiet = 0.0
+                        continue
+                    quiet += POLL_SECONDS
+                    if quiet >= KEEPALIVE_SECONDS:
+                        quiet = 0.0
+                        yield ": keep-alive\n\n"
                     continue
+                seen = await latest(org_id)  # this process's own change: already announced
+                quiet = 0.0
                 yield f"event: changed\ndata: {json.dumps(item)}\n\n"
         finally:
             hub.discard(entry)
