@@ -221,6 +221,8 @@ def do_serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="warning",
         lifespan="off",
+        # open pages keep an event stream: do not wait for them forever on Ctrl+C
+        timeout_graceful_shutdown=3,
     )
     return 0
 

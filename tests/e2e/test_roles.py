@@ -77,12 +77,6 @@ def test_an_executive_reviews_and_approves(open_as, server):
     expect(page.locator("#o-agences-relais")).to_have_count(0)
 
 
-def test_an_executive_cannot_approve_their_own_objective(open_as, server):
-    page = open_as("ceo@banque.example")
-    page.goto(f"{server.url}/inbox/")
-    expect(page.get_by_role("heading", name="En attente de validation")).to_be_visible()
-
-
 def test_a_viewer_reads_the_tree_and_the_one_page_strategy_and_cannot_edit(open_as, server):
     page = open_as("employe@banque.example")
     page.goto(f"{server.url}/strategy/")

@@ -308,7 +308,9 @@ def test_a_person_in_two_organisations_switches_between_them(browser, world):
     from pilote.orgs.actions import add_person
     from pilote.orgs.models import Organization
 
-    add_person(Actor.system(Organization.objects.get(name="Globex")), "viewer@acme.example", role="viewer")
+    add_person(
+        Actor.system(Organization.objects.get(name="Globex")), "viewer@acme.example", role="viewer"
+    )
     client = browser("viewer", language="en")
     page = client.get("/").content.decode()
     assert 'id="org-switch"' in page and "Acme vision" in page
@@ -316,7 +318,9 @@ def test_a_person_in_two_organisations_switches_between_them(browser, world):
     assert r.status_code == 302 and r["Location"] == "/strategy/"
     assert "Globex vision" in client.get("/").content.decode()
     assert client.post("/account/organization/", {"organization": "Initech"}).status_code == 400
-    r = client.post("/account/organization/", {"organization": "Acme", "next": "https://evil.example/"})
+    r = client.post(
+        "/account/organization/", {"organization": "Acme", "next": "https://evil.example/"}
+    )
     assert r["Location"] == "/"
 
 
@@ -332,3 +336,33 @@ def test_a_session_ends_after_its_absolute_lifetime_whatever_the_activity(browse
     session.save()
     r = client.get("/")
     assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+def test_the_inbox_does_not_offer_to_approve_your_own_objective(browser, world):
+    from pilote.goals.models import Objective
+
+    Objective.objects.filter(key="submitted-obj").update(
+        owner=User.objects.get(email="executive@acme.example")
+    )
+    page = browser("executive", language="en").get("/inbox/").content.decode()
+    assert "You own this objective: another executive validates it." in page
+    assert "/objectives/submitted-obj/approve/" not in page
+
+
+def test_a_stale_or_garbled_form_version_is_refused_in_the_form(browser):
+    client = browser("lead", language="en")
+    data = {
+        "title": "Renamed",
+        "level": "tactical",
+        "cycle": "q",
+        "unit": "produit",
+        "owner": "lead@acme.example",
+        "progress_from": "key_results",
+        "aligns_to": ["strat"],
+    }
+    r = client.post("/objectives/tact/edit/", {**data, "version": "abc"})
+    assert r.status_code == 422 and "changed since you read it" in r.content.decode()
+    r = client.post("/objectives/tact/edit/", {**data, "version": "1"})
+    assert r.status_code == 302
+    r = client.post("/objectives/tact/edit/", {**data, "title": "Again", "version": "1"})
+    assert r.status_code == 422

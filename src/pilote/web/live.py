@@ -66,7 +66,13 @@ def _actor(request: HttpRequest):
 def _latest_change(organization_id: int) -> int:
     from pilote.orgs.models import AuditEntry
 
-    return AuditEntry.objects.filter(organization_id=organization_id).order_by("-id").values_list("id", flat=True).first() or 0
+    return (
+        AuditEntry.objects.filter(organization_id=organization_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+        or 0
+    )
 
 
 async def live(request: HttpRequest) -> HttpResponse:

@@ -55,3 +55,11 @@ def safe_next(request: HttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next", "")
     ok = target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
     return redirect(target if ok else default)
+
+
+def posted_version(request: HttpRequest, obj) -> int:
+    """The version the form was built from (optimistic concurrency); garbage counts as stale."""
+    try:
+        return int(request.POST.get("version", obj.version))
+    except (TypeError, ValueError):
+        return -1

@@ -15,7 +15,7 @@ from pilote.orgs import queries
 from pilote.orgs.access import scoped
 
 from ..forms import CycleForm, PersonForm, UnitForm
-from .common import FORM_ERRORS, form_errors, member_required
+from .common import FORM_ERRORS, form_errors, member_required, posted_version
 
 
 def _admin(request: HttpRequest) -> None:
@@ -106,7 +106,7 @@ def person(request: HttpRequest, email: str) -> HttpResponse:
                     actor,
                     m,
                     {"name": d["name"], "role": d["role"], "units": d["units"]},
-                    int(request.POST.get("version", m.version)),
+                    posted_version(request, m),
                 )
                 messages.success(request, _("Saved."))
                 return redirect("manage_people")

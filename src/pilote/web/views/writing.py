@@ -17,7 +17,7 @@ from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_write_objective, scoped
 
 from ..forms import KeyResultForm, ObjectiveForm
-from .common import FORM_ERRORS, form_errors, member_required, safe_next
+from .common import FORM_ERRORS, form_errors, member_required, posted_version, safe_next
 
 
 def _objective_form(request, data=None, initial=None, editing=False, exclude=None):
@@ -80,12 +80,16 @@ def objective_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _editable(actor, objective):
+    if not can_write_objective(actor, objective.level, objective.unit_id):
+        raise Forbidden(_("You may not edit this objective."))
+    return objective
+
+
 @member_required
 def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
-    o = queries.get_objective(actor, key)
-    if not can_write_objective(actor, o.level, o.unit_id):
-        raise Forbidden(_("You may not edit this objective."))
+    o = _editable(actor, queries.get_objective(actor, key))
     snap = actions.objective_snapshot(o)
     initial = {**snap, "aligns_to": [a["objective"] for a in snap["aligns_to"]]}
     if request.method == "POST":
@@ -98,9 +102,7 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
                 {**a, "weight": weights.get(a["objective"], 1.0)} for a in data["aligns_to"]
             ]
             try:
-                actions.update_objective(
-                    actor, o, data, int(request.POST.get("version", o.version))
-                )
+                actions.update_objective(actor, o, data, posted_version(request, o))
                 messages.success(request, _("Objective saved."))
                 return redirect("objective", key=o.key)
             except FORM_ERRORS as exc:
@@ -118,9 +120,7 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
 @member_required
 def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
-    o = queries.get_objective(actor, key)
-    if not can_write_objective(actor, o.level, o.unit_id):
-        raise Forbidden(_("You may not edit this objective."))
+    o = _editable(actor, queries.get_objective(actor, key))
     people = org_queries.people(actor).order_by("user__name")
     form = KeyResultForm(request.POST or None, people=people, initial={"weight": 1})
     if request.method == "POST" and form.is_valid():
@@ -142,9 +142,7 @@ def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
 def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
     kr = queries.get_key_result(actor, key)
-    o = kr.objective
-    if not can_write_objective(actor, o.level, o.unit_id):
-        raise Forbidden(_("You may not edit this objective."))
+    o = _editable(actor, kr.objective)
     people = org_queries.people(actor).order_by("user__name")
     snap = keyresults.kr_snapshot(kr)
     initial = {**snap, "milestones": "\n".join(snap["milestones"])}
@@ -153,9 +151,7 @@ def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
         data = form.action_data()
         data.pop("key", None)
         try:
-            keyresults.update_key_result(
-                actor, kr, data, int(request.POST.get("version", kr.version))
-            )
+            keyresults.update_key_result(actor, kr, data, posted_version(request, kr))
             messages.success(request, _("Key result saved."))
             return redirect("objective", key=o.key)
         except FORM_ERRORS as exc:
