@@ -366,3 +366,30 @@ def test_a_stale_or_garbled_form_version_is_refused_in_the_form(browser):
     assert r.status_code == 302
     r = client.post("/objectives/tact/edit/", {**data, "title": "Again", "version": "1"})
     assert r.status_code == 422
+
+
+def test_an_admin_edits_and_deletes_units_and_cycles(browser):
+    client = browser("admin", language="en")
+    assert client.get("/manage/units/ventes/").status_code == 200
+    r = client.post("/manage/units/ventes/", {"name": "Sales EMEA", "parent": "dg", "version": "1"})
+    assert r.status_code == 302
+    r = client.post(
+        "/manage/units/produit/", {"name": "Product", "parent": "", "delete": "1", "version": "1"}
+    )
+    assert r.status_code == 422 and "still has" in r.content.decode()
+    r = client.post(
+        "/manage/units/vide/", {"name": "Empty", "parent": "dg", "delete": "1", "version": "1"}
+    )
+    assert r.status_code == 302
+    r = client.post(
+        "/manage/cycles/q/",
+        {"name": "H1", "start": "2027-01-01", "end": "2026-12-01", "version": "1"},
+    )
+    assert r.status_code == 422 and "must be on or after start" in r.content.decode()
+    r = client.post(
+        "/manage/cycles/q/",
+        {"name": "H1", "start": "2027-01-01", "end": "2027-06-30", "version": "1"},
+    )
+    assert r.status_code == 302
+    assert browser("lead").get("/manage/units/ventes/").status_code == 403
+    assert client.get("/manage/units/g-ventes/").status_code == 404

@@ -210,6 +210,8 @@ FR = {
     "Sent back to its author with your comment.": "Renvoyé à son auteur avec votre commentaire.",
     "Back to draft.": "Repassé en brouillon.",
     "Only executives validate objectives.": "Seule la direction générale valide les objectifs.",
+    "Deleted.": "Supprimé.",
+    "Delete": "Supprimer",
 }
 PLURALS = {"%(n)s check-in": ("%(n)s point d'avancement", "%(n)s points d'avancement")}
 

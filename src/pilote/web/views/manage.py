@@ -142,3 +142,96 @@ def cycles(request: HttpRequest) -> HttpResponse:
         {"form": form, "cycles": all_cycles, "section": "cycles"},
         status=422 if form.errors else 200,
     )
+
+
+def _edit_or_delete(request, obj, form, update, delete, done_url, extra_changes=lambda d: d):
+    """The shared POST handling of an administration edit page: save, or delete."""
+    if request.POST.get("delete"):
+        try:
+            delete(request.actor, obj)
+            messages.success(request, _("Deleted."))
+            return redirect(done_url)
+        except FORM_ERRORS as exc:
+            form_errors(form, exc)
+            return None
+    if form.is_valid():
+        try:
+            update(
+                request.actor, obj, extra_changes(form.cleaned_data), posted_version(request, obj)
+            )
+            messages.success(request, _("Saved."))
+            return redirect(done_url)
+        except FORM_ERRORS as exc:
+            form_errors(form, exc)
+    return None
+
+
+@member_required
+def unit(request: HttpRequest, key: str) -> HttpResponse:
+    _admin(request)
+    actor = request.actor
+    u = queries.get_unit(actor, key)
+    others = queries.units(actor).exclude(pk=u.pk).order_by("name")
+    initial = {"key": u.key, "name": u.name, "parent": u.parent.key if u.parent_id else ""}
+    form = UnitForm(request.POST or None, units=others, initial=initial)
+    form.fields["key"].disabled = True
+    if request.method == "POST":
+        done = _edit_or_delete(
+            request,
+            u,
+            form,
+            orgs.update_unit,
+            orgs.delete_unit,
+            "manage_units",
+            lambda d: {"name": d["name"], "parent": d["parent"] or None},
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "pilote/manage_edit.html",
+        {"form": form, "obj": u, "title": u.name, "section": "units"},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def cycle(request: HttpRequest, key: str) -> HttpResponse:
+    from pilote.goals.queries import get_cycle
+
+    _admin(request)
+    actor = request.actor
+    c = get_cycle(actor, key)
+    others = scoped(actor, Cycle.objects.exclude(pk=c.pk)).order_by("start")
+    initial = {
+        "key": c.key,
+        "name": c.name,
+        "start": c.start,
+        "end": c.end,
+        "parent": c.parent.key if c.parent_id else "",
+    }
+    form = CycleForm(request.POST or None, cycles=others, initial=initial)
+    form.fields["key"].disabled = True
+    if request.method == "POST":
+        done = _edit_or_delete(
+            request,
+            c,
+            form,
+            goals.update_cycle,
+            goals.delete_cycle,
+            "manage_cycles",
+            lambda d: {
+                "name": d["name"],
+                "start": d["start"],
+                "end": d["end"],
+                "parent": d["parent"] or None,
+            },
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "pilote/manage_edit.html",
+        {"form": form, "obj": c, "title": c.name or c.key, "section": "cycles"},
+        status=422 if form.errors else 200,
+    )
