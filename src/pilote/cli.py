@@ -140,6 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
     tl = tsub.add_parser("list", help="List tokens.", description="List tokens.")
     org_opt(tl)
 
+    r = cmd("roadmap", "Show open initiatives ranked by their expected impact on the strategy.")
+    org_opt(r)
+    r.add_argument(
+        "--horizon", choices=["now", "next", "later"], help="only this column of the board"
+    )
+    r.add_argument(
+        "--ledger", action="store_true", help="show the impact ledger of delivered bets instead"
+    )
+    r.add_argument("--explain", metavar="KEY", help="explain one initiative's score and rank")
+
     o = cmd("org", "Manage organisations.")
     osub = o.add_subparsers(dest="org_command", metavar="ACTION", required=True)
     oc = osub.add_parser(
@@ -381,6 +391,48 @@ def do_org(args: argparse.Namespace) -> int:
     return 0
 
 
+def do_roadmap(args: argparse.Namespace) -> int:
+    import json
+
+    from pilote.roadmap.queries import get_initiative
+    from pilote.roadmap.ranking import Roadmap
+
+    actor = _system(args)
+    rm = Roadmap(actor)
+    if args.explain:
+        print(
+            json.dumps(
+                rm.explain(get_initiative(actor, args.explain)), ensure_ascii=False, indent=2
+            )
+        )
+        return 0
+    if args.ledger:
+        led = rm.org_ledger
+
+        def fmt(v, pattern):
+            return "—" if v is None else pattern.format(v)
+
+        print(
+            f"reviewed bets: {led.reviewed}; delivered at least half: {fmt(led.delivered_half, '{:.0%}')}; "
+            f"measured/declared: {fmt(led.mean_ratio, '{:.2f}')}; calibration x{led.calibration:.2f}"
+        )
+        for row in rm.ranked(include_closed=True):
+            for rev in row.reviews:
+                measured = "—" if rev.measured is None else f"{rev.measured:g}"
+                print(
+                    f"  {row.initiative.key:28} {rev.key_result:28} declared {rev.expected:g}  measured {measured}"
+                )
+        return 0
+    print(f"method: {rm.policy.prioritisation}")
+    for row in rm.ranked(args.horizon):
+        score = "not scored" if row.score.value is None else f"{row.score.value:.5f}"
+        rank = f"#{row.rank}" if row.rank else "  -"
+        print(
+            f"{rank:>4}  {score:>11}  {(row.initiative.horizon or 'later'):6} {row.initiative.key:28} {row.initiative.title}"
+        )
+    return 0
+
+
 COMMANDS = {
     "serve": do_serve,
     "demo": do_demo,
@@ -392,6 +444,7 @@ COMMANDS = {
     "user": do_user,
     "token": do_token,
     "org": do_org,
+    "roadmap": do_roadmap,
 }
 
 

@@ -489,7 +489,7 @@ def document(today: date | None = None) -> dict:
                 "horizon": "now",
                 "effort": 8,
                 "confidence": 0.6,
-                "delivered_on": today - timedelta(days=21),
+                "delivered_on": today - timedelta(days=56),
                 "impacts": [
                     {
                         "key_result": "note-espace-client",
@@ -541,6 +541,59 @@ def document(today: date | None = None) -> dict:
                 "horizon": "later",
                 "effort": 12,
                 "confidence": 0.3,
+            },
+            # Delivered bets whose measured effect can be reviewed (the window is 28 days).
+            {
+                "key": "faq-selfcare",
+                "title": "FAQ et formulaires en libre-service",
+                "unit": "relation-client",
+                "owner": "relation@banque.example",
+                "status": "done",
+                "horizon": "now",
+                "effort": 5,
+                "confidence": 0.7,
+                "delivered_on": today - timedelta(days=49),
+                "impacts": [
+                    {
+                        "key_result": "appels-evites",
+                        "expected": 3000,
+                        "rationale": "40 % des appels portent sur cinq questions",
+                    }
+                ],
+            },
+            {
+                "key": "cache-api",
+                "title": "Cache des données de compte",
+                "unit": "si",
+                "owner": "si@banque.example",
+                "status": "done",
+                "horizon": "now",
+                "effort": 3,
+                "confidence": 0.8,
+                "delivered_on": today - timedelta(days=63),
+                "impacts": [{"key_result": "temps-reponse-api", "expected": -150}],
+            },
+            {
+                "key": "chatbot-v1",
+                "title": "Assistant conversationnel sur le site",
+                "unit": "relation-client",
+                "status": "planned",
+                "horizon": "next",
+                "effort": 10,
+                "confidence": 0.4,
+                "impacts": [
+                    {"key_result": "delai-chat", "expected": -120},
+                    {"key_result": "appels-evites", "expected": 2000},
+                ],
+            },
+            {
+                "key": "refonte-intranet",
+                "title": "Refonte de l'intranet des conseillers",
+                "unit": "si",
+                "status": "idea",
+                "horizon": "later",
+                "effort": 15,
+                "confidence": 0.5,
             },
         ],
     }

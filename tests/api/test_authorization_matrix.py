@@ -104,6 +104,13 @@ ROUTES = [
     ("GET", "/initiatives/{p}ini1", None, None, ALL),
     ("PATCH", "/initiatives/{p}ini1", {"status": "in_progress"}, STAR, WRITERS),
     ("DELETE", "/initiatives/{p}ini1", None, None, WRITERS),
+    ("GET", "/initiatives/{p}ini1/explain", None, None, ALL),
+    ("GET", "/initiatives/{p}ini1/review", None, None, ALL),
+    ("GET", "/roadmap", None, None, ALL),
+    ("GET", "/roadmap/unaligned", None, None, ALL),
+    ("GET", "/roadmap/uncovered", None, None, ALL),
+    ("GET", "/roadmap/by-objective", None, None, ALL),
+    ("GET", "/roadmap/ledger", None, None, ALL),
 ]
 
 
@@ -175,6 +182,11 @@ def test_another_organisations_objects_answer_404_and_leak_nothing(
 def test_lists_show_nothing_of_another_organisation(api):
     client = api("admin")
     for path in (
+        "/roadmap",
+        "/roadmap/unaligned",
+        "/roadmap/uncovered",
+        "/roadmap/by-objective",
+        "/roadmap/ledger",
         "/units",
         "/people",
         "/objectives",

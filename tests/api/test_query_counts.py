@@ -1,5 +1,7 @@
 """House rule 8: a list's query count does not grow with the number of rows."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +26,11 @@ LISTS = [
     "/key-results/tact-kr/check-ins",
     "/vision/history",
     "/tokens",
+    "/roadmap",
+    "/roadmap/unaligned",
+    "/roadmap/uncovered",
+    "/roadmap/by-objective",
+    "/roadmap/ledger",
 ]
 
 
@@ -65,6 +72,11 @@ def grow(n: int, start: int) -> None:
                 "title": "I",
                 "unit": f"u{i}",
                 "owner": f"p{i}@acme.example",
+                "effort": 2,
+                "confidence": 0.5,
+                # half of them delivered long ago, so that the impact review runs too
+                "status": "done" if i % 2 else "planned",
+                "delivered_on": datetime.date(2026, 1, 5) if i % 2 else None,
                 "impacts": [{"key_result": f"k{i}-0", "expected": 1}],
             },
         )

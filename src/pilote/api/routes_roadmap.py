@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 
+from pilote.orgs import queries as unit_queries
 from pilote.roadmap import actions, queries
+from pilote.roadmap.ranking import Roadmap
 
 from .routes_org import Paging, _limit
 from .schemas import InitiativeCreate, InitiativeOut, InitiativeUpdate, Page
@@ -66,3 +68,121 @@ def delete_initiative(request: HttpRequest, key: str):
     a = actor(request)
     actions.delete_initiative(a, queries.get_initiative(a, key))
     return Status(204, None)
+
+
+# --- the roadmap by impact (pilote.okr.impact, docs/roadmap.md)
+def _row_out(row) -> dict:
+    return {
+        **initiative_out(row.initiative),
+        "score": row.score.value,
+        "rank": row.rank,
+        "calibration": row.calibration,
+    }
+
+
+def _review_out(r) -> dict:
+    return {
+        "key_result": r.key_result,
+        "expected": r.expected,
+        "measured": r.measured,
+        "ratio": r.ratio,
+        "reason": r.reason,
+    }
+
+
+def _ledger_out(led) -> dict:
+    return {
+        "reviewed": led.reviewed,
+        "delivered_half": led.delivered_half,
+        "mean_ratio": led.mean_ratio,
+        "calibration": led.calibration,
+    }
+
+
+class RoadmapFilter(Schema):
+    horizon: str | None = None
+    include_closed: bool = False
+
+
+@router.get(
+    "/roadmap",
+    tags=["roadmap"],
+    summary="Open initiatives ranked by their expected impact on the strategy",
+)
+def roadmap(request: HttpRequest, filters: Query[RoadmapFilter]):
+    rm = Roadmap(actor(request))
+    rows = rm.ranked(filters.horizon, filters.include_closed)
+    return {"method": rm.policy.prioritisation, "items": [_row_out(r) for r in rows]}
+
+
+@router.get(
+    "/roadmap/unaligned", tags=["roadmap"], summary="Open initiatives that move no key result"
+)
+def unaligned(request: HttpRequest):
+    return [_row_out(r) for r in Roadmap(actor(request)).unaligned()]
+
+
+@router.get(
+    "/roadmap/uncovered",
+    tags=["roadmap"],
+    summary="Key results at risk or off track with no initiative on them",
+)
+def uncovered(request: HttpRequest):
+    return [
+        {
+            "key_result": kr.key,
+            "objective": kr.objective.key,
+            "title": kr.title,
+            "status": f.status.value,
+            "progress": f.progress,
+            "expected": f.expected,
+        }
+        for kr, f in Roadmap(actor(request)).uncovered()
+    ]
+
+
+@router.get(
+    "/roadmap/by-objective", tags=["roadmap"], summary="What we do for each strategic objective"
+)
+def by_objective(request: HttpRequest):
+    return [
+        {"objective": o.key, "title": o.title, "initiatives": [_row_out(r) for r in rows]}
+        for o, rows in Roadmap(actor(request)).by_strategic_objective()
+    ]
+
+
+@router.get(
+    "/roadmap/ledger",
+    tags=["roadmap"],
+    summary="How well delivered bets kept their promise, per unit and overall",
+)
+def impact_ledger(request: HttpRequest):
+    rm = Roadmap(actor(request))
+    units = {u.pk: u.key for u in unit_queries.units(rm.actor)}
+    return {
+        "organization": _ledger_out(rm.org_ledger),
+        "units": {units.get(pk, "none"): _ledger_out(led) for pk, led in rm.unit_ledgers.items()},
+    }
+
+
+@router.get("/initiatives/{key}/explain", tags=["roadmap"], summary="Why this score and this rank")
+def explain_initiative(request: HttpRequest, key: str):
+    a = actor(request)
+    return Roadmap(a).explain(queries.get_initiative(a, key))
+
+
+@router.get(
+    "/initiatives/{key}/review",
+    tags=["roadmap"],
+    summary="Declared vs measured impact of a delivered initiative",
+)
+def review_initiative(request: HttpRequest, key: str):
+    a = actor(request)
+    ini = queries.get_initiative(a, key)
+    rm = Roadmap(a)
+    return {
+        "initiative": ini.key,
+        "delivered_on": ini.delivered_on,
+        "window_days": rm.policy.review_window_days,
+        "impacts": [_review_out(r) for r in rm.reviews(ini)],
+    }

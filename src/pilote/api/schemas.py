@@ -284,6 +284,9 @@ class InitiativeFields(In):
     effort: float | None = None
     confidence: float | None = None
     delivered_on: dt.date | None = None
+    reach: float | None = None
+    rice_impact: float | None = None
+    value: float | None = None
     impacts: list[ImpactIn] | None = None
 
 
@@ -315,6 +318,9 @@ class InitiativeOut(Schema):
     effort: float | None
     confidence: float | None
     delivered_on: dt.date | None
+    reach: float | None
+    rice_impact: float | None
+    value: float | None
     impacts: list[ImpactOut]
     version: int
 

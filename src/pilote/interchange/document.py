@@ -137,7 +137,13 @@ class InitiativeIn(Model):
     effort: Number | None = None
     confidence: Number | None = None
     delivered_on: dt.date | None = None
+    reach: Number | None = None
+    rice_impact: Number | None = None
+    value: Number | None = None
     impacts: list[ImpactIn] = Field(default_factory=list)
+    # computed by the JSON export; ignored on import
+    score: Number | None = None
+    rank: int | None = None
 
 
 class Document(Model):

@@ -17,6 +17,7 @@ from pilote.okr.grading import effective_grade
 from pilote.orgs.access import Actor, scoped
 from pilote.orgs.queries import people, units
 from pilote.roadmap.queries import initiatives
+from pilote.roadmap.ranking import Roadmap
 
 
 def _drop_empty(d: dict, keep: tuple[str, ...] = ()) -> dict:
@@ -102,36 +103,44 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
         ]
         objectives.append(_drop_empty(entry, keep=("progress", "status") if computed else ()))
     doc["objectives"] = objectives
-    doc["initiatives"] = [
-        _drop_empty(
-            {
-                "key": i.key,
-                "title": i.title,
-                "description": i.description,
-                "unit": i.unit.key if i.unit_id else None,
-                "owner": i.owner.email if i.owner_id else None,
-                "status": i.status,
-                "horizon": i.horizon or None,
-                "start": i.start,
-                "end": i.end,
-                "effort": _num(i.effort),
-                "confidence": _num(i.confidence),
-                "delivered_on": i.delivered_on,
-                "impacts": [
-                    _drop_empty(
-                        {
-                            "key_result": m.key_result.key,
-                            "expected": _num(m.expected),
-                            "rationale": m.rationale,
-                        }
-                    )
-                    for m in i.impacts.all()
-                ],
-            }
-        )
-        for i in initiatives(actor).order_by("id")
-    ]
+    roadmap = Roadmap(actor, snap) if computed else None
+    doc["initiatives"] = [_initiative(i, roadmap) for i in initiatives(actor).order_by("id")]
     return _drop_empty(doc)
+
+
+def _initiative(i, roadmap: Roadmap | None) -> dict:
+    entry: dict[str, Any] = {
+        "key": i.key,
+        "title": i.title,
+        "description": i.description,
+        "unit": i.unit.key if i.unit_id else None,
+        "owner": i.owner.email if i.owner_id else None,
+        "status": i.status,
+        "horizon": i.horizon or None,
+        "start": i.start,
+        "end": i.end,
+        "effort": _num(i.effort),
+        "confidence": _num(i.confidence),
+        "delivered_on": i.delivered_on,
+        "reach": _num(i.reach),
+        "rice_impact": _num(i.rice_impact),
+        "value": _num(i.value),
+        "impacts": [
+            _drop_empty(
+                {
+                    "key_result": m.key_result.key,
+                    "expected": _num(m.expected),
+                    "rationale": m.rationale,
+                }
+            )
+            for m in i.impacts.all()
+        ],
+    }
+    if roadmap is not None:
+        row = roadmap.rows[i.pk]
+        entry["score"] = row.score.value
+        entry["rank"] = row.rank
+    return _drop_empty(entry)
 
 
 def _kr(snap: Snapshot, kr, check_ins: list[CheckIn], computed: bool) -> dict:

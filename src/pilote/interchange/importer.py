@@ -440,7 +440,7 @@ class _Writer:
         for i, ini in enumerate(self.doc.initiatives):
 
             def one(ini=ini) -> None:
-                data = ini.model_dump(exclude={"key"})
+                data = ini.model_dump(exclude={"key", "score", "rank"})
                 data["impacts"] = [m.model_dump() for m in ini.impacts]
                 existing = Initiative.objects.filter(
                     organization=self.actor.organization, key=ini.key

@@ -79,6 +79,10 @@ class Policy:
     confidence_at_risk: int = 4
     grade_green: float = 0.7
     grade_yellow: float = 0.4
+    prioritisation: str = "impact"  # impact | rice | value_effort (pilote.okr.impact)
+    review_window_days: int = (
+        28  # measured impact = KR value this long after delivery − at delivery
+    )
 
 
 DEFAULT_POLICY = Policy()

@@ -32,6 +32,9 @@ def initiative_snapshot(i: Initiative) -> dict:
         "effort": i.effort,
         "confidence": i.confidence,
         "delivered_on": i.delivered_on,
+        "reach": i.reach,
+        "rice_impact": i.rice_impact,
+        "value": i.value,
         "impacts": [
             {"key_result": m.key_result.key, "expected": m.expected, "rationale": m.rationale}
             for m in i.impacts.all()  # prefetched with their key results by roadmap.queries
@@ -88,6 +91,11 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
         ):
             errors.append(("confidence", "must be between 0 and 1"))
         ini.confidence = data["confidence"]
+    for f in ("reach", "rice_impact", "value"):
+        if f in data:
+            if data[f] is not None and (not _num(data[f]) or data[f] < 0):
+                errors.append((f, "must be a number of 0 or more"))
+            setattr(ini, f, data[f])
     return errors
 
 

@@ -45,6 +45,10 @@ class Initiative(models.Model):
     effort = models.FloatField(null=True, blank=True)  # person-weeks
     confidence = models.FloatField(null=True, blank=True)  # 0..1
     delivered_on = models.DateField(null=True, blank=True)
+    # For organisations that rank by RICE or value ÷ effort instead of impact on the KRs.
+    reach = models.FloatField(null=True, blank=True)
+    rice_impact = models.FloatField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -179,3 +179,119 @@ class CycleForm(Styled):
     def __init__(self, *args, cycles=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].choices = [("", "—")] + [(c.key, c.name or c.key) for c in cycles]
+
+
+class InitiativeForm(Styled):
+    key = forms.SlugField(label=_("Key"), max_length=100)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    unit = forms.ChoiceField(label=_("Unit"))
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            ("idea", _("Idea")),
+            ("planned", _("Planned")),
+            ("in_progress", _("In progress")),
+            ("done", _("Done")),
+            ("dropped", _("Dropped")),
+        ],
+    )
+    horizon = forms.ChoiceField(
+        label=_("Horizon"), choices=[("now", _("Now")), ("next", _("Next")), ("later", _("Later"))]
+    )
+    start = forms.DateField(
+        label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    effort = forms.FloatField(label=_("Effort (person-weeks)"), required=False, localize=True)
+    confidence = forms.FloatField(label=_("Confidence (0 to 1)"), required=False, localize=True)
+    delivered_on = forms.DateField(
+        label=_("Delivered on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(
+        self, *args, units=(), people=(), key_results=(), impact_rows=3, editing=False, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.impact_rows = impact_rows
+        self.fields["unit"].choices = [(u.key, u.name) for u in units]
+        self.fields["owner"].choices = [("", "—")] + [
+            (m.user.email, m.user.name or m.user.email) for m in people
+        ]
+        kr_choices = [("", "—")] + [
+            (kr.key, f"{kr.title} ({kr.objective.title})") for kr in key_results
+        ]
+        for n in range(impact_rows):
+            self.fields[f"kr_{n}"] = forms.ChoiceField(
+                label=_("Key result it should move"), choices=kr_choices, required=False
+            )
+            self.fields[f"expected_{n}"] = forms.FloatField(
+                label=_("By how much (in the KR's unit)"), required=False, localize=True
+            )
+            self.fields[f"rationale_{n}"] = forms.CharField(
+                label=_("Why we believe it"), required=False, max_length=2000
+            )
+        for name in list(self.fields)[-3 * impact_rows :]:
+            w = self.fields[name].widget
+            w.attrs.setdefault(
+                "class", "form-select" if isinstance(w, forms.Select) else "form-control"
+            )
+        if editing:
+            self.fields["key"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        for n in range(self.impact_rows):
+            if data.get(f"kr_{n}") and data.get(f"expected_{n}") is None:
+                self.add_error(
+                    f"expected_{n}", _("Say by how much it should move this key result.")
+                )
+        return data
+
+    def impact_fields(self):
+        return [
+            (self[f"kr_{n}"], self[f"expected_{n}"], self[f"rationale_{n}"])
+            for n in range(self.impact_rows)
+        ]
+
+    def base_fields_list(self):
+        return [
+            self[name]
+            for name in self.fields
+            if name.split("_")[0] not in ("kr", "expected", "rationale")
+        ]
+
+    def action_data(self) -> dict:
+        d = self.cleaned_data
+        data = {
+            k: d.get(k)
+            for k in (
+                "key",
+                "title",
+                "description",
+                "unit",
+                "status",
+                "horizon",
+                "start",
+                "end",
+                "effort",
+                "confidence",
+                "delivered_on",
+            )
+        }
+        data["owner"] = d.get("owner") or None
+        data["impacts"] = [
+            {
+                "key_result": d[f"kr_{n}"],
+                "expected": d[f"expected_{n}"],
+                "rationale": d.get(f"rationale_{n}", ""),
+            }
+            for n in range(self.impact_rows)
+            if d.get(f"kr_{n}")
+        ]
+        return data

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import live
-from .views import account, checkins, manage, pages, writing
+from .views import account, checkins, manage, pages, roadmap, writing
 
 urlpatterns = [
     path("", pages.cockpit, name="cockpit"),
@@ -24,6 +24,12 @@ urlpatterns = [
     path("key-results/<slug:key>/check-in/", checkins.check_in, name="check_in"),
     path("my/", checkins.my_key_results, name="my_key_results"),
     path("inbox/", writing.inbox, name="inbox"),
+    path("roadmap/", roadmap.roadmap, name="roadmap"),
+    path("roadmap/<slug:view>/", roadmap.roadmap, name="roadmap_view"),
+    path("initiatives/new/", roadmap.initiative_form, name="initiative_create"),
+    path("initiatives/<slug:key>/", roadmap.initiative, name="initiative"),
+    path("initiatives/<slug:key>/edit/", roadmap.initiative_form, name="initiative_edit"),
+    path("initiatives/<slug:key>/move/", roadmap.move, name="initiative_move"),
     path("manage/", manage.index, name="manage"),
     path("manage/units/", manage.units, name="manage_units"),
     path("manage/units/<slug:key>/", manage.unit, name="manage_unit"),

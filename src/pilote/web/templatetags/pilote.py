@@ -91,3 +91,37 @@ def split_words(value):
 def term_value(value):
     """A term of an explanation: a progress as a percentage, anything else as a number."""
     return percent(value) if isinstance(value, float) and 0 <= value <= 1 else num(value)
+
+
+INITIATIVE_STATUS_LABELS = {
+    "idea": _("Idea"),
+    "planned": _("Planned"),
+    "in_progress": _("In progress"),
+    "done": _("Done"),
+    "dropped": _("Dropped"),
+}
+HORIZON_LABELS = {"now": _("Now"), "next": _("Next"), "later": _("Later"), "": _("Later")}
+ROADMAP_VIEW_LABELS = {
+    "board": _("Board"),
+    "timeline": _("Timeline"),
+    "objectives": _("By strategic objective"),
+    "units": _("By unit"),
+    "unaligned": _("Unaligned work"),
+    "uncovered": _("Uncovered results"),
+    "ledger": _("Impact ledger"),
+}
+
+
+@register.filter
+def initiative_status_label(code):
+    return INITIATIVE_STATUS_LABELS.get(str(code), code)
+
+
+@register.filter
+def horizon_label(code):
+    return HORIZON_LABELS.get(str(code or ""), code)
+
+
+@register.filter
+def roadmap_view_label(code):
+    return ROADMAP_VIEW_LABELS.get(str(code), code)

@@ -62,7 +62,33 @@
     });
   }
 
-  function init(root) { drawCharts(root); wirePrint(root); }
+  // Roadmap board: drag a card onto another column to move it. The drop submits the card's own
+  // "Move to" form, the same one the keyboard uses, so both paths share one server action.
+  function wireBoard(root) {
+    root.querySelectorAll(".ini-card[draggable=true]").forEach(function (card) {
+      card.addEventListener("dragstart", function (e) {
+        e.dataTransfer.setData("text/plain", card.dataset.initiative);
+        e.dataTransfer.effectAllowed = "move";
+        card.classList.add("dragging");
+      });
+      card.addEventListener("dragend", function () { card.classList.remove("dragging"); });
+    });
+    root.querySelectorAll(".board-col[data-horizon]").forEach(function (col) {
+      col.addEventListener("dragover", function (e) { e.preventDefault(); col.classList.add("drop-target"); });
+      col.addEventListener("dragleave", function () { col.classList.remove("drop-target"); });
+      col.addEventListener("drop", function (e) {
+        e.preventDefault();
+        col.classList.remove("drop-target");
+        var card = document.getElementById("ini-" + e.dataTransfer.getData("text/plain"));
+        var form = card && card.querySelector("form.move-form");
+        if (!form) return;
+        form.querySelector("select[name=horizon]").value = col.dataset.horizon;
+        form.submit();
+      });
+    });
+  }
+
+  function init(root) { drawCharts(root); wirePrint(root); wireBoard(root); }
 
   document.addEventListener("DOMContentLoaded", function () {
     init(document);

@@ -1,0 +1,142 @@
+"""The roadmap by impact: board, timeline, by strategic objective, by unit, unaligned work,
+uncovered results, the impact ledger, and each initiative's page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pilote.goals import queries as goal_queries
+from pilote.orgs import queries as org_queries
+from pilote.orgs.access import require_initiative_writer
+from pilote.roadmap import actions, queries
+from pilote.roadmap.ranking import Roadmap
+
+from ..forms import InitiativeForm
+from .common import FORM_ERRORS, form_errors, member_required, posted_version, safe_next
+
+VIEWS = ("board", "timeline", "objectives", "units", "unaligned", "uncovered", "ledger")
+HORIZONS = ("now", "next", "later")
+IMPACT_ROWS = 3
+
+
+@member_required
+def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
+    if view not in VIEWS:
+        raise Http404
+    rm = Roadmap(request.actor)
+    context = {"rm": rm, "view": view, "views": VIEWS, "horizons": HORIZONS, "live": True}
+    if view == "board":
+        context["columns"] = [(h, rm.ranked(h)) for h in HORIZONS]
+    elif view == "ledger":
+        units = {u.pk: u for u in org_queries.units(request.actor)}
+        context["unit_ledgers"] = sorted(
+            ((units[pk].name if pk in units else "—", led) for pk, led in rm.unit_ledgers.items()),
+            key=lambda p: p[0],
+        )
+        context["reviewed"] = [r for r in rm.ranked(include_closed=True) if r.reviews]
+    return render(request, "pilote/roadmap.html", context)
+
+
+@member_required
+@require_POST
+def move(request: HttpRequest, key: str) -> HttpResponse:
+    """Move an initiative to now / next / later (drag and drop, or the keyboard's buttons)."""
+    ini = queries.get_initiative(request.actor, key)
+    horizon = request.POST.get("horizon", "")
+    if horizon not in HORIZONS:
+        messages.error(request, _("Choose now, next or later."))
+    else:
+        try:
+            actions.update_initiative(request.actor, ini, {"horizon": horizon})
+        except FORM_ERRORS as exc:
+            messages.error(request, exc.describe())
+    return safe_next(request, reverse("roadmap"))
+
+
+@member_required
+def initiative(request: HttpRequest, key: str) -> HttpResponse:
+    rm = Roadmap(request.actor)
+    ini = queries.get_initiative(request.actor, key)
+    row = rm.rows[ini.pk]
+    try:
+        require_initiative_writer(request.actor, ini.unit_id)
+        can_edit = True
+    except Exception:  # noqa: BLE001 - a refusal only hides the edit button
+        can_edit = False
+    return render(
+        request,
+        "pilote/initiative.html",
+        {
+            "ini": ini,
+            "row": row,
+            "explain": rm.explain(ini),
+            "impacts": [(m, rm.krs.get(m.key_result_id)) for m in ini.impacts.all()],
+            "can_edit": can_edit,
+            "window": rm.policy.review_window_days,
+        },
+    )
+
+
+def _form(request, data=None, initial=None, editing=False):
+    actor = request.actor
+    krs = goal_queries.key_results(actor).order_by("objective__title", "position")
+    return InitiativeForm(
+        data,
+        initial=initial,
+        editing=editing,
+        impact_rows=IMPACT_ROWS,
+        units=org_queries.units(actor).order_by("name"),
+        people=org_queries.people(actor).order_by("user__name"),
+        key_results=krs,
+    )
+
+
+@member_required
+def initiative_form(request: HttpRequest, key: str | None = None) -> HttpResponse:
+    actor = request.actor
+    ini = queries.get_initiative(actor, key) if key else None
+    if ini is not None:
+        require_initiative_writer(actor, ini.unit_id)
+        initial = actions.initiative_snapshot(ini)
+        for n, m in enumerate(initial.pop("impacts")):
+            initial.update(
+                {
+                    f"kr_{n}": m["key_result"],
+                    f"expected_{n}": m["expected"],
+                    f"rationale_{n}": m["rationale"],
+                }
+            )
+    elif actor.role not in ("admin", "executive", "lead"):
+        require_initiative_writer(actor, None)
+    else:
+        initial = {"horizon": "next", "status": "idea", "owner": actor.user.email}
+    form = _form(request, request.POST or None, initial=initial, editing=ini is not None)
+    if request.method == "POST" and form.is_valid():
+        data = form.action_data()
+        try:
+            if ini is None:
+                ini = actions.create_initiative(actor, data)
+                messages.success(request, _("Initiative created."))
+            else:
+                data.pop("key", None)
+                actions.update_initiative(actor, ini, data, posted_version(request, ini))
+                messages.success(request, _("Initiative saved."))
+            return redirect("initiative", key=ini.key)
+        except FORM_ERRORS as exc:
+            form_errors(
+                form,
+                exc,
+                {f"impacts[{n}].key_result": f"kr_{n}" for n in range(IMPACT_ROWS)}
+                | {f"impacts[{n}].expected": f"expected_{n}" for n in range(IMPACT_ROWS)},
+            )
+    return render(
+        request,
+        "pilote/initiative_form.html",
+        {"form": form, "ini": ini, "rows": range(IMPACT_ROWS)},
+        status=422 if form.errors else 200,
+    )
