@@ -54,6 +54,8 @@ RESTRICTED = [
     ("/objectives/tact/edit/", {"admin", "executive", "lead"}),
     ("/objectives/tact/key-results/new/", {"admin", "executive", "lead"}),
     ("/key-results/tact-kr/edit/", {"admin", "executive", "lead"}),
+    ("/initiatives/new/", {"admin", "executive", "lead"}),
+    ("/initiatives/ini1/edit/", {"admin", "executive", "lead"}),
 ]
 
 
@@ -393,3 +395,40 @@ def test_an_admin_edits_and_deletes_units_and_cycles(browser):
     assert r.status_code == 302
     assert browser("lead").get("/manage/units/ventes/").status_code == 403
     assert client.get("/manage/units/g-ventes/").status_code == 404
+
+
+def test_a_lead_moves_an_initiative_and_a_viewer_cannot(browser):
+    from pilote.roadmap.models import Initiative
+
+    r = browser("lead").post("/initiatives/ini1/move/", {"horizon": "now", "next": "/roadmap/"})
+    assert r.status_code == 302 and r["Location"] == "/roadmap/"
+    assert Initiative.objects.get(key="ini1").horizon == "now"
+    assert (
+        browser("viewer").post("/initiatives/ini1/move/", {"horizon": "later"}).status_code == 403
+    )
+    assert Initiative.objects.get(key="ini1").horizon == "now"
+    assert (
+        browser("lead").post("/initiatives/g-ini1/move/", {"horizon": "later"}).status_code == 404
+    )
+
+
+def test_a_lead_declares_an_initiative_s_impact_with_inline_errors(browser):
+    client = browser("lead", language="en")
+    base = {
+        "key": "onboarding",
+        "title": "Guided onboarding",
+        "unit": "produit",
+        "status": "idea",
+        "horizon": "next",
+        "effort": "3",
+        "confidence": "0.6",
+    }
+    r = client.post("/initiatives/new/", {**base, "kr_0": "tact-kr"})
+    assert r.status_code == 422 and "Say by how much" in r.content.decode()
+    r = client.post(
+        "/initiatives/new/",
+        {**base, "kr_0": "tact-kr", "expected_0": "1.5", "rationale_0": "users drop at step 2"},
+    )
+    assert r.status_code == 302
+    page = client.get("/initiatives/onboarding/").content.decode()
+    assert "Why this rank?" in page and "users drop at step 2" in page

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
+from pilote.goals.queries import Snapshot
 from pilote.orgs import queries as unit_queries
 from pilote.roadmap import actions, queries
 from pilote.roadmap.ranking import Roadmap
@@ -99,9 +102,18 @@ def _ledger_out(led) -> dict:
     }
 
 
-class RoadmapFilter(Schema):
+class AsOf(Schema):
+    as_of: dt.date | None = None
+
+
+class RoadmapFilter(AsOf):
     horizon: str | None = None
     include_closed: bool = False
+
+
+def _roadmap(request: HttpRequest, q: AsOf) -> Roadmap:
+    a = actor(request)
+    return Roadmap(a, Snapshot(a, q.as_of))
 
 
 @router.get(
@@ -110,7 +122,7 @@ class RoadmapFilter(Schema):
     summary="Open initiatives ranked by their expected impact on the strategy",
 )
 def roadmap(request: HttpRequest, filters: Query[RoadmapFilter]):
-    rm = Roadmap(actor(request))
+    rm = _roadmap(request, filters)
     rows = rm.ranked(filters.horizon, filters.include_closed)
     return {"method": rm.policy.prioritisation, "items": [_row_out(r) for r in rows]}
 
@@ -118,8 +130,8 @@ def roadmap(request: HttpRequest, filters: Query[RoadmapFilter]):
 @router.get(
     "/roadmap/unaligned", tags=["roadmap"], summary="Open initiatives that move no key result"
 )
-def unaligned(request: HttpRequest):
-    return [_row_out(r) for r in Roadmap(actor(request)).unaligned()]
+def unaligned(request: HttpRequest, q: Query[AsOf]):
+    return [_row_out(r) for r in _roadmap(request, q).unaligned()]
 
 
 @router.get(
@@ -127,7 +139,7 @@ def unaligned(request: HttpRequest):
     tags=["roadmap"],
     summary="Key results at risk or off track with no initiative on them",
 )
-def uncovered(request: HttpRequest):
+def uncovered(request: HttpRequest, q: Query[AsOf]):
     return [
         {
             "key_result": kr.key,
@@ -137,17 +149,17 @@ def uncovered(request: HttpRequest):
             "progress": f.progress,
             "expected": f.expected,
         }
-        for kr, f in Roadmap(actor(request)).uncovered()
+        for kr, f in _roadmap(request, q).uncovered()
     ]
 
 
 @router.get(
     "/roadmap/by-objective", tags=["roadmap"], summary="What we do for each strategic objective"
 )
-def by_objective(request: HttpRequest):
+def by_objective(request: HttpRequest, q: Query[AsOf]):
     return [
         {"objective": o.key, "title": o.title, "initiatives": [_row_out(r) for r in rows]}
-        for o, rows in Roadmap(actor(request)).by_strategic_objective()
+        for o, rows in _roadmap(request, q).by_strategic_objective()
     ]
 
 
@@ -156,8 +168,8 @@ def by_objective(request: HttpRequest):
     tags=["roadmap"],
     summary="How well delivered bets kept their promise, per unit and overall",
 )
-def impact_ledger(request: HttpRequest):
-    rm = Roadmap(actor(request))
+def impact_ledger(request: HttpRequest, q: Query[AsOf]):
+    rm = _roadmap(request, q)
     units = {u.pk: u.key for u in unit_queries.units(rm.actor)}
     return {
         "organization": _ledger_out(rm.org_ledger),
@@ -166,9 +178,8 @@ def impact_ledger(request: HttpRequest):
 
 
 @router.get("/initiatives/{key}/explain", tags=["roadmap"], summary="Why this score and this rank")
-def explain_initiative(request: HttpRequest, key: str):
-    a = actor(request)
-    return Roadmap(a).explain(queries.get_initiative(a, key))
+def explain_initiative(request: HttpRequest, key: str, q: Query[AsOf]):
+    return _roadmap(request, q).explain(queries.get_initiative(actor(request), key))
 
 
 @router.get(
@@ -176,10 +187,9 @@ def explain_initiative(request: HttpRequest, key: str):
     tags=["roadmap"],
     summary="Declared vs measured impact of a delivered initiative",
 )
-def review_initiative(request: HttpRequest, key: str):
-    a = actor(request)
-    ini = queries.get_initiative(a, key)
-    rm = Roadmap(a)
+def review_initiative(request: HttpRequest, key: str, q: Query[AsOf]):
+    ini = queries.get_initiative(actor(request), key)
+    rm = _roadmap(request, q)
     return {
         "initiative": ini.key,
         "delivered_on": ini.delivered_on,
