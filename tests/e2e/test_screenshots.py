@@ -17,6 +17,9 @@ PAGES = [
     ("inbox", "/inbox/", "ceo@banque.example"),
     ("new-objective", "/objectives/new/", "digital@banque.example"),
     ("admin-people", "/manage/people/", "admin@banque.example"),
+    ("roadmap", "/roadmap/", "digital@banque.example"),
+    ("roadmap-ledger", "/roadmap/ledger/", "ceo@banque.example"),
+    ("initiative", "/initiatives/faq-selfcare/", "ceo@banque.example"),
 ]
 
 
