@@ -225,3 +225,32 @@ def test_the_demo_document_imports_and_shows_every_status():
         len(kr.get("check_ins", [])) for o in doc["objectives"] for kr in o["key_results"]
     )
     assert check_ins >= 12 * 10
+
+
+@pytest.mark.django_db
+def test_the_policy_is_imported_checked_and_exported():
+    doc = example()
+    doc["policy"] = {"rhythm_days": 14, "prioritisation": "rice"}
+    import_data(doc)
+    org = Organization.objects.get(name="Banque Exemple")
+    assert org.policy.rhythm_days == 14 and org.policy.prioritisation == "rice"
+    assert export()["policy"] == {"rhythm_days": 14, "prioritisation": "rice"}
+    import_data(example())  # a file without policy leaves it alone
+    org.refresh_from_db()
+    assert org.policy_overrides == {"rhythm_days": 14, "prioritisation": "rice"}
+    bad = example()
+    bad["policy"] = {"rhythm_days": 0, "prioritisation": "gut feeling", "colour": "blue", "at_risk_gap": 0.5}
+    errors = dict(_errors(bad))
+    assert errors["policy.rhythm_days"] == "must be between 1 and 365"
+    assert "must be one of impact, rice, value_effort" in errors["policy.prioritisation"]
+    assert "unknown setting" in errors["policy.colour"]
+    org.refresh_from_db()
+    assert org.policy_overrides == {"rhythm_days": 14, "prioritisation": "rice"}
+
+
+def test_policy_rules_check_their_relations():
+    from pilote.okr.types import policy_errors
+
+    assert policy_errors({"at_risk_gap": 0.3, "off_track_gap": 0.2}) == [("at_risk_gap", "must not exceed off_track_gap")]
+    assert policy_errors({"rhythm_days": 7.5}) == [("rhythm_days", "must be a whole number")]
+    assert policy_errors({}) == []

@@ -149,6 +149,8 @@ class InitiativeIn(Model):
 class Document(Model):
     organization: str
     locale: Literal["fr", "en"] = "fr"
+    # Overrides of the rule defaults (docs/rules.md, docs/roadmap.md), e.g. {rhythm_days: 14}
+    policy: dict[str, Any] | None = None
     vision: VisionIn | None = None
     units: list[UnitIn] = Field(default_factory=list)
     people: list[PersonIn] = Field(default_factory=list)

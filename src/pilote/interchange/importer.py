@@ -491,8 +491,15 @@ def import_data(data: Any, *, dry_run: bool = False) -> Report:
         if org is None:
             org = orgs.create_organization(doc.organization, doc.locale)
             report.counts["organizations"] += 1
-        elif org.locale != doc.locale:
-            orgs.update_organization(Actor.system(org, "import"), org, {"locale": doc.locale})
+        wanted: dict = {"locale": doc.locale}
+        if doc.policy is not None:  # a file without `policy` leaves the organisation's as it is
+            wanted["policy"] = doc.policy
+        if org.locale != doc.locale or wanted.get("policy", org.policy_overrides) != org.policy_overrides:
+            try:
+                with transaction.atomic():
+                    orgs.update_organization(Actor.system(org, "import"), org, wanted)
+            except PiloteError as exc:
+                errors += exc.errors
         errors += reference_errors(doc, existing_keys(org))
         writer = _Writer(Actor.system(org, "import"), doc, report)
         writer.run()

@@ -24,7 +24,6 @@ from datetime import date, timedelta
 from .explain import Explanation, Term
 from .types import Reading
 
-METHODS = ("impact", "rice", "value_effort")
 # How much a team's history may move its scores: a factor outside this range says more about
 # a small sample than about the team.
 CALIBRATION_RANGE = (0.25, 1.5)

@@ -86,3 +86,50 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+
+POLICY_RULES: dict[str, tuple[type, float | None, float | None]] = {
+    # name: (type, minimum, maximum)
+    "rhythm_days": (int, 1, 365),
+    "grace_days": (int, 0, 365),
+    "off_track_gap": (float, 0, 1),
+    "at_risk_gap": (float, 0, 1),
+    "confidence_on_track": (int, 0, 10),
+    "confidence_at_risk": (int, 0, 10),
+    "grade_green": (float, 0, 1),
+    "grade_yellow": (float, 0, 1),
+    "review_window_days": (int, 1, 365),
+}
+PRIORITISATION_METHODS = ("impact", "rice", "value_effort")
+
+
+def policy_errors(overrides: object) -> list[tuple[str, str]]:
+    """What is wrong with an organisation's overrides of the rule defaults (field, message)."""
+    if not isinstance(overrides, dict):
+        return [("", "must be a mapping of setting: value")]
+    errors: list[tuple[str, str]] = []
+    for name, value in overrides.items():
+        if name == "prioritisation":
+            if value not in PRIORITISATION_METHODS:
+                errors.append((name, f"must be one of {', '.join(PRIORITISATION_METHODS)}"))
+            continue
+        if name not in POLICY_RULES:
+            errors.append((name, f"unknown setting; known: {', '.join([*POLICY_RULES, 'prioritisation'])}"))
+            continue
+        kind, low, high = POLICY_RULES[name]
+        ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is int and ok_type and value != int(value):
+            ok_type = False
+        if not ok_type:
+            errors.append((name, "must be a whole number" if kind is int else "must be a number"))
+        elif (low is not None and value < low) or (high is not None and value > high):
+            errors.append((name, f"must be between {low:g} and {high:g}"))
+    if not errors:
+        p = Policy(**overrides)
+        if p.at_risk_gap > p.off_track_gap:
+            errors.append(("at_risk_gap", "must not exceed off_track_gap"))
+        if p.confidence_at_risk > p.confidence_on_track:
+            errors.append(("confidence_at_risk", "must not exceed confidence_on_track"))
+        if p.grade_yellow > p.grade_green:
+            errors.append(("grade_yellow", "must not exceed grade_green"))
+    return errors

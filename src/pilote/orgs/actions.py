@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from pilote.errors import Conflict, Forbidden, Invalid, unknown
+from pilote.okr.types import policy_errors
 
 from . import audit
 from .access import Actor, require_admin, require_token_owner
@@ -75,6 +76,11 @@ def update_organization(actor: Actor, org: Organization, changes: dict) -> Organ
         if not (changes["name"] or "").strip():
             raise Invalid("invalid organisation", [("name", "a name is required")])
         org.name = changes["name"].strip()
+    if "policy" in changes:
+        errors = policy_errors(changes["policy"] or {})
+        if errors:
+            raise Invalid("invalid policy", [(f"policy.{p}" if p else "policy", m) for p, m in errors])
+        org.policy_overrides = dict(changes["policy"] or {})
     org.save()
     after = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
     audit.record(actor, "update", "organization", org.name, *audit.changed(before, after))
