@@ -239,7 +239,12 @@ def test_the_policy_is_imported_checked_and_exported():
     org.refresh_from_db()
     assert org.policy_overrides == {"rhythm_days": 14, "prioritisation": "rice"}
     bad = example()
-    bad["policy"] = {"rhythm_days": 0, "prioritisation": "gut feeling", "colour": "blue", "at_risk_gap": 0.5}
+    bad["policy"] = {
+        "rhythm_days": 0,
+        "prioritisation": "gut feeling",
+        "colour": "blue",
+        "at_risk_gap": 0.5,
+    }
     errors = dict(_errors(bad))
     assert errors["policy.rhythm_days"] == "must be between 1 and 365"
     assert "must be one of impact, rice, value_effort" in errors["policy.prioritisation"]
@@ -251,6 +256,8 @@ def test_the_policy_is_imported_checked_and_exported():
 def test_policy_rules_check_their_relations():
     from pilote.okr.types import policy_errors
 
-    assert policy_errors({"at_risk_gap": 0.3, "off_track_gap": 0.2}) == [("at_risk_gap", "must not exceed off_track_gap")]
+    assert policy_errors({"at_risk_gap": 0.3, "off_track_gap": 0.2}) == [
+        ("at_risk_gap", "must not exceed off_track_gap")
+    ]
     assert policy_errors({"rhythm_days": 7.5}) == [("rhythm_days", "must be a whole number")]
     assert policy_errors({}) == []

@@ -295,3 +295,12 @@ def test_workflow_transitions_start_only_from_their_states():
         )
         is None
     )
+
+
+def test_a_check_in_is_due_after_the_rhythm():
+    from pilote.okr.pace import check_in_due
+
+    on = date(2027, 4, 1)
+    assert check_in_due(None, on)
+    assert not check_in_due(Reading(1, date(2027, 3, 25)), on)  # 7 days: on rhythm
+    assert check_in_due(Reading(1, date(2027, 3, 24)), on)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from pilote.okr.coverage import tactical_alignment, unit_coverage
+from pilote.okr.pace import check_in_due
 from pilote.okr.types import STATUS_SEVERITY, Status
 from pilote.okr.workflow import WorkflowStatus
 from pilote.orgs.access import Actor, scoped
@@ -58,9 +58,8 @@ def build_cockpit(actor: Actor, snap: Snapshot, cycles: list[Cycle] | None = Non
         (f for f in figures if f.status in (Status.OFF_TRACK, Status.AT_RISK)),
         key=lambda f: (rank[f.status], (f.progress or 0) - f.expected),
     )
-    due = snap.as_of - timedelta(days=snap.policy.rhythm_days)
     cockpit.overdue = sorted(
-        (f for f in figures if f.latest is None or f.latest.effective < due),
+        (f for f in figures if check_in_due(f.latest, snap.as_of, snap.policy)),
         key=lambda f: f.latest.effective if f.latest else f.kr.objective.cycle.start,
     )
     cockpit.waiting = sorted(

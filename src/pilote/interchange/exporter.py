@@ -34,7 +34,11 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
     """The organisation as a plain document (same structure as the YAML format)."""
     snap = Snapshot(actor, as_of)
     org = actor.organization
-    doc: dict[str, Any] = {"organization": org.name, "locale": org.locale, "policy": dict(org.policy_overrides or {})}
+    doc: dict[str, Any] = {
+        "organization": org.name,
+        "locale": org.locale,
+        "policy": dict(org.policy_overrides or {}),
+    }
     if computed:
         doc["as_of"] = snap.as_of.isoformat()
     vision = current_vision(actor)

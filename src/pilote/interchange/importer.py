@@ -494,7 +494,10 @@ def import_data(data: Any, *, dry_run: bool = False) -> Report:
         wanted: dict = {"locale": doc.locale}
         if doc.policy is not None:  # a file without `policy` leaves the organisation's as it is
             wanted["policy"] = doc.policy
-        if org.locale != doc.locale or wanted.get("policy", org.policy_overrides) != org.policy_overrides:
+        if (
+            org.locale != doc.locale
+            or wanted.get("policy", org.policy_overrides) != org.policy_overrides
+        ):
             try:
                 with transaction.atomic():
                     orgs.update_organization(Actor.system(org, "import"), org, wanted)

@@ -147,3 +147,8 @@ def explain_expected(
             Term("days in cycle", float((end - start).days)),
         )
     return Explanation("expected", value, formula, terms)
+
+
+def check_in_due(latest: Reading | None, on: date, policy: Policy = DEFAULT_POLICY) -> bool:
+    """A KR waits for its check-in when it has none, or when the latest is older than the rhythm."""
+    return latest is None or (on - latest.effective).days > policy.rhythm_days

@@ -114,7 +114,9 @@ def policy_errors(overrides: object) -> list[tuple[str, str]]:
                 errors.append((name, f"must be one of {', '.join(PRIORITISATION_METHODS)}"))
             continue
         if name not in POLICY_RULES:
-            errors.append((name, f"unknown setting; known: {', '.join([*POLICY_RULES, 'prioritisation'])}"))
+            errors.append(
+                (name, f"unknown setting; known: {', '.join([*POLICY_RULES, 'prioritisation'])}")
+            )
             continue
         kind, low, high = POLICY_RULES[name]
         ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)

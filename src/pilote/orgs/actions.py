@@ -79,7 +79,9 @@ def update_organization(actor: Actor, org: Organization, changes: dict) -> Organ
     if "policy" in changes:
         errors = policy_errors(changes["policy"] or {})
         if errors:
-            raise Invalid("invalid policy", [(f"policy.{p}" if p else "policy", m) for p, m in errors])
+            raise Invalid(
+                "invalid policy", [(f"policy.{p}" if p else "policy", m) for p, m in errors]
+            )
         org.policy_overrides = dict(changes["policy"] or {})
     org.save()
     after = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
