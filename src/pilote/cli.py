@@ -150,6 +150,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--explain", metavar="KEY", help="explain one initiative's score and rank")
 
+    b = cmd("bench", "Synthetic organisations for benchmarks.")
+    bsub = b.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
+    bg = bsub.add_parser(
+        "generate",
+        help="Create a synthetic organisation (deterministic for a seed).",
+        description="Create a synthetic organisation (deterministic for a seed).",
+    )
+    bg.add_argument(
+        "--employees", type=int, required=True, help="number of people (about one unit per ten)"
+    )
+    bg.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    bg.add_argument("--name", help="organisation name (default: 'Synthetic N')")
+    br = bsub.add_parser(
+        "run",
+        help="Time the main pages and API calls of an organisation against a floor.",
+        description="Time the main pages and API calls of an organisation against a floor.",
+    )
+    br.add_argument(
+        "--org", required=True, help="the organisation to measure (e.g. 'Synthetic 10000')"
+    )
+    br.add_argument("--repeat", type=int, default=5, help="repetitions per scenario (default 5)")
+
     o = cmd("org", "Manage organisations.")
     osub = o.add_subparsers(dest="org_command", metavar="ACTION", required=True)
     oc = osub.add_parser(
@@ -433,6 +455,26 @@ def do_roadmap(args: argparse.Namespace) -> int:
     return 0
 
 
+def do_bench(args: argparse.Namespace) -> int:
+    from pilote.bench.generate import generate
+    from pilote.errors import Invalid
+
+    if args.bench_command == "run":
+        from pilote.bench.run import markdown, run
+
+        print(markdown(args.org, run(args.org, args.repeat)))
+        return 0
+    if args.employees < 10:
+        raise Invalid("too small", [("--employees", "at least 10")])
+    g = generate(args.employees, args.seed, name=args.name)
+    print(
+        f"{g.organization}: {g.units} units, {g.people} people, {g.objectives} objectives, "
+        f"{g.key_results} key results, {g.check_ins} check-ins, {g.initiatives} initiatives "
+        f"in {g.seconds:.1f} s"
+    )
+    return 0
+
+
 COMMANDS = {
     "serve": do_serve,
     "demo": do_demo,
@@ -445,6 +487,7 @@ COMMANDS = {
     "token": do_token,
     "org": do_org,
     "roadmap": do_roadmap,
+    "bench": do_bench,
 }
 
 

@@ -59,9 +59,8 @@ def build_tree(
     snap: Snapshot | None = None,
 ) -> Tree:
     snap = snap or Snapshot(actor, as_of)
-    members = {
-        pk: o for pk, o in snap.objectives.items() if o.cycle_id in cycle_family(snap, cycle)
-    }
+    family = cycle_family(snap, cycle)  # once: it walks every objective
+    members = {pk: o for pk, o in snap.objectives.items() if o.cycle_id in family}
 
     def matches(o: Objective) -> bool:
         return (

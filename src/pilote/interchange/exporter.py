@@ -197,8 +197,12 @@ def _json_default(v: Any) -> Any:
     raise TypeError(f"cannot write {type(v).__name__} as JSON")
 
 
+# libyaml's C emitter when PyYAML was built with it (the wheels are): about 10x faster.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def to_yaml(doc: dict) -> str:
-    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(doc, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=100)
 
 
 def to_json(doc: dict) -> str:

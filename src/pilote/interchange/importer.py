@@ -55,6 +55,10 @@ class Report:
         )
 
 
+# libyaml's C parser when PyYAML was built with it; both are safe loaders (no object construction).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_file(path: str | Path) -> Any:
     """The parsed YAML/JSON of ``path``; a syntax error names its line and column."""
     try:
@@ -64,7 +68,7 @@ def read_file(path: str | Path) -> Any:
             f"cannot read {path}: {exc}", [("", f"cannot read the file: {exc}")]
         ) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -1,0 +1,1 @@
+"""Synthetic organisations and benchmarks (issue: enterprise scale)."""
