@@ -15,6 +15,7 @@ from pilote.errors import Conflict, Forbidden, Invalid
 from pilote.okr.grading import grade_errors
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
 from pilote.okr.types import KeyResultFacts, Kind, Phase
+from pilote.okr.workflow import REVALIDATED_FIELDS
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_check_in, require_grader, require_objective_edit
 from pilote.orgs.actions import bump, check_version, validate_key
@@ -196,7 +197,7 @@ def update_key_result(
     bump(kr)
     kr.save()
     after = kr_snapshot(kr)
-    diff = {f: (before[f], after[f]) for f in ("baseline", "target") if before[f] != after[f]}
+    diff = {f: (before[f], after[f]) for f in REVALIDATED_FIELDS if before[f] != after[f]}
     if diff:
         note_revalidation(actor, kr.objective, kr.key, diff)
     audit.record(actor, "update", "key_result", kr.key, *audit.changed(before, after))

@@ -112,6 +112,8 @@ class Snapshot:
             .order_by("key_result_id", "effective", "id")
             .values_list("key_result_id", "value", "effective", "confidence", "id")
         )
+        # Ordered by effective date then recording: the last row per KR is its current value,
+        # the rule of pilote.okr.progress.current_reading, applied in SQL order.
         for kr_id, value, effective, confidence, pk in rows:
             self.latest[kr_id] = Reading(
                 value=value, effective=effective, confidence=confidence, sequence=pk

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from pilote.errors import Forbidden, NotFound
 
@@ -166,7 +166,3 @@ def require_token_owner(actor: Actor, token_user_id: int) -> None:
         return
     if actor.user is None or actor.user.pk != token_user_id:
         raise _deny("you may manage only your own tokens")
-
-
-def same_org(actor: Actor, obj: Model) -> bool:
-    return getattr(obj, "organization_id", None) == actor.organization.pk

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from pilote.goals.models import CheckIn, KeyResult
 from pilote.goals.queries import Snapshot
@@ -241,7 +240,3 @@ class Roadmap:
             d = r.initiative.start or r.initiative.end
             groups[f"{d.year}-T{(d.month - 1) // 3 + 1}" if d else ""].append(r)
         return sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0]))
-
-
-def quarter_label(d: date) -> str:
-    return f"{d.year} T{(d.month - 1) // 3 + 1}"
