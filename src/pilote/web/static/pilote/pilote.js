@@ -92,6 +92,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    // On a phone the tab bar scrolls sideways: keep the current tab in view.
+    var active = document.querySelector(".nav-tabs .nav-link.active");
+    if (active && active.scrollIntoView) active.scrollIntoView({ block: "nearest", inline: "center" });
     if (window.htmx) {
       htmx.onLoad(function (el) { init(el); });
       // After a check-in, put the focus back in the row's value field for the next one.
