@@ -334,8 +334,7 @@ def do_checkin(args: argparse.Namespace) -> int:
         actor = actor_for(user, actor.organization)
     kr = queries.get_key_result(actor, args.key_result)
     ci, _ = record_check_in(actor, kr, args.value, args.confidence, args.comment, args.date)
-    snap = queries.Snapshot(actor)
-    f = snap.kr(kr)
+    f = queries.KeyResultFiguresOnly(actor, [kr]).kr(kr)
     progress = "no data" if f.progress is None else f"{f.progress:.0%}"
     print(
         f"{kr.key}: {ci.value:g} on {ci.effective.isoformat()} -> progress {progress}, {f.status.value}"

@@ -358,8 +358,8 @@ def create_key_result(
         a, queries.get_objective(a, key), payload.model_dump(exclude_unset=True)
     )
     set_etag(response, kr)
-    snap = queries.Snapshot(a)
-    return Status(201, kr_out(snap, queries.get_key_result(a, kr.key)))
+    kr = queries.get_key_result(a, kr.key)
+    return Status(201, kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr))
 
 
 @router.get(
@@ -372,7 +372,7 @@ def get_key_result(request: HttpRequest, key: str, response: HttpResponse, q: Qu
     a = actor(request)
     kr = queries.get_key_result(a, key)
     set_etag(response, kr)
-    return kr_out(queries.Snapshot(a, q.as_of), kr)
+    return kr_out(queries.KeyResultFiguresOnly(a, [kr], q.as_of), kr)
 
 
 @router.patch(
@@ -390,7 +390,8 @@ def update_key_result(
         a, kr, payload.model_dump(exclude_unset=True), expected_version(request, kr)
     )
     set_etag(response, kr)
-    return kr_out(queries.Snapshot(a), queries.get_key_result(a, key))
+    kr = queries.get_key_result(a, key)
+    return kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr)
 
 
 @router.delete(
@@ -411,7 +412,8 @@ def delete_key_result(request: HttpRequest, key: str):
 def grade_key_result(request: HttpRequest, key: str, payload: GradeIn):
     a = actor(request)
     keyresults.override_grade(a, queries.get_key_result(a, key), payload.grade, payload.reason)
-    return kr_out(queries.Snapshot(a), queries.get_key_result(a, key))
+    kr = queries.get_key_result(a, key)
+    return kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr)
 
 
 @router.get(
@@ -464,7 +466,11 @@ def post_check_in(
     if not created:
         response["Idempotent-Replayed"] = "true"
     return Status(
-        201, {"check_in": check_in_out(ci), "key_result": kr_out(queries.Snapshot(a), kr)}
+        201,
+        {
+            "check_in": check_in_out(ci),
+            "key_result": kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr),
+        },
     )
 
 

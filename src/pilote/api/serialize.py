@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from pilote.errors import PreconditionFailed, PreconditionRequired
 from pilote.goals.keyresults import kr_snapshot
 from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
-from pilote.goals.queries import Snapshot
+from pilote.goals.queries import KeyResultFiguresOnly, Snapshot
 from pilote.okr.grading import effective_grade
 from pilote.orgs.access import Actor
 from pilote.orgs.models import ApiToken, AuditEntry, Membership, Unit
@@ -100,7 +100,7 @@ def vision_out(v: Vision) -> dict:
     }
 
 
-def kr_out(snap: Snapshot, kr: KeyResult) -> dict:
+def kr_out(snap: Snapshot | KeyResultFiguresOnly, kr: KeyResult) -> dict:
     f = snap.kr(kr)
     return {
         **kr_snapshot(kr),

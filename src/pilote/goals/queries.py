@@ -85,6 +85,48 @@ class ObjectiveFigures:
     expected: float = 0.0
 
 
+def kr_figures(kr: KeyResult, latest: Reading | None, as_of: date, policy) -> KRFigures:
+    """A KR's current value, progress, expected progress and status as of a date (the rules)."""
+    facts = facts_of(kr)
+    cycle = kr.objective.cycle
+    progress = kr_progress(facts, latest.value if latest else None)
+    expected = expected_progress(cycle.start, cycle.end, as_of, facts)
+    return KRFigures(
+        kr, latest, progress, expected, kr_status(facts, latest, progress, expected, as_of, policy)
+    )
+
+
+def latest_readings(actor: Actor, as_of: date, key_results=None) -> dict[int, Reading]:
+    """The current check-in of each KR (of the organisation, or of ``key_results``) as of a date.
+
+    Ordered by effective date then recording: the last row per KR is its current value, the
+    rule of pilote.okr.progress.current_reading applied in SQL order.
+    """
+    qs = scoped(actor, CheckIn.objects.filter(effective__lte=as_of))
+    if key_results is not None:
+        qs = qs.filter(key_result__in=key_results)
+    latest: dict[int, Reading] = {}
+    for kr_id, value, effective, confidence, pk in qs.order_by(
+        "key_result_id", "effective", "id"
+    ).values_list("key_result_id", "value", "effective", "confidence", "id"):
+        latest[kr_id] = Reading(
+            value=value, effective=effective, confidence=confidence, sequence=pk
+        )
+    return latest
+
+
+class KeyResultFiguresOnly:
+    """The figures of a few KRs without loading the whole organisation (answers about one KR)."""
+
+    def __init__(self, actor: Actor, key_results: list[KeyResult], as_of: date | None = None):
+        self.as_of = as_of or date.today()
+        self.policy = actor.organization.policy
+        self.latest = latest_readings(actor, self.as_of, [kr.pk for kr in key_results])
+
+    def kr(self, kr: KeyResult) -> KRFigures:
+        return kr_figures(kr, self.latest.get(kr.pk), self.as_of, self.policy)
+
+
 class Snapshot:
     """Every KR and objective of an organisation with its figures as of ``as_of``."""
 
@@ -106,38 +148,14 @@ class Snapshot:
         ).values_list("child_id", "parent_id", "weight"):
             self.children.setdefault(parent_id, []).append((child_id, weight))
             self.parents.setdefault(child_id, []).append((parent_id, weight))
-        self.latest: dict[int, Reading] = {}
-        rows = (
-            scoped(actor, CheckIn.objects.filter(effective__lte=self.as_of))
-            .order_by("key_result_id", "effective", "id")
-            .values_list("key_result_id", "value", "effective", "confidence", "id")
-        )
-        # Ordered by effective date then recording: the last row per KR is its current value,
-        # the rule of pilote.okr.progress.current_reading, applied in SQL order.
-        for kr_id, value, effective, confidence, pk in rows:
-            self.latest[kr_id] = Reading(
-                value=value, effective=effective, confidence=confidence, sequence=pk
-            )
+        self.latest = latest_readings(actor, self.as_of)
         self._kr: dict[int, KRFigures] = {}
         self._obj: dict[int, ObjectiveFigures] = {}
 
     # --- key results
-    def key_result(self, pk: int) -> KeyResult:
-        for krs in self.krs_by_objective.values():
-            for kr in krs:
-                if kr.pk == pk:
-                    return kr
-        raise KeyError(pk)
-
     def kr(self, kr: KeyResult) -> KRFigures:
         if kr.pk not in self._kr:
-            facts = facts_of(kr)
-            cycle = kr.objective.cycle
-            latest = self.latest.get(kr.pk)
-            progress = kr_progress(facts, latest.value if latest else None)
-            expected = expected_progress(cycle.start, cycle.end, self.as_of, facts)
-            status = kr_status(facts, latest, progress, expected, self.as_of, self.policy)
-            self._kr[kr.pk] = KRFigures(kr, latest, progress, expected, status)
+            self._kr[kr.pk] = kr_figures(kr, self.latest.get(kr.pk), self.as_of, self.policy)
         return self._kr[kr.pk]
 
     def key_results_of(self, objective: Objective) -> list[KeyResult]:

@@ -65,8 +65,8 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
             form_errors(form, exc)
     if not is_htmx(request) and saved:
         return safe_next(request, reverse("my_key_results"))
-    snap = queries.Snapshot(actor)
     if not is_htmx(request):  # a failed plain post: the whole page again, this row with its errors
+        snap = queries.Snapshot(actor)
         rows = _mine(actor, snap)
         for row in rows:
             if row["kr"].pk == kr.pk:
@@ -74,10 +74,9 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
         return render(
             request, "pilote/my_key_results.html", {"rows": rows, "as_of": snap.as_of}, status=422
         )
-    kr = snap.key_result(kr.pk)
     row = {
         "kr": kr,
-        "f": snap.kr(kr),
+        "f": queries.KeyResultFiguresOnly(actor, [kr]).kr(kr),
         "form": CheckInForm(prefix=kr.key) if saved else form,
         "saved": saved,
         "own": kr.owner_id == actor.user.pk,
