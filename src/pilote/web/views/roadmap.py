@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pilote.errors import Forbidden
 from pilote.goals import queries as goal_queries
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import require_initiative_writer
@@ -66,7 +67,7 @@ def initiative(request: HttpRequest, key: str) -> HttpResponse:
     try:
         require_initiative_writer(request.actor, ini.unit_id)
         can_edit = True
-    except Exception:  # noqa: BLE001 - a refusal only hides the edit button
+    except Forbidden:  # a refusal only hides the edit button
         can_edit = False
     return render(
         request,
