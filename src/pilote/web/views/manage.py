@@ -29,25 +29,30 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("manage_people")
 
 
+def _create_page(request, form, create, message, template, context):
+    """An administration list page with its creation form: create, or show the form's errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            create(form.cleaned_data)
+            messages.success(request, message)
+            return redirect(request.path)
+        except FORM_ERRORS as exc:
+            form_errors(form, exc)
+    return render(request, template, {"form": form, **context}, status=422 if form.errors else 200)
+
+
 @member_required
 def units(request: HttpRequest) -> HttpResponse:
     _admin(request)
     actor = request.actor
     all_units = queries.units(actor).order_by("name")
-    form = UnitForm(request.POST or None, units=all_units)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            orgs.create_unit(actor, d["key"], d["name"], d["parent"] or None)
-            messages.success(request, _("Unit created."))
-            return redirect("manage_units")
-        except FORM_ERRORS as exc:
-            form_errors(form, exc)
-    return render(
+    return _create_page(
         request,
+        UnitForm(request.POST or None, units=all_units),
+        lambda d: orgs.create_unit(actor, d["key"], d["name"], d["parent"] or None),
+        _("Unit created."),
         "pilote/manage_units.html",
-        {"form": form, "units": all_units, "section": "units"},
-        status=422 if form.errors else 200,
+        {"units": all_units, "section": "units"},
     )
 
 
@@ -55,27 +60,15 @@ def units(request: HttpRequest) -> HttpResponse:
 def people(request: HttpRequest) -> HttpResponse:
     _admin(request)
     actor = request.actor
-    all_units = queries.units(actor).order_by("name")
-    form = PersonForm(request.POST or None, units=all_units)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            orgs.add_person(
-                actor, d["email"], d["name"], d["role"], d["units"], d["password"] or None
-            )
-            messages.success(request, _("Person added."))
-            return redirect("manage_people")
-        except FORM_ERRORS as exc:
-            form_errors(form, exc)
-    return render(
+    return _create_page(
         request,
+        PersonForm(request.POST or None, units=queries.units(actor).order_by("name")),
+        lambda d: orgs.add_person(
+            actor, d["email"], d["name"], d["role"], d["units"], d["password"] or None
+        ),
+        _("Person added."),
         "pilote/manage_people.html",
-        {
-            "form": form,
-            "people": queries.people(actor).order_by("user__name"),
-            "section": "people",
-        },
-        status=422 if form.errors else 200,
+        {"people": queries.people(actor).order_by("user__name"), "section": "people"},
     )
 
 
@@ -125,22 +118,15 @@ def cycles(request: HttpRequest) -> HttpResponse:
     _admin(request)
     actor = request.actor
     all_cycles = scoped(actor, Cycle.objects.select_related("parent")).order_by("start")
-    form = CycleForm(request.POST or None, cycles=all_cycles)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            goals.create_cycle(
-                actor, d["key"], d["start"], d["end"], d["name"], d["parent"] or None
-            )
-            messages.success(request, _("Cycle created."))
-            return redirect("manage_cycles")
-        except FORM_ERRORS as exc:
-            form_errors(form, exc)
-    return render(
+    return _create_page(
         request,
+        CycleForm(request.POST or None, cycles=all_cycles),
+        lambda d: goals.create_cycle(
+            actor, d["key"], d["start"], d["end"], d["name"], d["parent"] or None
+        ),
+        _("Cycle created."),
         "pilote/manage_cycles.html",
-        {"form": form, "cycles": all_cycles, "section": "cycles"},
-        status=422 if form.errors else 200,
+        {"cycles": all_cycles, "section": "cycles"},
     )
 
 
