@@ -432,3 +432,26 @@ def test_a_lead_declares_an_initiative_s_impact_with_inline_errors(browser):
     assert r.status_code == 302
     page = client.get("/initiatives/onboarding/").content.decode()
     assert "Why this rank?" in page and "users drop at step 2" in page
+
+
+def test_a_lead_weighs_the_contribution_to_each_parent(browser):
+    from pilote.goals.models import Alignment
+
+    client = browser("lead", language="en")
+    page = client.get("/objectives/tact/edit/").content.decode()
+    assert "Weight of the contribution to « Grow »" in page
+    data = {
+        "title": "Ship a better app",
+        "level": "tactical",
+        "cycle": "q",
+        "unit": "produit",
+        "owner": "lead@acme.example",
+        "progress_from": "key_results",
+        "aligns_to": ["strat"],
+        "version": "1",
+    }
+    r = client.post("/objectives/tact/edit/", {**data, "weight__strat": "0"})
+    assert r.status_code == 422
+    r = client.post("/objectives/tact/edit/", {**data, "weight__strat": "2.5"})
+    assert r.status_code == 302
+    assert Alignment.objects.get(child__key="tact", parent__key="strat").weight == 2.5

@@ -73,8 +73,22 @@ class ObjectiveForm(Styled):
         label=_("Contributes to"), required=False, widget=forms.SelectMultiple(attrs={"size": 5})
     )
 
-    def __init__(self, *args, cycles=(), units=(), people=(), parents=(), editing=False, **kwargs):
+    def __init__(
+        self, *args, cycles=(), units=(), people=(), parents=(), editing=False, links=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        # One weight per current parent (new parents start at 1 and can be weighed once saved);
+        # left empty, a weight stays as it was.
+        self.link_weights = {key: weight for key, _, weight in links}
+        for key, title, weight in links:
+            self.fields[f"weight__{key}"] = forms.FloatField(
+                label=_("Weight of the contribution to « %(title)s »") % {"title": title},
+                initial=weight,
+                min_value=0.01,
+                localize=True,
+                required=False,
+            )
+            self.fields[f"weight__{key}"].widget.attrs["class"] = "form-control"
         self.fields["cycle"].choices = [(c.key, c.name or c.key) for c in cycles]
         self.fields["unit"].choices = [(u.key, u.name) for u in units]
         self.fields["owner"].choices = [("", "—")] + [

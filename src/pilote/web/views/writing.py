@@ -20,7 +20,7 @@ from ..forms import KeyResultForm, ObjectiveForm
 from .common import FORM_ERRORS, form_errors, member_required, posted_version, safe_next
 
 
-def _objective_form(request, data=None, initial=None, editing=False, exclude=None):
+def _objective_form(request, data=None, initial=None, editing=False, exclude=None, links=()):
     actor = request.actor
     snap_parents = (
         queries.objectives(actor)
@@ -35,14 +35,18 @@ def _objective_form(request, data=None, initial=None, editing=False, exclude=Non
         units=org_queries.units(actor).order_by("name"),
         people=org_queries.people(actor).order_by("user__name"),
         parents=snap_parents,
+        links=links,
     )
 
 
 def _action_data(form: ObjectiveForm) -> dict:
     data = dict(form.cleaned_data)
     data["owner"] = data.get("owner") or None
-    data["aligns_to"] = [{"objective": k, "weight": 1.0} for k in data.get("aligns_to") or []]
-    return data
+    data["aligns_to"] = [
+        {"objective": k, "weight": data.get(f"weight__{k}") or 1.0}
+        for k in data.get("aligns_to") or []
+    ]
+    return {k: v for k, v in data.items() if not k.startswith("weight__")}
 
 
 @member_required
@@ -92,15 +96,22 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
     o = _editable(actor, queries.get_objective(actor, key))
     snap = actions.objective_snapshot(o)
     initial = {**snap, "aligns_to": [a["objective"] for a in snap["aligns_to"]]}
+    titles = dict(
+        queries.objectives(actor)
+        .filter(key__in=[a["objective"] for a in snap["aligns_to"]])
+        .values_list("key", "title")
+    )
+    links = [
+        (a["objective"], titles.get(a["objective"], a["objective"]), a["weight"])
+        for a in snap["aligns_to"]
+    ]
     if request.method == "POST":
-        form = _objective_form(request, request.POST, initial=initial, editing=True, exclude=o)
+        form = _objective_form(
+            request, request.POST, initial=initial, editing=True, exclude=o, links=links
+        )
         if form.is_valid():
             data = _action_data(form)
             data.pop("key", None)
-            weights = {a["objective"]: a["weight"] for a in snap["aligns_to"]}
-            data["aligns_to"] = [
-                {**a, "weight": weights.get(a["objective"], 1.0)} for a in data["aligns_to"]
-            ]
             try:
                 actions.update_objective(actor, o, data, posted_version(request, o))
                 messages.success(request, _("Objective saved."))
@@ -108,7 +119,7 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
             except FORM_ERRORS as exc:
                 form_errors(form, exc)
     else:
-        form = _objective_form(request, initial=initial, editing=True, exclude=o)
+        form = _objective_form(request, initial=initial, editing=True, exclude=o, links=links)
     return render(
         request,
         "pilote/objective_form.html",
