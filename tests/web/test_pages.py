@@ -455,3 +455,20 @@ def test_a_lead_weighs_the_contribution_to_each_parent(browser):
     r = client.post("/objectives/tact/edit/", {**data, "weight__strat": "2.5"})
     assert r.status_code == 302
     assert Alignment.objects.get(child__key="tact", parent__key="strat").weight == 2.5
+
+
+def test_the_author_sees_on_the_cockpit_what_was_sent_back(browser, world):
+    from pilote.goals import actions
+    from pilote.goals.models import Cycle, Objective
+    from pilote.orgs.access import actor_for
+    from pilote.orgs.models import Organization
+
+    Cycle.objects.filter(key="q").update(start="2026-01-01", end="2027-12-31")  # running today
+    org = Organization.objects.get(name="Acme")
+    executive = actor_for(User.objects.get(email="executive@acme.example"), org)
+    actions.request_changes(
+        executive, Objective.objects.get(key="submitted-obj"), "Measure outcomes, not outputs"
+    )
+    page = browser("lead", language="en").get("/").content.decode()
+    assert "Sent back to you" in page and "Measure outcomes, not outputs" in page
+    assert "Sent back to you" not in browser("contributor", language="en").get("/").content.decode()

@@ -24,6 +24,7 @@ class Cockpit:
     attention: list[KRFigures] = field(default_factory=list)  # at risk or off track
     overdue: list[KRFigures] = field(default_factory=list)  # check-in due
     waiting: list[Objective] = field(default_factory=list)  # submitted, for executives
+    sent_back: list[Objective] = field(default_factory=list)  # the reader's, changes requested
     unit_coverage: float | None = None
     tactical_alignment: float | None = None
 
@@ -61,6 +62,15 @@ def build_cockpit(actor: Actor, snap: Snapshot, cycles: list[Cycle] | None = Non
     cockpit.overdue = sorted(
         (f for f in figures if check_in_due(f.latest, snap.as_of, snap.policy)),
         key=lambda f: f.latest.effective if f.latest else f.kr.objective.cycle.start,
+    )
+    user_id = actor.user.pk if actor.user else None
+    cockpit.sent_back = sorted(
+        (
+            o
+            for o in objectives
+            if o.status == WorkflowStatus.CHANGES_REQUESTED and o.owner_id == user_id
+        ),
+        key=lambda o: o.pk,
     )
     cockpit.waiting = sorted(
         (o for o in objectives if o.status == WorkflowStatus.SUBMITTED), key=lambda o: o.pk

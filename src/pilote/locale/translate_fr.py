@@ -282,6 +282,8 @@ FR.update(
 
 FR["Weight of the contribution to « %(title)s »"] = "Poids de la contribution à « %(title)s »"
 
+FR["Sent back to you"] = "Renvoyés vers vous"
+
 PLURALS = {
     "%(n)s check-in": ("%(n)s point d'avancement", "%(n)s points d'avancement"),
     "moves %(n)s key result": (
