@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from pilote.errors import PreconditionFailed, PreconditionRequired
+from pilote.goals.actions import objective_fields
 from pilote.goals.keyresults import kr_snapshot
 from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.goals.queries import KeyResultFiguresOnly, Snapshot
@@ -118,16 +119,11 @@ def kr_out(snap: Snapshot | KeyResultFiguresOnly, kr: KeyResult) -> dict:
 def objective_out(snap: Snapshot, o: Objective) -> dict:
     o = snap.objectives.get(o.pk, o)
     f = snap.objective(o)
+    fields = objective_fields(o)
+    workflow = fields.pop("status")  # here "status" is the computed health
     return {
-        "key": o.key,
-        "title": o.title,
-        "description": o.description,
-        "level": o.level,
-        "cycle": o.cycle.key,
-        "unit": o.unit.key,
-        "owner": o.owner.email if o.owner_id else None,
-        "workflow_status": o.status,
-        "progress_from": o.progress_from,
+        **fields,
+        "workflow_status": workflow,
         "aligns_to": [{"objective": p.key, "weight": w} for p, w in snap.parents_of(o)],
         "progress": f.progress,
         "expected": f.expected,

@@ -161,7 +161,8 @@ def delete_cycle(actor: Actor, cycle: Cycle) -> None:
 # --- objectives ---------------------------------------------------------------
 
 
-def objective_snapshot(o: Objective) -> dict:
+def objective_fields(o: Objective) -> dict:
+    """An objective's own fields as the outside world names them (no alignment: it needs a query)."""
     return {
         "key": o.key,
         "title": o.title,
@@ -172,6 +173,12 @@ def objective_snapshot(o: Objective) -> dict:
         "owner": o.owner.email if o.owner_id else None,
         "status": o.status,
         "progress_from": o.progress_from,
+    }
+
+
+def objective_snapshot(o: Objective) -> dict:
+    return {
+        **objective_fields(o),
         "aligns_to": [
             {"objective": a.parent.key, "weight": a.weight}
             for a in o.parent_links.select_related("parent")

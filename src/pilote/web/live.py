@@ -63,14 +63,12 @@ def _actor(request: HttpRequest):
     return session_actor(request)
 
 
-def _latest_change(organization_id: int) -> int:
+def _latest_change(actor) -> int:
+    from pilote.orgs.access import scoped
     from pilote.orgs.models import AuditEntry
 
     return (
-        AuditEntry.objects.filter(organization_id=organization_id)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
+        scoped(actor, AuditEntry.objects.all()).order_by("-id").values_list("id", flat=True).first()
         or 0
     )
 
@@ -86,11 +84,10 @@ async def live(request: HttpRequest) -> HttpResponse:
     entry = (asyncio.get_running_loop(), queue, actor.organization.pk)
     hub.add(entry)
 
-    org_id = actor.organization.pk
     latest = sync_to_async(_latest_change)
 
     async def stream():
-        seen = await latest(org_id)
+        seen = await latest(actor)
         quiet = 0.0
         try:
             yield "retry: 2000\n: connected\n\n"
@@ -98,7 +95,7 @@ async def live(request: HttpRequest) -> HttpResponse:
                 try:
                     item = await asyncio.wait_for(queue.get(), timeout=POLL_SECONDS)
                 except TimeoutError:
-                    now = await latest(org_id)
+                    now = await latest(actor)
                     if now != seen:  # a change made by another process
                         seen = now
                         yield f"event: changed\ndata: {json.dumps({'event': 'changed'})}\n\n"
@@ -109,7 +106,7 @@ async def live(request: HttpRequest) -> HttpResponse:
                         quiet = 0.0
                         yield ": keep-alive\n\n"
                     continue
-                seen = await latest(org_id)  # this process's own change: already announced
+                seen = await latest(actor)  # this process's own change: already announced
                 quiet = 0.0
                 yield f"event: changed\ndata: {json.dumps(item)}\n\n"
         finally:
