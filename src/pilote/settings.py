@@ -8,6 +8,10 @@
 | PILOTE_DEBUG | false |
 | PILOTE_ALLOWED_HOSTS | localhost,127.0.0.1,[::1] (comma-separated) |
 | PILOTE_TIME_ZONE | Europe/Paris (display only; storage is UTC) |
+| PILOTE_BASE_URL | http://127.0.0.1:8000 (links in e-mails and webhooks) |
+| PILOTE_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _SSL; PILOTE_EMAIL_FROM | no e-mail |
+| PILOTE_WEBHOOK_RETRY_SECONDS | 30 (first retry of an outgoing webhook; doubles each time) |
+| PILOTE_EMBEDDED_WORKER | true: `pilote serve` runs the background worker in a thread |
 """
 
 from __future__ import annotations
@@ -64,8 +68,17 @@ INSTALLED_APPS = [
     "pilote.orgs",
     "pilote.goals",
     "pilote.roadmap",
+    "pilote.sources",
+    "pilote.notify",
     "pilote.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Background work: Django's task interface (django-tasks) with its database backend, so
+# that `pilote serve` runs tasks in a thread on SQLite and `pilote worker` processes on
+# other hosts share the queue through PostgreSQL (docs/operations.md "Workers").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -223,6 +236,24 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# Where people open Pilote: the links in e-mails and outgoing webhooks start with it.
+PILOTE_BASE_URL = os.environ.get("PILOTE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outgoing webhooks: the first retry waits this long, then twice as long each time (5 tries).
+PILOTE_WEBHOOK_RETRY_SECONDS = float(os.environ.get("PILOTE_WEBHOOK_RETRY_SECONDS", 30))
+
+# E-mail (Django's SMTP backend). Without PILOTE_SMTP_HOST no e-mail is sent: notifications
+# stay in the app and go to webhooks.
+EMAIL_ENABLED = bool(os.environ.get("PILOTE_SMTP_HOST"))
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("PILOTE_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PILOTE_SMTP_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("PILOTE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PILOTE_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("PILOTE_SMTP_STARTTLS")
+EMAIL_USE_SSL = _env_bool("PILOTE_SMTP_SSL")
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = os.environ.get("PILOTE_EMAIL_FROM", "Pilote <pilote@localhost>")
 
 LOGGING = {
     "version": 1,

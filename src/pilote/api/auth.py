@@ -8,15 +8,19 @@ else the one chosen in the browser, else the person's first.
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from pilote.errors import NotFound
+from pilote.errors import Forbidden, NotFound
 from pilote.orgs.access import Actor, actor_for, organizations_of
 from pilote.orgs.actions import authenticate_token
 
 ORG_HEADER = "X-Pilote-Organization"
 SESSION_ORG = "pilote_organization_id"
+# What a narrow token (scoped to a unit or a KR) may call: recording check-ins, nothing else.
+NARROW_TOKEN_ROUTES = re.compile(r"^/api/v1/(key-results/[^/]+/check-ins|check-ins/bulk)/?$")
 
 
 class TokenAuth(HttpBearer):
@@ -28,6 +32,10 @@ class TokenAuth(HttpBearer):
         found = authenticate_token(token)
         if found is None:
             return None
+        if found.scoped and not (
+            request.method == "POST" and NARROW_TOKEN_ROUTES.match(request.path)
+        ):
+            raise Forbidden("this token is narrowed to recording check-ins; use a personal token")
         return actor_for(found.user, found.organization, token=found)
 
 

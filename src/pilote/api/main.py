@@ -6,9 +6,12 @@ from ninja import NinjaAPI
 
 from . import problems
 from .auth import SessionAuth, TokenAuth
+from .routes_feedback import router as feedback_router
 from .routes_goals import router as goals_router
 from .routes_org import router as org_router
 from .routes_roadmap import router as roadmap_router
+from .routes_sources import hooks as hooks_router
+from .routes_sources import router as sources_router
 
 api = NinjaAPI(
     title="Pilote API",
@@ -25,3 +28,6 @@ problems.install(api)
 api.add_router("", org_router)
 api.add_router("", goals_router)
 api.add_router("", roadmap_router)
+api.add_router("", sources_router)
+api.add_router("", feedback_router)
+api.add_router("", hooks_router)

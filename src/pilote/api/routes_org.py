@@ -179,7 +179,13 @@ def create_token(request: HttpRequest, payload: TokenCreate):
     user = a.user
     if payload.user:
         user = queries.get_person(a, payload.user).user
-    token, secret = actions.create_token(a, user, payload.name)
+    unit = queries.get_unit(a, payload.unit) if payload.unit else None
+    kr = None
+    if payload.key_result:
+        from pilote.goals.queries import get_key_result
+
+        kr = get_key_result(a, payload.key_result)
+    token, secret = actions.create_token(a, user, payload.name, unit=unit, key_result=kr)
     return Status(201, {**token_out(token), "secret": secret})
 
 

@@ -258,6 +258,8 @@ class CheckInOut(Schema):
     recorded_at: dt.datetime
     author: str | None
     source: str
+    fetched_at: dt.datetime | None = None
+    raw_value: str = ""
 
 
 class CheckInResult(Schema):
@@ -331,6 +333,13 @@ class TokenCreate(In):
     user: str | None = Field(
         default=None, description="admins only: create the token for this member"
     )
+    unit: str | None = Field(
+        default=None,
+        description="narrow the token to recording check-ins on this unit's key results",
+    )
+    key_result: str | None = Field(
+        default=None, description="narrow the token to recording check-ins on this key result"
+    )
 
 
 class TokenOut(Schema):
@@ -340,6 +349,8 @@ class TokenOut(Schema):
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    unit: str | None = None
+    key_result: str | None = None
 
 
 class TokenSecretOut(TokenOut):

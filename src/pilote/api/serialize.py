@@ -147,6 +147,8 @@ def check_in_out(ci: CheckIn) -> dict:
         "recorded_at": ci.recorded_at,
         "author": ci.author.email if ci.author_id else None,
         "source": ci.source,
+        "fetched_at": ci.fetched_at,
+        "raw_value": ci.raw_value,
     }
 
 
@@ -162,7 +164,16 @@ def token_out(t: ApiToken) -> dict:
         "created_at": t.created_at,
         "last_used_at": t.last_used_at,
         "revoked_at": t.revoked_at,
+        "unit": t.scope_unit.key if t.scope_unit_id else None,
+        "key_result": _scoped_kr_key(t),
     }
+
+
+def _scoped_kr_key(t: ApiToken) -> str | None:
+    if t.scope_key_result_id is None:
+        return None
+    kr = KeyResult.objects.filter(pk=t.scope_key_result_id).values_list("key", flat=True).first()
+    return kr or "(deleted)"
 
 
 def audit_out(a: AuditEntry) -> dict:

@@ -258,6 +258,7 @@ def _record(
     idempotency_key,
     path="",
     author=None,
+    provenance: dict | None = None,
 ) -> tuple[CheckIn, bool]:
     require_check_in(actor, kr)
     if author is not None and actor.role != "system":
@@ -294,6 +295,7 @@ def _record(
         source=actor.source,
         idempotency_key=idempotency_key or None,
         request_digest=digest,
+        **(provenance or {}),
     )
     audit.record(
         actor,
@@ -324,13 +326,28 @@ def record_check_in(
     effective: date | None = None,
     idempotency_key: str | None = None,
     author=None,
+    fetched_at=None,
+    raw_value: str = "",
 ) -> tuple[CheckIn, bool]:
     """Append a check-in. Returns (check-in, created); a replay with the same key and body creates nothing.
 
-    ``author`` (import only) names the person who made a check-in recorded from a file.
+    ``author`` (import only) names the person who made a check-in recorded from a file;
+    ``fetched_at`` and ``raw_value`` record where a data source's value came from.
     """
     effective = effective or date.today()
-    args = (actor, kr, value, confidence, comment, effective, idempotency_key, "", author)
+    provenance = {"fetched_at": fetched_at, "raw_value": raw_value or ""}
+    args = (
+        actor,
+        kr,
+        value,
+        confidence,
+        comment,
+        effective,
+        idempotency_key,
+        "",
+        author,
+        provenance,
+    )
     try:
         with transaction.atomic():
             return _record(*args)

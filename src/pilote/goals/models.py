@@ -191,6 +191,10 @@ class CheckIn(models.Model):
     )  # "person:<email>", "token:<prefix>", "import", "connector:<name>"
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     request_digest = models.CharField(max_length=64, blank=True)
+    # Provenance of values that came from a data source: when it was fetched, and the raw
+    # text it was read from (before parsing), so a number can always be traced back.
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    raw_value = models.TextField(blank=True)
 
     class Meta:
         ordering = ["effective", "id"]

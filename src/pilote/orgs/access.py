@@ -132,7 +132,19 @@ def require_objective_edit(actor: Actor, objective: Objective) -> None:
     require_objective_writer(actor, objective.level, objective.unit_id)
 
 
+def within_token_scope(actor: Actor, kr: KeyResult) -> bool:
+    """A narrow token reaches only its unit's KRs (and the units' below) or its one KR."""
+    token = actor.token
+    if token is None or not token.scoped:
+        return True
+    if token.scope_key_result_id is not None:
+        return kr.pk == token.scope_key_result_id
+    return kr.objective.unit_id in _descendants(actor.organization, {token.scope_unit_id})
+
+
 def can_check_in(actor: Actor, kr: KeyResult) -> bool:
+    if not within_token_scope(actor, kr):
+        return False
     if actor.role in WRITERS_OF_EVERYTHING:
         return True
     if actor.role not in (Role.LEAD, Role.CONTRIBUTOR):
@@ -142,6 +154,8 @@ def can_check_in(actor: Actor, kr: KeyResult) -> bool:
 
 
 def require_check_in(actor: Actor, kr: KeyResult) -> None:
+    if not within_token_scope(actor, kr):
+        raise _deny("this token may record check-ins only within its scope")
     if not can_check_in(actor, kr):
         raise _deny("you may check in only on key results you or your unit own")
 

@@ -279,9 +279,19 @@ def token_digest(secret: str) -> str:
 
 
 @transaction.atomic
-def create_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new personal token; the secret is returned once and only its hash is kept."""
+def create_token(
+    actor: Actor, user: User, name: str, unit: Unit | None = None, key_result=None
+) -> tuple[ApiToken, str]:
+    """A new personal token; the secret is returned once and only its hash is kept.
+
+    With ``unit`` or ``key_result`` the token is narrow: it may only record check-ins,
+    on that unit's KRs (and the units' below) or on that one KR.
+    """
     require_token_owner(actor, user.pk)
+    if unit is not None and key_result is not None:
+        raise Invalid(
+            "invalid token", [("scope", "narrow a token to a unit or a key result, not both")]
+        )
     if not Membership.objects.filter(user=user, organization=actor.organization).exists():
         raise Invalid(
             "not a member", [("user", f"{user.email} is not a member of {actor.organization}")]
@@ -299,11 +309,16 @@ def create_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
                     name=name.strip(),
                     prefix=prefix,
                     digest=token_digest(secret),
+                    scope_unit=unit,
+                    scope_key_result_id=key_result.pk if key_result is not None else None,
                 )
             break
         except IntegrityError:  # pragma: no cover - 32-bit prefix collision
             continue
-    audit.record(actor, "create", "token", prefix, after={"name": token.name, "user": user.email})
+    scope = {"unit": unit.key} if unit else {"key_result": key_result.key} if key_result else {}
+    audit.record(
+        actor, "create", "token", prefix, after={"name": token.name, "user": user.email, **scope}
+    )
     return token, secret
 
 
@@ -322,7 +337,7 @@ def authenticate_token(secret: str) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("user", "organization")
+        ApiToken.objects.select_related("user", "organization", "scope_unit")
         .filter(digest=token_digest(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )

@@ -123,6 +123,16 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A narrow token (for a data pipeline) may only record check-ins: on the KRs of one unit
+    # (and the units below it), or on one KR. Both empty: the person's full rights.
+    scope_unit = models.ForeignKey(
+        "Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    scope_key_result_id = models.BigIntegerField(null=True, blank=True)
+
+    @property
+    def scoped(self) -> bool:
+        return self.scope_unit_id is not None or self.scope_key_result_id is not None
 
     class Meta:
         ordering = ["id"]

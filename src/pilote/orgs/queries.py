@@ -25,7 +25,7 @@ def get_person(actor: Actor, email: str) -> Membership:
 
 
 def tokens(actor: Actor) -> QuerySet[ApiToken]:
-    qs = scoped(actor, ApiToken.objects.select_related("user"))
+    qs = scoped(actor, ApiToken.objects.select_related("user", "scope_unit"))
     if actor.role not in ("admin", "system"):
         qs = qs.filter(user=actor.user)
     return qs

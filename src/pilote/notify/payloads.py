@@ -1,0 +1,71 @@
+"""Outgoing webhook bodies (generic JSON, Slack, Microsoft Teams) and their signed POST.
+
+Every body is signed like inbound webhooks: ``X-Pilote-Signature: sha256=<HMAC-SHA256 of
+the body with the webhook's secret>``; receivers compare it in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import httpx
+from django.conf import settings
+
+from pilote.sources import net
+from pilote.sources.connectors.base import SourceError
+
+from .models import Delivery, Webhook
+
+
+def body_of(delivery: Delivery) -> dict:
+    p = delivery.payload
+    link = f"{settings.PILOTE_BASE_URL}{p.get('link', '')}"
+    fmt = delivery.webhook.format
+    if fmt == Webhook.Format.SLACK:
+        return {"text": f"*{p.get('title', '')}*\n{p.get('text', '')}\n<{link}|Open in Pilote>"}
+    if fmt == Webhook.Format.TEAMS:
+        return {
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": p.get("title", ""),
+            "title": p.get("title", ""),
+            "text": p.get("text", ""),
+            "potentialAction": [
+                {
+                    "@type": "OpenUri",
+                    "name": "Open in Pilote",
+                    "targets": [{"os": "default", "uri": link}],
+                }
+            ],
+        }
+    return {"event": delivery.kind, "delivery": delivery.pk, "organization": delivery.organization.name,
+            **p, "url": link}  # fmt: skip
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post(delivery: Delivery) -> None:
+    hook = delivery.webhook
+    body = json.dumps(body_of(delivery)).encode()
+    net.check_url(hook.url, hook.allow_private)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Pilote-Webhook/1",
+        "X-Pilote-Event": delivery.kind,
+        "X-Pilote-Delivery": str(delivery.pk),
+        "X-Pilote-Signature": sign(hook.secret, body),
+    }
+    try:
+        response = httpx.post(
+            hook.url, content=body, headers=headers, timeout=10.0, follow_redirects=False
+        )
+    except httpx.TimeoutException:
+        raise SourceError(f"{hook.url} did not answer within 10 s") from None
+    except httpx.HTTPError as exc:
+        raise SourceError(f"{hook.url} could not be reached: {exc}") from None
+    if not 200 <= response.status_code < 300:
+        raise SourceError(f"{hook.url} answered HTTP {response.status_code}")

@@ -1,0 +1,75 @@
+"""Freshness of data sources and the jump guard (issue "KRs that update themselves").
+
+Pure functions on plain values, like every rule in this package.
+
+- A source is *stale* when it has not delivered for longer than twice its expected
+  interval (one missed delivery is tolerated: schedules drift and data arrives late).
+- A reading is a *jump* when it moves further from the last value than ``factor`` times
+  the usual change, the usual change being learnt from the KR's own history: the median
+  of the absolute differences between consecutive values. With fewer than
+  ``MIN_HISTORY`` differences there is nothing to learn from, and the guard falls back to
+  a share of the KR's range (baseline to target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+
+DEFAULT_JUMP_FACTOR = 5.0
+MIN_HISTORY = 3
+RANGE_SHARE_WITHOUT_HISTORY = 0.5
+STALE_GRACE = 2.0
+
+
+def is_stale(
+    last_delivery: datetime | None, expected_every: timedelta | None, now: datetime
+) -> bool:
+    """True when a source expected to deliver every ``expected_every`` has not for twice that."""
+    if expected_every is None or expected_every <= timedelta(0):
+        return False
+    if last_delivery is None:
+        return True
+    return now - last_delivery > expected_every * STALE_GRACE
+
+
+def usual_change(history: Sequence[float]) -> float | None:
+    """Median absolute change between consecutive values; None when too few to learn from."""
+    deltas = [abs(b - a) for a, b in zip(history, history[1:], strict=False)]
+    if len(deltas) < MIN_HISTORY:
+        return None
+    return median(deltas)
+
+
+@dataclass(frozen=True)
+class JumpVerdict:
+    jump: bool
+    limit: float | None  # the largest change accepted without confirmation
+    reason: str
+
+
+def judge_jump(
+    history: Sequence[float],
+    new: float,
+    factor: float | None = None,
+    kr_range: float | None = None,
+) -> JumpVerdict:
+    """Whether ``new`` jumps beyond the usual change of ``history`` (oldest first)."""
+    if not history:
+        return JumpVerdict(False, None, "first value: nothing to compare with")
+    factor = DEFAULT_JUMP_FACTOR if factor is None else factor
+    change = abs(new - history[-1])
+    usual = usual_change(history)
+    if usual is not None and usual > 0:
+        limit = usual * factor
+        basis = f"{factor:g} × the usual change {usual:g} (median of {len(history) - 1} changes)"
+    elif kr_range:
+        limit = abs(kr_range) * RANGE_SHARE_WITHOUT_HISTORY
+        basis = f"{RANGE_SHARE_WITHOUT_HISTORY:.0%} of the key result's range {abs(kr_range):g}"
+    else:
+        return JumpVerdict(False, None, "no usual change to compare with")
+    if change > limit:
+        return JumpVerdict(True, limit, f"change {change:g} is beyond {limit:g} = {basis}")
+    return JumpVerdict(False, limit, f"change {change:g} is within {limit:g} = {basis}")

@@ -1,0 +1,34 @@
+"""Path expressions: JMESPath (https://jmespath.org), a documented, specified language.
+
+``data.rating``, ``items[-1].value``, ``sum(items[].amount)``, ``length(reviews)``:
+one expression turns a JSON body into the number a key result needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+
+from .connectors.base import SourceError
+
+
+def path_errors(expression: str, where: str) -> list[tuple[str, str]]:
+    if not expression or not str(expression).strip():
+        return [(where, "a JMESPath expression is required, e.g. data.rating")]
+    try:
+        jmespath.compile(expression)
+    except JMESPathError as exc:
+        return [(where, f"not a valid JMESPath expression: {str(exc).splitlines()[0]}")]
+    return []
+
+
+def extract(expression: str, document: Any) -> Any:
+    try:
+        found = jmespath.search(expression, document)
+    except JMESPathError as exc:
+        raise SourceError(f"the path {expression!r} failed: {str(exc).splitlines()[0]}") from None
+    if found is None:
+        raise SourceError(f"the path {expression!r} found nothing in the document")
+    return found
