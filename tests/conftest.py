@@ -161,6 +161,56 @@ def acme_document(
 @dataclass
 class World:
     tokens: dict[tuple[str, str], str]  # (org, role) -> secret
+    ids: dict[tuple[str, str], int]  # (org, "held" | "feedback" | "webhook") -> primary key
+
+
+def add_sources_and_feedback(org, p: str) -> dict[str, int]:
+    """Each organisation gets a pulled source, a pushed one, a held value, feedback, a webhook."""
+    from django.utils import timezone
+
+    from pilote.goals.models import KeyResult
+    from pilote.notify.actions import create_webhook
+    from pilote.orgs.access import Actor
+    from pilote.sources.actions import create_source
+    from pilote.sources.feedback import record_feedback
+    from pilote.sources.models import HeldReading
+
+    system = Actor.system(org)
+    pulled = create_source(
+        system,
+        {
+            "key": f"{p}src",
+            "name": "Store rating export",
+            "kind": "csv",
+            "key_result": f"{p}tact-kr",
+            "params": {"location": "/nonexistent/ratings.csv", "column": "rating"},
+        },
+    )
+    create_source(
+        system,
+        {
+            "key": f"{p}hook",
+            "name": "Pushed rating",
+            "kind": "webhook",
+            "key_result": f"{p}tact-kr",
+            "params": {"path": "value"},
+        },
+    )
+    held = HeldReading.objects.create(
+        organization=org,
+        source=pulled,
+        key_result=KeyResult.objects.get(organization=org, key=f"{p}tact-kr"),
+        value=18,
+        raw_value="18",
+        fetched_at=timezone.now(),
+        effective=timezone.localdate(),
+        reason="change 8 is beyond 2",
+    )
+    (item,) = record_feedback(
+        system, [{"channel": "App Store", "text": f"{org.name} app is slow", "rating": 2}]
+    )
+    hook = create_webhook(system, {"name": "chat", "url": "https://chat.example/hook"})
+    return {"held": held.pk, "feedback": item.pk, "webhook": hook.pk}
 
 
 @pytest.fixture(scope="session")
@@ -171,6 +221,7 @@ def world(django_db_setup, django_db_blocker) -> World:
     from pilote.orgs.models import Organization, User
 
     tokens = {}
+    ids = {}
     with django_db_blocker.unblock():
         for doc, org_name, domain in (
             (acme_document(), "Acme", "acme.example"),
@@ -182,7 +233,10 @@ def world(django_db_setup, django_db_blocker) -> World:
                 user = User.objects.get(email=f"{role}@{domain}")
                 _, secret = create_token(Actor.system(org), user, f"tests {role}")
                 tokens[(org_name, role)] = secret
-    return World(tokens)
+            prefix = "g-" if org_name == "Globex" else ""
+            for name, pk in add_sources_and_feedback(org, prefix).items():
+                ids[(org_name, name)] = pk
+    return World(tokens, ids)
 
 
 class Api:

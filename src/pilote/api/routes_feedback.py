@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Body, Field, Query, Router, Schema, Status
 
 from pilote.notify import actions as notify_actions
 from pilote.notify.models import Notification, Webhook
@@ -195,7 +195,7 @@ def get_preferences(request: HttpRequest):
 
 @router.put("/notifications/preferences", response=dict[str, dict[str, bool]],
             tags=["notifications"], summary="Choose your channels per kind")  # fmt: skip
-def put_preferences(request: HttpRequest, payload: dict[str, dict[str, bool]]):
+def put_preferences(request: HttpRequest, payload: Body[dict[str, dict[str, bool]]]):
     notify_actions.set_preferences(actor(request), payload)
     return get_preferences(request)
 
