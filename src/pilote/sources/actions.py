@@ -313,7 +313,7 @@ def apply_reading(
             reading.value, reading.raw,
         )  # fmt: skip
     history = list(
-        CheckIn.objects.filter(key_result=kr)
+        CheckIn.objects.filter(key_result=kr, effective__lte=effective)
         .order_by("-effective", "-id")
         .values_list("value", flat=True)[:HISTORY_FOR_JUMPS]
     )[::-1]
