@@ -88,7 +88,7 @@ def _item(raw: Any, path: str, errors: list) -> FeedbackItem | None:
             URLValidator(schemes=["http", "https"])(item.link)
         except ValidationError:
             errors.append((f"{path}.link", "must be an http(s) address"))
-    if not item.text and item.rating is None and item.nps is None:
+    if not item.text and all(raw.get(k) in (None, "") for k in ("rating", "nps")):
         errors.append((path, "needs a text, a rating or an NPS score"))
     return item
 
