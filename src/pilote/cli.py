@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     s.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations")
+    s.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run background work in this process (when `pilote worker` runs elsewhere)",
+    )
 
     d = cmd(
         "demo",
@@ -132,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     org_opt(tc)
     tc.add_argument("--user", required=True, help="the member the token acts as")
     tc.add_argument("--name", required=True, help="what the token is for")
+    tc.add_argument("--unit", help="narrow it to recording check-ins on this unit's key results")
+    tc.add_argument("--key-result", help="narrow it to recording check-ins on this key result")
     tr = tsub.add_parser(
         "revoke", help="Revoke a token by its prefix.", description="Revoke a token by its prefix."
     )
@@ -180,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     oc.add_argument("name")
     oc.add_argument("--locale", choices=["fr", "en"], default="fr")
     osub.add_parser("list", help="List organisations.", description="List organisations.")
+    from pilote.cli_sources import add_parsers
+
+    add_parsers(cmd, org_opt)
     return p
 
 
@@ -246,6 +256,12 @@ def do_serve(args: argparse.Namespace) -> int:
 
     if not getattr(args, "no_migrate", False):
         _migrate()
+    from django.conf import settings
+
+    if not getattr(args, "no_worker", False) and settings.PILOTE_EMBEDDED_WORKER:
+        from pilote import worker
+
+        worker.start_embedded()
     print(f"Pilote is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     uvicorn.run(
         "pilote.asgi:application",
@@ -383,7 +399,13 @@ def do_token(args: argparse.Namespace) -> int:
                 "unknown person",
                 [("--user", f"{args.user} is not a member of {actor.organization}")],
             )
-        token, secret = actions.create_token(actor, user, args.name)
+        unit = queries.get_unit(actor, args.unit) if args.unit else None
+        kr = None
+        if args.key_result:
+            from pilote.goals.queries import get_key_result
+
+            kr = get_key_result(actor, args.key_result)
+        token, secret = actions.create_token(actor, user, args.name, unit=unit, key_result=kr)
         print(
             f"token {token.prefix} for {user.email} ({token.name}); keep this secret, it is not shown again:"
         )
@@ -488,6 +510,9 @@ COMMANDS = {
     "roadmap": do_roadmap,
     "bench": do_bench,
 }
+from pilote.cli_sources import COMMANDS as _SOURCE_COMMANDS  # noqa: E402
+
+COMMANDS.update(_SOURCE_COMMANDS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -496,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     from pilote.errors import PiloteError
 
     try:
-        if args.command not in ("serve", "demo", "migrate"):
+        if args.command not in ("serve", "demo", "migrate", "worker"):
             _migrate()
         return COMMANDS[args.command](args)
     except PiloteError as exc:

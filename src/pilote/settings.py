@@ -237,6 +237,8 @@ CONTENT_SECURITY_POLICY = {
 
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
+PILOTE_EMBEDDED_WORKER = _env_bool("PILOTE_EMBEDDED_WORKER", True)
+
 # Where people open Pilote: the links in e-mails and outgoing webhooks start with it.
 PILOTE_BASE_URL = os.environ.get("PILOTE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Outgoing webhooks: the first retry waits this long, then twice as long each time (5 tries).

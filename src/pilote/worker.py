@@ -63,6 +63,9 @@ def claim_schedules(now) -> list[tuple[int, str]]:
     return won
 
 
+CLAIMS_PER_TICK = 5  # a worker takes a few slots at a time, leaving the rest to the others
+
+
 def tick(me: str) -> int:
     """Claim what is due and queue it; returns how many tasks were queued."""
     from pilote.notify import tasks
@@ -71,7 +74,7 @@ def tick(me: str) -> int:
     now = timezone.now()
     ensure_schedules(now)
     queued = 0
-    for source_id, slot in claim_due_sources(now):
+    for source_id, slot in claim_due_sources(now, limit=CLAIMS_PER_TICK):
         tasks.sync_source.enqueue(source_id, slot.isoformat(), me)
         queued += 1
     for org_id, job in claim_schedules(now):
