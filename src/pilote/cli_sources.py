@@ -29,8 +29,12 @@ def add_parsers(cmd, org_opt) -> None:
         "worker",
         "Run background work: scheduled syncs, reminders, digests, e-mails, webhooks.",
     )
-    w.add_argument("--interval", type=float, default=1.0, help="seconds between two looks (default 1)")
-    w.add_argument("--seconds", type=float, help="stop after this many seconds (default: run until stopped)")
+    w.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between two looks (default 1)"
+    )
+    w.add_argument(
+        "--seconds", type=float, help="stop after this many seconds (default: run until stopped)"
+    )
 
     s = cmd("source", "Data sources that feed key results: list, add, sync, runs.")
     ssub = s.add_subparsers(dest="source_command", metavar="ACTION", required=True)
@@ -40,12 +44,18 @@ def add_parsers(cmd, org_opt) -> None:
     org_opt(sa)
     sa.add_argument("--key", required=True)
     sa.add_argument("--name", required=True)
-    sa.add_argument("--kind", required=True, help="sql, http_json, csv, feedback, webhook, feedback_inbox")
+    sa.add_argument(
+        "--kind", required=True, help="sql, http_json, csv, feedback, webhook, feedback_inbox"
+    )
     sa.add_argument("--key-result", help="the key result it feeds")
     sa.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter (repeat)")
-    sa.add_argument("--secret", action="append", metavar="NAME=VALUE", help="a secret parameter (repeat)")
+    sa.add_argument(
+        "--secret", action="append", metavar="NAME=VALUE", help="a secret parameter (repeat)"
+    )
     sa.add_argument("--every", type=int, metavar="MINUTES", help="pull on this schedule")
-    sa.add_argument("--allow-private", action="store_true", help="may reach private/loopback addresses")
+    sa.add_argument(
+        "--allow-private", action="store_true", help="may reach private/loopback addresses"
+    )
     ss = ssub.add_parser("sync", help="Sync a source now.", description="Sync a source now.")
     org_opt(ss)
     ss.add_argument("key")
@@ -109,12 +119,16 @@ def do_source(args: argparse.Namespace) -> int:
             print(f"signing secret (shown once): {source.webhook_secret}")
     elif args.source_command == "sync":
         run = actions.sync_source(queries.get_source(actor, args.key), "cli", worker="cli")
-        print(f"{run.outcome}: value {run.value if run.value is not None else '-'}  {run.error}".rstrip())
+        print(
+            f"{run.outcome}: value {run.value if run.value is not None else '-'}  {run.error}".rstrip()
+        )
         return 1 if run.outcome == "failed" else 0
     else:
         for r in queries.runs(actor, queries.get_source(actor, args.key))[:20]:
             value = "-" if r.value is None else f"{r.value:g}"
-            print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.trigger:9} {r.outcome:9} {value:>10}  {r.error}")
+            print(
+                f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.trigger:9} {r.outcome:9} {value:>10}  {r.error}"
+            )
     return 0
 
 
@@ -137,7 +151,11 @@ def do_feedback(args: argparse.Namespace) -> int:
     else:
         items = feedback.search(actor, args.q)
         for item in items[: args.limit]:
-            score = f"★{item.rating:g}" if item.rating is not None else (f"NPS {item.nps}" if item.nps is not None else "")
+            score = (
+                f"★{item.rating:g}"
+                if item.rating is not None
+                else (f"NPS {item.nps}" if item.nps is not None else "")
+            )
             print(f"{item.received}  {item.channel:16} {score:8} {item.text[:80]}")
         print(f"{items.count()} item(s)")
     return 0

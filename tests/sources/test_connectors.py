@@ -96,7 +96,12 @@ def test_loopback_and_private_addresses_are_refused_unless_an_admin_allows_them(
         run = sync_source(src)
         assert_failed(src, run, "private or loopback address: refused", before)
         assert srv.received == []  # refused before any connection
-    for url in ("http://10.1.2.3/x", "http://192.168.0.1/x", "http://[::1]/x", "http://169.254.169.254/"):
+    for url in (
+        "http://10.1.2.3/x",
+        "http://192.168.0.1/x",
+        "http://[::1]/x",
+        "http://169.254.169.254/",
+    ):
         src.params["url"] = url
         src.save()
         assert "refused" in sync_source(src).error
@@ -129,7 +134,10 @@ def test_a_sql_source_is_read_only_and_refuses_more_than_one_statement(tmp_path)
     for query, words in (
         ("delete from t", "must be one SELECT"),
         ("select 1; drop table t", "single statement"),
-        ("with x as (select 1) insert into t select * from x", "attempt to write a readonly database"),
+        (
+            "with x as (select 1) insert into t select * from x",
+            "attempt to write a readonly database",
+        ),
         ("select x from t", "one row with one column; it returned 0 row(s)"),
         ("select 1, 2", "one row with one column; it returned 1 row(s) of 2 column(s)"),
         ("select 'n/a'", "not a number"),
@@ -175,11 +183,15 @@ def test_a_sql_source_reads_postgresql(settings):
     src = source("sql", {"query": "select sum(v) from pilote_src_test"}, {"url": sa_url})
     run = sync_source(src)
     assert run.outcome == "applied" and run.value == 16.0, run.error
-    DataSource.objects.filter(pk=src.pk).update(params={"query": "select pg_sleep(3)", "timeout": 0.3})
+    DataSource.objects.filter(pk=src.pk).update(
+        params={"query": "select pg_sleep(3)", "timeout": 0.3}
+    )
     src.refresh_from_db()
     assert "longer than its limit" in sync_source(src).error
     DataSource.objects.filter(pk=src.pk).update(
-        params={"query": "with d as (delete from pilote_src_test returning 1) select count(*) from d"}
+        params={
+            "query": "with d as (delete from pilote_src_test returning 1) select count(*) from d"
+        }
     )
     src.refresh_from_db()
     assert "read-only transaction" in sync_source(src).error
@@ -190,7 +202,9 @@ def test_a_sql_source_reads_postgresql(settings):
 
 def test_a_csv_source_aggregates_a_column_from_a_file_or_a_url(tmp_path):
     path = tmp_path / "ratings.csv"
-    path.write_text("date;rating\n2027-01-01;14,2\n2027-02-01;15,4\n2027-03-01;16,9\n", encoding="utf-8")
+    path.write_text(
+        "date;rating\n2027-01-01;14,2\n2027-02-01;15,4\n2027-03-01;16,9\n", encoding="utf-8"
+    )
     src = source("csv", {"location": str(path), "column": "rating", "aggregation": "average"})
     run = sync_source(src)
     assert run.outcome == "applied" and run.value == pytest.approx(15.5)
@@ -207,7 +221,11 @@ def test_a_csv_source_aggregates_a_column_from_a_file_or_a_url(tmp_path):
         ("a,b\n1,2\n", {"column": "rating"}, "no column 'rating'; the columns are a, b"),
         ("rating\nabc\n", {"column": "rating"}, "'abc' of column 'rating'"),
         ("rating\n", {"column": "rating"}, "has no value"),
-        ("rating\n1\n", {"column": "rating", "aggregation": "median"}, "aggregation must be one of"),
+        (
+            "rating\n1\n",
+            {"column": "rating", "aggregation": "median"},
+            "aggregation must be one of",
+        ),
     ],
 )
 def test_a_bad_csv_leaves_a_clear_error(tmp_path, content, params, words):
@@ -235,6 +253,8 @@ def test_setting_up_a_source_checks_its_parameters_with_their_paths():
     paths = dict(exc.value.errors)
     assert "params.url" in paths and "params.colour" in paths and "params.path" in paths
     with pytest.raises(Invalid) as exc:
-        create_source(Actor.system(org()), {"key": "bad", "name": "B", "kind": "ftp", "key_result": "tact-kr"})
+        create_source(
+            Actor.system(org()), {"key": "bad", "name": "B", "kind": "ftp", "key_result": "tact-kr"}
+        )
     assert exc.value.errors[0][0] == "kind"
     assert not DataSource.objects.filter(key="bad").exists()

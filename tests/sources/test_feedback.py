@@ -39,7 +39,11 @@ def test_feedback_is_recorded_all_or_nothing_with_every_error_named(api, world):
     assert paths == {"items[1].channel", "items[1].rating", "items[1].date", "items[1].link",
                      "items[1].colour", "items[2].nps", "items[3]"}  # fmt: skip
     assert FeedbackItem.objects.count() == before
-    good = {"items": [{"channel": "App Store", "rating": "4,5", "tags": "Login; speed", "external_id": "a1"}]}
+    good = {
+        "items": [
+            {"channel": "App Store", "rating": "4,5", "tags": "Login; speed", "external_id": "a1"}
+        ]
+    }
     assert api("contributor").post("/feedback", good).json() == {"recorded": 1, "skipped": 0}
     assert api("contributor").post("/feedback", good).json() == {"recorded": 0, "skipped": 1}
     item = FeedbackItem.objects.get(external_id="a1")
@@ -71,7 +75,9 @@ def test_feedback_is_searched_and_measured(api, world):
 
 def test_feedback_is_linked_as_evidence_to_objectives_and_initiatives(api, world):
     pk = world.ids[("Acme", "feedback")]
-    response = api("lead").put(f"/feedback/{pk}/links", {"objectives": ["tact"], "initiatives": ["ini1"]})
+    response = api("lead").put(
+        f"/feedback/{pk}/links", {"objectives": ["tact"], "initiatives": ["ini1"]}
+    )
     assert response.status_code == 200
     assert response.json()["objectives"] == ["tact"] and response.json()["initiatives"] == ["ini1"]
     bad = api("lead").put(f"/feedback/{pk}/links", {"objectives": ["nope", "g-tact"]})
@@ -103,4 +109,6 @@ def test_a_feedback_metric_feeds_a_key_result(world):
 
 def test_a_csv_export_reads_as_feedback_items():
     rows = items_from_csv("channel;date;rating;tags\nApp Store;2027-01-02;4,5;login, speed\n")
-    assert rows == [{"channel": "App Store", "date": "2027-01-02", "rating": "4,5", "tags": "login, speed"}]
+    assert rows == [
+        {"channel": "App Store", "date": "2027-01-02", "rating": "4,5", "tags": "login, speed"}
+    ]

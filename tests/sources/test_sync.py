@@ -42,7 +42,11 @@ def test_the_usual_change_is_learnt_from_history_and_a_jump_beyond_it_is_held():
     assert not judge_jump([10, 11, 12, 14], 19).jump  # a change of 5 is within 5 × 1
     assert not judge_jump([10, 11, 12, 14], 18).jump
     verdict = judge_jump([10, 11, 12, 14], 20)
-    assert verdict.jump and "6 is beyond 5" in verdict.reason and "median of 3 changes" in verdict.reason
+    assert (
+        verdict.jump
+        and "6 is beyond 5" in verdict.reason
+        and "median of 3 changes" in verdict.reason
+    )
     assert judge_jump([10, 11, 12, 14], 20, factor=10).jump is False  # configurable
     assert judge_jump([15], 21, kr_range=10).jump  # no history: half the range (5)
     assert not judge_jump([], 1000).jump  # a first value is never a jump

@@ -29,7 +29,9 @@ def push(source: DataSource, body: bytes, signature: str | None = "sign"):
         signature = signature_of(source.webhook_secret, body)
     if signature:
         headers["X-Pilote-Signature"] = signature
-    return Client().post(f"/api/v1/hooks/{source.hook_id}", body, content_type="application/json", headers=headers)
+    return Client().post(
+        f"/api/v1/hooks/{source.hook_id}", body, content_type="application/json", headers=headers
+    )
 
 
 def hook(acme, **params):
@@ -46,7 +48,9 @@ def count():
 
 def test_a_signed_body_is_mapped_with_its_path_and_recorded_with_its_date(acme):
     source = hook(acme, date_path="at")
-    body = json.dumps({"at": "2027-04-02T10:00:00Z", "metrics": [{"name": "rating", "value": 16.5}]}).encode()
+    body = json.dumps(
+        {"at": "2027-04-02T10:00:00Z", "metrics": [{"name": "rating", "value": 16.5}]}
+    ).encode()
     response = push(source, body)
     assert response.status_code == 200, response.content
     assert response.json() == {"outcome": "applied", "value": 16.5, "recorded": None}
@@ -65,7 +69,9 @@ def test_a_signed_body_is_mapped_with_its_path_and_recorded_with_its_date(acme):
     ],
     ids=["unsigned", "wrong-signature", "not-json", "wrong-schema", "non-numeric"],
 )
-def test_a_bad_push_is_refused_with_a_clear_error_and_records_nothing(acme, body, signature, status, words):
+def test_a_bad_push_is_refused_with_a_clear_error_and_records_nothing(
+    acme, body, signature, status, words
+):
     source = hook(acme)
     before = count()
     response = push(source, body, signature)
@@ -80,7 +86,10 @@ def test_a_bad_push_is_refused_with_a_clear_error_and_records_nothing(acme, body
 
 
 def test_an_unknown_or_pulled_source_has_no_webhook(acme):
-    assert Client().post("/api/v1/hooks/nope", b"{}", content_type="application/json").status_code == 404
+    assert (
+        Client().post("/api/v1/hooks/nope", b"{}", content_type="application/json").status_code
+        == 404
+    )
     pulled = DataSource.objects.get(key="src")
     assert push(pulled, b"{}").status_code == 404
 
@@ -101,7 +110,9 @@ def test_feedback_can_be_pushed_to_a_feedback_inbox(acme):
     bad = json.dumps({"reviews": [{"text": "x", "rating": 9}]}).encode()
     response = push(inbox, bad)
     assert response.status_code == 422 and "items[0].rating" in response.content.decode()
-    assert FeedbackItem.objects.filter(organization=acme, channel="App Store").count() == 2 + 1  # + world's
+    assert (
+        FeedbackItem.objects.filter(organization=acme, channel="App Store").count() == 2 + 1
+    )  # + world's
 
 
 def test_a_token_narrowed_to_a_key_result_records_check_ins_there_and_nothing_else(acme):
@@ -116,7 +127,11 @@ def test_a_token_narrowed_to_a_key_result_records_check_ins_there_and_nothing_el
     assert client.post("/check-ins/bulk", bulk).status_code in (200, 201)
     refused = client.post("/key-results/submitted-kr/check-ins", {"value": 1.5})
     assert refused.status_code == 403 and "within its scope" in refused.content.decode()
-    for method, path in (("GET", "/objectives"), ("GET", "/key-results/tact-kr"), ("POST", "/tokens")):
+    for method, path in (
+        ("GET", "/objectives"),
+        ("GET", "/key-results/tact-kr"),
+        ("POST", "/tokens"),
+    ):
         response = client.call(method, path, {"name": "x"} if method == "POST" else None)
         assert response.status_code == 403, path
         assert "narrowed to recording check-ins" in response.content.decode()
@@ -124,7 +139,12 @@ def test_a_token_narrowed_to_a_key_result_records_check_ins_there_and_nothing_el
 
 def test_a_token_narrowed_to_a_unit_reaches_its_units_and_the_ones_below_only(acme):
     admin = User.objects.get(email="admin@acme.example")
-    _, secret = create_token(Actor.system(acme), admin, "product feed", unit=Unit.objects.get(organization=acme, key="produit"))
+    _, secret = create_token(
+        Actor.system(acme),
+        admin,
+        "product feed",
+        unit=Unit.objects.get(organization=acme, key="produit"),
+    )
     client = Api(secret)
     assert client.post("/key-results/tact-kr/check-ins", {"value": 16}).status_code == 201
     assert client.post("/key-results/sales-kr/check-ins", {"value": 3}).status_code == 403

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -73,7 +72,9 @@ def _env(tmp: Path, url: str | None) -> dict[str, str]:
 
 
 def _python(env, code: str, *args: str) -> str:
-    out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -83,12 +84,21 @@ def _race(tmp: Path, env: dict[str, str]) -> dict:
 
     csv = tmp / "v.csv"
     csv.write_text("v\n42\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pilote.cli", "migrate"], env=env, check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [sys.executable, "-m", "pilote.cli", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     _python(env, SETUP % {"n": SOURCES}, str(csv))
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "pilote.cli", "worker", "--interval", "0.1", "--seconds", "12"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )  # fmt: skip
         for _ in range(3)
     ]

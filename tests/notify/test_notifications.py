@@ -1,0 +1,233 @@
+"""Reminders, alerts, validation requests and digests: in the app, by e-mail, to webhooks.
+
+Real servers on loopback: an SMTP sink (aiosmtpd) and an HTTP receiver. Tasks run through
+django-tasks' database worker, as `pilote worker` runs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from pilote import worker
+from pilote.goals.keyresults import record_check_in
+from pilote.goals.models import KeyResult, Objective
+from pilote.interchange.importer import import_data
+from pilote.notify import jobs
+from pilote.notify.actions import create_webhook, set_preferences
+from pilote.notify.models import Delivery, Notification
+from pilote.orgs.access import Actor, actor_for
+from pilote.orgs.models import Organization, User
+from tests.loopback import Answer, http_server, smtp_sink
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bank(db):
+    today = timezone.localdate()
+    import_data({
+        "organization": "Notify Bank",
+        "units": [{"key": "nb-dg", "name": "DG"}, {"key": "nb-digital", "name": "Digital", "parent": "nb-dg"}],
+        "people": [
+            {"email": "exec@nb.example", "name": "Eve", "role": "executive", "units": ["nb-dg"]},
+            {"email": "lead@nb.example", "name": "Lea", "role": "lead", "units": ["nb-digital"]},
+            {"email": "owner@nb.example", "name": "Owen", "role": "contributor", "units": ["nb-digital"]},
+            {"email": "viewer@nb.example", "name": "Val", "role": "viewer"},
+        ],
+        "cycles": [{"key": "nb-now", "start": str(today - timedelta(days=60)), "end": str(today + timedelta(days=30))}],
+        "objectives": [
+            {"key": "nb-obj", "level": "tactical", "cycle": "nb-now", "unit": "nb-digital", "title": "Digital",
+             "owner": "lead@nb.example", "status": "approved",
+             "key_results": [{"key": "nb-kr", "title": "Store rating", "baseline": 0, "target": 100,
+                              "owner": "owner@nb.example"}]},
+            {"key": "nb-draft", "level": "tactical", "cycle": "nb-now", "unit": "nb-digital",
+             "title": "Next bet", "status": "draft"},
+        ],
+    })  # fmt: skip
+    return Organization.objects.get(name="Notify Bank")
+
+
+@pytest.fixture
+def mail(settings):
+    with smtp_sink() as (port, messages):
+        settings.EMAIL_ENABLED = True
+        # pytest-django swaps in the in-memory backend; these tests go through real SMTP.
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        yield messages
+
+
+def drain():
+    """Run queued tasks, and the tasks they queue after their commits, until none is left."""
+    from django.test import TestCase
+
+    for _ in range(3):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            worker.drain("test-worker")
+
+
+def person(org, email):
+    return actor_for(User.objects.get(email=email), org)
+
+
+def inbox(email):
+    return list(
+        Notification.objects.filter(user__email=email, in_app=True).values_list("kind", "title")
+    )
+
+
+def test_a_key_result_falling_behind_alerts_its_owner_and_leads_by_app_mail_and_webhook(
+    bank, mail, django_capture_on_commit_callbacks
+):
+    with http_server({"/hook": Answer(status=204, body=b"")}) as receiver:
+        hook = create_webhook(Actor.system(bank), {"name": "chat", "url": f"{receiver.url}/hook",
+                                                   "allow_private": True})  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            record_check_in(
+                person(bank, "owner@nb.example"), KeyResult.objects.get(key="nb-kr"), 10
+            )
+        drain()
+    assert inbox("owner@nb.example") == [("at_risk", "Store rating: off track")]
+    assert inbox("lead@nb.example") == [("at_risk", "Store rating: off track")]
+    assert inbox("viewer@nb.example") == [] and inbox("exec@nb.example") == []
+    assert sorted(m.rcpt_tos[0] for m in mail) == ["lead@nb.example", "owner@nb.example"]
+    assert b"Subject: [Pilote] Store rating: off track" in mail[0].content
+    (got,) = receiver.received
+    body = json.loads(got.body)
+    assert (
+        body["event"] == "at_risk"
+        and body["key_result"] == "nb-kr"
+        and body["status"] == "off_track"
+    )
+    expected = "sha256=" + hmac.new(hook.secret.encode(), got.body, hashlib.sha256).hexdigest()
+    assert got.headers["X-Pilote-Signature"] == expected
+    assert Delivery.objects.get(webhook=hook).status == "delivered"
+    # The same state the same week: nobody is told twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        record_check_in(person(bank, "owner@nb.example"), KeyResult.objects.get(key="nb-kr"), 11)
+    drain()
+    assert len(inbox("owner@nb.example")) == 1 and len(mail) == 2
+
+
+def test_a_failing_webhook_is_retried_then_given_up_and_slack_and_teams_get_their_shapes(
+    bank, settings
+):
+    settings.PILOTE_WEBHOOK_RETRY_SECONDS = 0
+    from pilote.notify.actions import broadcast
+
+    with http_server({
+        "/flaky": [Answer(status=500), Answer(status=200)],
+        "/down": Answer(status=503),
+        "/slack": Answer(status=200),
+        "/teams": Answer(status=200),
+    }) as srv:  # fmt: skip
+        system = Actor.system(bank)
+        for name, fmt in (
+            ("flaky", "json"),
+            ("down", "json"),
+            ("slack", "slack"),
+            ("teams", "teams"),
+        ):
+            create_webhook(
+                system,
+                {"name": name, "url": f"{srv.url}/{name}", "format": fmt, "allow_private": True},
+            )
+        from django.db import transaction
+
+        with transaction.atomic():
+            broadcast(bank, "digest", {"title": "Weekly digest", "text": "3 on track", "link": "/"})
+        from pilote.notify import tasks
+
+        for d in Delivery.objects.filter(organization=bank):
+            tasks.deliver_webhook.enqueue(d.pk)
+        drain()
+    flaky, down = (
+        Delivery.objects.get(webhook__name="flaky"),
+        Delivery.objects.get(webhook__name="down"),
+    )
+    assert (flaky.status, flaky.attempts) == ("delivered", 2)
+    assert (down.status, down.attempts) == ("failed", 5) and "HTTP 503" in down.last_error
+    slack = json.loads(next(r.body for r in srv.received if r.path == "/slack"))
+    assert slack["text"].startswith("*Weekly digest*") and "|Open in Pilote>" in slack["text"]
+    teams = json.loads(next(r.body for r in srv.received if r.path == "/teams"))
+    assert teams["@type"] == "MessageCard" and teams["title"] == "Weekly digest"
+
+
+def test_a_webhook_to_a_private_address_is_refused_unless_allowed(bank, settings):
+    settings.PILOTE_WEBHOOK_RETRY_SECONDS = 0
+    from django.db import transaction
+
+    from pilote.notify import tasks
+    from pilote.notify.actions import broadcast
+
+    create_webhook(Actor.system(bank), {"name": "inside", "url": "http://127.0.0.1:9/x"})
+    with transaction.atomic():
+        (d,) = broadcast(bank, "digest", {"title": "t", "text": "x", "link": "/"})
+    tasks.deliver_webhook.enqueue(d.pk)
+    drain()
+    d.refresh_from_db()
+    assert d.status == "failed" and "refused" in d.last_error
+
+
+def test_submitting_an_objective_asks_the_executives_to_validate(
+    bank, django_capture_on_commit_callbacks
+):
+    from pilote.goals.actions import submit_objective
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_objective(person(bank, "lead@nb.example"), Objective.objects.get(key="nb-draft"))
+    drain()
+    assert inbox("exec@nb.example") == [("validation", "To validate: Next bet")]
+    assert inbox("lead@nb.example") == []
+
+
+def test_reminders_follow_the_rhythm_and_come_once_a_week(bank):
+    assert jobs.reminders(bank) == 1  # the owner's KR has no check-in yet
+    (title,) = [t for _, t in inbox("owner@nb.example")]
+    assert title == "1 key result(s) wait for your check-in"
+    assert jobs.reminders(bank) == 0  # same week
+    record_check_in(person(bank, "owner@nb.example"), KeyResult.objects.get(key="nb-kr"), 60)
+    next_week = timezone.localdate() + timedelta(days=7)
+    assert jobs.reminders(bank, next_week) == 0  # checked in within the rhythm (7 days)
+    assert jobs.reminders(bank, next_week + timedelta(days=1)) == 1
+
+
+def test_the_weekly_digest_reaches_every_member_once(bank):
+    assert jobs.digest(bank) == 4
+    assert jobs.digest(bank) == 0
+    note = Notification.objects.get(user__email="owner@nb.example", kind="digest")
+    assert "Store rating: no data" in note.body
+
+
+def test_a_person_chooses_their_channels(bank, mail, django_capture_on_commit_callbacks):
+    set_preferences(person(bank, "owner@nb.example"), {"at_risk": {"email": False}})
+    set_preferences(person(bank, "lead@nb.example"), {"at_risk": {"in_app": False, "email": True}})
+    with django_capture_on_commit_callbacks(execute=True):
+        record_check_in(person(bank, "owner@nb.example"), KeyResult.objects.get(key="nb-kr"), 10)
+    drain()
+    assert len(inbox("owner@nb.example")) == 1 and inbox("lead@nb.example") == []
+    assert [m.rcpt_tos for m in mail] == [["lead@nb.example"]]
+    from pilote.errors import Invalid
+
+    with pytest.raises(Invalid):
+        set_preferences(person(bank, "owner@nb.example"), {"gossip": {"email": True}})
+
+
+def test_the_schedule_claims_each_organisations_jobs_once_a_week(bank):
+    from pilote.notify.models import Schedule
+
+    now = timezone.now()
+    worker.ensure_schedules(now)
+    Schedule.objects.filter(organization=bank).update(next_run_at=now - timedelta(minutes=1))
+    won = [job for org, job in worker.claim_schedules(now) if org == bank.pk]
+    assert sorted(won) == ["digest", "reminders"]
+    assert [j for o, j in worker.claim_schedules(now) if o == bank.pk] == []
+    assert Schedule.objects.get(organization=bank, job="digest").next_run_at > now + timedelta(
+        days=6
+    )
