@@ -31,3 +31,13 @@ def publish(organization_id: int, name: str, payload: dict[str, Any]) -> None:
             fn(organization_id, name, payload)
 
     transaction.on_commit(deliver)
+
+
+def _install_fanout() -> None:
+    # Every process (app, worker, CLI) tells the others through PostgreSQL NOTIFY.
+    from pilote import fanout
+
+    subscribe(fanout.forward)
+
+
+_install_fanout()

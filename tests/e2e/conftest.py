@@ -39,7 +39,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _database_url(tmp: Path) -> str | None:
+def _database_url(tmp: Path, name: str = "pilote_e2e") -> str | None:
     url = os.environ.get("PILOTE_DATABASE_URL", "")
     if not url.startswith("postgres"):
         return None
@@ -47,9 +47,9 @@ def _database_url(tmp: Path) -> str | None:
 
     base, _, _ = url.rpartition("/")
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS pilote_e2e WITH (FORCE)")
-        conn.execute("CREATE DATABASE pilote_e2e")
-    return f"{base}/pilote_e2e"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{base}/{name}"
 
 
 class Server:

@@ -126,7 +126,7 @@ def test_three_workers_on_one_sqlite_database_run_each_slot_exactly_once(tmp_pat
 
 
 def test_three_workers_on_postgresql_run_each_slot_exactly_once(tmp_path):
-    url = _database_url(tmp_path)
+    url = _database_url(tmp_path, "pilote_workers")
     if url is None:
         pytest.skip("runs in the PostgreSQL pass of scripts/test (PILOTE_DATABASE_URL=postgres…)")
     _assert_exactly_once(_race(tmp_path, _env(tmp_path, url)))

@@ -5,11 +5,11 @@ through the server, another browser — is published after its transaction commi
 (pilote.events); every open page of the same organisation receives a ``changed``
 event within moments and re-fetches its live region.
 
-Changes made by another process (the CLI, another app process) are seen too: while no
-event arrives, each stream looks once a second at the organisation's newest audit entry
-(every write leaves one) and announces a change when it moved. This keeps the embedded
-default complete with no broker; fan-out between app processes through PostgreSQL
-LISTEN/NOTIFY comes with the data-sources issue.
+Changes made by another process (the CLI, a worker, another app process) are seen too.
+On PostgreSQL every process sends its events with NOTIFY and each app process LISTENs
+(pilote.fanout). On SQLite, while no event arrives, each stream looks once a second
+at the organisation's newest audit entry (every write leaves one) and announces a change
+when it moved: the embedded default stays complete with no broker.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-from pilote import events
+from pilote import events, fanout
 
 KEEPALIVE_SECONDS = 15
 POLL_SECONDS = 1.0
@@ -83,6 +83,7 @@ async def live(request: HttpRequest) -> HttpResponse:
     queue: asyncio.Queue = asyncio.Queue()
     entry = (asyncio.get_running_loop(), queue, actor.organization.pk)
     hub.add(entry)
+    notified = await sync_to_async(fanout.ensure_listener)(hub.publish)
 
     latest = sync_to_async(_latest_change)
 
@@ -95,6 +96,12 @@ async def live(request: HttpRequest) -> HttpResponse:
                 try:
                     item = await asyncio.wait_for(queue.get(), timeout=POLL_SECONDS)
                 except TimeoutError:
+                    if notified:  # other processes' changes arrive through LISTEN/NOTIFY
+                        quiet += POLL_SECONDS
+                        if quiet >= KEEPALIVE_SECONDS:
+                            quiet = 0.0
+                            yield ": keep-alive\n\n"
+                        continue
                     now = await latest(actor)
                     if now != seen:  # a change made by another process
                         seen = now
