@@ -34,6 +34,12 @@ PAGES = [
     "/objectives/tact/",
     "/objectives/strat/",
     "/my/",
+    "/sources/",
+    "/sources/src/",
+    "/feedback/",
+    "/feedback/?q=slow&tag=login&window=30",
+    "/notifications/",
+    "/initiatives/ini1/",
 ]
 
 
@@ -50,6 +56,7 @@ RESTRICTED = [
     ("/manage/people/", {"admin"}),
     ("/manage/units/", {"admin"}),
     ("/manage/cycles/", {"admin"}),
+    ("/manage/webhooks/", {"admin"}),
     ("/objectives/new/", {"admin", "executive", "lead"}),
     ("/objectives/tact/edit/", {"admin", "executive", "lead"}),
     ("/objectives/tact/key-results/new/", {"admin", "executive", "lead"}),
@@ -80,6 +87,7 @@ def test_signed_out_visitors_go_to_the_sign_in_page():
         "/key-results/g-tact-kr/edit/",
         "/manage/people/lead@globex.example/",
         "/strategy/?cycle=g-q",
+        "/sources/g-src/",
     ],
 )
 def test_another_organisations_pages_are_404(browser, path):
@@ -290,7 +298,18 @@ def test_repeated_wrong_passwords_lock_the_sign_in(world, db, settings):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/strategy/", "/strategy/one-page/", "/objectives/strat/", "/my/", "/inbox/"]
+    "path",
+    [
+        "/",
+        "/strategy/",
+        "/strategy/one-page/",
+        "/objectives/strat/",
+        "/my/",
+        "/inbox/",
+        "/sources/",
+        "/feedback/",
+        "/notifications/",
+    ],
 )
 def test_a_page_s_query_count_stays_the_same_as_rows_grow(browser, path):
     from tests.api.test_query_counts import grow

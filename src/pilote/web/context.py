@@ -14,7 +14,15 @@ def pilote(request) -> dict:
 
         orgs = list(organizations_of(user))
     role = actor.role if actor else None
+    unread = 0
+    if actor is not None and actor.user is not None:
+        from pilote.notify.models import Notification
+
+        unread = Notification.objects.filter(
+            organization=actor.organization, user=actor.user, in_app=True, read_at__isnull=True
+        ).count()
     return {
+        "unread": unread,
         "actor": actor,
         "organizations": orgs,
         "role": role,

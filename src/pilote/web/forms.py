@@ -309,3 +309,101 @@ class InitiativeForm(Styled):
             if d.get(f"kr_{n}")
         ]
         return data
+
+
+class MappingField(forms.CharField):
+    """``name: value`` lines (YAML) read as a mapping; numbers and lists keep their type."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false"})
+
+    def to_python(self, value):
+        import yaml
+
+        text = super().to_python(value)
+        if not text.strip():
+            return {}
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise forms.ValidationError(_("Write one “name: value” per line.")) from None
+        if not isinstance(data, dict):
+            raise forms.ValidationError(_("Write one “name: value” per line."))
+        return {str(k): v for k, v in data.items()}
+
+
+class SourceForm(Styled):
+    key = forms.SlugField(label=_("Key"), max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"))
+    key_result = forms.ChoiceField(label=_("Key result it feeds"), required=False)
+    params = MappingField(label=_("Parameters"), required=False)
+    secrets = MappingField(
+        label=_("Secrets"),
+        required=False,
+        help_text=_("Never shown again; leave empty to keep the ones stored."),
+    )
+    interval_minutes = forms.IntegerField(
+        label=_("Pull every (minutes)"), required=False, min_value=1
+    )
+    expect_every_minutes = forms.IntegerField(
+        label=_("Pushed values expected every (minutes)"), required=False, min_value=1
+    )
+    jump_factor = forms.FloatField(
+        label=_("Hold values beyond × the usual change"),
+        required=False,
+        help_text=_("Empty: 5 × the median change learnt from the history."),
+    )
+    allow_private = forms.BooleanField(
+        label=_("May reach private and loopback addresses (admins)"), required=False
+    )
+
+    def __init__(self, *args, kinds=(), key_results=(), help_by_kind="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, k) for k in kinds]
+        self.fields["key_result"].choices = [("", "—")] + [(k.key, k.title) for k in key_results]
+        self.fields["params"].help_text = help_by_kind
+        self.fields["allow_private"].widget.attrs["class"] = "form-check-input"
+
+
+class FeedbackForm(Styled):
+    # Checked by the action with the others, so that every error shows at once.
+    channel = forms.CharField(label=_("Channel"), max_length=100, required=False)
+    date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    text = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    rating = forms.CharField(label=_("Rating (0–5)"), required=False)
+    nps = forms.CharField(label=_("NPS score (0–10)"), required=False)
+    segment = forms.CharField(label=_("Segment"), required=False)
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
+    link = forms.CharField(label=_("Link"), required=False)
+
+
+class FeedbackImportForm(Styled):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns: channel, date, text, rating, nps, segment, tags, link, external_id."),
+    )
+
+
+class WebhookForm(Styled):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    url = forms.CharField(label=_("Address"), max_length=500)
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("json", "JSON"), ("slack", "Slack"), ("teams", "Microsoft Teams")],
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Events (none: all)"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    allow_private = forms.BooleanField(
+        label=_("May reach private and loopback addresses"), required=False
+    )
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = kinds
+        self.fields["kinds"].widget.attrs["class"] = "form-check-input"
+        self.fields["allow_private"].widget.attrs["class"] = "form-check-input"

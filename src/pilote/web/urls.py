@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import live
-from .views import account, checkins, manage, pages, roadmap, writing
+from .views import account, checkins, data, manage, notifications, pages, roadmap, writing
 
 urlpatterns = [
     path("", pages.cockpit, name="cockpit"),
@@ -37,6 +37,15 @@ urlpatterns = [
     path("manage/people/<str:email>/", manage.person, name="manage_person"),
     path("manage/cycles/", manage.cycles, name="manage_cycles"),
     path("manage/cycles/<slug:key>/", manage.cycle, name="manage_cycle"),
+    path("manage/webhooks/", notifications.webhooks, name="manage_webhooks"),
+    path("sources/", data.sources, name="sources"),
+    path("sources/<slug:key>/", data.source, name="source"),
+    path("sources/<slug:key>/<str:what>/", data.source_action, name="source_action"),
+    path("held/<int:pk>/<str:what>/", data.held_decide, name="held_decide"),
+    path("feedback/", data.feedback_page, name="feedback"),
+    path("feedback/<int:pk>/links/", data.feedback_link, name="feedback_link"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("live/", live.live, name="live"),
     path("login/", account.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

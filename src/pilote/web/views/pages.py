@@ -122,7 +122,9 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
     obj = snap.objectives[obj.pk]
     figures = snap.objective(obj)
     krs = []
-    for kr in snap.key_results_of(obj):
+    kr_list = list(snap.key_results_of(obj))
+    feeds, held = _provenance(actor, kr_list)
+    for kr in kr_list:
         chart, history = _chart(snap, kr)
         krs.append(
             {
@@ -132,6 +134,8 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
                 "chart_id": f"chart-{kr.key}",
                 "history": list(reversed(history)),
                 "explain": snap.explain_kr(kr),
+                "sources": feeds.get(kr.pk, []),
+                "held": held.get(kr.pk, []),
             }
         )
     audit = org_queries.audit_trail(actor, "objective", obj.key)[:20]
@@ -150,8 +154,29 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             "live": True,
             "today": date.today(),
             "can_edit": _can_edit(actor, obj),
+            "evidence": _evidence(actor, obj),
         },
     )
+
+
+def _provenance(actor, kr_list) -> tuple[dict, dict]:
+    """The sources feeding these KRs (with their freshness) and their values held for confirmation."""
+    from pilote.sources import queries as sources
+
+    feeds: dict[int, list] = {}
+    for s in sources.sources(actor).filter(key_result__in=kr_list):
+        feeds.setdefault(s.key_result_id, []).append((s, sources.stale(s)))
+    held: dict[int, list] = {}
+    for h in sources.held_readings(actor).filter(key_result__in=kr_list):
+        held.setdefault(h.key_result_id, []).append(h)
+    return feeds, held
+
+
+def _evidence(actor, obj):
+    from pilote.orgs.access import scoped
+    from pilote.sources.models import FeedbackItem
+
+    return scoped(actor, FeedbackItem.objects.filter(objectives=obj))[:20]
 
 
 def _can_edit(actor, obj) -> bool:

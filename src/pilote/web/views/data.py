@@ -1,0 +1,245 @@
+"""Pages: data sources and their runs, held values, market and user feedback."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pilote.errors import Forbidden, Invalid, NotFound
+from pilote.goals import queries as goals
+from pilote.goals.models import Objective
+from pilote.orgs.access import scoped
+from pilote.sources import actions, connectors, feedback, queries
+from pilote.sources.models import FeedbackItem
+
+from ..forms import FeedbackForm, FeedbackImportForm, SourceForm
+from .common import FORM_ERRORS, form_errors, member_required, safe_next
+
+
+def _kind_help() -> str:
+    lines = []
+    for name, c in sorted(connectors.connectors().items()):
+        params = ", ".join(
+            p.name + ("" if p.required else "?") for p in c.parameters if not p.secret
+        )
+        secret = ", ".join(p.name for p in c.parameters if p.secret)
+        lines.append(f"{name}: {params}" + (f" — secrets: {secret}" if secret else ""))
+    lines.append("webhook: path (JMESPath), date_path?")
+    lines.append("feedback_inbox: items?, channel?, segment?")
+    return " · ".join(lines)
+
+
+def _source_form(request, data=None, initial=None) -> SourceForm:
+    return SourceForm(
+        data,
+        initial=initial,
+        kinds=actions.kinds(),
+        key_results=goals.key_results(request.actor).order_by("title"),
+        help_by_kind=_kind_help(),
+    )
+
+
+def _source_data(d: dict) -> dict:
+    return {**d, "key_result": d.get("key_result") or None}
+
+
+@member_required
+def sources(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    form = _source_form(request, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                source = actions.create_source(actor, _source_data(form.cleaned_data))
+                messages.success(request, _("Source created."))
+                if source.kind in actions.PUSH_KINDS:
+                    messages.info(
+                        request,
+                        _("Sign the bodies you push with this secret (shown once): %(s)s")
+                        % {"s": source.webhook_secret},
+                    )
+                return redirect("source", source.key)
+            except FORM_ERRORS + (Forbidden,) as exc:
+                form_errors(form, exc)
+    rows = [(s, queries.stale(s)) for s in queries.sources(actor)]
+    return render(
+        request,
+        "pilote/sources.html",
+        {
+            "rows": rows,
+            "form": form,
+            "can_create": actor.role != "viewer" and actor.role != "contributor",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def source(request: HttpRequest, key: str) -> HttpResponse:
+    actor = request.actor
+    src = queries.get_source(actor, key)
+    can_manage = queries.can_manage(actor, src)
+    form = None
+    if can_manage:
+        initial = {f: getattr(src, f) for f in ("key", "name", "kind", "interval_minutes",
+                                                "expect_every_minutes", "jump_factor", "allow_private")}  # fmt: skip
+        initial["key_result"] = src.key_result.key if src.key_result_id else ""
+        initial["params"] = "\n".join(f"{k}: {v}" for k, v in src.params.items())
+        form = _source_form(request, request.POST or None, initial)
+        form.fields["key"].disabled = True
+        form.fields["kind"].disabled = True
+        if request.method == "POST" and form.is_valid():
+            data = {
+                k: v for k, v in _source_data(form.cleaned_data).items() if k not in ("key", "kind")
+            }
+            try:
+                actions.update_source(actor, src, data)
+                messages.success(request, _("Source saved."))
+                return redirect("source", src.key)
+            except FORM_ERRORS + (Forbidden,) as exc:
+                form_errors(form, exc)
+    return render(
+        request,
+        "pilote/source.html",
+        {
+            "s": src,
+            "stale": queries.stale(src),
+            "runs": queries.runs(actor, src).select_related("check_in")[:50],
+            "held": queries.held_readings(actor).filter(source=src),
+            "form": form,
+            "can_manage": can_manage,
+            "push": src.kind in actions.PUSH_KINDS,
+            "hook_url": request.build_absolute_uri(f"/api/v1/hooks/{src.hook_id}"),
+        },
+        status=422 if form is not None and form.errors else 200,
+    )
+
+
+@require_POST
+@member_required
+def source_action(request: HttpRequest, key: str, what: str) -> HttpResponse:
+    actor = request.actor
+    src = queries.get_source(actor, key)
+    if what == "sync":
+        if not queries.can_manage(actor, src):
+            raise Forbidden(_("Only whoever may edit the key result's objective syncs its source."))
+        run = actions.sync_source(src, "manual", worker=actor.label)
+        if run.outcome == "failed":
+            messages.error(request, _("Sync failed: %(e)s") % {"e": run.error})
+        else:
+            messages.success(request, _("Sync done: %(o)s.") % {"o": run.get_outcome_display()})
+    elif what == "rotate":
+        secret = actions.rotate_webhook_secret(actor, src)
+        messages.info(request, _("New signing secret (shown once): %(s)s") % {"s": secret})
+    elif what == "delete":
+        actions.delete_source(actor, src)
+        messages.success(request, _("Source deleted."))
+        return redirect("sources")
+    else:
+        raise NotFound(what)
+    return redirect("source", src.key)
+
+
+@require_POST
+@member_required
+def held_decide(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    actor = request.actor
+    held = queries.get_held(actor, pk)
+    if what not in ("confirm", "reject"):
+        raise NotFound(what)
+    if what == "confirm":
+        actions.confirm_reading(actor, held)
+        messages.success(request, _("Value applied."))
+    else:
+        actions.reject_reading(actor, held)
+        messages.info(request, _("Value discarded."))
+    return safe_next(request, f"/sources/{held.source.key}/")
+
+
+@member_required
+def feedback_page(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    g = request.GET
+    items = feedback.search(actor, g.get("q", "").strip(), g.get("channel", ""), g.get("segment", ""),
+                            g.get("tag", "").strip())  # fmt: skip
+    form = FeedbackForm(None)
+    upload = FeedbackImportForm(None)
+    status = 200
+    if request.method == "POST" and actor.role == "viewer":
+        raise Forbidden(_("Viewers read feedback; they do not record it."))
+    if request.method == "POST" and "file" in request.FILES:
+        upload = FeedbackImportForm(request.POST, request.FILES)
+        if upload.is_valid():
+            try:
+                text = upload.cleaned_data["file"].read().decode("utf-8-sig")
+                created = feedback.record_feedback(
+                    actor, feedback.items_from_csv(text), path="rows"
+                )
+                messages.success(request, _("%(n)s feedback items imported.") % {"n": len(created)})
+                return redirect("feedback")
+            except UnicodeDecodeError:
+                upload.add_error("file", _("The file is not UTF-8 text."))
+            except Invalid as exc:
+                for path, message in exc.errors[:20]:
+                    upload.add_error("file", f"{path}: {message}")
+        status = 422
+    elif request.method == "POST":
+        form = FeedbackForm(request.POST)
+        if form.is_valid():
+            d = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+            if "date" in d:
+                d["date"] = str(d["date"])
+            try:
+                feedback.record_feedback(actor, [d])
+                messages.success(request, _("Feedback recorded."))
+                return redirect("feedback")
+            except Invalid as exc:
+                form_errors(
+                    form,
+                    Invalid(exc.detail, [(p.removeprefix("items[0]."), m) for p, m in exc.errors]),
+                )
+        status = 422
+    page = Paginator(items.prefetch_related("objectives", "initiatives"), 50).get_page(
+        g.get("page")
+    )
+    return render(
+        request,
+        "pilote/feedback.html",
+        {
+            "page": page,
+            "metrics": feedback.metrics(
+                items, int(g["window"]) if g.get("window", "").isdigit() else None
+            ),
+            "channels": feedback.channels(actor),
+            "form": form,
+            "upload": upload,
+            "q": g.get("q", ""),
+            "channel": g.get("channel", ""),
+            "tag": g.get("tag", ""),
+            "window": g.get("window", ""),
+            "can_link": actor.role in ("admin", "executive", "lead"),
+            "objectives": scoped(actor, Objective.objects.order_by("title").only("key", "title")),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@member_required
+def feedback_link(request: HttpRequest, pk: int) -> HttpResponse:
+    from pilote.sources.queries import get_feedback
+
+    actor = request.actor
+    item: FeedbackItem = get_feedback(actor, pk)
+    objectives = [k for k in request.POST.getlist("objectives") if k]
+    initiatives = [k for k in request.POST.get("initiatives", "").replace(",", " ").split() if k]
+    try:
+        feedback.link_feedback(actor, item, objectives, initiatives)
+        messages.success(request, _("Evidence links saved."))
+    except Invalid as exc:
+        messages.error(request, "; ".join(f"{p}: {m}" for p, m in exc.errors))
+    return safe_next(request, "/feedback/")

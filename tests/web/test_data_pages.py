@@ -1,0 +1,109 @@
+"""The pages of data sources, held values, feedback and notifications, through the test client."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from pilote.goals.models import CheckIn
+from pilote.notify.models import Notification, Preference, Webhook
+from pilote.sources.models import DataSource, FeedbackItem, HeldReading
+from tests.web.test_pages import browser  # noqa: F401  (the fixture)
+
+
+def test_a_lead_sets_up_a_source_with_inline_errors_then_syncs_it(browser, tmp_path):  # noqa: F811
+    lead = browser("lead")
+    bad = lead.post("/sources/", {"key": "Bad Key", "name": "", "kind": "http_json",
+                                  "key_result": "tact-kr", "params": "url: [unclosed"})  # fmt: skip
+    assert bad.status_code == 422
+    html = bad.content.decode()
+    assert "is-invalid" in html and "per line" in html
+    assert not DataSource.objects.filter(name="").exists()
+    path = tmp_path / "r.csv"
+    path.write_text("rating\n16\n", encoding="utf-8")
+    ok = lead.post("/sources/", {"key": "ratings", "name": "Ratings", "kind": "csv", "key_result": "tact-kr",
+                                 "params": f"location: {path}\ncolumn: rating"})  # fmt: skip
+    assert ok.status_code == 302, [
+        line for line in ok.content.decode().splitlines() if "invalid-feedback" in line or "alert" in line
+    ]
+    synced = lead.post("/sources/ratings/sync/", follow=True)
+    assert "Sync done" in synced.content.decode() or "Relevé fait" in synced.content.decode()
+    ci = CheckIn.objects.get(source="source:ratings")
+    assert ci.value == 16 and ci.raw_value == "16"
+    page = lead.get("/objectives/tact/").content.decode()
+    assert "Ratings" in page and "16" in page
+
+
+def test_a_viewer_or_a_contributor_cannot_sync_or_create_a_source(browser):  # noqa: F811
+    for role in ("viewer", "contributor"):
+        client = browser(role)
+        assert client.post("/sources/src/sync/").status_code == 403
+        r = client.post("/sources/", {"key": "x", "name": "X", "kind": "webhook", "key_result": "tact-kr",
+                                      "params": "path: value"})  # fmt: skip
+        assert r.status_code in (403, 422) and not DataSource.objects.filter(key="x").exists()
+    assert browser("lead").post("/sources/src/explode/").status_code == 404
+    assert browser("admin").post("/sources/g-src/sync/").status_code == 404
+
+
+def test_the_owner_confirms_a_held_value_from_the_objective_page(browser, world):  # noqa: F811
+    owner = browser("contributor")
+    page = owner.get("/objectives/tact/").content.decode()
+    assert "18" in page and "/held/" in page
+    pk = world.ids[("Acme", "held")]
+    assert browser("viewer").post(f"/held/{pk}/confirm/").status_code == 403
+    r = owner.post(f"/held/{pk}/confirm/", {"next": "/objectives/tact/"})
+    assert r.status_code == 302 and r["Location"] == "/objectives/tact/"
+    assert HeldReading.objects.get(pk=pk).status == "confirmed"
+    assert browser("admin").post(f"/held/{world.ids[('Globex', 'held')]}/confirm/").status_code == 404
+
+
+def test_feedback_is_added_imported_and_linked_from_its_page(browser):  # noqa: F811
+    lead = browser("lead", language="en")
+    bad = lead.post("/feedback/", {"channel": "", "rating": "9"})
+    assert bad.status_code == 422 and "from 0 to 5" in bad.content.decode()
+    before = FeedbackItem.objects.count()
+    csv = SimpleUploadedFile("f.csv", b"channel;rating;text\nApp Store;4,5;ok\nApp Store;11;bad\n")
+    r = lead.post("/feedback/", {"file": csv})
+    assert r.status_code == 422 and "rows[1].rating" in r.content.decode()
+    assert FeedbackItem.objects.count() == before  # all or nothing
+    csv = SimpleUploadedFile("f.csv", b"channel;rating;text;tags\nApp Store;4,5;Quick login;login\n")
+    assert lead.post("/feedback/", {"file": csv}).status_code == 302
+    item = FeedbackItem.objects.get(text="Quick login")
+    page = lead.get("/feedback/?q=quick").content.decode()
+    assert "Quick login" in page and "4.5" in page
+    r = lead.post(f"/feedback/{item.pk}/links/", {"objectives": ["tact"], "initiatives": "ini1"})
+    assert r.status_code == 302
+    assert "Quick login" in lead.get("/objectives/tact/").content.decode()
+    assert "Quick login" in lead.get("/initiatives/ini1/").content.decode()
+    assert browser("viewer").post("/feedback/", {"channel": "x", "text": "y"}).status_code == 403
+
+
+def test_notifications_are_listed_read_and_chosen(browser, world):  # noqa: F811
+    from pilote.orgs.models import Organization, User
+
+    user = User.objects.get(email="lead@acme.example")
+    Notification.objects.create(organization=Organization.objects.get(name="Acme"), user=user,
+                                kind="at_risk", title="Rating: at risk", link="/objectives/tact/")  # fmt: skip
+    lead = browser("lead")
+    page = lead.get("/").content.decode()
+    assert 'badge text-bg-danger">1<' in page  # the unread count in the menu
+    assert "Rating: at risk" in lead.get("/notifications/").content.decode()
+    lead.post("/notifications/read/")
+    assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
+    lead.post("/notifications/", {"digest-in_app": "on"})  # every e-mail off, the digest in the app
+    prefs = {p.kind: (p.in_app, p.email) for p in Preference.objects.filter(user=user)}
+    assert prefs["digest"] == (True, False) and prefs["at_risk"] == (False, False)
+
+
+def test_an_admin_adds_and_removes_an_outgoing_webhook(browser):  # noqa: F811
+    admin = browser("admin")
+    bad = admin.post("/manage/webhooks/", {"name": "x", "url": "not a url", "format": "json"})
+    assert bad.status_code == 422
+    r = admin.post("/manage/webhooks/", {"name": "Slack", "url": "https://chat.example/in",
+                                         "format": "slack", "kinds": ["at_risk"]}, follow=True)  # fmt: skip
+    assert "signing secret" in r.content.decode() or "secret de signature" in r.content.decode()
+    hook = Webhook.objects.get(name="Slack")
+    assert hook.kinds == ["at_risk"]
+    admin.post("/manage/webhooks/", {"delete": hook.pk})
+    assert not Webhook.objects.filter(pk=hook.pk).exists()
+    assert browser("lead").post("/manage/webhooks/", {"name": "x", "url": "https://a.example"}).status_code == 403
