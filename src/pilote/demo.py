@@ -613,4 +613,7 @@ def load(today: date | None = None, reset: bool = False) -> tuple[list[tuple[str
         actor = Actor.system(org, "demo")
         for email, *_ in PEOPLE:
             set_password(actor, User.objects.get(email=email), PASSWORD)
+        from pilote import demo_sources
+
+        demo_sources.load(org, today or date.today())
     return logins, True

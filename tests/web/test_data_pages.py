@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pilote.goals.models import CheckIn
@@ -24,7 +23,9 @@ def test_a_lead_sets_up_a_source_with_inline_errors_then_syncs_it(browser, tmp_p
     ok = lead.post("/sources/", {"key": "ratings", "name": "Ratings", "kind": "csv", "key_result": "tact-kr",
                                  "params": f"location: {path}\ncolumn: rating"})  # fmt: skip
     assert ok.status_code == 302, [
-        line for line in ok.content.decode().splitlines() if "invalid-feedback" in line or "alert" in line
+        line
+        for line in ok.content.decode().splitlines()
+        if "invalid-feedback" in line or "alert" in line
     ]
     synced = lead.post("/sources/ratings/sync/", follow=True)
     assert "Sync done" in synced.content.decode() or "Relevé fait" in synced.content.decode()
@@ -54,7 +55,9 @@ def test_the_owner_confirms_a_held_value_from_the_objective_page(browser, world)
     r = owner.post(f"/held/{pk}/confirm/", {"next": "/objectives/tact/"})
     assert r.status_code == 302 and r["Location"] == "/objectives/tact/"
     assert HeldReading.objects.get(pk=pk).status == "confirmed"
-    assert browser("admin").post(f"/held/{world.ids[('Globex', 'held')]}/confirm/").status_code == 404
+    assert (
+        browser("admin").post(f"/held/{world.ids[('Globex', 'held')]}/confirm/").status_code == 404
+    )
 
 
 def test_feedback_is_added_imported_and_linked_from_its_page(browser):  # noqa: F811
@@ -66,7 +69,9 @@ def test_feedback_is_added_imported_and_linked_from_its_page(browser):  # noqa: 
     r = lead.post("/feedback/", {"file": csv})
     assert r.status_code == 422 and "rows[1].rating" in r.content.decode()
     assert FeedbackItem.objects.count() == before  # all or nothing
-    csv = SimpleUploadedFile("f.csv", b"channel;rating;text;tags\nApp Store;4,5;Quick login;login\n")
+    csv = SimpleUploadedFile(
+        "f.csv", b"channel;rating;text;tags\nApp Store;4,5;Quick login;login\n"
+    )
     assert lead.post("/feedback/", {"file": csv}).status_code == 302
     item = FeedbackItem.objects.get(text="Quick login")
     page = lead.get("/feedback/?q=quick").content.decode()
@@ -106,4 +111,9 @@ def test_an_admin_adds_and_removes_an_outgoing_webhook(browser):  # noqa: F811
     assert hook.kinds == ["at_risk"]
     admin.post("/manage/webhooks/", {"delete": hook.pk})
     assert not Webhook.objects.filter(pk=hook.pk).exists()
-    assert browser("lead").post("/manage/webhooks/", {"name": "x", "url": "https://a.example"}).status_code == 403
+    assert (
+        browser("lead")
+        .post("/manage/webhooks/", {"name": "x", "url": "https://a.example"})
+        .status_code
+        == 403
+    )
