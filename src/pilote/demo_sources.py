@@ -21,15 +21,17 @@ from pilote.sources.actions import apply_reading, create_source, sync_source
 from pilote.sources.connectors.base import Reading
 from pilote.sources.feedback import link_feedback, record_feedback
 
-COMMENTS = [
+PRAISE = [
     ("Connexion par empreinte enfin rapide, bravo", ["connexion"]),
     ("Le virement instantané est parfait", ["virement"]),
+    ("Très claire, je gère tout depuis mon téléphone", []),
+    ("Ouverture de compte en 8 minutes, impressionnant", ["ouverture"]),
+]
+COMPLAINTS = [
     ("L'application plante à l'ouverture depuis la mise à jour", ["stabilite"]),
     ("Impossible de retrouver mes relevés", ["navigation"]),
-    ("Très claire, je gère tout depuis mon téléphone", []),
     ("Trop lente le lundi matin", ["lenteur"]),
     ("Le chatbot ne comprend pas mes questions", ["chatbot"]),
-    ("Ouverture de compte en 8 minutes, impressionnant", ["ouverture"]),
 ]
 
 
@@ -44,16 +46,15 @@ def _latest(org: Organization, key: str) -> float:
 
 def _ratings(average: float, n: int, rng: random.Random) -> list[int]:
     """n whole-star ratings whose mean is ``average`` (to the nearest 1/n)."""
-    total = round(average * n)
-    stars = [4] * n
-    i = 0
-    while sum(stars) < total:
-        stars[i % n] = min(5, stars[i % n] + 1)
-        i += 1
+    total = min(5 * n, max(n, round(average * n)))
+    pattern = [5, 5, 4, 5, 3, 5, 4, 2, 5, 4]  # real stores: mostly 4–5, a few unhappy
+    stars = [pattern[i % len(pattern)] for i in range(n)]
+    while sum(stars) < total:  # raise a 4 first (keeps the few unhappy ones), else the lowest
+        j = stars.index(4) if 4 in stars else stars.index(min(stars))
+        stars[j] += 1
     while sum(stars) > total:
-        j = rng.randrange(n)
-        if stars[j] > 1:
-            stars[j] -= 1
+        j = stars.index(max(stars))
+        stars[j] -= 1
     rng.shuffle(stars)
     return stars
 
@@ -66,7 +67,8 @@ def load(org: Organization, today: date) -> None:
     stars = _ratings(rating_now + 0.02, 60, rng)
     items = []
     for i, star in enumerate(stars):
-        text, tags = COMMENTS[(i * 5 + star) % len(COMMENTS)]
+        pool = PRAISE if star >= 4 else COMPLAINTS
+        text, tags = pool[i % len(pool)]
         items.append({
             "channel": "App Store" if i % 2 else "Google Play", "rating": star,
             "date": str(today - timedelta(days=(i * 3) % 88)), "text": text, "tags": tags,

@@ -64,11 +64,20 @@ def mail(settings):
 
 
 def drain():
-    """Run queued tasks, and the tasks they queue after their commits, until none is left."""
+    """Run queued tasks, and the tasks they queue after their commits, until none is left.
+
+    The database worker closes "old" connections between tasks, as a process should; inside
+    a test's transaction that would close the test's own connection (PostgreSQL), so not here.
+    """
+    from unittest import mock
+
     from django.test import TestCase
 
     for _ in range(3):
-        with TestCase.captureOnCommitCallbacks(execute=True):
+        with (
+            TestCase.captureOnCommitCallbacks(execute=True),
+            mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"),
+        ):
             worker.drain("test-worker")
 
 

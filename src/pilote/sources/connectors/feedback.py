@@ -45,6 +45,8 @@ class FeedbackMetric:
         rows = list(items.values_list("rating", "nps", "tags"))
         if p.get("tag"):
             rows = [r for r in rows if p["tag"] in (r[2] or [])]
+        if metric != "volume":  # only the items that carry the measure count
+            rows = [r for r in rows if r[0 if metric == "average_rating" else 1] is not None]
         if metric == "volume":
             value: float | None = float(len(rows))
         elif metric == "average_rating":

@@ -125,3 +125,21 @@ def horizon_label(code):
 @register.filter
 def roadmap_view_label(code):
     return ROADMAP_VIEW_LABELS.get(str(code), code)
+
+
+RUN_LABELS = {
+    "applied": _("applied"),
+    "unchanged": _("unchanged"),
+    "held": _("held"),
+    "failed": _("failed"),
+    "schedule": _("schedule"),
+    "manual": _("manual"),
+    "webhook": _("webhook"),
+    "cli": _("cli"),
+}
+
+
+@register.filter
+def run_label(code):
+    """A sync run's outcome or trigger in the reader's language."""
+    return RUN_LABELS.get(str(code), code)

@@ -131,7 +131,9 @@ def source_action(request: HttpRequest, key: str, what: str) -> HttpResponse:
         if run.outcome == "failed":
             messages.error(request, _("Sync failed: %(e)s") % {"e": run.error})
         else:
-            messages.success(request, _("Sync done: %(o)s.") % {"o": run.get_outcome_display()})
+            from ..templatetags.pilote import run_label
+
+            messages.success(request, _("Sync done: %(o)s.") % {"o": run_label(run.outcome)})
     elif what == "rotate":
         secret = actions.rotate_webhook_secret(actor, src)
         messages.info(request, _("New signing secret (shown once): %(s)s") % {"s": secret})
