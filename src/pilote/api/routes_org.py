@@ -27,6 +27,7 @@ from .serialize import (
     expected_version,
     page,
     person_out,
+    scoped_kr_keys,
     set_etag,
     token_out,
     unit_out,
@@ -165,7 +166,9 @@ def remove_person(request: HttpRequest, email: str):
     "/tokens", response=list[TokenOut], tags=["tokens"], summary="List your tokens (admins: all)"
 )
 def list_tokens(request: HttpRequest):
-    return [token_out(t) for t in queries.tokens(actor(request)).order_by("id")]
+    tokens = list(queries.tokens(actor(request)).order_by("id"))
+    keys = scoped_kr_keys(tokens)
+    return [token_out(t, keys) for t in tokens]
 
 
 @router.post(

@@ -156,7 +156,7 @@ def initiative_out(i: Initiative) -> dict:
     return {**initiative_snapshot(i), "version": i.version}
 
 
-def token_out(t: ApiToken) -> dict:
+def token_out(t: ApiToken, kr_keys: dict[int, str] | None = None) -> dict:
     return {
         "prefix": t.prefix,
         "name": t.name,
@@ -165,15 +165,21 @@ def token_out(t: ApiToken) -> dict:
         "last_used_at": t.last_used_at,
         "revoked_at": t.revoked_at,
         "unit": t.scope_unit.key if t.scope_unit_id else None,
-        "key_result": _scoped_kr_key(t),
+        "key_result": _scoped_kr_key(t, kr_keys),
     }
 
 
-def _scoped_kr_key(t: ApiToken) -> str | None:
+def scoped_kr_keys(tokens: list[ApiToken]) -> dict[int, str]:
+    """The keys of the KRs some tokens are narrowed to, in one query (lists stay flat)."""
+    ids = {t.scope_key_result_id for t in tokens if t.scope_key_result_id is not None}
+    return dict(KeyResult.objects.filter(pk__in=ids).values_list("pk", "key")) if ids else {}
+
+
+def _scoped_kr_key(t: ApiToken, kr_keys: dict[int, str] | None) -> str | None:
     if t.scope_key_result_id is None:
         return None
-    kr = KeyResult.objects.filter(pk=t.scope_key_result_id).values_list("key", flat=True).first()
-    return kr or "(deleted)"
+    keys = kr_keys if kr_keys is not None else scoped_kr_keys([t])
+    return keys.get(t.scope_key_result_id, "(deleted)")
 
 
 def audit_out(a: AuditEntry) -> dict:
