@@ -1,4 +1,4 @@
-"""`pilote worker`, `pilote source …`, `pilote feedback …`, `pilote notify …` (rule 4: translate only)."""
+"""`pilote worker`, `source …`, `feedback …`, `notify …`, `check` (rule 4: translate only)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,15 @@ def add_parsers(cmd, org_opt) -> None:
     n = cmd("notify", "Run a notification job now (reminders or the weekly digest).")
     org_opt(n)
     n.add_argument("job", choices=["reminders", "digest"])
+
+    c = cmd(
+        "check",
+        "Check that the figures stored by the actions equal a full recomputation (exit 1 if not).",
+    )
+    org_opt(c)
+    c.add_argument(
+        "--fix", action="store_true", help="store the recomputed figures where they differ"
+    )
 
 
 def do_worker(args: argparse.Namespace) -> int:
@@ -174,4 +183,25 @@ def do_notify(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"worker": do_worker, "source": do_source, "feedback": do_feedback, "notify": do_notify}
+def do_check(args: argparse.Namespace) -> int:
+    from pilote.cli import _system
+    from pilote.goals import latest
+
+    org = _system(args).organization
+    wrong = latest.mismatches(org.pk)
+    for key, have, want in wrong[:50]:
+        print(f"key result {key}: stored current reading {have}, recomputed {want}")
+    if wrong and args.fix:
+        print(f"fixed {latest.refresh(org.pk)} key result(s)")
+        return 0
+    print(f"{org.name}: {len(wrong)} difference(s) between stored and recomputed figures")
+    return 1 if wrong else 0
+
+
+COMMANDS = {
+    "worker": do_worker,
+    "source": do_source,
+    "feedback": do_feedback,
+    "notify": do_notify,
+    "check": do_check,
+}

@@ -261,6 +261,9 @@ def generate(
                     _bulk(CheckIn, check_ins)
                     check_ins = []
         _bulk(CheckIn, check_ins)
+        from pilote.goals.latest import refresh
+
+        refresh(org.pk)  # bulk rows bypass the check-in action: store each KR's current reading
         n_check_ins = CheckIn.objects.filter(organization=org).count()
 
         # initiatives: one per unit, most with 1-2 declared impacts

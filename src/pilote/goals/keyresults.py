@@ -21,6 +21,7 @@ from pilote.orgs.access import Actor, require_check_in, require_grader, require_
 from pilote.orgs.actions import bump, check_version, validate_key
 
 from .actions import member_by_email, note_revalidation
+from .latest import note_check_in
 from .models import CheckIn, KeyResult, Objective
 
 KR_FIELDS = (
@@ -297,6 +298,7 @@ def _record(
         request_digest=digest,
         **(provenance or {}),
     )
+    note_check_in(check_in)
     audit.record(
         actor,
         "check_in",

@@ -156,6 +156,13 @@ class KeyResult(Gradable):
     due = models.DateField(null=True, blank=True)  # None: the cycle's end
     position = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
+    # The current reading (the latest check-in by effective date, ties to the latest recorded),
+    # kept by the check-in action so that reads need not scan the check-ins (goals/latest.py;
+    # `pilote check` compares it with a recomputation).
+    last_value = models.FloatField(null=True, blank=True)
+    last_effective = models.DateField(null=True, blank=True)
+    last_confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_check_in_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

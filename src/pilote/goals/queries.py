@@ -28,6 +28,7 @@ from pilote.okr.workflow import WorkflowStatus
 from pilote.orgs.access import Actor, get_scoped, scoped
 
 from .keyresults import facts_of
+from .latest import stored
 from .models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
 
 
@@ -96,11 +97,34 @@ def kr_figures(kr: KeyResult, latest: Reading | None, as_of: date, policy) -> KR
     )
 
 
+def current_readings(actor: Actor, as_of: date, krs: list[KeyResult]) -> dict[int, Reading]:
+    """The current reading of each of ``krs`` as of a date, from the readings stored on them.
+
+    A KR's stored reading is its latest check-in overall: it is the current one as of any
+    date on or after its own. Only the KRs whose latest check-in is dated after ``as_of``
+    (a past as-of date, or a check-in dated in the future) are read from their check-ins.
+    """
+    latest: dict[int, Reading] = {}
+    later = []
+    for kr in krs:
+        reading = stored(kr)
+        if reading is None:
+            continue
+        if reading.effective <= as_of:
+            latest[kr.pk] = reading
+        else:
+            later.append(kr.pk)
+    if later:
+        latest.update(latest_readings(actor, as_of, later))
+    return latest
+
+
 def latest_readings(actor: Actor, as_of: date, key_results=None) -> dict[int, Reading]:
     """The current check-in of each KR (of the organisation, or of ``key_results``) as of a date.
 
     Ordered by effective date then recording: the last row per KR is its current value, the
-    rule of pilote.okr.progress.current_reading applied in SQL order.
+    rule of pilote.okr.progress.current_reading applied in SQL order. This reads check-ins;
+    ``current_readings`` reads the stored readings first.
     """
     qs = scoped(actor, CheckIn.objects.filter(effective__lte=as_of))
     if key_results is not None:
@@ -148,7 +172,9 @@ class Snapshot:
         ).values_list("child_id", "parent_id", "weight"):
             self.children.setdefault(parent_id, []).append((child_id, weight))
             self.parents.setdefault(child_id, []).append((parent_id, weight))
-        self.latest = latest_readings(actor, self.as_of)
+        self.latest = current_readings(
+            actor, self.as_of, [kr for krs in self.krs_by_objective.values() for kr in krs]
+        )
         self._kr: dict[int, KRFigures] = {}
         self._obj: dict[int, ObjectiveFigures] = {}
 

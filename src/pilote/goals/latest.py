@@ -1,0 +1,94 @@
+"""Each KR's current reading, stored on the KR and kept up to date by the check-in action.
+
+The rule (pilote.okr.progress.current_reading): the latest check-in by effective date,
+ties going to the latest recorded. Check-ins are append-only, so a new check-in either
+becomes the current one or changes nothing: one conditional UPDATE, safe under concurrent
+writers (the WHERE re-checks the stored reading). Reads as of today use the stored reading;
+reads as of a past date (or a KR whose current check-in is dated after it) fall back to the
+check-ins themselves.
+
+``refresh`` recomputes from the check-ins (after bulk loads); ``mismatches`` is the
+consistency check behind ``pilote check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from pilote.okr.types import Reading
+
+from .models import CheckIn, KeyResult
+
+FIELDS = ("last_value", "last_effective", "last_confidence", "last_check_in_id")
+
+
+def note_check_in(check_in: CheckIn) -> None:
+    """Make ``check_in`` its KR's current reading if it is later than the stored one."""
+    newer = (
+        Q(last_effective__isnull=True)
+        | Q(last_effective__lt=check_in.effective)
+        | Q(last_effective=check_in.effective, last_check_in_id__lt=check_in.pk)
+    )
+    KeyResult.objects.filter(pk=check_in.key_result_id).filter(newer).update(
+        last_value=check_in.value,
+        last_effective=check_in.effective,
+        last_confidence=check_in.confidence,
+        last_check_in_id=check_in.pk,
+    )
+
+
+def stored(kr: KeyResult) -> Reading | None:
+    if kr.last_effective is None:
+        return None
+    return Reading(kr.last_value, kr.last_effective, kr.last_confidence, kr.last_check_in_id or 0)
+
+
+def recomputed(kr_ids: Iterable[int]) -> dict[int, tuple]:
+    """The current reading of each KR from its check-ins: {kr id: (value, date, confidence, id)}."""
+    out: dict[int, tuple] = {}
+    for kr_id, value, effective, confidence, pk in (
+        CheckIn.objects.filter(key_result_id__in=list(kr_ids))
+        .order_by("key_result_id", "effective", "id")
+        .values_list("key_result_id", "value", "effective", "confidence", "id")
+        .iterator(chunk_size=10_000)
+    ):
+        out[kr_id] = (value, effective, confidence, pk)
+    return out
+
+
+def _rows(organization_id: int):
+    return KeyResult.objects.filter(organization_id=organization_id).values_list("pk", *FIELDS)
+
+
+def refresh(organization_id: int, batch: int = 2000) -> int:
+    """Recompute every KR's stored reading from its check-ins; returns how many changed."""
+    changed = 0
+    ids = list(
+        KeyResult.objects.filter(organization_id=organization_id).values_list("pk", flat=True)
+    )
+    for i in range(0, len(ids), batch):
+        chunk = ids[i : i + batch]
+        truth = recomputed(chunk)
+        fix = []
+        for kr in KeyResult.objects.filter(pk__in=chunk).only("pk", *FIELDS):
+            want = truth.get(kr.pk, (None, None, None, None))
+            if tuple(getattr(kr, f) for f in FIELDS) != want:
+                kr.last_value, kr.last_effective, kr.last_confidence, kr.last_check_in_id = want
+                fix.append(kr)
+        KeyResult.objects.bulk_update(fix, FIELDS, batch_size=1000)
+        changed += len(fix)
+    return changed
+
+
+def mismatches(organization_id: int) -> list[tuple[str, tuple, tuple]]:
+    """KRs whose stored reading differs from the recomputed one: (key, stored, recomputed)."""
+    keys = dict(KeyResult.objects.filter(organization_id=organization_id).values_list("pk", "key"))
+    truth = recomputed(keys)
+    out = []
+    for pk, *stored_row in _rows(organization_id):
+        want = truth.get(pk, (None, None, None, None))
+        if tuple(stored_row) != want:
+            out.append((keys[pk], tuple(stored_row), want))
+    return out
