@@ -169,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bg.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     bg.add_argument("--name", help="organisation name (default: 'Synthetic N')")
+    bg.add_argument(
+        "--start",
+        type=_date,
+        help="first day of the quarter (default: 12 weeks ago, so check-ins run up to today)",
+    )
     br = bsub.add_parser(
         "run",
         help="Time the main pages and API calls of an organisation against a floor.",
@@ -487,7 +492,7 @@ def do_bench(args: argparse.Namespace) -> int:
         return 0
     if args.employees < 10:
         raise Invalid("too small", [("--employees", "at least 10")])
-    g = generate(args.employees, args.seed, name=args.name)
+    g = generate(args.employees, args.seed, start=args.start, name=args.name)
     print(
         f"{g.organization}: {g.units} units, {g.people} people, {g.objectives} objectives, "
         f"{g.key_results} key results, {g.check_ins} check-ins, {g.initiatives} initiatives "

@@ -240,3 +240,20 @@ def test_the_schedule_claims_each_organisations_jobs_once_a_week(bank):
     assert Schedule.objects.get(organization=bank, job="digest").next_run_at > now + timedelta(
         days=6
     )
+
+
+def test_a_bulk_check_in_checks_its_alerts_in_one_task(bank, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    from pilote.goals.keyresults import record_check_ins
+
+    kr = KeyResult.objects.select_related("objective__cycle").get(key="nb-kr")
+    before = DBTaskResult.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        record_check_ins(
+            person(bank, "owner@nb.example"),
+            [{"key_result": kr, "value": 5}, {"key_result": kr, "value": 8}],
+        )
+    assert DBTaskResult.objects.count() == before + 1
+    drain()
+    assert inbox("owner@nb.example") == [("at_risk", "Store rating: off track")]

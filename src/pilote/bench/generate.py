@@ -47,10 +47,16 @@ def _bulk(model, rows: list) -> list:
     return out
 
 
+def default_start(today: date | None = None) -> date:
+    """The quarter starts 12 weeks ago: its weekly check-ins end today, as in a live organisation."""
+    return (today or date.today()) - timedelta(days=84)
+
+
 def generate(
-    employees: int, seed: int = 1, start: date = date(2027, 1, 1), name: str | None = None
+    employees: int, seed: int = 1, start: date | None = None, name: str | None = None
 ) -> Generated:
     rng = random.Random(seed)
+    start = start or default_start()
     began = time.perf_counter()
     name = name or f"Synthetic {employees}"
     if Organization.objects.filter(name=name).exists():

@@ -260,6 +260,7 @@ def _record(
     path="",
     author=None,
     provenance: dict | None = None,
+    announce: bool = True,
 ) -> tuple[CheckIn, bool]:
     require_check_in(actor, kr)
     if author is not None and actor.role != "system":
@@ -311,11 +312,12 @@ def _record(
             "comment": check_in.comment,
         },
     )
-    events.publish(
-        actor.organization.pk,
-        "check_in.recorded",
-        {"key_result": kr.key, "objective": kr.objective.key, "value": check_in.value},
-    )
+    if announce:
+        events.publish(
+            actor.organization.pk,
+            "check_in.recorded",
+            {"key_result": kr.key, "objective": kr.objective.key, "value": check_in.value},
+        )
     return check_in, True
 
 
@@ -376,12 +378,19 @@ def record_check_ins(actor: Actor, items: list[dict], path: str = "check_ins") -
                     item.get("date") or date.today(),
                     None,
                     f"{path}[{i}]",
+                    announce=False,
                 )
             results.append(ci)
         except Invalid as exc:
             errors.extend(exc.errors)
     if errors:
         raise Invalid("invalid check-ins: nothing was recorded", errors)
+    # One event for the batch: pages refresh once, alerts are checked in one task.
+    events.publish(
+        actor.organization.pk,
+        "check_ins.recorded",
+        {"key_results": sorted({ci.key_result.key for ci in results}), "count": len(results)},
+    )
     return results
 
 

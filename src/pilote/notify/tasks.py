@@ -83,6 +83,17 @@ def at_risk_alert(organization_id: int, kr_key: str) -> int:
 
 
 @task()
+def at_risk_alerts(organization_id: int, kr_keys: list[str]) -> int:
+    """The alerts of a bulk check-in, in one task."""
+    organization = Organization.objects.get(pk=organization_id)
+    made = 0
+    for key in kr_keys:
+        with transaction.atomic():
+            made += jobs.at_risk_alert(organization, key)
+    return made
+
+
+@task()
 def validation_request(organization_id: int, objective_key: str) -> int:
     with transaction.atomic():
         return jobs.validation_request(Organization.objects.get(pk=organization_id), objective_key)
