@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from pilote.okr.coverage import tactical_alignment, unit_coverage
@@ -21,12 +22,19 @@ class Cockpit:
     cycles: list[Cycle]
     strategic: list[ObjectiveFigures] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    attention: list[KRFigures] = field(default_factory=list)  # at risk or off track
-    overdue: list[KRFigures] = field(default_factory=list)  # check-in due
+    attention: list[KRFigures] = field(default_factory=list)  # at risk or off track: the worst
+    overdue: list[KRFigures] = field(default_factory=list)  # check-in due: the oldest
+    attention_total: int = 0
+    overdue_total: int = 0
     waiting: list[Objective] = field(default_factory=list)  # submitted, for executives
     sent_back: list[Objective] = field(default_factory=list)  # the reader's, changes requested
     unit_coverage: float | None = None
     tactical_alignment: float | None = None
+
+
+# The cockpit shows the worst few of each list and counts the rest (the strategy tree
+# filtered by status has them all): a page of 3,000 at-risk KRs helps nobody.
+LIST_LIMIT = 20
 
 
 def current_cycles(actor: Actor, snap: Snapshot) -> list[Cycle]:
@@ -55,12 +63,16 @@ def build_cockpit(actor: Actor, snap: Snapshot, cycles: list[Cycle] | None = Non
     for f in figures:
         cockpit.counts[f.status.value] += 1
     rank = {s: i for i, s in enumerate(STATUS_SEVERITY)}
-    cockpit.attention = sorted(
-        (f for f in figures if f.status in (Status.OFF_TRACK, Status.AT_RISK)),
-        key=lambda f: (rank[f.status], (f.progress or 0) - f.expected),
+    attention = [f for f in figures if f.status in (Status.OFF_TRACK, Status.AT_RISK)]
+    cockpit.attention_total = len(attention)
+    cockpit.attention = heapq.nsmallest(
+        LIST_LIMIT, attention, key=lambda f: (rank[f.status], (f.progress or 0) - f.expected)
     )
-    cockpit.overdue = sorted(
-        (f for f in figures if check_in_due(f.latest, snap.as_of, snap.policy)),
+    overdue = [f for f in figures if check_in_due(f.latest, snap.as_of, snap.policy)]
+    cockpit.overdue_total = len(overdue)
+    cockpit.overdue = heapq.nsmallest(
+        LIST_LIMIT,
+        overdue,
         key=lambda f: f.latest.effective if f.latest else f.kr.objective.cycle.start,
     )
     user_id = actor.user.pk if actor.user else None

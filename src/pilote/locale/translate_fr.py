@@ -10,6 +10,8 @@ from pathlib import Path
 import polib
 
 FR = {
+    "All %(n)s in the strategy tree": "Les %(n)s dans la stratégie",
+    "%(n)s in all: the oldest first.": "%(n)s en tout : les plus anciens d’abord.",
     "Key result it feeds": "Résultat clé alimenté",
     "Secrets": "Secrets",
     "Segment": "Segment",
