@@ -133,3 +133,12 @@ def test_the_query_count_stays_the_same_as_rows_grow(api, path):
     small = count(client, path)
     grow(10, 100)
     assert count(client, path) == small
+
+
+def test_the_tree_written_straight_to_json_equals_what_its_schema_would_write(api):
+    from pilote.api.schemas import TreeOut
+
+    grow(3, 0)
+    body = api("viewer").get("/cycles/q/tree").json()
+    assert body["objectives"], "the fixture has a tree"
+    assert TreeOut.model_validate(body).model_dump(mode="json") == body
