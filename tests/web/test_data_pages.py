@@ -117,3 +117,16 @@ def test_an_admin_adds_and_removes_an_outgoing_webhook(browser):  # noqa: F811
         .status_code
         == 403
     )
+
+
+def test_a_lead_saving_a_source_keeps_the_admin_s_private_address_choice(browser):  # noqa: F811
+    DataSource.objects.filter(key="src").update(allow_private=True)
+    lead = browser("lead")
+    page = lead.get("/sources/src/").content.decode()
+    assert 'name="allow_private"' not in page
+    r = lead.post("/sources/src/", {"name": "Renamed", "key_result": "tact-kr",
+                                    "params": "location: /x.csv\ncolumn: rating"})  # fmt: skip
+    assert r.status_code == 302
+    source = DataSource.objects.get(key="src")
+    assert source.name == "Renamed" and source.allow_private is True
+    assert 'name="allow_private"' in browser("admin").get("/sources/src/").content.decode()

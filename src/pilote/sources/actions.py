@@ -353,6 +353,8 @@ def apply_reading(
                 last_run_at=run.finished_at, last_success_at=run.finished_at, last_error=""
             )
     except IntegrityError:
+        if scheduled_for is None:
+            raise
         # Another worker already ran this schedule slot: this one leaves no trace.
         return SyncRun.objects.get(source=source, scheduled_for=scheduled_for)
     if run.outcome == SyncRun.Outcome.HELD:

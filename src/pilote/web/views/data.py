@@ -34,13 +34,18 @@ def _kind_help() -> str:
 
 
 def _source_form(request, data=None, initial=None) -> SourceForm:
-    return SourceForm(
+    form = SourceForm(
         data,
         initial=initial,
         kinds=actions.kinds(),
         key_results=goals.key_results(request.actor).order_by("title"),
         help_by_kind=_kind_help(),
     )
+    if request.actor.role != "admin":
+        # Only an admin decides to let a source reach inside the network: others neither see
+        # the box nor, by saving the form, undo an admin's choice.
+        del form.fields["allow_private"]
+    return form
 
 
 def _source_data(d: dict) -> dict:
