@@ -21,7 +21,14 @@ from django.db import connections
 
 log = logging.getLogger("pilote.live")
 CHANNEL = "pilote_events"
-ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+_TOKEN = uuid.uuid4().hex[:8]
+
+
+def origin() -> str:
+    """This process: the pid is read at each call, so forked app workers differ."""
+    return f"{os.getpid()}-{_TOKEN}"
+
+
 _listener: threading.Thread | None = None
 _lock = threading.Lock()
 
@@ -35,11 +42,11 @@ def forward(organization_id: int, name: str, payload: dict) -> None:
     if not enabled():
         return
     message = json.dumps(
-        {"origin": ORIGIN, "org": organization_id, "name": name, "payload": payload}
+        {"origin": origin(), "org": organization_id, "name": name, "payload": payload}
     )
     if len(message) > 7900:  # NOTIFY payloads stop at 8000 bytes: the page re-reads anyway
         message = json.dumps(
-            {"origin": ORIGIN, "org": organization_id, "name": name, "payload": {}}
+            {"origin": origin(), "org": organization_id, "name": name, "payload": {}}
         )
     try:
         with connections["default"].cursor() as cursor:
@@ -65,7 +72,7 @@ def _listen(publish) -> None:
                         event = json.loads(note.payload)
                     except ValueError:
                         continue
-                    if event.get("origin") != ORIGIN:
+                    if event.get("origin") != origin():
                         publish(event["org"], event["name"], event.get("payload") or {})
         except Exception:  # noqa: BLE001 — the database restarted: listen again shortly
             log.warning("LISTEN connection lost; retrying in %.1f s", delay)
