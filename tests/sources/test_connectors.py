@@ -258,3 +258,21 @@ def test_setting_up_a_source_checks_its_parameters_with_their_paths():
         )
     assert exc.value.errors[0][0] == "kind"
     assert not DataSource.objects.filter(key="bad").exists()
+
+
+def test_a_source_s_numbers_and_switches_are_checked_with_their_paths():
+    from pilote.errors import Invalid
+
+    base = {
+        "key": "n",
+        "name": "N",
+        "kind": "webhook",
+        "key_result": "tact-kr",
+        "params": {"path": "v"},
+    }
+    for field, value in (("interval_minutes", 0), ("interval_minutes", True), ("jump_factor", True),
+                         ("jump_factor", -1), ("enabled", "yes")):  # fmt: skip
+        with pytest.raises(Invalid) as exc:
+            create_source(Actor.system(org()), {**base, field: value})
+        assert [p for p, _ in exc.value.errors] == [field]
+    assert not DataSource.objects.filter(key="n").exists()

@@ -119,7 +119,9 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
                 setattr(source, name, value)
     if "jump_factor" in data:
         value = data["jump_factor"]
-        if value is not None and (not isinstance(value, (int, float)) or value <= 0):
+        if value is not None and (
+            not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0
+        ):
             errors.append(("jump_factor", "must be a number greater than 0"))
         else:
             source.jump_factor = value
@@ -162,8 +164,6 @@ def _kind_errors(source: DataSource) -> list[tuple[str, str]]:
         errors += path_errors(source.params["path"], "params.path")
     if source.kind == "sql" and source.params.get("query"):
         errors += query_errors(source.params["query"])
-    if source.kind in PUSH_KINDS or source.interval_minutes is None:
-        return errors
     return errors
 
 
