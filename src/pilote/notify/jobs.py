@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q
 from django.utils import timezone
 
 from pilote.goals.models import KeyResult, Objective
@@ -157,7 +156,3 @@ def source_trouble(organization: Organization, source_key: str, what: str) -> in
     return len(notify(organization, people, Kind.SOURCE, f"{source.name}: {what}",
                       source.last_error or "", f"/sources/{source.key}/",
                       dedupe=f"source:{source.key}:{what}:{timezone.localdate()}"))  # fmt: skip
-
-
-def schedule_q(now) -> Q:
-    return Q(next_run_at__lte=now)

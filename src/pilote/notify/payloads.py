@@ -6,13 +6,12 @@ the body with the webhook's secret>``; receivers compare it in constant time.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 
 import httpx
 from django.conf import settings
 
+from pilote.signing import signature_of
 from pilote.sources import net
 from pilote.sources.connectors.base import SourceError
 
@@ -44,10 +43,6 @@ def body_of(delivery: Delivery) -> dict:
             **p, "url": link}  # fmt: skip
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def post(delivery: Delivery) -> None:
     hook = delivery.webhook
     body = json.dumps(body_of(delivery)).encode()
@@ -57,7 +52,7 @@ def post(delivery: Delivery) -> None:
         "User-Agent": "Pilote-Webhook/1",
         "X-Pilote-Event": delivery.kind,
         "X-Pilote-Delivery": str(delivery.pk),
-        "X-Pilote-Signature": sign(hook.secret, body),
+        "X-Pilote-Signature": signature_of(hook.secret, body),
     }
     try:
         response = httpx.post(

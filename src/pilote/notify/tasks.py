@@ -77,14 +77,8 @@ def deliver_webhook(delivery_id: int) -> str:
 
 
 @task()
-def at_risk_alert(organization_id: int, kr_key: str) -> int:
-    with transaction.atomic():
-        return jobs.at_risk_alert(Organization.objects.get(pk=organization_id), kr_key)
-
-
-@task()
 def at_risk_alerts(organization_id: int, kr_keys: list[str]) -> int:
-    """The alerts of a bulk check-in, in one task."""
+    """The at-risk alerts of one check-in, or of a bulk check-in in one task."""
     organization = Organization.objects.get(pk=organization_id)
     made = 0
     for key in kr_keys:

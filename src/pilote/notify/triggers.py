@@ -13,7 +13,7 @@ def on_event(organization_id: int, name: str, payload: dict) -> None:
     from . import tasks
 
     if name == "check_in.recorded" and payload.get("key_result"):
-        tasks.at_risk_alert.enqueue(organization_id, payload["key_result"])
+        tasks.at_risk_alerts.enqueue(organization_id, [payload["key_result"]])
     elif name == "check_ins.recorded" and payload.get("key_results"):
         tasks.at_risk_alerts.enqueue(organization_id, payload["key_results"])
     elif name == "objective.changed" and payload.get("status") == "submitted":

@@ -33,6 +33,8 @@ class Actor:
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     token: ApiToken | None = None
     label: str = SYSTEM
+    # A narrow token's unit and the units below it (None: the token is not narrowed to a unit).
+    token_unit_ids: frozenset[int] | None = None
 
     @property
     def source(self) -> str:
@@ -48,13 +50,22 @@ class Actor:
         return cls(organization=organization, user=None, role=SYSTEM, label=label)
 
 
-def _descendants(organization: Organization, roots: set[int]) -> frozenset[int]:
-    """A lead of a direction also leads the teams below it."""
+def _unit_children(organization: Organization) -> dict[int | None, list[int]]:
     children: dict[int | None, list[int]] = {}
     for uid, parent in Unit.objects.filter(organization=organization).values_list(
         "id", "parent_id"
     ):
         children.setdefault(parent, []).append(uid)
+    return children
+
+
+def _descendants(
+    organization: Organization,
+    roots: set[int],
+    children: dict[int | None, list[int]] | None = None,
+) -> frozenset[int]:
+    """A lead of a direction also leads the teams below it."""
+    children = _unit_children(organization) if children is None else children
     seen, stack = set(), list(roots)
     while stack:
         uid = stack.pop()
@@ -71,12 +82,17 @@ def actor_for(user: User, organization: Organization, token: ApiToken | None = N
     except Membership.DoesNotExist:
         raise NotFound("organisation not found") from None
     units = set(membership.units.values_list("id", flat=True))
+    children = _unit_children(organization)
+    token_units = None
+    if token is not None and token.scope_unit_id is not None:
+        token_units = _descendants(organization, {token.scope_unit_id}, children)
     return Actor(
         organization=organization,
         user=user,
         role=membership.role,
-        unit_ids=_descendants(organization, units),
+        unit_ids=_descendants(organization, units, children),
         token=token,
+        token_unit_ids=token_units,
         label=user.email if token is None else f"{user.email} (token {token.prefix})",
     )
 
@@ -139,7 +155,7 @@ def within_token_scope(actor: Actor, kr: KeyResult) -> bool:
         return True
     if token.scope_key_result_id is not None:
         return kr.pk == token.scope_key_result_id
-    return kr.objective.unit_id in _descendants(actor.organization, {token.scope_unit_id})
+    return kr.objective.unit_id in (actor.token_unit_ids or frozenset())
 
 
 def can_check_in(actor: Actor, kr: KeyResult) -> bool:

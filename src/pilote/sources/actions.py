@@ -8,8 +8,6 @@ Every attempt leaves a run with its outcome and error.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,15 +21,17 @@ from pilote.goals.keyresults import check_in_errors, record_check_in
 from pilote.goals.models import CheckIn, KeyResult
 from pilote.okr.freshness import judge_jump
 from pilote.orgs import audit
-from pilote.orgs.access import Actor, can_check_in, require_objective_edit
+from pilote.orgs.access import Actor, can_check_in
 from pilote.orgs.actions import bump, check_version, validate_key
 from pilote.orgs.models import Role
+from pilote.signing import signature_of, verify  # noqa: F401  (signature_of: for senders)
 
 from . import connectors
 from .connectors.base import Reading, SourceConfig, SourceError, param_errors, to_number
 from .connectors.sql import query_errors
 from .models import DataSource, HeldReading, SyncRun
 from .paths import extract, path_errors
+from .queries import can_manage
 
 PUSH_KINDS = ("webhook", "feedback_inbox")
 FIELDS = (
@@ -70,11 +70,11 @@ def source_snapshot(source: DataSource) -> dict:
 
 
 def _require_manager(actor: Actor, source: DataSource) -> None:
-    """Who may set up a source: whoever may edit the objective of the KR it feeds."""
-    if source.key_result_id is not None:
-        require_objective_edit(actor, source.key_result.objective)
-    elif actor.role not in (Role.ADMIN, Role.EXECUTIVE, "system"):
-        raise Forbidden("only admins and executives manage sources that feed no key result")
+    """Who may set up a source: whoever may edit the objective of the KR it feeds (queries.can_manage)."""
+    if not can_manage(actor, source):
+        if source.key_result_id is None:
+            raise Forbidden("only admins and executives manage sources that feed no key result")
+        raise Forbidden("only whoever may edit the key result's objective manages its sources")
 
 
 def _apply(actor: Actor, source: DataSource, data: dict) -> None:
@@ -365,14 +365,8 @@ def apply_reading(
 # --- push: the inbound webhook ----------------------------------------------------------
 
 
-def signature_of(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def verify_signature(source: DataSource, body: bytes, header: str | None) -> bool:
-    return bool(header) and hmac.compare_digest(
-        signature_of(source.webhook_secret, body), header.strip()
-    )
+    return verify(source.webhook_secret, body, header)
 
 
 def receive_webhook(source: DataSource, body: bytes) -> SyncRun | list:

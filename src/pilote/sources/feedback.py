@@ -114,7 +114,8 @@ def record_feedback(actor: Actor, raw_items: list, path: str = "items") -> list[
     for item in items:
         if item.external_id and (item.channel, item.external_id) in known:
             continue
-        known.add((item.channel, item.external_id)) if item.external_id else None
+        if item.external_id:
+            known.add((item.channel, item.external_id))
         item.organization = actor.organization
         fresh.append(item)
     created = FeedbackItem.objects.bulk_create(fresh, batch_size=500)

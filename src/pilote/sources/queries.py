@@ -44,6 +44,11 @@ def get_feedback(actor: Actor, pk: int) -> FeedbackItem:
     )
 
 
+def evidence(actor: Actor, **linked) -> QuerySet[FeedbackItem]:
+    """The feedback linked as evidence to an objective or an initiative (``objectives=o``)."""
+    return scoped(actor, FeedbackItem.objects.filter(**linked))[:20]
+
+
 def expected_every(source: DataSource) -> timedelta | None:
     minutes = source.interval_minutes or source.expect_every_minutes
     return timedelta(minutes=minutes) if minutes else None

@@ -17,9 +17,10 @@ def pilote(request) -> dict:
     unread = 0
     if actor is not None and actor.user is not None:
         from pilote.notify.models import Notification
+        from pilote.orgs.access import scoped
 
-        unread = Notification.objects.filter(
-            organization=actor.organization, user=actor.user, in_app=True, read_at__isnull=True
+        unread = scoped(
+            actor, Notification.objects.filter(user=actor.user, in_app=True, read_at__isnull=True)
         ).count()
     return {
         "unread": unread,

@@ -96,14 +96,9 @@ async def live(request: HttpRequest) -> HttpResponse:
                 try:
                     item = await asyncio.wait_for(queue.get(), timeout=POLL_SECONDS)
                 except TimeoutError:
-                    if notified:  # other processes' changes arrive through LISTEN/NOTIFY
-                        quiet += POLL_SECONDS
-                        if quiet >= KEEPALIVE_SECONDS:
-                            quiet = 0.0
-                            yield ": keep-alive\n\n"
-                        continue
-                    now = await latest(actor)
-                    if now != seen:  # a change made by another process
+                    # Other processes' changes: through LISTEN/NOTIFY when on, else this poll.
+                    now = seen if notified else await latest(actor)
+                    if now != seen:
                         seen = now
                         yield f"event: changed\ndata: {json.dumps({'event': 'changed'})}\n\n"
                         quiet = 0.0
@@ -113,7 +108,8 @@ async def live(request: HttpRequest) -> HttpResponse:
                         quiet = 0.0
                         yield ": keep-alive\n\n"
                     continue
-                seen = await latest(actor)  # this process's own change: already announced
+                if not notified:  # this process's own change: already announced
+                    seen = await latest(actor)
                 quiet = 0.0
                 yield f"event: changed\ndata: {json.dumps(item)}\n\n"
         finally:

@@ -173,10 +173,9 @@ def _provenance(actor, kr_list) -> tuple[dict, dict]:
 
 
 def _evidence(actor, obj):
-    from pilote.orgs.access import scoped
-    from pilote.sources.models import FeedbackItem
+    from pilote.sources.queries import evidence
 
-    return scoped(actor, FeedbackItem.objects.filter(objectives=obj))[:20]
+    return evidence(actor, objectives=obj)
 
 
 def _can_edit(actor, obj) -> bool:

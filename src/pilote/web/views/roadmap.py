@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from pilote.errors import Forbidden
 from pilote.goals import queries as goal_queries
 from pilote.orgs import queries as org_queries
-from pilote.orgs.access import require_initiative_writer, scoped
+from pilote.orgs.access import require_initiative_writer
 from pilote.roadmap import actions, queries
 from pilote.roadmap.ranking import Roadmap
-from pilote.sources.models import FeedbackItem
+from pilote.sources.queries import evidence
 
 from ..forms import InitiativeForm
 from .common import FORM_ERRORS, form_errors, member_required, posted_version, safe_next
@@ -80,7 +80,7 @@ def initiative(request: HttpRequest, key: str) -> HttpResponse:
             "impacts": [(m, rm.krs.get(m.key_result_id)) for m in ini.impacts.all()],
             "can_edit": can_edit,
             "window": rm.policy.review_window_days,
-            "evidence": scoped(request.actor, FeedbackItem.objects.filter(initiatives=ini))[:20],
+            "evidence": evidence(request.actor, initiatives=ini),
         },
     )
 
