@@ -68,7 +68,9 @@ def test_the_score_is_proportional_to_confidence(imps, c1, c2, effort):
 def test_the_score_is_the_sum_of_its_explained_terms(imps, confidence, effort):
     s = priority_score(Bet(tuple(imps), confidence, effort), calibration=0.8)
     assert s.value == pytest.approx(
-        0.8 * confidence / effort * sum(t.value or 0 for t in s.explanation.terms), abs=1e-12
+        0.8 * confidence / effort * sum(t.value or 0 for t in s.explanation.terms),
+        rel=1e-12,
+        abs=1e-12,
     )
 
 
