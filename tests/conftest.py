@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+
+from pilote.goals import cache as figures_cache
 
 ROLES = ("admin", "executive", "lead", "contributor", "viewer")
 
@@ -281,3 +284,18 @@ def api(world, db):
         return Api(world.tokens[(org, role)])
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _figures_cache():
+    """Each test starts with no cached figures; its own transaction stands for autocommit.
+
+    Every test runs in a transaction rolled back at its end, so a version number one test
+    reached is reached again by the next with other data: the cache is emptied between
+    tests. Within a test, the cache works as in production (goals/cache.py).
+    """
+    figures_cache.clear()
+    figures_cache.OUTER_BLOCKS = len(connection.atomic_blocks)
+    yield
+    figures_cache.clear()
+    figures_cache.OUTER_BLOCKS = 0

@@ -24,6 +24,7 @@ STAR = {"If-Match": "*"}
 # (method, path, body, headers, roles allowed). "{p}" is the key prefix: "" for Acme, "g-" for Globex.
 ROUTES = [
     ("GET", "/me", None, None, ALL),
+    ("GET", "/check", None, None, ADMIN),
     ("GET", "/units", None, None, ALL),
     ("POST", "/units", {"key": "new-unit", "name": "New"}, None, ADMIN),
     ("GET", "/units/{p}dg", None, None, ALL),

@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Schema, Status
 
-from pilote.goals import actions, keyresults, queries
+from pilote.goals import actions, cache, keyresults, queries
 from pilote.goals.closing import close_cycle
 from pilote.goals.models import Cycle, Vision
 from pilote.goals.tree import build_tree
@@ -157,7 +157,7 @@ class TreeFilter(AsOf):
 )
 def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
     a = actor(request)
-    snap = queries.Snapshot(a, filters.as_of)
+    snap = cache.snapshot(a, filters.as_of)
     t = build_tree(
         a,
         queries.get_cycle(a, key),
@@ -185,7 +185,7 @@ class ObjectiveFilter(Paging, AsOf):
     "/objectives", response=Page, tags=["objectives"], summary="List objectives with their figures"
 )
 def list_objectives(request: HttpRequest, filters: Query[ObjectiveFilter]):
-    snap = queries.Snapshot(actor(request), filters.as_of)
+    snap = cache.snapshot(actor(request), filters.as_of)
     items = [
         objective_out(snap, o)
         for o in sorted(snap.objectives.values(), key=lambda o: o.pk)
@@ -212,7 +212,7 @@ def create_objective(request: HttpRequest, payload: ObjectiveCreate, response: H
         [kr.model_dump(exclude_unset=True) for kr in payload.key_results],
     )
     set_etag(response, o)
-    return Status(201, objective_out(queries.Snapshot(a), o))
+    return Status(201, objective_out(cache.snapshot(a), o))
 
 
 @router.get(
@@ -225,7 +225,7 @@ def get_objective(request: HttpRequest, key: str, response: HttpResponse, q: Que
     a = actor(request)
     o = queries.get_objective(a, key)
     set_etag(response, o)
-    return objective_out(queries.Snapshot(a, q.as_of), o)
+    return objective_out(cache.snapshot(a, q.as_of), o)
 
 
 @router.patch(
@@ -242,7 +242,7 @@ def update_objective(
     changes = payload.model_dump(exclude_unset=True)
     o = actions.update_objective(a, o, changes, expected_version(request, o))
     set_etag(response, o)
-    return objective_out(queries.Snapshot(a), o)
+    return objective_out(cache.snapshot(a), o)
 
 
 @router.delete(
@@ -257,7 +257,7 @@ def delete_objective(request: HttpRequest, key: str):
 def _workflow(request: HttpRequest, key: str, fn, *args) -> dict:
     a = actor(request)
     o = fn(a, queries.get_objective(a, key), *args)
-    return objective_out(queries.Snapshot(a), o)
+    return objective_out(cache.snapshot(a), o)
 
 
 @router.post(
@@ -315,7 +315,7 @@ def grade_objective(request: HttpRequest, key: str, payload: GradeIn):
 )
 def explain_objective(request: HttpRequest, key: str, q: Query[AsOf]):
     a = actor(request)
-    return queries.Snapshot(a, q.as_of).explain_objective(queries.get_objective(a, key))
+    return cache.snapshot(a, q.as_of).explain_objective(queries.get_objective(a, key))
 
 
 # --- key results
@@ -332,7 +332,7 @@ class KRFilter(Paging, AsOf):
     summary="List key results with their figures",
 )
 def list_key_results(request: HttpRequest, filters: Query[KRFilter]):
-    snap = queries.Snapshot(actor(request), filters.as_of)
+    snap = cache.snapshot(actor(request), filters.as_of)
     items = []
     for o in sorted(snap.objectives.values(), key=lambda o: o.pk):
         if filters.objective and o.key != filters.objective:
@@ -426,7 +426,7 @@ def grade_key_result(request: HttpRequest, key: str, payload: GradeIn):
 )
 def explain_key_result(request: HttpRequest, key: str, q: Query[AsOf]):
     a = actor(request)
-    return queries.Snapshot(a, q.as_of).explain_kr(queries.get_key_result(a, key))
+    return cache.snapshot(a, q.as_of).explain_kr(queries.get_key_result(a, key))
 
 
 # --- check-ins

@@ -209,3 +209,37 @@ def audit(request: HttpRequest, filters: Query[AuditFilter]):
     qs = queries.audit_trail(actor(request), filters.object_type, filters.object_key)
     limit, offset = _limit(filters)
     return {"count": qs.count(), "items": [audit_out(e) for e in qs[offset : offset + limit]]}
+
+
+# --- consistency
+
+
+class CheckOut(Schema):
+    stored_readings: list[str]
+    cached_figures: list[str]
+    differences: int
+
+
+@router.get(
+    "/check",
+    response=CheckOut,
+    tags=["organization"],
+    summary="Compare stored and cached figures with a full recomputation (admin)",
+)
+def check(request: HttpRequest):
+    """What `pilote check` does, run inside the serving process: its cache is checked too."""
+    from pilote.goals import cache, latest
+    from pilote.orgs.access import require_admin
+
+    a = actor(request)
+    require_admin(a)
+    stored = [
+        f"key result {key}: stored {have}, recomputed {want}"
+        for key, have, want in latest.mismatches(a.organization.pk)
+    ]
+    cached = cache.differences(a)
+    return {
+        "stored_readings": stored[:100],
+        "cached_figures": cached[:100],
+        "differences": len(stored) + len(cached),
+    }

@@ -7,7 +7,7 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from pilote.goals.queries import Snapshot
+from pilote.goals import cache
 from pilote.orgs import queries as unit_queries
 from pilote.roadmap import actions, queries
 from pilote.roadmap.ranking import Roadmap
@@ -113,7 +113,7 @@ class RoadmapFilter(AsOf):
 
 def _roadmap(request: HttpRequest, q: AsOf) -> Roadmap:
     a = actor(request)
-    return Roadmap(a, Snapshot(a, q.as_of))
+    return Roadmap(a, cache.snapshot(a, q.as_of))
 
 
 @router.get(

@@ -7,6 +7,7 @@ of ``pilote.okr``.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -29,6 +30,7 @@ from pilote.orgs.access import Actor, get_scoped, scoped
 from pilote.orgs.models import Unit, User
 
 from .keyresults import facts_of
+from .latest import FIELDS as LATEST_FIELDS
 from .latest import stored
 from .models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
 
@@ -157,6 +159,7 @@ class Snapshot:
 
     def __init__(self, actor: Actor, as_of: date | None = None):
         self.actor = actor
+        self.organization_id = actor.organization.pk
         self.as_of = as_of or date.today()
         self.policy = actor.organization.policy
         # Related rows are loaded once each and shared (not joined per row): at 10,000 people
@@ -193,6 +196,52 @@ class Snapshot:
         )
         self._kr: dict[int, KRFigures] = {}
         self._obj: dict[int, ObjectiveFigures] = {}
+        # Results derived from the whole snapshot (the cockpit's lists), kept while it lives.
+        self.memo: dict = {}
+
+    def advanced(self, kr_ids: set[int]) -> Snapshot | None:
+        """A copy of this snapshot after new check-ins on ``kr_ids`` (None: rebuild instead).
+
+        Rows are shared; the current readings of those KRs are read again (their stored
+        readings), and the figures of those KRs and of every objective above them are dropped,
+        to be recomputed by the rules on the next read. A KR this snapshot does not know
+        (created since) asks for a rebuild.
+        """
+        known = {kr.pk: kr for krs in self.krs_by_objective.values() for kr in krs}
+        if any(pk not in known for pk in kr_ids):
+            return None
+        new = copy.copy(self)
+        new.latest = dict(self.latest)
+        fresh = KeyResult.objects.filter(pk__in=kr_ids, organization_id=self.organization_id)
+        rows = {kr.pk: kr for kr in fresh.only("pk", *LATEST_FIELDS)}
+        later = []
+        for pk in kr_ids:
+            reading = stored(rows[pk]) if pk in rows else None
+            new.latest.pop(pk, None)
+            if reading is not None and reading.effective <= self.as_of:
+                new.latest[pk] = reading
+            elif reading is not None:
+                later.append(pk)
+        if later:
+            new.latest.update(latest_readings(self.actor, self.as_of, later))
+        stale = self.objectives_above({known[pk].objective_id for pk in kr_ids})
+        new._kr = {k: v for k, v in self._kr.items() if k not in kr_ids}
+        new._obj = {k: v for k, v in self._obj.items() if k not in stale}
+        new.memo = {}
+        return new
+
+    def objectives_above(self, objective_ids: set[int]) -> set[int]:
+        """These objectives and every objective they align to, up to the top."""
+        seen, frontier = set(objective_ids), list(objective_ids)
+        while frontier:
+            nxt = [p for o in frontier for p, _ in self.parents.get(o, ()) if p not in seen]
+            seen.update(nxt)
+            frontier = nxt
+        return seen
+
+    @cached_property
+    def kr_ids_by_key(self) -> dict[str, int]:
+        return {kr.key: kr.pk for krs in self.krs_by_objective.values() for kr in krs}
 
     # --- key results
     def kr(self, kr: KeyResult) -> KRFigures:

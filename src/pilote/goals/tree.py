@@ -12,6 +12,7 @@ from datetime import date
 
 from pilote.orgs.access import Actor
 
+from . import cache
 from .models import Cycle, KeyResult, Objective, Vision
 from .queries import KRFigures, ObjectiveFigures, Snapshot, current_vision
 
@@ -47,6 +48,32 @@ def cycle_family(snap: Snapshot, cycle: Cycle) -> set[int]:
     return ids
 
 
+@dataclass
+class Members:
+    """A cycle family's objectives, indexed once per snapshot (kept in ``snap.memo``)."""
+
+    by_pk: dict[int, Objective]
+    by_unit: dict[str, list[Objective]]
+    roots: list[Objective]
+
+
+def members_of(snap: Snapshot, cycle: Cycle) -> Members:
+    memo_key = ("tree-members", cycle.pk)
+    if memo_key not in snap.memo:
+        family = cycle_family(snap, cycle)  # once: it walks every objective
+        by_pk = {pk: o for pk, o in snap.objectives.items() if o.cycle_id in family}
+        by_unit: dict[str, list[Objective]] = {}
+        for o in by_pk.values():
+            by_unit.setdefault(o.unit.key, []).append(o)
+        roots = [
+            o
+            for o in sorted(by_pk.values(), key=lambda o: (o.level != "strategic", o.pk))
+            if not any(p in by_pk for p, _ in snap.parents.get(o.pk, ()))
+        ]
+        snap.memo[memo_key] = Members(by_pk, by_unit, roots)
+    return snap.memo[memo_key]
+
+
 def build_tree(
     actor: Actor,
     cycle: Cycle,
@@ -58,9 +85,10 @@ def build_tree(
     owner: str | None = None,
     snap: Snapshot | None = None,
 ) -> Tree:
-    snap = snap or Snapshot(actor, as_of)
-    family = cycle_family(snap, cycle)  # once: it walks every objective
-    members = {pk: o for pk, o in snap.objectives.items() if o.cycle_id in family}
+    snap = snap or cache.snapshot(actor, as_of)
+    family = members_of(snap, cycle)
+    members = family.by_pk
+    filtered = any(f is not None for f in (unit, level, status, owner))
 
     def matches(o: Objective) -> bool:
         return (
@@ -70,16 +98,24 @@ def build_tree(
             and (owner is None or (o.owner_id is not None and o.owner.email == owner.lower()))
         )
 
-    def node(o: Objective, path: frozenset[int], depth: int) -> Node | None:
+    # A filtered tree keeps the objectives that match and everything above them (so it still
+    # reads from the top); found from the matches upwards, without walking the whole tree.
+    keep: set[int] | None = None
+    if filtered:
+        candidates = family.by_unit.get(unit, []) if unit is not None else members.values()
+        keep = {o.pk for o in candidates if matches(o)}
+        frontier = list(keep)
+        while frontier:
+            up = [p for pk in frontier for p, _ in snap.parents.get(pk, ()) if p in members]
+            frontier = [p for p in up if p not in keep]
+            keep.update(frontier)
+
+    def node(o: Objective, path: frozenset[int], depth: int) -> Node:
         children = [
-            n
+            node(c, path | {o.pk}, depth + 1)
             for c, _ in snap.all_children(o)
-            if c.pk in members and c.pk not in path
-            for n in [node(c, path | {o.pk}, depth + 1)]
-            if n is not None
+            if c.pk in members and c.pk not in path and (keep is None or c.pk in keep)
         ]
-        if not matches(o) and not children:
-            return None
         return Node(
             objective=o,
             figures=snap.objective(o),
@@ -89,14 +125,9 @@ def build_tree(
             depth=depth,
         )
 
-    roots = [
-        o
-        for o in sorted(members.values(), key=lambda o: (o.level != "strategic", o.pk))
-        if not any(p.pk in members for p, _ in snap.parents_of(o))
-    ]
     return Tree(
         cycle=cycle,
         as_of=snap.as_of,
         vision=current_vision(actor),
-        roots=[n for o in roots for n in [node(o, frozenset(), 0)] if n is not None],
+        roots=[node(o, frozenset(), 0) for o in family.roots if keep is None or o.pk in keep],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from . import versions
 from .access import Actor
 from .models import AuditEntry
 
@@ -28,7 +29,9 @@ def record(
     after: dict | None = None,
     comment: str = "",
 ) -> AuditEntry:
+    """One entry; it raises the organisation's data version in the caller's transaction."""
     return AuditEntry.objects.create(
+        version=versions.bump(actor.organization.pk),
         organization=actor.organization,
         actor=actor.user,
         actor_label=actor.label,
@@ -38,6 +41,27 @@ def record(
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
         comment=comment,
+    )
+
+
+def entry(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_key: str,
+    after: dict | None = None,
+    version: int | None = None,
+) -> AuditEntry:
+    """An unsaved entry, for writes that save many at once (``bulk_create``) under one version."""
+    return AuditEntry(
+        organization=actor.organization,
+        actor=actor.user,
+        actor_label=actor.label,
+        action=action,
+        object_type=object_type,
+        object_key=object_key,
+        after=_plain(after) if after is not None else None,
+        version=version,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import fields
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -153,7 +154,30 @@ class AuditEntry(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     comment = models.TextField(blank=True)
+    # The organisation's data version after this write (see DataVersion): the change log
+    # that caches of figures read to catch up.
+    version = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["organization", "object_type", "object_key"])]
+        indexes = [
+            models.Index(fields=["organization", "object_type", "object_key"]),
+            models.Index(fields=["organization", "version"]),
+        ]
+
+
+class DataVersion(models.Model):
+    """A counter per organisation, raised in the transaction of every audited write.
+
+    Caches of computed figures compare it to tell, exactly, whether anything changed. The
+    raise is an UPDATE of this one row, so on PostgreSQL concurrent writers of one
+    organisation take its lock in turn: version numbers follow commit order and the audit
+    entries carrying them are a gap-free change log. ``epoch`` is new whenever the row is
+    created, so a cache never mistakes a recreated organisation (same id) for the one it knew.
+    """
+
+    organization = models.OneToOneField(
+        Organization, primary_key=True, on_delete=models.CASCADE, related_name="data_version"
+    )
+    epoch = models.UUIDField(default=uuid.uuid4)
+    value = models.BigIntegerField(default=0)

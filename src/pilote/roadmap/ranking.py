@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from pilote.goals import cache
 from pilote.goals.models import CheckIn, KeyResult
 from pilote.goals.queries import Snapshot
 from pilote.okr.impact import (
@@ -44,7 +45,7 @@ class Row:
 class Roadmap:
     def __init__(self, actor: Actor, snap: Snapshot | None = None):
         self.actor = actor
-        self.snap = snap or Snapshot(actor)
+        self.snap = snap or cache.snapshot(actor)
         self.policy = self.snap.policy
         self.today = self.snap.as_of
         self.items: list[Initiative] = list(initiatives(actor).order_by("id"))

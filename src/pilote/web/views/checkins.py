@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pilote.goals import queries
+from pilote.goals import cache, queries
 from pilote.goals.keyresults import record_check_in
 from pilote.orgs.access import can_check_in
 
@@ -36,7 +36,7 @@ def _mine(actor, snap):
 
 @member_required
 def my_key_results(request: HttpRequest) -> HttpResponse:
-    snap = queries.Snapshot(request.actor)
+    snap = cache.snapshot(request.actor)
     return render(
         request,
         "pilote/my_key_results.html",
@@ -66,7 +66,7 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
     if not is_htmx(request) and saved:
         return safe_next(request, reverse("my_key_results"))
     if not is_htmx(request):  # a failed plain post: the whole page again, this row with its errors
-        snap = queries.Snapshot(actor)
+        snap = cache.snapshot(actor)
         rows = _mine(actor, snap)
         for row in rows:
             if row["kr"].pk == kr.pk:

@@ -7,7 +7,7 @@ from datetime import date
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pilote.goals import queries
+from pilote.goals import cache, queries
 from pilote.goals.cockpit import build_cockpit, current_cycles
 from pilote.goals.models import Cycle
 from pilote.goals.tree import build_tree
@@ -21,7 +21,7 @@ from .common import member_required
 @member_required
 def cockpit(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    snap = queries.Snapshot(actor)
+    snap = cache.snapshot(actor)
     data = build_cockpit(actor, snap)
     return render(
         request,
@@ -51,7 +51,7 @@ def _cycle(request: HttpRequest, snap) -> Cycle | None:
 @member_required
 def strategy(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    snap = queries.Snapshot(actor)
+    snap = cache.snapshot(actor)
     cycle = _cycle(request, snap)
     filters = {k: request.GET.get(k) or None for k in ("unit", "level", "status", "owner")}
     tree = build_tree(actor, cycle, snap=snap, **filters) if cycle else None
@@ -73,7 +73,7 @@ def strategy(request: HttpRequest) -> HttpResponse:
 @member_required
 def one_page(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    snap = queries.Snapshot(actor)
+    snap = cache.snapshot(actor)
     cycle = _cycle(request, snap)
     tree = build_tree(actor, cycle, snap=snap) if cycle else None
     return render(
@@ -83,11 +83,11 @@ def one_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chart(snap, kr) -> dict:
+def _chart(actor, snap, kr) -> dict:
     """Values over time against the expected trajectory and the target, for Chart.js."""
     cycle = kr.objective.cycle
     facts_points = []
-    history = list(queries.check_in_history(snap.actor, kr))
+    history = list(queries.check_in_history(actor, kr))
     for ci in history:
         facts_points.append({"x": ci.effective.isoformat(), "y": ci.value})
     expected = []
@@ -117,7 +117,7 @@ def _chart(snap, kr) -> dict:
 @member_required
 def objective(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
-    snap = queries.Snapshot(actor)
+    snap = cache.snapshot(actor)
     obj = queries.get_objective(actor, key)
     obj = snap.objectives[obj.pk]
     figures = snap.objective(obj)
@@ -125,7 +125,7 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
     kr_list = list(snap.key_results_of(obj))
     feeds, held = _provenance(actor, kr_list)
     for kr in kr_list:
-        chart, history = _chart(snap, kr)
+        chart, history = _chart(actor, snap, kr)
         krs.append(
             {
                 "kr": kr,

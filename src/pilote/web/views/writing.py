@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pilote.errors import Forbidden, PiloteError
-from pilote.goals import actions, keyresults, queries
+from pilote.goals import actions, cache, keyresults, queries
 from pilote.goals.models import Cycle
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_write_objective, scoped
@@ -214,7 +214,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     if actor.role != "executive":
         raise Forbidden(_("Only executives validate objectives."))
-    snap = queries.Snapshot(actor)
+    snap = cache.snapshot(actor)
     waiting = [
         o for o in sorted(snap.objectives.values(), key=lambda o: o.pk) if o.status == "submitted"
     ]
