@@ -143,3 +143,43 @@ def test_boolean_and_milestone_values_are_checked(api):
     )
     assert lead.post("/key-results/ms-kr/check-ins", {"value": 3}).status_code == 422
     assert lead.post("/key-results/ms-kr/check-ins", {"value": 2}).status_code == 201
+
+
+def test_bulk_check_ins_answer_what_their_schema_would_write(api):
+    from pilote.api.schemas import CheckInOut
+
+    r = api("lead").post(
+        "/check-ins/bulk",
+        {"check_ins": [{"key_result": "tact-kr", "value": 12, "confidence": 7, "comment": "ok"}]},
+    )
+    assert r.status_code == 201
+    body = r.json()
+    assert [CheckInOut.model_validate(c).model_dump(mode="json") for c in body] == body
+    assert body[0]["key_result"] == "tact-kr" and body[0]["author"] == "lead@acme.example"
+
+
+def test_bulk_check_ins_take_the_same_number_of_queries_for_2_or_40_items(api):
+    """Set-wise: the statements do not grow with the batch (the audit trail still has one
+    entry per check-in, and every KR's stored reading is its newest)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pilote.goals import latest
+    from pilote.orgs.models import AuditEntry, Organization
+
+    client = api("lead")
+
+    def run(n: int) -> int:
+        items = [
+            {"key_result": key, "value": 10 + i % 7, "date": f"2027-02-{1 + i % 28:02d}"}
+            for i in range(n)
+            for key in ("tact-kr", "draft-kr")
+        ][:n]
+        audits = AuditEntry.objects.count()
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.post("/check-ins/bulk", {"check_ins": items}).status_code == 201
+        assert AuditEntry.objects.count() == audits + n
+        return len(ctx.captured_queries)
+
+    assert run(2) == run(40)
+    assert latest.mismatches(Organization.objects.get(name="Acme").pk) == []

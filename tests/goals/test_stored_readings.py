@@ -45,7 +45,17 @@ def test_stored_readings_equal_a_recomputation_after_random_check_ins(world, ste
             if kind == "one":
                 record_check_in(system, kr, value, effective=when)
             else:
-                record_check_ins(system, [{"key_result": kr, "value": value, "date": when}])
+                # Several in one batch: the same KR twice on one day (the later one wins
+                # the tie) and an earlier date for another KR.
+                other = KeyResult.objects.get(organization=acme, key="sales-kr")
+                record_check_ins(
+                    system,
+                    [
+                        {"key_result": kr, "value": value, "date": when},
+                        {"key_result": other, "value": value / 3, "date": when - timedelta(1)},
+                        {"key_result": kr, "value": value + 1, "date": when},
+                    ],
+                )
         assert latest.mismatches(acme.pk) == []
         # Figures read through the stored readings equal those read from the check-ins.
         for as_of in (DAY0 + timedelta(days=60), DAY0 + timedelta(days=200), date(2026, 1, 1)):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Q
 
 from pilote.okr.types import Reading
@@ -37,6 +38,35 @@ def note_check_in(check_in: CheckIn) -> None:
         last_confidence=check_in.confidence,
         last_check_in_id=check_in.pk,
     )
+
+
+def note_check_ins(check_ins: list[CheckIn]) -> None:
+    """``note_check_in`` for many check-ins: per KR its newest, in one batched UPDATE."""
+    newest: dict[int, CheckIn] = {}
+    for ci in check_ins:
+        best = newest.get(ci.key_result_id)
+        if best is None or (ci.effective, ci.pk) > (best.effective, best.pk):
+            newest[ci.key_result_id] = ci
+    table = connection.ops.quote_name(KeyResult._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET last_value = %s, last_effective = %s, last_confidence = %s,"
+            " last_check_in_id = %s WHERE id = %s AND (last_effective IS NULL"
+            " OR last_effective < %s OR (last_effective = %s AND last_check_in_id < %s))",
+            [
+                (
+                    ci.value,
+                    ci.effective,
+                    ci.confidence,
+                    ci.pk,
+                    kr_id,
+                    ci.effective,
+                    ci.effective,
+                    ci.pk,
+                )
+                for kr_id, ci in newest.items()
+            ],
+        )
 
 
 def stored(kr: KeyResult) -> Reading | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db import connection
+from django.utils import timezone
+
 from . import versions
 from .access import Actor
 from .models import AuditEntry
@@ -44,25 +47,51 @@ def record(
     )
 
 
-def entry(
-    actor: Actor,
-    action: str,
-    object_type: str,
-    object_key: str,
-    after: dict | None = None,
-    version: int | None = None,
-) -> AuditEntry:
-    """An unsaved entry, for writes that save many at once (``bulk_create``) under one version."""
-    return AuditEntry(
-        organization=actor.organization,
-        actor=actor.user,
-        actor_label=actor.label,
-        action=action,
-        object_type=object_type,
-        object_key=object_key,
-        after=_plain(after) if after is not None else None,
-        version=version,
-    )
+def record_many(
+    actor: Actor, action: str, object_type: str, entries: list[tuple[str, dict]]
+) -> int:
+    """One entry per (object key, after) under one new data version, in one batched INSERT.
+
+    For set-wise writes (bulk check-ins): ``bulk_create`` spent more time preparing 1,000
+    model instances than the database spent writing them. Returns the version.
+    """
+    version = versions.bump(actor.organization.pk)
+    meta = AuditEntry._meta
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    columns = [
+        "organization_id",
+        "at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_key",
+        "after",
+        "comment",
+        "version",
+    ]
+    fixed = (actor.organization.pk, now, actor.user.pk if actor.user else None, actor.label)
+    encoder = meta.get_field("after").encoder
+    rows = [
+        (
+            *fixed,
+            action,
+            object_type,
+            key,
+            ops.adapt_json_value(_plain(after), encoder),
+            "",
+            version,
+        )
+        for key, after in entries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(columns)})"
+            f" VALUES ({', '.join(['%s'] * len(columns))})",
+            rows,
+        )
+    return version
 
 
 def changed(before: dict, after: dict) -> tuple[dict, dict]:
