@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not run background work in this process (when `pilote worker` runs elsewhere)",
     )
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="app processes serving requests (default 1; use PostgreSQL beyond one)",
+    )
 
     d = cmd(
         "demo",
@@ -176,13 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     br = bsub.add_parser(
         "run",
-        help="Time the main pages and API calls of an organisation against a floor.",
-        description="Time the main pages and API calls of an organisation against a floor.",
+        help="Time the main pages and API calls of an organisation against their floors.",
+        description="Time the main pages and API calls of an organisation against their floors "
+        "(a bare Django view and the raw SQL reading the same rows).",
     )
     br.add_argument(
         "--org", required=True, help="the organisation to measure (e.g. 'Synthetic 10000')"
     )
     br.add_argument("--repeat", type=int, default=5, help="repetitions per scenario (default 5)")
+    br.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write the results as JSON and Markdown there (e.g. benchmarks/results)",
+    )
 
     o = cmd("org", "Manage organisations.")
     osub = o.add_subparsers(dest="org_command", metavar="ACTION", required=True)
@@ -274,6 +286,7 @@ def do_serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="warning",
         lifespan="off",
+        workers=max(1, getattr(args, "workers", 1)),
         # open pages keep an event stream: do not wait for them forever on Ctrl+C
         timeout_graceful_shutdown=3,
     )
@@ -486,9 +499,20 @@ def do_bench(args: argparse.Namespace) -> int:
     from pilote.errors import Invalid
 
     if args.bench_command == "run":
-        from pilote.bench.run import markdown, run
+        from pathlib import Path
 
-        print(markdown(args.org, run(args.org, args.repeat)))
+        from pilote.bench.run import as_json, markdown, run
+
+        report = run(args.org, args.repeat)
+        print(markdown(report))
+        if args.out:
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            slug = args.org.lower().replace(" ", "-")
+            stem = out / f"{report.machine['date']}-{slug}-{report.database}"
+            stem.with_suffix(".json").write_text(as_json(report) + "\n")
+            stem.with_suffix(".md").write_text(markdown(report) + "\n")
+            print(f"written: {stem}.json, {stem}.md")
         return 0
     if args.employees < 10:
         raise Invalid("too small", [("--employees", "at least 10")])

@@ -54,9 +54,26 @@ def test_generated_data_is_read_by_the_normal_rules():
 
 
 @pytest.mark.django_db
-def test_the_runner_times_every_scenario_against_the_floor():
+def test_the_runner_times_every_scenario_against_its_two_floors(tmp_path):
+    import json
+
+    from pilote.cli import main
+    from pilote.goals import latest
+
     generate(60, seed=1, name="D")
-    timings = run("D", repeat=1)
-    assert timings[0].name.startswith("floor") and timings[0].ratio == 1
-    assert len(timings) == 8 and all(t.median_ms > 0 for t in timings)
-    assert "| floor: /healthz |" in markdown("D", timings)
+    report = run("D", repeat=1)
+    assert report.floor_ms > 0 and report.counts["people"] == 60
+    names = [t.name for t in report.timings]
+    assert len(names) == 12 and "strategy tree, cache cold" in names
+    for t in report.timings:
+        assert t.median_ms > 0 and t.sql_ms > 0
+        assert t.bare_ratio == pytest.approx(t.median_ms / report.floor_ms)
+        assert t.sql_ratio == pytest.approx(t.median_ms / t.sql_ms)
+    assert "| one unit's subtree (API) |" in markdown(report)
+    # The raw-SQL floors of the writes are rolled back: the stored readings still agree.
+    org = Organization.objects.get(name="D")
+    assert latest.mismatches(org.pk) == []
+    assert main(["bench", "run", "--org", "D", "--repeat", "1", "--out", str(tmp_path)]) == 0
+    (written,) = tmp_path.glob("*.json")
+    assert json.loads(written.read_text())["organization"] == "D"
+    assert written.with_suffix(".md").exists()

@@ -227,3 +227,31 @@ def test_the_check_route_checks_the_serving_process(api):
     # And a stored reading that drifted.
     KeyResult.objects.filter(pk=kr.pk).update(last_value=99)
     assert admin.get("/check").json()["stored_readings"][0].startswith("key result tact-kr")
+
+
+def test_the_kept_tree_answer_follows_every_check_in(api):
+    viewer, lead = api("viewer"), api("lead")
+    _current_quarter(_acme())
+
+    def figures():
+        tree = viewer.get("/cycles/q/tree").json()
+        found = {}
+
+        def walk(nodes):
+            for n in nodes:
+                found[n["key"]] = n["progress"]
+                for kr in n["key_results"]:
+                    found[kr["key"]] = kr["current"]
+                walk(n["children"])
+
+        walk(tree["objectives"])
+        return found
+
+    first = figures()
+    assert figures() == first  # kept: the same answer
+    assert lead.post("/key-results/tact-kr/check-ins", {"value": 19}).status_code == 201
+    second = figures()
+    assert second["tact-kr"] == 19 and second["strat"] != first["strat"]
+    assert {k: v for k, v in second.items() if k not in ("tact-kr", "tact", "strat")} == {
+        k: v for k, v in first.items() if k not in ("tact-kr", "tact", "strat")
+    }

@@ -1,4 +1,11 @@
-"""The strategy tree as the API writes it (the tree itself is pilote.goals.tree)."""
+"""The strategy tree as the API writes it (the tree itself is pilote.goals.tree).
+
+Each objective's entry (without its children) is kept in the snapshot's ``render_memo``,
+which a snapshot shares with the snapshots advanced from it, beside the figures it was
+written from: it is written again only when those figures were recomputed (the objective
+is above a new check-in, or the snapshot was rebuilt). A whole tree after one check-in
+thus rewrites the few entries on the way to the top, not thousands.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from pilote.goals.tree import Node, Tree
 from .serialize import kr_out
 
 
-def node_out(snap: Snapshot, n: Node) -> dict:
+def _entry(snap: Snapshot, n: Node) -> dict:
     o = n.objective
     return {
         "key": o.key,
@@ -22,8 +29,16 @@ def node_out(snap: Snapshot, n: Node) -> dict:
         "status": n.figures.status.value,
         "parents": [{"objective": p.key, "weight": w} for p, w in n.parents],
         "key_results": [kr_out(snap, kr) for kr, _ in n.key_results],
-        "children": [node_out(snap, c) for c in n.children],
     }
+
+
+def node_out(snap: Snapshot, n: Node) -> dict:
+    memo = snap.render_memo
+    kept = memo.get(n.objective.pk)
+    if kept is None or kept[0] is not n.figures:
+        kept = (n.figures, _entry(snap, n))
+        memo[n.objective.pk] = kept
+    return {**kept[1], "children": [node_out(snap, c) for c in n.children]}
 
 
 def tree_out(snap: Snapshot, tree: Tree) -> dict:

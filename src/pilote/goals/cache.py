@@ -49,7 +49,6 @@ UNRELATED = frozenset(
         "token",
         "initiative",
         "impact",
-        "vision",
         "feedback",
         "held_reading",
         "notification",

@@ -196,8 +196,11 @@ class Snapshot:
         )
         self._kr: dict[int, KRFigures] = {}
         self._obj: dict[int, ObjectiveFigures] = {}
-        # Results derived from the whole snapshot (the cockpit's lists), kept while it lives.
+        # Results derived from the whole snapshot (indexes, whole answers), kept while it lives.
         self.memo: dict = {}
+        # Per-object renderings beside the figures they were written from; shared with the
+        # snapshots advanced from this one (api/tree.py checks the figures are the same).
+        self.render_memo: dict = {}
 
     def advanced(self, kr_ids: set[int]) -> Snapshot | None:
         """A copy of this snapshot after new check-ins on ``kr_ids`` (None: rebuild instead).

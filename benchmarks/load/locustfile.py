@@ -1,0 +1,77 @@
+"""Load on Pilote's main pages and the check-in endpoint (run by scripts/loadtest).
+
+Each simulated person sends one request per second whatever the answers take (locust's
+``constant_throughput``): with U users the arrival rate is U requests a second as long as
+the server keeps up — a falling rate in the results means it did not. The mix: the cockpit
+page, an objective page, a unit's subtree and the whole strategy tree (API), and check-ins
+posted on random KRs, each remembered by its id so that none can be lost unnoticed.
+
+Environment (set by scripts/loadtest): PILOTE_LOAD_TOKEN (an executive's API token),
+PILOTE_LOAD_SESSION (a signed-in session cookie), PILOTE_LOAD_CYCLE, PILOTE_LOAD_UNITS,
+PILOTE_LOAD_OBJECTIVES and PILOTE_LOAD_KRS (comma-separated keys), PILOTE_LOAD_IDS (a file
+where every acknowledged check-in id is written).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+from locust import HttpUser, constant_throughput, events, task
+
+TOKEN = os.environ["PILOTE_LOAD_TOKEN"]
+SESSION = os.environ["PILOTE_LOAD_SESSION"]
+CYCLE = os.environ["PILOTE_LOAD_CYCLE"]
+UNITS = os.environ["PILOTE_LOAD_UNITS"].split(",")
+OBJECTIVES = os.environ["PILOTE_LOAD_OBJECTIVES"].split(",")
+KRS = os.environ["PILOTE_LOAD_KRS"].split(",")
+IDS = open(os.environ["PILOTE_LOAD_IDS"], "a")  # noqa: SIM115 (closed at quit)
+
+
+@events.quitting.add_listener
+def _close(environment, **kwargs):
+    IDS.close()
+
+
+class Person(HttpUser):
+    wait_time = constant_throughput(1)
+
+    def on_start(self):
+        self.client.cookies.set("sessionid", SESSION)
+        self.api = {"Authorization": f"Bearer {TOKEN}"}
+
+    @task(3)
+    def cockpit(self):
+        self.client.get("/", name="cockpit page")
+
+    @task(3)
+    def objective(self):
+        self.client.get(f"/objectives/{random.choice(OBJECTIVES)}/", name="objective page")
+
+    @task(3)
+    def subtree(self):
+        self.client.get(
+            f"/api/v1/cycles/{CYCLE}/tree?unit={random.choice(UNITS)}",
+            headers=self.api,
+            name="unit subtree (API)",
+        )
+
+    @task(1)
+    def tree(self):
+        self.client.get(f"/api/v1/cycles/{CYCLE}/tree", headers=self.api, name="whole tree (API)")
+
+    @task(4)
+    def check_in(self):
+        with self.client.post(
+            f"/api/v1/key-results/{random.choice(KRS)}/check-ins",
+            json={"value": random.randint(10, 90)},
+            headers=self.api,
+            name="check-in (API)",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 201:
+                IDS.write(f"{response.json()['check_in']['id']}\n")
+                IDS.flush()
+                response.success()
+            else:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
