@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pilote.okr.coverage import tactical_alignment, unit_coverage
 from pilote.okr.pace import check_in_due
@@ -30,6 +30,7 @@ class Cockpit:
     sent_back: list[Objective] = field(default_factory=list)  # the reader's, changes requested
     unit_coverage: float | None = None
     tactical_alignment: float | None = None
+    objectives: list[Objective] = field(default_factory=list)  # of the current cycles
 
 
 # The cockpit shows the worst few of each list and counts the rest (the strategy tree
@@ -47,8 +48,30 @@ def current_cycles(actor: Actor, snap: Snapshot) -> list[Cycle]:
 def build_cockpit(actor: Actor, snap: Snapshot, cycles: list[Cycle] | None = None) -> Cockpit:
     cycles = cycles if cycles is not None else current_cycles(actor, snap)
     ids = {c.pk for c in cycles}
+    # What does not depend on the reader is kept while the snapshot lives (until a write).
+    memo_key = ("cockpit", tuple(sorted(ids)))
+    shared = snap.memo.get(memo_key)
+    if shared is None:
+        shared = _shared(actor, snap, cycles, ids)
+        snap.memo[memo_key] = shared
+    user_id = actor.user.pk if actor.user else None
+    return replace(
+        shared,
+        sent_back=sorted(
+            (
+                o
+                for o in shared.objectives
+                if o.status == WorkflowStatus.CHANGES_REQUESTED and o.owner_id == user_id
+            ),
+            key=lambda o: o.pk,
+        ),
+    )
+
+
+def _shared(actor: Actor, snap: Snapshot, cycles: list[Cycle], ids: set[int]) -> Cockpit:
     objectives = [o for o in snap.objectives.values() if o.cycle_id in ids]
     cockpit = Cockpit(snap, cycles)
+    cockpit.objectives = objectives
     cockpit.strategic = [
         snap.objective(o) for o in sorted(objectives, key=lambda o: o.pk) if o.level == "strategic"
     ]
@@ -74,15 +97,6 @@ def build_cockpit(actor: Actor, snap: Snapshot, cycles: list[Cycle] | None = Non
         LIST_LIMIT,
         overdue,
         key=lambda f: f.latest.effective if f.latest else f.kr.objective.cycle.start,
-    )
-    user_id = actor.user.pk if actor.user else None
-    cockpit.sent_back = sorted(
-        (
-            o
-            for o in objectives
-            if o.status == WorkflowStatus.CHANGES_REQUESTED and o.owner_id == user_id
-        ),
-        key=lambda o: o.pk,
     )
     cockpit.waiting = sorted(
         (o for o in objectives if o.status == WorkflowStatus.SUBMITTED), key=lambda o: o.pk
