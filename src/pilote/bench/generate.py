@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from pilote.errors import Conflict
 from pilote.goals.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
@@ -309,6 +309,10 @@ def generate(
                     )
                 )
         _bulk(Impact, impacts)
+    # Fresh statistics for the query planner: PostgreSQL's autovacuum may take its time (or be
+    # off) after millions of bulk rows, and plans made on empty-table statistics scan them.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return Generated(
         name,
         len(units),
