@@ -255,3 +255,28 @@ def test_the_kept_tree_answer_follows_every_check_in(api):
     assert {k: v for k, v in second.items() if k not in ("tact-kr", "tact", "strat")} == {
         k: v for k, v in first.items() if k not in ("tact-kr", "tact", "strat")
     }
+
+
+def test_the_tree_written_from_kept_parts_equals_the_tree_built_afresh(world):
+    import orjson
+
+    from pilote.api.tree import tree_out, whole_tree_json
+    from pilote.goals.queries import Snapshot, current_vision
+    from pilote.goals.tree import build_tree
+
+    actor = _acme()
+    _current_quarter(actor)
+    cycle = Cycle.objects.get(organization=actor.organization, key="q")
+
+    def both():
+        kept = whole_tree_json(cache.snapshot(actor), cycle, current_vision(actor))
+        fresh = Snapshot(actor)
+        built = orjson.dumps(tree_out(fresh, build_tree(actor, cycle, snap=fresh)))
+        return orjson.loads(kept), orjson.loads(built)
+
+    kept, built = both()
+    assert kept == built and kept["objectives"]
+    for value, key in ((17, "tact-kr"), (3, "sales-kr"), (18, "tact-kr")):
+        record_check_in(actor, _kr(actor, key), value, effective=TODAY)
+        kept, built = both()
+        assert kept == built

@@ -491,3 +491,23 @@ def test_the_author_sees_on_the_cockpit_what_was_sent_back(browser, world):
     page = browser("lead", language="en").get("/").content.decode()
     assert "Sent back to you" in page and "Measure outcomes, not outputs" in page
     assert "Sent back to you" not in browser("contributor", language="en").get("/").content.decode()
+
+
+def test_the_cockpit_lists_the_first_twenty_waiting_objectives_and_counts_them_all(browser, world):
+    from pilote.goals.models import Cycle, Objective
+    from pilote.orgs.models import Organization, Unit
+
+    Cycle.objects.filter(key="q").update(start="2026-01-01", end="2027-12-31")  # running today
+    org = Organization.objects.get(name="Acme")
+    cycle, unit = Cycle.objects.get(organization=org, key="q"), Unit.objects.get(key="produit")
+    before = Objective.objects.filter(organization=org, cycle=cycle, status="submitted").count()
+    Objective.objects.bulk_create(
+        Objective(organization=org, cycle=cycle, unit=unit, key=f"wait-{i}", title=f"Waiting {i}",
+                  level="tactical", status="submitted")
+        for i in range(30)
+    )  # fmt: skip
+    page = browser("executive", language="en").get("/").content.decode()
+    total = before + 30
+    assert f'<span class="badge text-bg-primary">{total}</span>' in page
+    assert page.count("/inbox/#o-") == 20
+    assert f"All {total} in the validation inbox" in page

@@ -26,7 +26,8 @@ class Cockpit:
     overdue: list[KRFigures] = field(default_factory=list)  # check-in due: the oldest
     attention_total: int = 0
     overdue_total: int = 0
-    waiting: list[Objective] = field(default_factory=list)  # submitted, for executives
+    waiting: list[Objective] = field(default_factory=list)  # submitted, for executives: the first
+    waiting_total: int = 0
     sent_back: list[Objective] = field(default_factory=list)  # the reader's, changes requested
     unit_coverage: float | None = None
     tactical_alignment: float | None = None
@@ -98,9 +99,9 @@ def _shared(actor: Actor, snap: Snapshot, cycles: list[Cycle], ids: set[int]) ->
         overdue,
         key=lambda f: f.latest.effective if f.latest else f.kr.objective.cycle.start,
     )
-    cockpit.waiting = sorted(
-        (o for o in objectives if o.status == WorkflowStatus.SUBMITTED), key=lambda o: o.pk
-    )
+    waiting = [o for o in objectives if o.status == WorkflowStatus.SUBMITTED]
+    cockpit.waiting_total = len(waiting)
+    cockpit.waiting = heapq.nsmallest(LIST_LIMIT, waiting, key=lambda o: o.pk)
     unit_ids = scoped(actor, Unit.objects.all()).values_list("id", flat=True)
     cockpit.unit_coverage = unit_coverage(
         unit_ids, {o.unit_id for o in objectives if o.status == WorkflowStatus.APPROVED}

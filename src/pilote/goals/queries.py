@@ -198,8 +198,10 @@ class Snapshot:
         self._obj: dict[int, ObjectiveFigures] = {}
         # Results derived from the whole snapshot (indexes, whole answers), kept while it lives.
         self.memo: dict = {}
-        # Per-object renderings beside the figures they were written from; shared with the
-        # snapshots advanced from this one (api/tree.py checks the figures are the same).
+        # Shared with the snapshots advanced from this one (check-ins change no row):
+        # indexes of the rows (goals/tree.py), and renderings kept beside the figures they
+        # were written from (api/tree.py checks the figures are the same objects).
+        self.indexes: dict = {}
         self.render_memo: dict = {}
 
     def advanced(self, kr_ids: set[int]) -> Snapshot | None:
@@ -210,11 +212,11 @@ class Snapshot:
         to be recomputed by the rules on the next read. A KR this snapshot does not know
         (created since) asks for a rebuild.
         """
-        known = {kr.pk: kr for krs in self.krs_by_objective.values() for kr in krs}
+        known = self.krs_by_pk
         if any(pk not in known for pk in kr_ids):
             return None
         new = copy.copy(self)
-        new.latest = dict(self.latest)
+        new.latest = dict(self.latest)  # copied in C; only the changed entries are touched
         fresh = KeyResult.objects.filter(pk__in=kr_ids, organization_id=self.organization_id)
         rows = {kr.pk: kr for kr in fresh.only("pk", *LATEST_FIELDS)}
         later = []
@@ -227,9 +229,12 @@ class Snapshot:
                 later.append(pk)
         if later:
             new.latest.update(latest_readings(self.actor, self.as_of, later))
-        stale = self.objectives_above({known[pk].objective_id for pk in kr_ids})
-        new._kr = {k: v for k, v in self._kr.items() if k not in kr_ids}
-        new._obj = {k: v for k, v in self._obj.items() if k not in stale}
+        new._kr = dict(self._kr)
+        for pk in kr_ids:
+            new._kr.pop(pk, None)
+        new._obj = dict(self._obj)
+        for pk in self.objectives_above({known[pk].objective_id for pk in kr_ids}):
+            new._obj.pop(pk, None)
         new.memo = {}
         return new
 
@@ -241,6 +246,10 @@ class Snapshot:
             seen.update(nxt)
             frontier = nxt
         return seen
+
+    @cached_property
+    def krs_by_pk(self) -> dict[int, KeyResult]:
+        return {kr.pk: kr for krs in self.krs_by_objective.values() for kr in krs}
 
     @cached_property
     def kr_ids_by_key(self) -> dict[str, int]:

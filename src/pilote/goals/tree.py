@@ -50,7 +50,7 @@ def cycle_family(snap: Snapshot, cycle: Cycle) -> set[int]:
 
 @dataclass
 class Members:
-    """A cycle family's objectives, indexed once per snapshot (kept in ``snap.memo``)."""
+    """A cycle family's objectives, indexed once per set of rows (``snap.indexes``)."""
 
     by_pk: dict[int, Objective]
     by_unit: dict[str, list[Objective]]
@@ -59,7 +59,7 @@ class Members:
 
 def members_of(snap: Snapshot, cycle: Cycle) -> Members:
     memo_key = ("tree-members", cycle.pk)
-    if memo_key not in snap.memo:
+    if memo_key not in snap.indexes:
         family = cycle_family(snap, cycle)  # once: it walks every objective
         by_pk = {pk: o for pk, o in snap.objectives.items() if o.cycle_id in family}
         by_unit: dict[str, list[Objective]] = {}
@@ -70,8 +70,8 @@ def members_of(snap: Snapshot, cycle: Cycle) -> Members:
             for o in sorted(by_pk.values(), key=lambda o: (o.level != "strategic", o.pk))
             if not any(p in by_pk for p, _ in snap.parents.get(o.pk, ()))
         ]
-        snap.memo[memo_key] = Members(by_pk, by_unit, roots)
-    return snap.memo[memo_key]
+        snap.indexes[memo_key] = Members(by_pk, by_unit, roots)
+    return snap.indexes[memo_key]
 
 
 def build_tree(

@@ -11,6 +11,7 @@ import polib
 
 FR = {
     "All %(n)s in the strategy tree": "Les %(n)s dans la stratégie",
+    "All %(n)s in the validation inbox": "Les %(n)s dans la boîte de validation",
     "%(n)s in all: the oldest first.": "%(n)s en tout : les plus anciens d’abord.",
     "Key result it feeds": "Résultat clé alimenté",
     "Secrets": "Secrets",
