@@ -163,7 +163,27 @@ def differences(actor: Actor) -> list[str]:
                 f"objective {objective.key}: cached {a.progress} {a.status.value}, "
                 f"recomputed {b.progress} {b.status.value}"
             )
+    # The cockpit's counts and lists, kept up to date from the recomputed KRs.
+    from .cockpit import build_cockpit
+
+    kept, built = build_cockpit(actor, cached), build_cockpit(actor, fresh)
+    if _cockpit_figures(kept) != _cockpit_figures(built):
+        out.append(
+            f"cockpit: cached {_cockpit_figures(kept)}, recomputed {_cockpit_figures(built)}"
+        )
     return out
+
+
+def _cockpit_figures(c) -> tuple:
+    return (
+        c.counts,
+        c.attention_total,
+        [f.kr.key for f in c.attention],
+        c.overdue_total,
+        [f.kr.key for f in c.overdue],
+        [(f.objective.key, f.progress, f.status.value) for f in c.strategic],
+        c.waiting_total,
+    )
 
 
 def _kr_figures(f) -> tuple:

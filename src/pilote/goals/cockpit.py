@@ -12,7 +12,7 @@ from pilote.okr.workflow import WorkflowStatus
 from pilote.orgs.access import Actor, scoped
 from pilote.orgs.models import Unit
 
-from .models import Cycle, KeyResult, Objective
+from .models import Cycle, Objective
 from .queries import KRFigures, ObjectiveFigures, Snapshot
 
 
@@ -70,35 +70,39 @@ def build_cockpit(actor: Actor, snap: Snapshot, cycles: list[Cycle] | None = Non
 
 
 def _shared(actor: Actor, snap: Snapshot, cycles: list[Cycle], ids: set[int]) -> Cockpit:
-    objectives = [o for o in snap.objectives.values() if o.cycle_id in ids]
-    cockpit = Cockpit(snap, cycles)
-    cockpit.objectives = objectives
+    key = tuple(sorted(ids))
+    rows = snap.indexes.get(("cockpit-rows", key))
+    if rows is None:  # what depends on rows only: kept until an edit rebuilds the snapshot
+        rows = _rows(actor, snap, ids)
+        snap.indexes[("cockpit-rows", key)] = rows
+    cockpit = replace(rows, snapshot=snap, cycles=cycles)
     cockpit.strategic = [
-        snap.objective(o) for o in sorted(objectives, key=lambda o: o.pk) if o.level == "strategic"
+        snap.objective(o)
+        for o in sorted(rows.objectives, key=lambda o: o.pk)
+        if o.level == "strategic"
     ]
-    krs: list[KeyResult] = [
-        kr
-        for o in objectives
-        if o.status == WorkflowStatus.APPROVED
-        for kr in snap.key_results_of(o)
-    ]
-    figures = [snap.kr(kr) for kr in krs]
-    cockpit.counts = {s.value: 0 for s in reversed(STATUS_SEVERITY)}
-    for f in figures:
-        cockpit.counts[f.status.value] += 1
+    state = _kr_state(snap, rows.objectives, key)
+    cockpit.counts = dict(state.counts)
     rank = {s: i for i, s in enumerate(STATUS_SEVERITY)}
-    attention = [f for f in figures if f.status in (Status.OFF_TRACK, Status.AT_RISK)]
-    cockpit.attention_total = len(attention)
+    cockpit.attention_total = len(state.attention)
     cockpit.attention = heapq.nsmallest(
-        LIST_LIMIT, attention, key=lambda f: (rank[f.status], (f.progress or 0) - f.expected)
+        LIST_LIMIT,
+        state.attention.values(),
+        key=lambda f: (rank[f.status], (f.progress or 0) - f.expected, f.kr.pk),
     )
-    overdue = [f for f in figures if check_in_due(f.latest, snap.as_of, snap.policy)]
-    cockpit.overdue_total = len(overdue)
+    cockpit.overdue_total = len(state.overdue)
     cockpit.overdue = heapq.nsmallest(
         LIST_LIMIT,
-        overdue,
-        key=lambda f: f.latest.effective if f.latest else f.kr.objective.cycle.start,
+        state.overdue.values(),
+        key=lambda f: (f.latest.effective if f.latest else f.kr.objective.cycle.start, f.kr.pk),
     )
+    return cockpit
+
+
+def _rows(actor: Actor, snap: Snapshot, ids: set[int]) -> Cockpit:
+    objectives = [o for o in snap.objectives.values() if o.cycle_id in ids]
+    cockpit = Cockpit(snap, [])
+    cockpit.objectives = objectives
     waiting = [o for o in objectives if o.status == WorkflowStatus.SUBMITTED]
     cockpit.waiting_total = len(waiting)
     cockpit.waiting = heapq.nsmallest(LIST_LIMIT, waiting, key=lambda o: o.pk)
@@ -111,3 +115,53 @@ def _shared(actor: Actor, snap: Snapshot, cycles: list[Cycle], ids: set[int]) ->
         any(p.level == "strategic" for p, _ in snap.parents_of(o)) for o in tactical
     )
     return cockpit
+
+
+@dataclass
+class _KRState:
+    """The cockpit's figures of the approved KRs of the current cycles."""
+
+    figures: dict[int, KRFigures]
+    counts: dict[str, int]
+    attention: dict[int, KRFigures]  # at risk or off track
+    overdue: dict[int, KRFigures]  # check-in due
+
+
+def _kr_state(snap: Snapshot, objectives: list[Objective], key: tuple) -> _KRState:
+    """Counted once per set of rows, then brought up to date from the KRs whose figures were
+    recomputed (a new check-in drops a KR's figures: the others are the same objects).
+
+    Kept in ``snap.render_memo``, which advanced snapshots share; a rebuilt snapshot starts
+    afresh. Each update makes a new state, so a reader of an older snapshot is unaffected.
+    """
+
+    def place(state: _KRState, pk: int, f: KRFigures) -> None:
+        state.figures[pk] = f
+        state.counts[f.status.value] += 1
+        if f.status in (Status.OFF_TRACK, Status.AT_RISK):
+            state.attention[pk] = f
+        if check_in_due(f.latest, snap.as_of, snap.policy):
+            state.overdue[pk] = f
+
+    kept = snap.render_memo.get(("cockpit-krs", key))
+    if kept is None:
+        state = _KRState({}, {s.value: 0 for s in reversed(STATUS_SEVERITY)}, {}, {})
+        for o in objectives:
+            if o.status == WorkflowStatus.APPROVED:
+                for kr in snap.key_results_of(o):
+                    place(state, kr.pk, snap.kr(kr))
+    else:
+        current = snap._kr
+        changed = [pk for pk, f in kept.figures.items() if current.get(pk) is not f]
+        if not changed:
+            return kept
+        state = _KRState(
+            dict(kept.figures), dict(kept.counts), dict(kept.attention), dict(kept.overdue)
+        )
+        for pk in changed:
+            state.counts[state.figures[pk].status.value] -= 1
+            state.attention.pop(pk, None)
+            state.overdue.pop(pk, None)
+            place(state, pk, snap.kr(snap.krs_by_pk[pk]))
+    snap.render_memo[("cockpit-krs", key)] = state
+    return state
