@@ -180,6 +180,8 @@ class Snapshot:
             o.owner = owners.get(o.owner_id)
         self.objectives: dict[int, Objective] = {o.pk: o for o in objective_rows}
         self.krs_by_objective: dict[int, list[KeyResult]] = {}
+        self.krs_by_pk: dict[int, KeyResult] = {kr.id: kr for kr in kr_rows}
+        self.kr_ids_by_key: dict[str, int] = {kr.key: kr.id for kr in kr_rows}
         for kr in kr_rows:
             kr.objective = self.objectives[kr.objective_id]
             kr.owner = owners.get(kr.owner_id)
@@ -246,14 +248,6 @@ class Snapshot:
             seen.update(nxt)
             frontier = nxt
         return seen
-
-    @cached_property
-    def krs_by_pk(self) -> dict[int, KeyResult]:
-        return {kr.pk: kr for krs in self.krs_by_objective.values() for kr in krs}
-
-    @cached_property
-    def kr_ids_by_key(self) -> dict[str, int]:
-        return {kr.key: kr.pk for krs in self.krs_by_objective.values() for kr in krs}
 
     # --- key results
     def kr(self, kr: KeyResult) -> KRFigures:
