@@ -280,3 +280,35 @@ def test_the_tree_written_from_kept_parts_equals_the_tree_built_afresh(world):
         record_check_in(actor, _kr(actor, key), value, effective=TODAY)
         kept, built = both()
         assert kept == built
+
+
+def test_a_request_that_read_an_older_version_takes_the_newer_snapshot(world, monkeypatch):
+    """Requests run in threads: one may read the version, then find that another request
+    already stored a newer snapshot. It takes that one (it holds every write the older
+    version did) instead of rebuilding — rebuilds there stalled reads for seconds under load."""
+    from pilote.orgs import versions
+
+    actor = _acme()
+    cache.snapshot(actor)
+    epoch, old = versions.current(actor.organization.pk)
+    record_check_in(actor, _kr(actor, "tact-kr"), 16, effective=TODAY)
+    newer = cache.snapshot(actor)
+    builds = cache.stats["builds"]
+    monkeypatch.setattr(versions, "current", lambda org_id: (epoch, old))
+    assert cache.snapshot(actor) is newer
+    assert cache.stats["builds"] == builds
+
+
+def test_concurrent_readers_build_an_organisation_once(world):
+    import threading
+
+    actor = _acme()
+    builds = cache.stats["builds"]
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(cache.snapshot(actor))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 4 and len({id(s) for s in got}) == 1
+    assert cache.stats["builds"] == builds + 1

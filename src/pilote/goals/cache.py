@@ -70,12 +70,14 @@ OUTER_BLOCKS = 0
 
 _entries: OrderedDict[int, Entry] = OrderedDict()
 _lock = threading.Lock()
+_org_locks: dict[int, threading.Lock] = {}
 stats = {"hits": 0, "advances": 0, "builds": 0}
 
 
 def clear() -> None:
     with _lock:
         _entries.clear()
+        _org_locks.clear()
 
 
 def snapshot(actor: Actor, as_of: date | None = None) -> Snapshot:
@@ -87,26 +89,29 @@ def snapshot(actor: Actor, as_of: date | None = None) -> Snapshot:
         return Snapshot(actor, as_of)
     org_id = actor.organization.pk
     epoch, version = versions.current(org_id)
+    # Requests run in threads of their own (Django under ASGI): one builds or advances an
+    # organisation's snapshot while the others wait for it instead of doing it again.
     with _lock:
-        entry = _entries.get(org_id)
-    snap = None
-    if entry is not None and entry.epoch == epoch and entry.snapshot.as_of == today:
-        if entry.version == version:
-            stats["hits"] += 1
-            snap = entry.snapshot
-        elif entry.version < version:
+        org_lock = _org_locks.setdefault(org_id, threading.Lock())
+    with org_lock:
+        with _lock:
+            entry = _entries.get(org_id)
+        snap = None
+        if entry is not None and entry.epoch == epoch and entry.snapshot.as_of == today:
+            if entry.version >= version:
+                # Another request stored a snapshot at least as new as the version read
+                # here: everything committed before that read is in it.
+                stats["hits"] += 1
+                return entry.snapshot
             snap = _advance(entry, version)
-    if snap is None:
-        stats["builds"] += 1
-        snap = Snapshot(actor, today)
-    with _lock:
-        current = _entries.get(org_id)
-        # A slower reader never replaces a newer snapshot.
-        if current is None or current.epoch != epoch or current.version <= version:
+        if snap is None:
+            stats["builds"] += 1
+            snap = Snapshot(actor, today)
+        with _lock:
             _entries[org_id] = Entry(epoch, version, snap)
-        _entries.move_to_end(org_id)
-        while len(_entries) > size:
-            _entries.popitem(last=False)
+            _entries.move_to_end(org_id)
+            while len(_entries) > size:
+                _entries.popitem(last=False)
     return snap
 
 
