@@ -1,8 +1,9 @@
 """Load on Pilote's main pages and the check-in endpoint (run by scripts/loadtest).
 
 Each simulated person sends one request per second whatever the answers take (locust's
-``constant_throughput``): with U users the arrival rate is U requests a second as long as
-the server keeps up — a falling rate in the results means it did not. The mix: the cockpit
+``constant_throughput``), each starting at a random moment of the first second so that
+requests arrive spread out, not in bursts: with U users the arrival rate is U requests a
+second as long as the server keeps up — a falling rate in the results means it did not. The mix: the cockpit
 page, an objective page, a unit's subtree and the whole strategy tree (API), and check-ins
 posted on random KRs (geventhttpclient: locust's FastHttpUser), each remembered by its id so that none can be lost unnoticed.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import random
 
+import gevent
 from locust import FastHttpUser, constant_throughput, events, task
 
 TOKEN = os.environ["PILOTE_LOAD_TOKEN"]
@@ -37,6 +39,9 @@ class Person(FastHttpUser):
     wait_time = constant_throughput(1)
 
     def on_start(self):
+        # Spread the people over the second: started together, constant_throughput keeps
+        # them in step and the server gets every second's requests as one burst.
+        gevent.sleep(random.random())
         self.page = {"Cookie": f"sessionid={SESSION}"}
         self.api = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -191,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     br.add_argument("--repeat", type=int, default=5, help="repetitions per scenario (default 5)")
     br.add_argument(
+        "--skip",
+        action="append",
+        metavar="WORD",
+        help="leave out the scenarios whose name holds WORD (repeatable; e.g. --skip YAML)",
+    )
+    br.add_argument(
         "--out",
         metavar="DIR",
         help="also write the results as JSON and Markdown there (e.g. benchmarks/results)",
@@ -503,7 +509,7 @@ def do_bench(args: argparse.Namespace) -> int:
 
         from pilote.bench.run import as_json, markdown, run
 
-        report = run(args.org, args.repeat)
+        report = run(args.org, args.repeat, tuple(args.skip or ()))
         print(markdown(report))
         if args.out:
             out = Path(args.out)
