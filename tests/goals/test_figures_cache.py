@@ -312,3 +312,12 @@ def test_concurrent_readers_build_an_organisation_once(world):
         t.join()
     assert len(got) == 4 and len({id(s) for s in got}) == 1
     assert cache.stats["builds"] == builds + 1
+
+
+def test_the_cache_keeps_the_most_recently_read_organisations(world, settings):
+    settings.PILOTE_FIGURES_CACHE = 1
+    acme, globex = _acme(), Actor.system(Organization.objects.get(name="Globex"))
+    first = cache.snapshot(acme)
+    assert cache.snapshot(acme) is first
+    cache.snapshot(globex)  # pushes Acme out: one organisation kept
+    assert cache.snapshot(acme) is not first

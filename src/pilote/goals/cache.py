@@ -102,6 +102,9 @@ def snapshot(actor: Actor, as_of: date | None = None) -> Snapshot:
                 # Another request stored a snapshot at least as new as the version read
                 # here: everything committed before that read is in it.
                 stats["hits"] += 1
+                with _lock:
+                    if org_id in _entries:
+                        _entries.move_to_end(org_id)  # the most recently read stay
                 return entry.snapshot
             snap = _advance(entry, version)
         if snap is None:
