@@ -306,8 +306,6 @@ def run(org_name: str, repeat: int = 5, skip: tuple[str, ...] = ()) -> Report:
 
 
 def _counts(org) -> dict:
-    from pilote.orgs.models import Membership
-
     return {
         "people": Membership.objects.filter(organization=org).count(),
         "units": Unit.objects.filter(organization=org).count(),

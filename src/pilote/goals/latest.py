@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q
 
 from pilote.okr.types import Reading
 
@@ -27,21 +26,13 @@ FIELDS = ("last_value", "last_effective", "last_confidence", "last_check_in_id")
 
 def note_check_in(check_in: CheckIn) -> None:
     """Make ``check_in`` its KR's current reading if it is later than the stored one."""
-    newer = (
-        Q(last_effective__isnull=True)
-        | Q(last_effective__lt=check_in.effective)
-        | Q(last_effective=check_in.effective, last_check_in_id__lt=check_in.pk)
-    )
-    KeyResult.objects.filter(pk=check_in.key_result_id).filter(newer).update(
-        last_value=check_in.value,
-        last_effective=check_in.effective,
-        last_confidence=check_in.confidence,
-        last_check_in_id=check_in.pk,
-    )
+    note_check_ins([check_in])
 
 
 def note_check_ins(check_ins: list[CheckIn]) -> None:
-    """``note_check_in`` for many check-ins: per KR its newest, in one batched UPDATE."""
+    """Make each KR's newest of ``check_ins`` its current reading where it is later than the
+    stored one: one conditional UPDATE per KR (the WHERE re-checks the stored reading, so
+    concurrent writers cannot go back in time), sent as one batch."""
     newest: dict[int, CheckIn] = {}
     for ci in check_ins:
         best = newest.get(ci.key_result_id)

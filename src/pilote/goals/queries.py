@@ -219,18 +219,12 @@ class Snapshot:
             return None
         new = copy.copy(self)
         new.latest = dict(self.latest)  # copied in C; only the changed entries are touched
-        fresh = KeyResult.objects.filter(pk__in=kr_ids, organization_id=self.organization_id)
-        rows = {kr.pk: kr for kr in fresh.only("pk", *LATEST_FIELDS)}
-        later = []
+        fresh = scoped(self.actor, KeyResult.objects.filter(pk__in=kr_ids)).only(
+            "pk", *LATEST_FIELDS
+        )
         for pk in kr_ids:
-            reading = stored(rows[pk]) if pk in rows else None
             new.latest.pop(pk, None)
-            if reading is not None and reading.effective <= self.as_of:
-                new.latest[pk] = reading
-            elif reading is not None:
-                later.append(pk)
-        if later:
-            new.latest.update(latest_readings(self.actor, self.as_of, later))
+        new.latest.update(current_readings(self.actor, self.as_of, list(fresh)))
         new._kr = dict(self._kr)
         for pk in kr_ids:
             new._kr.pop(pk, None)
