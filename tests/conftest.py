@@ -186,7 +186,7 @@ def add_sources_and_feedback(org, p: str) -> dict[str, int]:
             "name": "Store rating export",
             "kind": "csv",
             "key_result": f"{p}tact-kr",
-            "params": {"location": "/nonexistent/ratings.csv", "column": "rating"},
+            "params": {"location": "https://exports.example/ratings.csv", "column": "rating"},
         },
     )
     create_source(

@@ -20,6 +20,7 @@ class Answer:
     body: bytes = b"{}"
     delay: float = 0.0
     content_type: str = "application/json"
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +57,8 @@ def http_server(routes: dict[str, Answer | list[Answer]]):
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
                 self.send_header("Content-Length", str(len(answer.body)))
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(answer.body)
             except (BrokenPipeError, ConnectionResetError):

@@ -93,7 +93,11 @@ def load(org: Organization, today: date) -> None:
     sync_source(stores, "schedule", worker="demo")
     # 2. A BI export (CSV) feeding the drop-off rate of the online account opening.
     folder = Path(settings.DATA_DIR) / "demo"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Running the demo is the operator's choice to open its own export folder to file
+    # sources, in this process (scripts/demo also sets PILOTE_SOURCE_DIRS for its server).
+    if str(folder) not in settings.PILOTE_SOURCE_DIRS:
+        settings.PILOTE_SOURCE_DIRS.append(str(folder))
     export = folder / "abandon-parcours.csv"
     last = _latest(org, "abandon-ouverture")
     rows = [f"{today - timedelta(weeks=11 - w)};{str(round(last + (11 - w) * 0.3 - 0.4, 1)).replace('.', ',')}"

@@ -13,6 +13,8 @@
 | PILOTE_WEBHOOK_RETRY_SECONDS | 30 (first retry of an outgoing webhook; doubles each time) |
 | PILOTE_EMBEDDED_WORKER | true: `pilote serve` runs the background worker in a thread |
 | PILOTE_FIGURES_CACHE | 4: organisations whose figures each process keeps in memory (0: none) |
+| PILOTE_SOURCE_DIRS | none: directories whose files CSV and SQLite sources may read (os.pathsep-separated) |
+| PILOTE_TRUSTED_PROXIES | 0: reverse proxies in front of Pilote whose X-Forwarded-For is believed |
 """
 
 from __future__ import annotations
@@ -237,6 +239,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# Directories a CSV or SQLite source may read (docs/security.md): none unless the operator
+# lists them; Pilote's own files are refused even inside them (sources/reach.py).
+PILOTE_SOURCE_DIRS = [
+    d for d in os.environ.get("PILOTE_SOURCE_DIRS", "").split(os.pathsep) if d.strip()
+]
 
 PILOTE_EMBEDDED_WORKER = _env_bool("PILOTE_EMBEDDED_WORKER", True)
 # Each process keeps the computed figures of this many organisations (the most recently read),

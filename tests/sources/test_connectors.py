@@ -18,8 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _world(world):
-    """Acme's tact-kr (baseline 10, target 20, one check-in at 15) is what the sources feed."""
+def _world(world, settings, tmp_path):
+    """Acme's tact-kr (baseline 10, target 20, one check-in at 15) is what the sources feed.
+
+    The operator opened the test's own folder to file sources (PILOTE_SOURCE_DIRS)."""
+    settings.PILOTE_SOURCE_DIRS = [str(tmp_path)]
 
 
 def org():
@@ -74,7 +77,7 @@ def test_an_http_json_source_reads_the_number_at_its_path_and_records_its_proven
     [
         (Answer(status=500, body=b"boom"), "value", "answered HTTP 500"),
         (Answer(body=b"<html>"), "value", "did not answer JSON"),
-        (Answer(body=b'{"value": "n/a"}'), "value", "'n/a', not a number"),
+        (Answer(body=b'{"value": "n/a"}'), "value", "a text of 3 character(s), not a number"),
         (Answer(body=b'{"other": 1}'), "value", "found nothing"),
         (Answer(body=b'{"value": true}'), "value", "not a number"),
         (Answer(body=b'{"value": 1}', delay=3), "value", "did not answer within 1 s"),
@@ -107,7 +110,7 @@ def test_loopback_and_private_addresses_are_refused_unless_an_admin_allows_them(
         assert "refused" in sync_source(src).error
 
 
-def test_a_redirect_is_not_followed():
+def test_a_redirect_without_a_location_is_refused():
     with http_server({"/v": Answer(status=302, body=b"")}) as srv:
         src = source("http_json", {"url": f"{srv.url}/v", "path": "value"})
         run = sync_source(src)
@@ -163,8 +166,11 @@ def test_a_sql_query_running_past_its_time_limit_is_stopped(tmp_path):
 
 
 def test_a_sql_source_with_a_bad_database_url_says_so():
-    src = source("sql", {"query": "select 1"}, {"url": "nosuchdb://x"})
-    assert "database URL is not usable" in sync_source(src).error
+    from pilote.errors import Invalid
+
+    with pytest.raises(Invalid) as exc:
+        source("sql", {"query": "select 1"}, {"url": "nosuchdb://x"})
+    assert "not supported" in dict(exc.value.errors)["secrets.url"]
 
 
 def test_a_sql_source_reads_postgresql(settings):
@@ -179,8 +185,15 @@ def test_a_sql_source_reads_postgresql(settings):
         conn.execute("drop table if exists pilote_src_test")
         conn.execute("create table pilote_src_test (v numeric)")
         conn.execute("insert into pilote_src_test values (7.5), (8.5)")
+        # Sources connect with a read-only role (docs/sources.md): a superuser is refused.
+        conn.execute(
+            "do $$ begin if not exists (select from pg_roles where rolname = 'pilote_reader')"
+            " then create role pilote_reader login; end if; end $$"
+        )
+        conn.execute("grant select on pilote_src_test to pilote_reader")
     sa_url = url.replace("postgres://", "postgresql+psycopg://", 1)
-    src = source("sql", {"query": "select sum(v) from pilote_src_test"}, {"url": sa_url})
+    reader_url = sa_url.replace("//postgres@", "//pilote_reader@", 1)
+    src = source("sql", {"query": "select sum(v) from pilote_src_test"}, {"url": reader_url})
     run = sync_source(src)
     assert run.outcome == "applied" and run.value == 16.0, run.error
     DataSource.objects.filter(pk=src.pk).update(
@@ -194,7 +207,12 @@ def test_a_sql_source_reads_postgresql(settings):
         }
     )
     src.refresh_from_db()
-    assert "read-only transaction" in sync_source(src).error
+    assert "read only sql transaction (SQLSTATE 25006)" in sync_source(src).error
+    DataSource.objects.filter(pk=src.pk).update(
+        params={"query": "select sum(v) from pilote_src_test"}, secrets={"url": sa_url}
+    )
+    src.refresh_from_db()
+    assert "connect with a read-only role" in sync_source(src).error
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("select count(*) from pilote_src_test").fetchone() == (2,)
         conn.execute("drop table pilote_src_test")
@@ -218,8 +236,8 @@ def test_a_csv_source_aggregates_a_column_from_a_file_or_a_url(tmp_path):
 @pytest.mark.parametrize(
     ("content", "params", "words"),
     [
-        ("a,b\n1,2\n", {"column": "rating"}, "no column 'rating'; the columns are a, b"),
-        ("rating\nabc\n", {"column": "rating"}, "'abc' of column 'rating'"),
+        ("a,b\n1,2\n", {"column": "rating"}, "no column 'rating' in the header row (2 columns)"),
+        ("rating\nabc\n", {"column": "rating"}, "value of column 'rating' on row 2 is a text"),
         ("rating\n", {"column": "rating"}, "has no value"),
         (
             "rating\n1\n",
@@ -236,9 +254,10 @@ def test_a_bad_csv_leaves_a_clear_error(tmp_path, content, params, words):
     assert_failed(src, sync_source(src), words, before)
 
 
-def test_a_missing_csv_file_says_which():
-    src = source("csv", {"location": "/no/such/file.csv", "column": "x"})
-    assert "cannot read /no/such/file.csv" in sync_source(src).error
+def test_a_missing_csv_file_says_which(tmp_path):
+    missing = tmp_path / "no-such-file.csv"
+    src = source("csv", {"location": str(missing), "column": "x"})
+    assert f"cannot read {missing}" in sync_source(src).error
 
 
 def test_setting_up_a_source_checks_its_parameters_with_their_paths():

@@ -65,6 +65,7 @@ COUNT = textwrap.dedent(
 def _env(tmp: Path, url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PILOTE_DATABASE_URL"}
     env["PILOTE_DATA_DIR"] = str(tmp)
+    env["PILOTE_SOURCE_DIRS"] = str(tmp)
     env["DJANGO_SETTINGS_MODULE"] = "pilote.settings"
     if url:
         env["PILOTE_DATABASE_URL"] = url

@@ -10,7 +10,12 @@ from pilote.sources.models import DataSource, FeedbackItem, HeldReading
 from tests.web.test_pages import browser  # noqa: F401  (the fixture)
 
 
-def test_a_lead_sets_up_a_source_with_inline_errors_then_syncs_it(browser, tmp_path):  # noqa: F811
+def test_a_lead_sets_up_a_source_with_inline_errors_then_an_admin_a_file_source_synced(
+    browser,
+    tmp_path,
+    settings,  # noqa: F811
+):
+    settings.PILOTE_SOURCE_DIRS = [str(tmp_path)]
     lead = browser("lead")
     bad = lead.post("/sources/", {"key": "Bad Key", "name": "", "kind": "http_json",
                                   "key_result": "tact-kr", "params": "url: [unclosed"})  # fmt: skip
@@ -20,14 +25,22 @@ def test_a_lead_sets_up_a_source_with_inline_errors_then_syncs_it(browser, tmp_p
     assert not DataSource.objects.filter(name="").exists()
     path = tmp_path / "r.csv"
     path.write_text("rating\n16\n", encoding="utf-8")
-    ok = lead.post("/sources/", {"key": "ratings", "name": "Ratings", "kind": "csv", "key_result": "tact-kr",
+    # A file on the server: only admins set such a source up.
+    refused = lead.post("/sources/", {"key": "ratings", "name": "Ratings", "kind": "csv",
+                                      "key_result": "tact-kr",
+                                      "params": f"location: {path}\ncolumn: rating"})  # fmt: skip
+    assert refused.status_code in (403, 422) and "admin" in refused.content.decode()
+    assert not DataSource.objects.filter(key="ratings").exists()
+    admin = browser("admin")
+    ok = admin.post("/sources/", {"key": "ratings", "name": "Ratings", "kind": "csv", "key_result": "tact-kr",
                                  "params": f"location: {path}\ncolumn: rating"})  # fmt: skip
     assert ok.status_code == 302, [
         line
         for line in ok.content.decode().splitlines()
         if "invalid-feedback" in line or "alert" in line
     ]
-    synced = lead.post("/sources/ratings/sync/", follow=True)
+    assert lead.post("/sources/ratings/sync/").status_code == 403
+    synced = admin.post("/sources/ratings/sync/", follow=True)
     assert "Sync done" in synced.content.decode() or "Relevé fait" in synced.content.decode()
     ci = CheckIn.objects.get(source="source:ratings")
     assert ci.value == 16 and ci.raw_value == "16"
@@ -125,7 +138,7 @@ def test_a_lead_saving_a_source_keeps_the_admin_s_private_address_choice(browser
     page = lead.get("/sources/src/").content.decode()
     assert 'name="allow_private"' not in page
     r = lead.post("/sources/src/", {"name": "Renamed", "key_result": "tact-kr",
-                                    "params": "location: /x.csv\ncolumn: rating"})  # fmt: skip
+                                    "params": "location: https://exports.example/x.csv\ncolumn: rating"})  # fmt: skip
     assert r.status_code == 302
     source = DataSource.objects.get(key="src")
     assert source.name == "Renamed" and source.allow_private is True

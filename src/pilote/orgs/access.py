@@ -21,6 +21,7 @@ from .models import ApiToken, Membership, Organization, Role, Unit, User
 
 if TYPE_CHECKING:
     from pilote.goals.models import KeyResult, Objective
+    from pilote.sources.models import DataSource
 
 SYSTEM = "system"
 WRITERS_OF_EVERYTHING = {Role.ADMIN, Role.EXECUTIVE, SYSTEM}
@@ -226,3 +227,30 @@ def require_token_owner(actor: Actor, token_user_id: int) -> None:
         return
     if actor.user is None or actor.user.pk != token_user_id:
         raise _deny("you may manage only your own tokens")
+
+
+def source_reaches_server(kind: str, params: dict) -> bool:
+    """A source that opens a database connection or reads a file on this server.
+
+    Through either, a source could read Pilote's own data or the server's: only admins set
+    them up, and only within what the operator opened (``sources.reach``).
+    """
+    if kind == "sql":
+        return True
+    if kind == "csv":
+        return not str((params or {}).get("location", "")).startswith(("http://", "https://"))
+    return False
+
+
+def can_manage_source(actor: Actor, source: DataSource) -> bool:
+    """Who may set up, change, sync or delete a source.
+
+    A source reaching the server: admins only. Otherwise whoever may edit the objective of
+    the KR it feeds; a source feeding no KR (a feedback inbox): admins and executives.
+    """
+    if source_reaches_server(source.kind, source.params):
+        return actor.role in (Role.ADMIN, SYSTEM)
+    if source.key_result_id is None:
+        return actor.role in WRITERS_OF_EVERYTHING
+    objective = source.key_result.objective
+    return can_write_objective(actor, objective.level, objective.unit_id)

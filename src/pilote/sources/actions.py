@@ -21,7 +21,7 @@ from pilote.goals.keyresults import check_in_errors, record_check_in
 from pilote.goals.models import CheckIn, KeyResult
 from pilote.okr.freshness import judge_jump
 from pilote.orgs import audit
-from pilote.orgs.access import Actor, can_check_in
+from pilote.orgs.access import Actor, can_check_in, can_manage_source, source_reaches_server
 from pilote.orgs.actions import bump, check_version, validate_key
 from pilote.orgs.models import Role
 from pilote.signing import signature_of, verify  # noqa: F401  (signature_of: for senders)
@@ -31,7 +31,7 @@ from .connectors.base import Reading, SourceConfig, SourceError, param_errors, t
 from .connectors.sql import query_errors
 from .models import DataSource, HeldReading, SyncRun
 from .paths import extract, path_errors
-from .queries import can_manage
+from .reach import database_url, local_path
 
 PUSH_KINDS = ("webhook", "feedback_inbox")
 FIELDS = (
@@ -70,8 +70,12 @@ def source_snapshot(source: DataSource) -> dict:
 
 
 def _require_manager(actor: Actor, source: DataSource) -> None:
-    """Who may set up a source: whoever may edit the objective of the KR it feeds (queries.can_manage)."""
-    if not can_manage(actor, source):
+    """Who may set up a source: decided by the access gate (``can_manage_source``)."""
+    if not can_manage_source(actor, source):
+        if source_reaches_server(source.kind, source.params):
+            raise Forbidden(
+                "only admins set up sources that read a database or a file on the server"
+            )
         if source.key_result_id is None:
             raise Forbidden("only admins and executives manage sources that feed no key result")
         raise Forbidden("only whoever may edit the key result's objective manages its sources")
@@ -164,7 +168,20 @@ def _kind_errors(source: DataSource) -> list[tuple[str, str]]:
         errors += path_errors(source.params["path"], "params.path")
     if source.kind == "sql" and source.params.get("query"):
         errors += query_errors(source.params["query"])
+    errors += _reach_errors(source)
     return errors
+
+
+def _reach_errors(source: DataSource) -> list[tuple[str, str]]:
+    """What the source would reach that it may not, said at once (checked again at fetch)."""
+    try:
+        if source.kind == "sql" and source.secrets.get("url"):
+            database_url(source.secrets["url"], source.allow_private)
+        elif source_reaches_server(source.kind, source.params) and source.params.get("location"):
+            local_path(source.params["location"])
+    except SourceError as exc:
+        return [("secrets.url" if source.kind == "sql" else "params.location", str(exc))]
+    return []
 
 
 @transaction.atomic
@@ -229,6 +246,12 @@ def _config(source: DataSource) -> SourceConfig:
         secrets=dict(source.secrets),
         allow_private=source.allow_private,
     )
+
+
+def sync_now(actor: Actor, source: DataSource) -> SyncRun:
+    """ "Sync now" by a person: whoever manages the source (the gate), then ``sync_source``."""
+    _require_manager(actor, source)
+    return sync_source(source, "manual", worker=actor.label)
 
 
 def sync_source(

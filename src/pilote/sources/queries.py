@@ -8,8 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from pilote.okr.freshness import is_stale
-from pilote.orgs.access import Actor, can_write_objective, get_scoped, scoped
-from pilote.orgs.models import Role
+from pilote.orgs.access import Actor, get_scoped, scoped
 
 from .models import DataSource, FeedbackItem, HeldReading, SyncRun
 
@@ -58,10 +57,3 @@ def stale(source: DataSource, now: datetime | None = None) -> bool:
     return source.enabled and is_stale(
         source.last_success_at, expected_every(source), now or timezone.now()
     )
-
-
-def can_manage(actor: Actor, source: DataSource) -> bool:
-    if source.key_result_id is None:
-        return actor.role in (Role.ADMIN, Role.EXECUTIVE, "system")
-    objective = source.key_result.objective
-    return can_write_objective(actor, objective.level, objective.unit_id)

@@ -91,9 +91,14 @@ def param_errors(connector: Connector, params: dict, secrets: dict) -> list[tupl
 
 
 def to_number(raw: Any, what: str = "value") -> float:
-    """A number from JSON, SQL or CSV; « 4,8 » (French decimal comma) is read as 4.8."""
+    """A number from JSON, SQL or CSV; « 4,8 » (French decimal comma) is read as 4.8.
+
+    The error says what was expected, not what was found: a source's data is not for
+    every reader of its runs (ARCHITECTURE.md rule 12).
+    """
     if isinstance(raw, bool) or raw is None:
-        raise SourceError(f"the {what} is {raw!r}, not a number")
+        found = "empty" if raw is None else "a true/false value"
+        raise SourceError(f"the {what} is {found}, not a number")
     if isinstance(raw, (int, float)):
         value = float(raw)
     else:
@@ -103,7 +108,16 @@ def to_number(raw: Any, what: str = "value") -> float:
         try:
             value = float(text)
         except ValueError:
-            raise SourceError(f"the {what} is {str(raw)[:80]!r}, not a number") from None
+            raise SourceError(f"the {what} is {_shape(raw)}, not a number") from None
     if not math.isfinite(value):
-        raise SourceError(f"the {what} is {raw!r}, not a finite number")
+        raise SourceError(f"the {what} is not a finite number")
     return value
+
+
+def _shape(raw: Any) -> str:
+    """What kind of value this is, without its content."""
+    if isinstance(raw, (list, tuple)):
+        return f"a list of {len(raw)} item(s)"
+    if isinstance(raw, dict):
+        return f"an object of {len(raw)} field(s)"
+    return f"a text of {len(str(raw))} character(s)"

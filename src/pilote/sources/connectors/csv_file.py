@@ -1,14 +1,19 @@
-"""CSV: a file on the server or a URL; one column; an aggregation (last, sum, average…)."""
+"""CSV: a file on the server or a URL; one column; an aggregation (last, sum, average…).
+
+A file on the server is read only under ``PILOTE_SOURCE_DIRS`` (``reach.read_local``),
+and only admins set such a source up (``orgs.access.can_manage_source``). Errors name
+rows and columns, never the cells' content.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
+import time
 
 from django.utils import timezone
 
-from .. import net
+from .. import net, reach
 from .base import Param, Reading, SourceConfig, SourceError, register, to_number
 
 AGGREGATIONS = ("last", "first", "sum", "average", "min", "max", "count")
@@ -28,29 +33,21 @@ class Csv:
     def fetch(self, config: SourceConfig) -> Reading:
         p = config.params
         location = str(p["location"])
-        if location.startswith(("http://", "https://")):
+        if is_url(location):
             data = net.get(location, None, p.get("timeout"), config.allow_private)
         else:
-            try:
-                data = Path(location).read_bytes()
-            except OSError as exc:
-                raise SourceError(f"cannot read {location}: {exc.strerror}") from None
+            data = reach.read_local(location)
         fetched_at = timezone.now()
-        text = data.decode("utf-8-sig", errors="replace")
-        delimiter = p.get("delimiter") or _sniff(text)
-        rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
-        column = p["column"]
-        if rows and column not in rows[0]:
-            raise SourceError(f"no column {column!r}; the columns are {', '.join(rows[0])}")
         aggregation = p.get("aggregation") or "last"
         if aggregation not in AGGREGATIONS:
             raise SourceError(f"aggregation must be one of {', '.join(AGGREGATIONS)}")
-        cells = [r[column] for r in rows if (r.get(column) or "").strip()]
+        column = p["column"]
+        cells = _column(data, column, p.get("delimiter"))
         if aggregation == "count":
             return Reading(float(len(cells)), f"{len(cells)} rows", fetched_at)
         if not cells:
             raise SourceError(f"the column {column!r} has no value")
-        numbers = [to_number(c, f"cell {c!r} of column {column!r}") for c in cells]
+        numbers = [to_number(c, f"value of column {column!r} on row {n}") for n, c in cells]
         value = {
             "last": lambda: numbers[-1],
             "first": lambda: numbers[0],
@@ -59,8 +56,38 @@ class Csv:
             "min": lambda: min(numbers),
             "max": lambda: max(numbers),
         }[aggregation]()
-        raw = cells[-1] if aggregation == "last" else f"{aggregation} of {len(cells)} values"
+        raw = cells[-1][1] if aggregation == "last" else f"{aggregation} of {len(cells)} values"
         return Reading(value, raw, fetched_at)
+
+
+def is_url(location: str) -> bool:
+    return str(location).startswith(("http://", "https://"))
+
+
+def _column(data: bytes, column: str, delimiter: str | None) -> list[tuple[int, str]]:
+    """(row number, cell) of the column's non-empty cells, within the row and time limits."""
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter or _sniff(text))
+    if reader.fieldnames is None:
+        return []
+    if column not in reader.fieldnames:
+        raise SourceError(
+            f"no column {column!r} in the header row ({len(reader.fieldnames)} columns)"
+        )
+    deadline = time.monotonic() + 10
+    cells = []
+    try:
+        for n, row in enumerate(reader, start=2):
+            if n > reach.MAX_ROWS + 1:
+                raise SourceError(f"the file has more than {reach.MAX_ROWS} rows")
+            if n % 10_000 == 0 and time.monotonic() > deadline:
+                raise SourceError("the file took longer than 10 s to read")
+            cell = row.get(column) or ""
+            if cell.strip():
+                cells.append((n, cell))
+    except csv.Error as exc:
+        raise SourceError(f"the file is not valid CSV (line {reader.line_num})") from exc
+    return cells
 
 
 def _sniff(text: str) -> str:

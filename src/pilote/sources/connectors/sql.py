@@ -1,9 +1,15 @@
-"""SQL: one read-only query against any database SQLAlchemy understands; one number back.
+"""SQL: one read-only query against a database SQLAlchemy understands; one number back.
 
-Read-only three ways: only a single SELECT/WITH statement is accepted, the transaction
-is made read-only where the database can (PostgreSQL ``SET TRANSACTION READ ONLY``,
-SQLite ``PRAGMA query_only``), and it is always rolled back. A statement time limit
-applies (PostgreSQL ``statement_timeout``; SQLite an interrupt after the limit).
+What the URL may reach is decided by ``sources.reach.database_url`` (never Pilote's own
+database, SQLite files only under ``PILOTE_SOURCE_DIRS``, private servers only when an
+admin allowed them). Read-only three ways: only a single SELECT/WITH statement is
+accepted, the transaction is made read-only where the database can (PostgreSQL ``SET
+TRANSACTION READ ONLY``, SQLite ``PRAGMA query_only`` on a file opened ``mode=ro``), and it
+is always rolled back. The server's file and program functions are refused, and on
+PostgreSQL a role that may read server files (a superuser, ``pg_read_server_files``) is
+refused: sources connect with a read-only role (docs/sources.md). A statement time limit
+applies (PostgreSQL ``statement_timeout``; SQLite an interrupt after the limit); two rows
+at most are read. Errors name the database's error class, never the values it quoted.
 """
 
 from __future__ import annotations
@@ -14,10 +20,22 @@ import threading
 import sqlalchemy as sa
 from django.utils import timezone
 
+from .. import reach
 from .base import Param, Reading, SourceConfig, SourceError, register, to_number
 
 DEFAULT_LIMIT_SECONDS = 10.0
+MAX_LIMIT_SECONDS = 60.0
 _START = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
+# Functions that read or write the server's files, run programs, open other connections or
+# run a query given as text (which could hide any of the others).
+_SERVER_FUNCTIONS = re.compile(
+    r"\b(pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_\w+|loread|lowrite"
+    r"|dblink\w*|pg_execute_server_program|query_to_xml\w*|cursor_to_xml\w*|table_to_xml\w*"
+    r"|schema_to_xml\w*|database_to_xml\w*|set_config|pg_terminate_backend|pg_cancel_backend"
+    r"|pg_reload_conf|pg_rotate_logfile|load_extension|readfile|writefile|fts3_tokenizer"
+    r"|load_file|into\s+outfile|into\s+dumpfile)\b",
+    re.IGNORECASE,
+)
 
 
 def query_errors(query: str) -> list[tuple[str, str]]:
@@ -26,6 +44,10 @@ def query_errors(query: str) -> list[tuple[str, str]]:
         return [("params.query", "must be one SELECT (or WITH … SELECT) statement")]
     if ";" in text:
         return [("params.query", "must be a single statement (no ';' inside)")]
+    found = _SERVER_FUNCTIONS.search(text)
+    if found:
+        return [("params.query", f"may not call {found.group(1).split()[0]}: it reaches the "
+                 "database server's files or programs")]  # fmt: skip
     return []
 
 
@@ -43,11 +65,12 @@ class Sql:
         errors = query_errors(query)
         if errors:
             raise SourceError(errors[0][1])
-        limit = float(config.params.get("timeout") or DEFAULT_LIMIT_SECONDS)
+        limit = min(float(config.params.get("timeout") or DEFAULT_LIMIT_SECONDS), MAX_LIMIT_SECONDS)
+        url, connect_args = reach.database_url(config.secrets.get("url"), config.allow_private)
         try:
-            engine = sa.create_engine(config.secrets["url"], poolclass=sa.pool.NullPool)
+            engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)
         except Exception as exc:  # noqa: BLE001 — any bad URL is the user's to fix
-            raise SourceError(f"the database URL is not usable: {exc}") from None
+            raise SourceError(f"the database URL is not usable: {type(exc).__name__}") from None
         try:
             rows = self._run(engine, query, limit)
         finally:
@@ -56,7 +79,8 @@ class Sql:
             shape = f"{len(rows)} row(s)" + (f" of {len(rows[0])} column(s)" if rows else "")
             raise SourceError(f"the query must return one row with one column; it returned {shape}")
         raw = rows[0][0]
-        return Reading(to_number(raw, "query's result"), str(raw)[:500], timezone.now())
+        # The raw text is kept only once it has proved to be a number.
+        return Reading(to_number(raw, "query's result"), str(raw)[:100], timezone.now())
 
     def _run(self, engine: sa.Engine, query: str, limit: float) -> list:
         dialect = engine.dialect.name
@@ -66,6 +90,7 @@ class Sql:
                 if dialect == "postgresql":
                     conn.exec_driver_sql("SET TRANSACTION READ ONLY")
                     conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(limit * 1000)}")
+                    _refuse_powerful_role(conn)
                 elif dialect == "sqlite":
                     conn.exec_driver_sql("PRAGMA query_only = ON")
                     raw = conn.connection.dbapi_connection
@@ -79,14 +104,43 @@ class Sql:
             text = str(exc.orig)
             if "timeout" in text or "interrupted" in text or "canceling statement" in text:
                 raise SourceError(f"the query ran longer than its limit of {limit:g} s") from None
-            raise SourceError(f"the database refused: {text.splitlines()[0]}") from None
+            raise SourceError(f"the database refused: {_error_class(exc.orig)}") from None
         except sa.exc.DBAPIError as exc:
-            raise SourceError(f"the database refused: {str(exc.orig).splitlines()[0]}") from None
-        except sa.exc.ArgumentError as exc:
-            raise SourceError(f"the database URL is not usable: {exc}") from None
+            raise SourceError(f"the database refused: {_error_class(exc.orig)}") from None
+        except sa.exc.ArgumentError:
+            raise SourceError("the database URL is not usable") from None
         finally:
             if timer is not None:
                 timer.cancel()
+
+
+def _refuse_powerful_role(conn) -> None:
+    """A role that may read the server's files could read any of its databases: refused."""
+    powerful = conn.exec_driver_sql(
+        "SELECT rolsuper OR pg_has_role(current_user, 'pg_read_server_files', 'USAGE')"
+        " OR pg_has_role(current_user, 'pg_execute_server_program', 'USAGE')"
+        " FROM pg_roles WHERE rolname = current_user"
+    ).scalar()
+    if powerful:
+        raise SourceError(
+            "the database role may read the server's files (a superuser, or a member of "
+            "pg_read_server_files): connect with a read-only role (docs/sources.md)"
+        )
+
+
+def _error_class(error: BaseException) -> str:
+    """What kind of error the database gave, without its text: messages quote values.
+
+    PostgreSQL (psycopg) names its SQLSTATE class (``InvalidTextRepresentation``); SQLite's
+    messages speak of the query (no such table, a syntax error), never of the rows.
+    """
+    sqlstate = getattr(error, "sqlstate", None)
+    if sqlstate:
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(error).__name__).lower()
+        return f"{words} (SQLSTATE {sqlstate})"
+    if type(error).__module__.startswith("sqlite3"):
+        return str(error).splitlines()[0][:200]
+    return type(error).__name__
 
 
 register(Sql())

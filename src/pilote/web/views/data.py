@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from pilote.errors import Forbidden, Invalid, NotFound
 from pilote.goals import queries as goals
 from pilote.goals.models import Objective
-from pilote.orgs.access import scoped
+from pilote.orgs.access import can_manage_source, scoped
 from pilote.sources import actions, connectors, feedback, queries
 from pilote.sources.models import FeedbackItem
 
@@ -87,7 +87,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 def source(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
     src = queries.get_source(actor, key)
-    can_manage = queries.can_manage(actor, src)
+    can_manage = can_manage_source(actor, src)
     form = None
     if can_manage:
         initial = {f: getattr(src, f) for f in ("key", "name", "kind", "interval_minutes",
@@ -130,9 +130,7 @@ def source_action(request: HttpRequest, key: str, what: str) -> HttpResponse:
     actor = request.actor
     src = queries.get_source(actor, key)
     if what == "sync":
-        if not queries.can_manage(actor, src):
-            raise Forbidden(_("Only whoever may edit the key result's objective syncs its source."))
-        run = actions.sync_source(src, "manual", worker=actor.label)
+        run = actions.sync_now(actor, src)
         if run.outcome == "failed":
             messages.error(request, _("Sync failed: %(e)s") % {"e": run.error})
         else:
