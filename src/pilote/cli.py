@@ -293,6 +293,8 @@ def do_serve(args: argparse.Namespace) -> int:
         log_level="warning",
         lifespan="off",
         workers=max(1, getattr(args, "workers", 1)),
+        # X-Forwarded-For is judged by pilote.orgs.signin (PILOTE_TRUSTED_PROXIES), not here.
+        proxy_headers=False,
         # open pages keep an event stream: do not wait for them forever on Ctrl+C
         timeout_graceful_shutdown=3,
     )

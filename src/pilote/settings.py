@@ -15,6 +15,7 @@
 | PILOTE_FIGURES_CACHE | 4: organisations whose figures each process keeps in memory (0: none) |
 | PILOTE_SOURCE_DIRS | none: directories whose files CSV and SQLite sources may read (os.pathsep-separated) |
 | PILOTE_TRUSTED_PROXIES | 0: reverse proxies in front of Pilote whose X-Forwarded-For is believed |
+| PILOTE_LOGIN_FAILURE_LIMIT, PILOTE_LOGIN_ACCOUNT_FAILURE_LIMIT | 5 per e-mail and address, 20 per e-mail |
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ MIDDLEWARE = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while locked out
+    "pilote.orgs.signin.SignInBackend",  # refuses sign-ins while locked out (django-axes)
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -212,8 +213,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 NINJA_PAGINATION_PER_PAGE = 100
 
-# Sign-in protection (django-axes): after 5 failures for one e-mail from one address, that
-# pair is locked out for 15 minutes.
+# Sign-in protection (django-axes, orgs/signin.py): after 5 failures for one e-mail from one
+# address, that pair is locked out for 15 minutes; after 20 for one e-mail from any
+# addresses, the account is. The address is the connection's unless the operator says how
+# many reverse proxies stand in front (PILOTE_TRUSTED_PROXIES): X-Forwarded-For is
+# written by the client otherwise.
+PILOTE_TRUSTED_PROXIES = int(os.environ.get("PILOTE_TRUSTED_PROXIES", 0))
+AXES_CLIENT_IP_CALLABLE = "pilote.orgs.signin.client_address"
+PILOTE_LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("PILOTE_LOGIN_ACCOUNT_FAILURE_LIMIT", 20))
 AXES_FAILURE_LIMIT = int(os.environ.get("PILOTE_LOGIN_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = float(os.environ.get("PILOTE_LOGIN_COOLOFF_HOURS", 0.25))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
