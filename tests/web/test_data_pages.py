@@ -11,9 +11,9 @@ from tests.web.test_pages import browser  # noqa: F401  (the fixture)
 
 
 def test_a_lead_sets_up_a_source_with_inline_errors_then_an_admin_a_file_source_synced(
-    browser,
+    browser,  # noqa: F811
     tmp_path,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.PILOTE_SOURCE_DIRS = [str(tmp_path)]
     lead = browser("lead")
