@@ -232,7 +232,7 @@ def world(django_db_setup, django_db_blocker) -> World:
         ):
             import_data(doc)
             org = Organization.objects.get(name=org_name)
-            for role in ROLES:
+            for role in (*ROLES, "executive2"):
                 user = User.objects.get(email=f"{role}@{domain}")
                 _, secret = create_token(Actor.system(org), user, f"tests {role}")
                 tokens[(org_name, role)] = secret

@@ -102,3 +102,31 @@ def test_only_approved_children_count_in_the_parents_progress(api):
     api("executive").post("/objectives/submitted-obj/approve", {})
     after = viewer.get("/objectives/strat/explain?as_of=2027-04-01").json()
     assert "objective submitted-obj" in [t["label"] for t in after["progress"]["terms"]]
+
+
+def _set_owner(api, who: str, key: str, owner: str) -> None:
+    client = api(who)
+    etag = client.get(f"/objectives/{key}")["ETag"]
+    r = client.patch(f"/objectives/{key}", {"owner": owner}, headers={"If-Match": etag})
+    assert r.status_code == 200, r.content
+
+
+def test_an_executive_cannot_approve_what_they_submitted_by_changing_its_owner_first(api):
+    """Found in review: submit as executive, hand the objective to someone else, approve it."""
+    exec_ = api("executive")
+    assert exec_.post("/objectives/draft-obj/submit").json()["workflow_status"] == "submitted"
+    _set_owner(api, "executive", "draft-obj", "lead@acme.example")
+    r = exec_.post("/objectives/draft-obj/approve", {})
+    assert r.status_code == 403 and "own" in r.json()["detail"]
+    assert api("executive").get("/objectives/draft-obj").json()["workflow_status"] == "submitted"
+    # Another executive, who neither submitted nor owned it, may.
+    assert api("executive2").post("/objectives/draft-obj/approve", {}).status_code == 200
+
+
+def test_nobody_approves_an_objective_they_owned_at_any_point_since_it_was_submitted(api):
+    assert api("lead").post("/objectives/draft-obj/submit").status_code == 200
+    _set_owner(api, "admin", "draft-obj", "executive2@acme.example")
+    _set_owner(api, "admin", "draft-obj", "lead@acme.example")
+    r = api("executive2").post("/objectives/draft-obj/request-changes", {"comment": "Sharper KR"})
+    assert r.status_code == 403
+    assert api("executive").post("/objectives/draft-obj/approve", {}).status_code == 200

@@ -11,7 +11,7 @@ LOCALE = Path(__file__).resolve().parents[2] / "src" / "pilote" / "locale" / "fr
 def test_every_message_has_a_french_translation():
     po = polib.pofile(str(LOCALE / "django.po"))
     missing = [e.msgid for e in po if not e.obsolete and not (e.msgstr or e.msgstr_plural.get(0))]
-    assert missing == [], "run: python src/pilote/locale/translate_fr.py"
+    assert missing == [], "translate them in django.po, then run scripts/translations"
     assert not [e.msgid for e in po if "fuzzy" in e.flags]
 
 
@@ -53,4 +53,4 @@ def test_the_po_file_lists_every_string_of_the_code(tmp_path, settings):
         e.msgid for e in polib.pofile(str(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
     }
     known = {e.msgid for e in polib.pofile(str(LOCALE / "django.po"))}
-    assert fresh - known == set(), "run makemessages -l fr, then src/pilote/locale/translate_fr.py"
+    assert fresh - known == set(), "run scripts/translations, then translate the new entries in django.po"

@@ -492,9 +492,13 @@ def post_check_in(
     "/check-ins/bulk",
     response={201: list[CheckInOut]},
     tags=["check-ins"],
-    summary="Record many check-ins at once: all or nothing",
+    summary="Record many check-ins at once: all or nothing (Idempotency-Key: a replay answers the same)",
 )
-def bulk_check_ins(request: HttpRequest, payload: BulkCheckIns):
+def bulk_check_ins(
+    request: HttpRequest,
+    payload: BulkCheckIns,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
     from pilote.errors import Invalid, unknown
 
     a = actor(request)
@@ -508,9 +512,12 @@ def bulk_check_ins(request: HttpRequest, payload: BulkCheckIns):
     if missing:
         raise Invalid("unknown key results: nothing was recorded", missing)
     items = [{**i.model_dump(), "key_result": krs[i.key_result]} for i in payload.check_ins]
-    recorded = keyresults.record_check_ins(a, items)
+    recorded, created = keyresults.record_check_ins(a, items, idempotency_key=idempotency_key)
     # Written straight to JSON (tests/api keep it equal to CheckInOut's): validating the
     # response items cost a quarter of a 1,000-check-in request.
-    return JsonResponse(
+    response = JsonResponse(
         [check_in_out(c) for c in recorded], safe=False, status=201, encoder=ApiJSONEncoder
     )
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    return response

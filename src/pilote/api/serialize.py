@@ -15,7 +15,7 @@ from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.goals.queries import KeyResultFiguresOnly, Snapshot
 from pilote.okr.grading import effective_grade
 from pilote.orgs.access import Actor
-from pilote.orgs.models import ApiToken, AuditEntry, Membership, Unit
+from pilote.orgs.models import ApiToken, AuditEntry, Invitation, Membership, Unit
 from pilote.roadmap.actions import initiative_snapshot
 from pilote.roadmap.models import Initiative
 
@@ -71,7 +71,12 @@ def unit_out(u: Unit) -> dict:
     }
 
 
-def person_out(m: Membership) -> dict:
+def person_out(m: Membership | Invitation) -> dict:
+    """A member, or an invitation to someone who has an account: the same shape, so that
+    adding a person answers alike whether or not the address is known (orgs.actions)."""
+    if isinstance(m, Invitation):
+        return {"email": m.email, "name": m.name, "role": m.role,
+                "units": sorted(u.key for u in m.units.all()), "version": m.version}  # fmt: skip
     return {
         "email": m.user.email,
         "name": m.user.name,

@@ -20,6 +20,7 @@ from pilote.orgs.access import (
     require_objective_writer,
 )
 from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Membership, Role, Unit, User
 
 from .models import Alignment, Cycle, Level, Objective, ProgressFrom, Vision
@@ -50,7 +51,7 @@ def set_vision(actor: Actor, statement: str, description: str = "") -> Vision:
     audit.record(
         actor,
         "update" if last else "create",
-        "vision",
+        AuditType.VISION,
         str(vision.number),
         before={"statement": last.statement, "description": last.description} if last else None,
         after={"statement": vision.statement, "description": vision.description},
@@ -119,7 +120,7 @@ def create_cycle(
         end=end,
         parent=parent_obj,
     )
-    audit.record(actor, "create", "cycle", key, after=cycle_snapshot(cycle))
+    audit.record(actor, "create", AuditType.CYCLE, key, after=cycle_snapshot(cycle))
     return cycle
 
 
@@ -144,7 +145,9 @@ def update_cycle(
         raise Invalid("invalid cycle", errors)
     bump(cycle)
     cycle.save()
-    audit.record(actor, "update", "cycle", cycle.key, *audit.changed(before, cycle_snapshot(cycle)))
+    audit.record(
+        actor, "update", AuditType.CYCLE, cycle.key, *audit.changed(before, cycle_snapshot(cycle))
+    )
     return cycle
 
 
@@ -155,7 +158,7 @@ def delete_cycle(actor: Actor, cycle: Cycle) -> None:
         raise Conflict(f"cycle {cycle.key!r} still has objectives or nested cycles")
     before = cycle_snapshot(cycle)
     cycle.delete()
-    audit.record(actor, "delete", "cycle", before["key"], before=before)
+    audit.record(actor, "delete", AuditType.CYCLE, before["key"], before=before)
 
 
 # --- objectives ---------------------------------------------------------------
@@ -305,12 +308,15 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
             "invalid objective",
             [("status", "must be draft, submitted, approved or changes_requested")],
         )
-    objective = Objective.objects.create(
-        organization=actor.organization, key=data["key"], status=status, **fields
-    )
+    objective = Objective(organization=actor.organization, key=data["key"], status=status, **fields)
+    if status == WorkflowStatus.SUBMITTED:
+        _submitted_by(objective, actor)
+    objective.save()
     if data.get("aligns_to"):
         set_alignments(actor, objective, data["aligns_to"])
-    audit.record(actor, "create", "objective", objective.key, after=objective_snapshot(objective))
+    audit.record(
+        actor, "create", AuditType.OBJECTIVE, objective.key, after=objective_snapshot(objective)
+    )
     events.publish(actor.organization.pk, "objective.changed", {"objective": objective.key})
     return objective
 
@@ -331,6 +337,8 @@ def update_objective(
         raise Invalid("invalid objective", errors)
     for name, value in fields.items():
         setattr(objective, name, value)
+    if objective.status == WorkflowStatus.SUBMITTED:
+        _note_interested(objective, objective.owner_id)
     # Moving the objective (level or unit) must stay within what the actor may write.
     require_objective_edit(actor, objective)
     if objective.level == Level.STRATEGIC:
@@ -342,7 +350,7 @@ def update_objective(
     audit.record(
         actor,
         "update",
-        "objective",
+        AuditType.OBJECTIVE,
         objective.key,
         *audit.changed(before, objective_snapshot(objective)),
     )
@@ -359,8 +367,20 @@ def delete_objective(actor: Actor, objective: Objective) -> None:
         )
     before = objective_snapshot(objective)
     objective.delete()
-    audit.record(actor, "delete", "objective", before["key"], before=before)
+    audit.record(actor, "delete", AuditType.OBJECTIVE, before["key"], before=before)
     events.publish(actor.organization.pk, "objective.changed", {"objective": before["key"]})
+
+
+def _note_interested(objective: Objective, *user_ids: int | None) -> None:
+    """Remember who may not validate the current submission (see ``interested_user_ids``)."""
+    ids = list(objective.interested_user_ids or [])
+    objective.interested_user_ids = ids + [u for u in user_ids if u and u not in ids]
+
+
+def _submitted_by(objective: Objective, actor: Actor) -> None:
+    """A new submission: its submitter and the current owner may not validate it."""
+    objective.interested_user_ids = []
+    _note_interested(objective, actor.user.pk if actor.user else None, objective.owner_id)
 
 
 def _transition(
@@ -372,7 +392,10 @@ def _transition(
     if transition in (Transition.SUBMIT, Transition.BACK_TO_DRAFT):
         require_objective_edit(actor, objective)
     is_exec = actor.role == Role.EXECUTIVE
-    owns = actor.user is not None and objective.owner_id == actor.user.pk
+    # Nobody validates an objective they own, submitted, or owned since it was submitted.
+    owns = actor.user is not None and (
+        objective.owner_id == actor.user.pk or actor.user.pk in objective.interested_user_ids
+    )
     error = transition_error(
         transition,
         WorkflowStatus(objective.status),
@@ -388,6 +411,8 @@ def _transition(
         raise Conflict(error)
     before = {"status": objective.status, "pending_changes": objective.pending_changes}
     objective.status = target_status(transition).value
+    if transition == Transition.SUBMIT:
+        _submitted_by(objective, actor)
     if transition == Transition.APPROVE:
         objective.pending_changes = []
         objective.review_comment = ""
@@ -398,7 +423,7 @@ def _transition(
     audit.record(
         actor,
         transition.value,
-        "objective",
+        AuditType.OBJECTIVE,
         objective.key,
         before=before,
         after={"status": objective.status},
@@ -445,12 +470,13 @@ def note_revalidation(
         for f, (b, a) in diff.items()
     ]
     objective.status = WorkflowStatus.SUBMITTED.value
+    _submitted_by(objective, actor)
     bump(objective)
     objective.save()
     audit.record(
         actor,
         "revalidate",
-        "objective",
+        AuditType.OBJECTIVE,
         objective.key,
         before={"status": WorkflowStatus.APPROVED.value},
         after={"status": objective.status, "changes": objective.pending_changes[-len(diff) :]},
@@ -472,6 +498,8 @@ def set_status_from_file(actor: Actor, objective: Objective, status: str) -> Obj
     if objective.status != status:
         before = objective.status
         objective.status = status
+        if status == WorkflowStatus.SUBMITTED:
+            _submitted_by(objective, actor)
         if status == WorkflowStatus.APPROVED:
             objective.pending_changes = []
         bump(objective)
@@ -479,7 +507,7 @@ def set_status_from_file(actor: Actor, objective: Objective, status: str) -> Obj
         audit.record(
             actor,
             "set_status",
-            "objective",
+            AuditType.OBJECTIVE,
             objective.key,
             before={"status": before},
             after={"status": status},

@@ -8,6 +8,7 @@ from django.utils import timezone
 from pilote.errors import Conflict
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_executive
+from pilote.orgs.audit import AuditType
 
 from .models import Cycle, KeyResult, Objective
 from .queries import Snapshot
@@ -35,6 +36,6 @@ def close_cycle(actor: Actor, cycle: Cycle, retrospective: str = "") -> Cycle:
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["closed_at"])
     audit.record(
-        actor, "close", "cycle", cycle.key, after={"grades": grades}, comment=retrospective
+        actor, "close", AuditType.CYCLE, cycle.key, after={"grades": grades}, comment=retrospective
     )
     return cycle

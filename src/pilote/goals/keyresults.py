@@ -26,10 +26,11 @@ from pilote.orgs.access import (
     scoped,
 )
 from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.audit import AuditAction, AuditType
 
 from .actions import member_by_email, note_revalidation
 from .latest import note_check_in, note_check_ins
-from .models import CheckIn, Cycle, KeyResult, Objective
+from .models import BulkRequest, CheckIn, Cycle, KeyResult, Objective
 
 KR_FIELDS = (
     "title",
@@ -157,7 +158,7 @@ def create_key_result(actor: Actor, objective: Objective, data: dict) -> KeyResu
     _apply_fields(actor, kr, payload)
     kr.position = objective.key_results.count()
     kr.save()
-    audit.record(actor, "create", "key_result", kr.key, after=kr_snapshot(kr))
+    audit.record(actor, "create", AuditType.KEY_RESULT, kr.key, after=kr_snapshot(kr))
     events.publish(
         actor.organization.pk,
         "key_result.changed",
@@ -208,7 +209,7 @@ def update_key_result(
     diff = {f: (before[f], after[f]) for f in REVALIDATED_FIELDS if before[f] != after[f]}
     if diff:
         note_revalidation(actor, kr.objective, kr.key, diff)
-    audit.record(actor, "update", "key_result", kr.key, *audit.changed(before, after))
+    audit.record(actor, "update", AuditType.KEY_RESULT, kr.key, *audit.changed(before, after))
     events.publish(
         actor.organization.pk,
         "key_result.changed",
@@ -222,7 +223,7 @@ def delete_key_result(actor: Actor, kr: KeyResult) -> None:
     require_objective_edit(actor, kr.objective)
     before = kr_snapshot(kr)
     kr.delete()
-    audit.record(actor, "delete", "key_result", before["key"], before=before)
+    audit.record(actor, "delete", AuditType.KEY_RESULT, before["key"], before=before)
     events.publish(
         actor.organization.pk,
         "key_result.changed",
@@ -309,8 +310,8 @@ def _record(
     note_check_in(check_in)
     audit.record(
         actor,
-        "check_in",
-        "key_result",
+        AuditAction.CHECK_IN,
+        AuditType.KEY_RESULT,
         kr.key,
         after={
             "value": check_in.value,
@@ -444,14 +445,23 @@ def by_keys(actor: Actor, keys: set[str]) -> dict[str, KeyResult]:
 
 
 @transaction.atomic
-def record_check_ins(actor: Actor, items: list[dict], path: str = "check_ins") -> list[CheckIn]:
+def record_check_ins(
+    actor: Actor, items: list[dict], path: str = "check_ins", idempotency_key: str | None = None
+) -> tuple[list[CheckIn], bool]:
     """Bulk: all or nothing. Each item: {key_result: KeyResult, value, confidence, comment, date}.
 
     The same rules as ``record_check_in`` (permission, validation, stored current reading,
     one audit entry per check-in), written set-wise: one INSERT of the check-ins, one
     batched conditional UPDATE of the KRs' stored readings, one INSERT of the audit entries
-    under one data version, one event.
+    under one data version, one event. With an ``idempotency_key``, the same key and body
+    again answers the check-ins recorded the first time (``created`` False) and records
+    nothing; the same key with another body is refused. Returns (check-ins, created).
     """
+    claim = None
+    if idempotency_key:
+        claim, prior = _claim_bulk(actor, idempotency_key, _bulk_digest(items))
+        if prior is not None:
+            return prior, False
     errors: list[tuple[str, str]] = []
     rows: list[CheckIn] = []
     today = date.today()
@@ -480,13 +490,15 @@ def record_check_ins(actor: Actor, items: list[dict], path: str = "check_ins") -
     if errors:
         raise Invalid("invalid check-ins: nothing was recorded", errors)
     if not rows:
-        return []
+        return [], True
     _insert(rows)
+    if claim is not None:
+        BulkRequest.objects.filter(pk=claim.pk).update(check_in_ids=[ci.pk for ci in rows])
     note_check_ins(rows)
     audit.record_many(
         actor,
-        "check_in",
-        "key_result",
+        AuditAction.CHECK_IN,
+        AuditType.KEY_RESULT,
         [
             (
                 ci.key_result.key,
@@ -506,7 +518,45 @@ def record_check_ins(actor: Actor, items: list[dict], path: str = "check_ins") -
         "check_ins.recorded",
         {"key_results": sorted({ci.key_result.key for ci in rows}), "count": len(rows)},
     )
-    return rows
+    return rows, True
+
+
+def _bulk_digest(items: list[dict]) -> str:
+    body = [
+        request_digest(i["key_result"].key, i.get("value"), i.get("confidence"),
+                       i.get("comment", "") or "", i.get("date"))
+        for i in items
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(body).encode()).hexdigest()
+
+
+def _claim_bulk(
+    actor: Actor, key: str, digest: str
+) -> tuple[BulkRequest | None, list[CheckIn] | None]:
+    """(this request's claim on the key, None) or (None, the check-ins of the first request).
+
+    The claim is a unique row written first: of two requests racing with one key, the
+    second waits for the first's commit (PostgreSQL) or its turn (SQLite), then replays it.
+    """
+    try:
+        with transaction.atomic():
+            claim = BulkRequest.objects.create(
+                organization=actor.organization, source=actor.source, key=key, digest=digest
+            )
+        return claim, None
+    except IntegrityError:
+        prior = BulkRequest.objects.get(
+            organization=actor.organization, source=actor.source, key=key
+        )
+    if prior.digest != digest:
+        raise Invalid(
+            "idempotency key reused with another body",
+            [("Idempotency-Key", "this key was already used for different check-ins")],
+        )
+    recorded = CheckIn.objects.filter(pk__in=prior.check_in_ids).select_related(
+        "key_result", "author"
+    )
+    return None, sorted(recorded, key=lambda ci: ci.pk)
 
 
 # --- grading ---------------------------------------------------------------------

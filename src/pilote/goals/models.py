@@ -103,6 +103,9 @@ class Objective(Gradable):
     # Changes to approved KRs' target or baseline since the last approval: shown to the approver.
     pending_changes = models.JSONField(default=list, blank=True)
     review_comment = models.TextField(blank=True)
+    # Who may not validate this submission: whoever submitted it and whoever owned the
+    # objective at any point since (an owner changed after submitting still counts).
+    interested_user_ids = models.JSONField(default=list, blank=True)
     parents = models.ManyToManyField(
         "self", through="Alignment", symmetrical=False, related_name="children"
     )
@@ -213,3 +216,22 @@ class CheckIn(models.Model):
             )
         ]
         indexes = [models.Index(fields=["key_result", "effective", "id"])]
+
+
+class BulkRequest(models.Model):
+    """A bulk check-in sent with an ``Idempotency-Key``: a retry answers the same, records
+    nothing twice (the single check-in keeps its key on its row; a bulk has many rows)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=200)  # who sent it (Actor.source): keys are theirs
+    key = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)
+    check_in_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "source", "key"], name="bulk_request_unique"
+            )
+        ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from pilote.errors import Invalid
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_admin, scoped
+from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Organization, User
 
 from .models import DEFAULT_EMAIL, Delivery, Kind, Notification, Preference, Webhook
@@ -115,7 +116,7 @@ def set_preferences(actor: Actor, choices: dict) -> None:
             organization=actor.organization, user=actor.user, kind=kind,
             defaults={"in_app": channels.get("in_app", in_app), "email": channels.get("email", email)},
         )  # fmt: skip
-    audit.record(actor, "preferences", "person", actor.user.email, after=choices)
+    audit.record(actor, "update", AuditType.PREFERENCES, actor.user.email, after=choices)
 
 
 def webhook_snapshot(hook: Webhook) -> dict:
@@ -150,7 +151,7 @@ def create_webhook(actor: Actor, data: dict) -> Webhook:
     if errors:
         raise Invalid("invalid webhook", errors)
     hook.save()
-    audit.record(actor, "create", "webhook", hook.name, after=webhook_snapshot(hook))
+    audit.record(actor, "create", AuditType.WEBHOOK, hook.name, after=webhook_snapshot(hook))
     return hook
 
 
@@ -159,4 +160,4 @@ def delete_webhook(actor: Actor, hook: Webhook) -> None:
     require_admin(actor)
     before = webhook_snapshot(hook)
     hook.delete()
-    audit.record(actor, "delete", "webhook", before["name"], before=before)
+    audit.record(actor, "delete", AuditType.WEBHOOK, before["name"], before=before)

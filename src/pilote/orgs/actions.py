@@ -13,12 +13,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from pilote.errors import Conflict, Forbidden, Invalid, unknown
+from pilote.errors import Conflict, Forbidden, Invalid, NotFound, unknown
 from pilote.okr.types import policy_errors
 
-from . import audit
-from .access import Actor, require_admin, require_token_owner
-from .models import ApiToken, Membership, Organization, Role, Unit, User
+from . import audit, versions
+from .access import SYSTEM, Actor, require_admin, require_token_owner
+from .audit import AuditType
+from .models import ApiToken, Invitation, Membership, Organization, Role, Unit, User
 
 TOKEN_PREFIX = "plt_"
 
@@ -59,7 +60,11 @@ def create_organization(name: str, locale: str = "fr") -> Organization:
         )
     org = Organization.objects.create(name=name, locale=locale)
     audit.record(
-        Actor.system(org), "create", "organization", name, after={"name": name, "locale": locale}
+        Actor.system(org),
+        "create",
+        AuditType.ORGANIZATION,
+        name,
+        after={"name": name, "locale": locale},
     )
     return org
 
@@ -85,7 +90,7 @@ def update_organization(actor: Actor, org: Organization, changes: dict) -> Organ
         org.policy_overrides = dict(changes["policy"] or {})
     org.save()
     after = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
-    audit.record(actor, "update", "organization", org.name, *audit.changed(before, after))
+    audit.record(actor, "update", AuditType.ORGANIZATION, org.name, *audit.changed(before, after))
     return org
 
 
@@ -127,7 +132,7 @@ def create_unit(actor: Actor, key: str, name: str, parent: str | None = None) ->
         name=name.strip(),
         parent=_unit_parent(actor, parent),
     )
-    audit.record(actor, "create", "unit", key, after=unit_snapshot(unit))
+    audit.record(actor, "create", AuditType.UNIT, key, after=unit_snapshot(unit))
     return unit
 
 
@@ -147,7 +152,9 @@ def update_unit(
         unit.parent = _unit_parent(actor, changes["parent"], unit)
     bump(unit)
     unit.save()
-    audit.record(actor, "update", "unit", unit.key, *audit.changed(before, unit_snapshot(unit)))
+    audit.record(
+        actor, "update", AuditType.UNIT, unit.key, *audit.changed(before, unit_snapshot(unit))
+    )
     return unit
 
 
@@ -158,7 +165,7 @@ def delete_unit(actor: Actor, unit: Unit) -> None:
         raise Conflict(f"unit {unit.key!r} still has sub-units, objectives or initiatives")
     before = unit_snapshot(unit)
     unit.delete()
-    audit.record(actor, "delete", "unit", before["key"], before=before)
+    audit.record(actor, "delete", AuditType.UNIT, before["key"], before=before)
 
 
 def membership_snapshot(m: Membership) -> dict:
@@ -193,10 +200,19 @@ def add_person(
     role: str = Role.VIEWER,
     units: list[str] | None = None,
     password: str | None = None,
-) -> Membership:
-    """Add a person to the organisation (creating the account if new)."""
+) -> Membership | Invitation:
+    """Add a person to the organisation.
+
+    A new address gets an account and a membership. An address that already has an
+    account (in another organisation) gets an invitation, which its owner accepts or
+    declines when they next sign in; the answer is built from what the admin sent only,
+    the same as for a new address, so adding a person reveals nothing of their account.
+    A password given for such an address is not applied: they keep their own. The
+    system actor (the operator's command line and imports) adds members directly.
+    """
     require_admin(actor)
     email = (email or "").strip().lower()
+    name = (name or "").strip()
     errors = []
     try:
         validate_email(email)
@@ -208,70 +224,174 @@ def add_person(
         raise Invalid("invalid person", errors)
     unit_objs = _units_by_key(actor, units or [])
     user = User.objects.filter(email=email).first()
-    if user is None:
-        if password:
-            _check_password(password)
-        user = User.objects.create_user(email=email, name=name.strip(), password=password)
-    elif Membership.objects.filter(user=user, organization=actor.organization).exists():
+    if (
+        user is not None
+        and Membership.objects.filter(user=user, organization=actor.organization).exists()
+    ):
         raise Conflict(f"{email} is already a member", [("email", "already a member")])
-    elif password:
-        raise Invalid(
-            "existing account",
-            [("password", "this person already has an account; they keep their password")],
-        )
+    if Invitation.objects.filter(organization=actor.organization, email=email).exists():
+        raise Conflict(f"{email} is already invited", [("email", "already invited")])
+    if password:
+        _check_password(password)
+    if user is not None and actor.role != SYSTEM:
+        invitation = Invitation.objects.create(
+            organization=actor.organization, email=email, name=name, role=role,
+            invited_by=actor.user,
+        )  # fmt: skip
+        invitation.units.set(unit_objs)
+        audit.record(actor, "create", AuditType.PERSON, email,
+                     after={"email": email, "name": name, "role": role,
+                            "units": sorted(u.key for u in unit_objs)})  # fmt: skip
+        return invitation
+    if user is None:
+        user = User.objects.create_user(email=email, name=name, password=password)
     membership = Membership.objects.create(organization=actor.organization, user=user, role=role)
     membership.units.set(unit_objs)
-    audit.record(actor, "create", "person", email, after=membership_snapshot(membership))
+    audit.record(actor, "create", AuditType.PERSON, email, after=membership_snapshot(membership))
     return membership
+
+
+def pending_invitations(user: User):
+    """The invitations waiting for this person (matched by their account's address)."""
+    return Invitation.objects.filter(email=user.email).select_related("organization")
+
+
+@transaction.atomic
+def accept_invitation(user: User, invitation_id: int) -> Membership:
+    """The invited person joins: their membership is made as the admin set it."""
+    invitation = (
+        Invitation.objects.select_for_update().filter(pk=invitation_id, email=user.email).first()
+    )
+    if invitation is None:
+        raise NotFound("invitation not found")
+    membership = Membership.objects.create(
+        organization=invitation.organization, user=user, role=invitation.role
+    )
+    membership.units.set(invitation.units.all())
+    invitation.delete()
+    actor = Actor(organization=membership.organization, user=user, role=membership.role,
+                  label=user.email)  # fmt: skip
+    audit.record(
+        actor, "accept", AuditType.PERSON, user.email, after=membership_snapshot(membership)
+    )
+    return membership
+
+
+@transaction.atomic
+def decline_invitation(user: User, invitation_id: int) -> None:
+    invitation = Invitation.objects.filter(pk=invitation_id, email=user.email).first()
+    if invitation is None:
+        raise NotFound("invitation not found")
+    invitation.delete()
+    actor = Actor(organization=invitation.organization, user=user, role=Role.VIEWER,
+                  label=user.email)  # fmt: skip
+    audit.record(actor, "decline", AuditType.PERSON, user.email)
+
+
+@transaction.atomic
+def revoke_invitation(actor: Actor, invitation: Invitation) -> None:
+    require_admin(actor)
+    invitation.delete()
+    audit.record(actor, "delete", AuditType.PERSON, invitation.email, before={"invited": True})
+
+
+def _keep_an_admin(actor: Actor, membership: Membership) -> None:
+    """An organisation always keeps at least one admin (its admins' rows locked meanwhile)."""
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(organization=actor.organization, role=Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if admins == [membership.pk]:
+        raise Conflict(
+            "an organisation keeps at least one admin: make someone else admin first",
+            [("role", "the last admin")],
+        )
+
+
+def _account_is_shared(actor: Actor, user: User) -> bool:
+    """The account belongs to another organisation too: this one's admin may not touch it."""
+    return Membership.objects.filter(user=user).exclude(organization=actor.organization).exists()
 
 
 @transaction.atomic
 def update_person(
     actor: Actor, membership: Membership, changes: dict, expected_version: int | None = None
 ) -> Membership:
-    require_admin(actor)
+    """An admin changes a person's role and units here; the name is the person's own.
+
+    The name lives on the account, which other organisations share: it is changed by the
+    person themselves (or the operator), never by one organisation's admin, and the
+    change raises the data version of every organisation the person belongs to.
+    """
+    if "name" in changes and not _may_rename(actor, membership.user):
+        raise Forbidden("a person's name belongs to their account: only they change it")
+    if set(changes) - {"name"}:
+        require_admin(actor)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     check_version(membership, expected_version)
     before = membership_snapshot(membership)
     if "role" in changes:
         if changes["role"] not in Role.values:
             raise Invalid("invalid role", [("role", f"must be one of {', '.join(Role.values)}")])
+        if membership.role == Role.ADMIN and changes["role"] != Role.ADMIN:
+            _keep_an_admin(actor, membership)
         membership.role = changes["role"]
     if "units" in changes:
         membership.units.set(_units_by_key(actor, changes["units"] or []))
     if "name" in changes:
         membership.user.name = (changes["name"] or "").strip()
         membership.user.save(update_fields=["name"])
+        _touch_every_organisation_of(membership.user, actor)
     bump(membership)
     membership.save()
     audit.record(
         actor,
         "update",
-        "person",
+        AuditType.PERSON,
         membership.user.email,
         *audit.changed(before, membership_snapshot(membership)),
     )
     return membership
 
 
+def _may_rename(actor: Actor, user: User) -> bool:
+    return actor.role == SYSTEM or (actor.user is not None and actor.user.pk == user.pk)
+
+
+def _touch_every_organisation_of(user: User, actor: Actor) -> None:
+    """A shared account changed: every organisation showing it has new data (its caches)."""
+    for org_id in (
+        Membership.objects.filter(user=user)
+        .exclude(organization=actor.organization)
+        .values_list("organization_id", flat=True)
+    ):
+        versions.bump(org_id)
+
+
 @transaction.atomic
 def set_password(actor: Actor, user: User, password: str) -> None:
+    """An admin sets the password of an account that belongs to their organisation alone."""
     require_admin(actor)
+    if actor.role != SYSTEM and _account_is_shared(actor, user):
+        raise Forbidden("this account is also used elsewhere: its owner changes their password")
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit.record(actor, "set_password", "person", user.email)
+    audit.record(actor, "set_password", AuditType.PERSON, user.email)
 
 
 @transaction.atomic
 def remove_person(actor: Actor, membership: Membership) -> None:
     require_admin(actor)
+    if membership.role == Role.ADMIN:
+        _keep_an_admin(actor, membership)
     before = membership_snapshot(membership)
     ApiToken.objects.filter(
         user=membership.user, organization=actor.organization, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
     membership.delete()
-    audit.record(actor, "delete", "person", before["email"], before=before)
+    audit.record(actor, "delete", AuditType.PERSON, before["email"], before=before)
 
 
 def token_digest(secret: str) -> str:
@@ -317,7 +437,11 @@ def create_token(
             continue
     scope = {"unit": unit.key} if unit else {"key_result": key_result.key} if key_result else {}
     audit.record(
-        actor, "create", "token", prefix, after={"name": token.name, "user": user.email, **scope}
+        actor,
+        "create",
+        AuditType.TOKEN,
+        prefix,
+        after={"name": token.name, "user": user.email, **scope},
     )
     return token, secret
 
@@ -328,7 +452,9 @@ def revoke_token(actor: Actor, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor, "revoke", "token", token.prefix, after={"revoked_at": token.revoked_at})
+        audit.record(
+            actor, "revoke", AuditType.TOKEN, token.prefix, after={"revoked_at": token.revoked_at}
+        )
     return token
 
 

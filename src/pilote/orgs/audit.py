@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from django.db import connection
@@ -11,6 +12,36 @@ from django.utils import timezone
 from . import versions
 from .access import Actor
 from .models import AuditEntry
+
+
+class AuditType(StrEnum):
+    """What an audit entry is about: an enumeration, never a string matched by text.
+
+    The figures cache decides from these whether a change touches the figures
+    (``goals.cache``); a new kind of object is added here, and the cache's test over every
+    member (tests/goals/test_figures_cache.py) makes whoever adds it say which it is.
+    """
+
+    ORGANIZATION = "organization"
+    UNIT = "unit"
+    PERSON = "person"
+    PREFERENCES = "preferences"  # a person's notification preferences
+    TOKEN = "token"
+    VISION = "vision"
+    CYCLE = "cycle"
+    OBJECTIVE = "objective"
+    KEY_RESULT = "key_result"
+    HELD_READING = "held_reading"
+    DATA_SOURCE = "data_source"
+    FEEDBACK = "feedback"
+    INITIATIVE = "initiative"
+    WEBHOOK = "webhook"
+
+
+class AuditAction(StrEnum):
+    """Actions the figures cache reads (the others are free text for people to read)."""
+
+    CHECK_IN = "check_in"
 
 
 def _plain(value: Any) -> Any:
@@ -26,13 +57,14 @@ def _plain(value: Any) -> Any:
 def record(
     actor: Actor,
     action: str,
-    object_type: str,
+    object_type: AuditType,
     object_key: str,
     before: dict | None = None,
     after: dict | None = None,
     comment: str = "",
 ) -> AuditEntry:
     """One entry; it raises the organisation's data version in the caller's transaction."""
+    object_type = AuditType(object_type)  # an unknown type is a bug: ValueError
     return AuditEntry.objects.create(
         version=versions.bump(actor.organization.pk),
         organization=actor.organization,
@@ -48,13 +80,14 @@ def record(
 
 
 def record_many(
-    actor: Actor, action: str, object_type: str, entries: list[tuple[str, dict]]
+    actor: Actor, action: str, object_type: AuditType, entries: list[tuple[str, dict]]
 ) -> int:
     """One entry per (object key, after) under one new data version, in one batched INSERT.
 
     For set-wise writes (bulk check-ins): ``bulk_create`` spent more time preparing 1,000
     model instances than the database spent writing them. Returns the version.
     """
+    object_type = AuditType(object_type)
     version = versions.bump(actor.organization.pk)
     meta = AuditEntry._meta
     ops = connection.ops

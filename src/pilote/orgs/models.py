@@ -113,6 +113,34 @@ class Membership(models.Model):
         return f"{self.user} ({self.role}) in {self.organization}"
 
 
+class Invitation(models.Model):
+    """An admin asked someone who already has an account to join their organisation.
+
+    Until that person accepts, the organisation sees only what its admin typed (the
+    address, a name, a role, units) and nothing of the account: the account is shared with
+    the organisations the person belongs to, which are none of this one's business.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)  # as the admin typed it
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    units = models.ManyToManyField(Unit, blank=True, related_name="+")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "email"], name="one_invitation_per_org")
+        ]
+        ordering = ["id"]
+
+
 class ApiToken(models.Model):
     """A personal API token: shown once, stored as a SHA-256 hash, scoped to one organisation."""
 

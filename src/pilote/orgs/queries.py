@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .access import Actor, get_scoped, scoped
-from .models import ApiToken, AuditEntry, Membership, Unit
+from .models import ApiToken, AuditEntry, Invitation, Membership, Unit
 
 
 def units(actor: Actor) -> QuerySet[Unit]:
@@ -22,6 +22,15 @@ def people(actor: Actor) -> QuerySet[Membership]:
 
 def get_person(actor: Actor, email: str) -> Membership:
     return get_scoped(actor, people(actor), "person", user__email=email.lower())
+
+
+def invitations(actor: Actor) -> QuerySet[Invitation]:
+    """Invitations this organisation sent that are not yet accepted (admins' list)."""
+    return scoped(actor, Invitation.objects.prefetch_related("units")).order_by("email")
+
+
+def get_invitation(actor: Actor, pk: int) -> Invitation:
+    return get_scoped(actor, invitations(actor), "invitation", pk=pk)
 
 
 def tokens(actor: Actor) -> QuerySet[ApiToken]:

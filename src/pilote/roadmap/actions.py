@@ -13,6 +13,7 @@ from pilote.goals.models import KeyResult
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_initiative_writer
 from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Unit
 
 from .models import Horizon, Impact, Initiative, InitiativeStatus
@@ -153,7 +154,7 @@ def create_initiative(actor: Actor, data: dict) -> Initiative:
     ):
         raise Conflict(f"initiative {ini.key!r} already exists", [("key", "already exists")])
     _save(actor, ini, data, errors)
-    audit.record(actor, "create", "initiative", ini.key, after=initiative_snapshot(ini))
+    audit.record(actor, "create", AuditType.INITIATIVE, ini.key, after=initiative_snapshot(ini))
     return ini
 
 
@@ -169,7 +170,11 @@ def update_initiative(
     bump(ini)
     _save(actor, ini, changes, errors)
     audit.record(
-        actor, "update", "initiative", ini.key, *audit.changed(before, initiative_snapshot(ini))
+        actor,
+        "update",
+        AuditType.INITIATIVE,
+        ini.key,
+        *audit.changed(before, initiative_snapshot(ini)),
     )
     return ini
 
@@ -179,4 +184,4 @@ def delete_initiative(actor: Actor, ini: Initiative) -> None:
     require_initiative_writer(actor, ini.unit_id)
     before = initiative_snapshot(ini)
     ini.delete()
-    audit.record(actor, "delete", "initiative", before["key"], before=before)
+    audit.record(actor, "delete", AuditType.INITIATIVE, before["key"], before=before)

@@ -23,6 +23,7 @@ from pilote.okr.freshness import judge_jump
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, can_check_in, can_manage_source, source_reaches_server
 from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Role
 from pilote.signing import signature_of, verify  # noqa: F401  (signature_of: for senders)
 
@@ -195,7 +196,7 @@ def create_source(actor: Actor, data: dict) -> DataSource:
     _apply(actor, source, {k: v for k, v in data.items() if k in FIELDS})
     _require_manager(actor, source)
     source.save()
-    audit.record(actor, "create", "data_source", source.key, after=source_snapshot(source))
+    audit.record(actor, "create", AuditType.DATA_SOURCE, source.key, after=source_snapshot(source))
     return source
 
 
@@ -212,7 +213,11 @@ def update_source(
     bump(source)
     source.save()
     audit.record(
-        actor, "update", "data_source", source.key, *audit.changed(before, source_snapshot(source))
+        actor,
+        "update",
+        AuditType.DATA_SOURCE,
+        source.key,
+        *audit.changed(before, source_snapshot(source)),
     )
     return source
 
@@ -222,7 +227,7 @@ def delete_source(actor: Actor, source: DataSource) -> None:
     _require_manager(actor, source)
     before = source_snapshot(source)
     source.delete()
-    audit.record(actor, "delete", "data_source", before["key"], before=before)
+    audit.record(actor, "delete", AuditType.DATA_SOURCE, before["key"], before=before)
 
 
 @transaction.atomic
@@ -232,7 +237,7 @@ def rotate_webhook_secret(actor: Actor, source: DataSource) -> str:
     _require_manager(actor, source)
     source.webhook_secret = new_webhook_secret()
     source.save(update_fields=["webhook_secret"])
-    audit.record(actor, "rotate_secret", "data_source", source.key)
+    audit.record(actor, "rotate_secret", AuditType.DATA_SOURCE, source.key)
     return source.webhook_secret
 
 
@@ -475,7 +480,7 @@ def _decide(actor: Actor, held: HeldReading, status: str) -> HeldReading:
     held.status, held.decided_by, held.decided_at = status, actor.user, timezone.now()
     held.save(update_fields=["status", "decided_by", "decided_at", "check_in"])
     audit.record(
-        actor, f"reading_{status}", "key_result", held.key_result.key,
+        actor, f"reading_{status}", AuditType.HELD_READING, held.key_result.key,
         after={"value": held.value, "source": held.source.key, "reason": held.reason},
     )  # fmt: skip
     events.publish(actor.organization.pk, "key_result.changed", {"key_result": held.key_result.key})

@@ -24,6 +24,7 @@ from pilote.goals.models import Objective
 from pilote.okr.feedback import average_rating, nps, volume_by_tag
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, scoped
+from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Role
 from pilote.roadmap.models import Initiative
 
@@ -120,7 +121,7 @@ def record_feedback(actor: Actor, raw_items: list, path: str = "items") -> list[
         fresh.append(item)
     created = FeedbackItem.objects.bulk_create(fresh, batch_size=500)
     audit.record(
-        actor, "record", "feedback", f"{len(created)} items",
+        actor, "record", AuditType.FEEDBACK, f"{len(created)} items",
         after={"created": len(created), "skipped": len(items) - len(created)},
     )  # fmt: skip
     events.publish(actor.organization.pk, "feedback.recorded", {"count": len(created)})
@@ -171,7 +172,7 @@ def link_feedback(
     for name, rows in found.items():
         getattr(item, name).set(rows)
     audit.record(
-        actor, "link", "feedback", str(item.pk),
+        actor, "link", AuditType.FEEDBACK, str(item.pk),
         after={name: sorted(r.key for r in rows) for name, rows in found.items()},
     )  # fmt: skip
     return item

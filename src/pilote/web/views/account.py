@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pilote.api.auth import SESSION_ORG
+from pilote.orgs import actions as orgs
 from pilote.orgs.access import organizations_of
 
 from ..forms import Styled
@@ -31,6 +36,22 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "pilote/password_done.html"
+
+
+@login_required
+@require_POST
+def answer_invitation(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """The invited person joins the organisation (and switches to it), or declines."""
+    if what == "accept":
+        membership = orgs.accept_invitation(request.user, pk)
+        request.session[SESSION_ORG] = membership.organization_id
+        messages.success(request, _("You joined %(org)s.") % {"org": membership.organization.name})
+    elif what == "decline":
+        orgs.decline_invitation(request.user, pk)
+        messages.success(request, _("Invitation declined."))
+    else:
+        raise Http404
+    return redirect("cockpit")
 
 
 @member_required

@@ -23,7 +23,10 @@ def member_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.actor is None:
-            return render(request, "pilote/no_org.html", status=403)
+            from pilote.orgs.actions import pending_invitations
+
+            invitations = pending_invitations(request.user)
+            return render(request, "pilote/no_org.html", {"invitations": invitations}, status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from pilote.errors import Forbidden
 from pilote.goals import actions as goals
@@ -66,10 +67,24 @@ def people(request: HttpRequest) -> HttpResponse:
         lambda d: orgs.add_person(
             actor, d["email"], d["name"], d["role"], d["units"], d["password"] or None
         ),
-        _("Person added."),
+        # The same words whether the address was new or already had an account elsewhere.
+        _("Person added. Someone who already uses Pilote joins once they accept."),
         "pilote/manage_people.html",
-        {"people": queries.people(actor).order_by("user__name"), "section": "people"},
+        {
+            "people": queries.people(actor).order_by("user__name"),
+            "invitations": queries.invitations(actor),
+            "section": "people",
+        },
     )
+
+
+@require_POST
+@member_required
+def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
+    orgs.revoke_invitation(request.actor, queries.get_invitation(request.actor, pk))
+    messages.success(request, _("Invitation withdrawn."))
+    return redirect("manage_people")
 
 
 @member_required

@@ -14,6 +14,7 @@ from pilote.goals.tree import build_tree
 from pilote.okr.pace import expected_progress
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import scoped
+from pilote.orgs.actions import pending_invitations
 
 from .common import member_required
 
@@ -28,6 +29,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
         "pilote/cockpit.html",
         {
             "cockpit": data,
+            "invitations": pending_invitations(request.user),
             "vision": queries.current_vision(actor),
             "as_of": snap.as_of,
             "live": True,
