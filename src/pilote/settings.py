@@ -36,16 +36,29 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("PILOTE_DATA_DIR") or user_data_dir("pilote", appauthor=False))
 
 
+def _data_dir() -> Path:
+    """The data folder, created owner-only: it holds the database and the secret key."""
+    if not DATA_DIR.exists():
+        DATA_DIR.mkdir(parents=True, mode=0o700)
+    return DATA_DIR
+
+
+def _owner_only_file(path: Path) -> None:
+    """Create ``path`` readable by its owner alone, before anything writes to it."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def _secret_key() -> str:
     if key := os.environ.get("PILOTE_SECRET_KEY"):
         return key
-    path = DATA_DIR / "secret_key"
+    path = _data_dir() / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _owner_only_file(path)
     key = secrets.token_urlsafe(50)
     path.write_text(key)
-    path.chmod(0o600)
     return key
 
 
@@ -65,7 +78,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
     "ninja",
     "axes",
     "csp",
@@ -131,10 +143,13 @@ ASGI_APPLICATION = "pilote.asgi.application"
 
 def _database() -> dict:
     url = os.environ.get("PILOTE_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'pilote.sqlite3'}"
-    if url.startswith("sqlite"):
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
     db = dj_database_url.parse(url, conn_max_age=0)
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        # The file holds password hashes and sessions: owner-only (SQLite gives its -wal and
+        # -shm files the database file's permissions).
+        if db["NAME"] and str(db["NAME"]) != ":memory:":
+            _data_dir()
+            _owner_only_file(Path(db["NAME"]))
         # WAL lets readers run beside one writer; IMMEDIATE takes the write lock
         # at BEGIN so two writers queue instead of failing with "database is locked"
         # half-way. Django's SQLite backend already turns foreign keys on.

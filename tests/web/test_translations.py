@@ -53,4 +53,6 @@ def test_the_po_file_lists_every_string_of_the_code(tmp_path, settings):
         e.msgid for e in polib.pofile(str(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
     }
     known = {e.msgid for e in polib.pofile(str(LOCALE / "django.po"))}
-    assert fresh - known == set(), "run scripts/translations, then translate the new entries in django.po"
+    assert fresh - known == set(), (
+        "run scripts/translations, then translate the new entries in django.po"
+    )
