@@ -48,17 +48,14 @@ def ensure_schedules(now) -> None:
 
 def claim_schedules(now) -> list[tuple[int, str]]:
     from pilote.notify.models import Schedule
+    from pilote.schedule import claim, next_slot
 
     won = []
     for pk, org_id, job, slot, days in Schedule.objects.filter(next_run_at__lte=now).values_list(
         "pk", "organization_id", "job", "next_run_at", "interval_days"
     ):
-        following = slot + timedelta(days=days)
-        while following <= now:
-            following += timedelta(days=days)
-        if Schedule.objects.filter(pk=pk, next_run_at=slot).update(
-            next_run_at=following, last_run_at=now
-        ):
+        following = next_slot(slot, timedelta(days=days), now)
+        if claim(Schedule, pk, slot, following, last_run_at=now):
             won.append((org_id, job))
     return won
 

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from pilote.goals import latest
 from pilote.goals.keyresults import record_check_in, record_check_ins
-from pilote.goals.models import KeyResult
+from pilote.goals.models import CheckIn, KeyResult
 from pilote.goals.queries import Snapshot, latest_readings
+from pilote.okr.progress import current_reading
 from pilote.orgs.access import Actor
 from pilote.orgs.models import Organization
 
@@ -57,6 +58,18 @@ def test_stored_readings_equal_a_recomputation_after_random_check_ins(world, ste
                     ],
                 )
         assert latest.mismatches(acme.pk) == []
+        # The SQL copies of the rule (the conditional UPDATE, the ordered reads) equal the
+        # pure rule, pilote.okr.progress.current_reading, over every KR's check-ins.
+        for kr in KeyResult.objects.filter(organization=acme):
+            rows = [latest.reading_of(ci) for ci in CheckIn.objects.filter(key_result=kr)]
+            want = current_reading(rows)
+            assert latest.stored(kr) == want
+            assert latest.recomputed([kr.pk]).get(kr.pk) == (
+                (want.value, want.effective, want.confidence, want.sequence) if want else None
+            )
+            for as_of in (DAY0 + timedelta(days=60), DAY0 + timedelta(days=200)):
+                upto = current_reading([r for r in rows if r.effective <= as_of])
+                assert latest_readings(system, as_of, [kr.pk]).get(kr.pk) == upto
         # Figures read through the stored readings equal those read from the check-ins.
         for as_of in (DAY0 + timedelta(days=60), DAY0 + timedelta(days=200), date(2026, 1, 1)):
             snap = Snapshot(system, as_of)

@@ -163,9 +163,12 @@ def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
     # The whole answer is kept while the snapshot lives (until the next write), and written
     # straight to JSON: validating ~18,000 nodes through the response schema cost half of
     # the request at 10,000 people. tests/api keeps this JSON equal to TreeOut's.
-    memo_key = ("tree-json", cycle.pk, filters.unit, filters.level, filters.status, filters.owner)
-    body = snap.memo.get(memo_key)
-    if body is None and not any((filters.unit, filters.level, filters.status, filters.owner)):
+    # Filtered answers are not kept: filters are validated (an unknown one is a 422), and a
+    # reader's choice of filters must not grow the process's memory.
+    filtered = any((filters.unit, filters.level, filters.status, filters.owner))
+    memo_key = ("tree-json", cycle.pk)
+    body = None if filtered else snap.memo.get(memo_key)
+    if body is None and not filtered:
         body = whole_tree_json(snap, cycle, queries.current_vision(a))
         snap.memo[memo_key] = body
     if body is None:
@@ -179,7 +182,6 @@ def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
             snap=snap,
         )
         body = orjson.dumps(tree_out(snap, t))
-        snap.memo[memo_key] = body
     return HttpResponse(body, content_type="application/json")
 
 

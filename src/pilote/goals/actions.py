@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid, unknown
+from pilote.okr.rollup import weight_errors
 from pilote.okr.workflow import Transition, WorkflowStatus, target_status, transition_error
 from pilote.orgs import audit
 from pilote.orgs.access import (
@@ -238,8 +239,7 @@ def set_alignments(
         if key in seen_keys:
             errors.append((f"{path}[{i}].objective", f"{key!r} is listed twice"))
         seen_keys.add(key)
-        if weight is None or weight <= 0:
-            errors.append((f"{path}[{i}].weight", "must be greater than 0"))
+        errors += [(f"{path}[{i}].weight", m) for m in weight_errors(weight)]
         if parent.pk == objective.pk or objective.pk in _ancestors({parent.pk}):
             errors.append(
                 (

@@ -19,8 +19,10 @@ writes (and its version) may still be rolled back, and a version number seen bef
 rollback is reused by the next write. Committed versions never go back, except when a
 backup is restored: restart the app processes after a restore (docs/operations.md).
 
-The version is read before the rows, so a write committed during a build is applied again
-on the next read, never lost. ``pilote check`` compares the cached figures with a fresh
+A snapshot is built in one consistent read (``pilote.db.consistent_read``: PostgreSQL
+``REPEATABLE READ``, a deferred SQLite transaction) with the version read inside it, so its
+rows and its version are of one moment: a write committed during a build is neither half
+in it nor lost (the next read sees a newer version). ``pilote check`` compares the cached figures with a fresh
 recomputation (``differences``). Reads as of another date build their own snapshot.
 """
 
@@ -35,6 +37,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import connection
 
+from pilote.db import consistent_read
 from pilote.orgs import versions
 from pilote.orgs.access import Actor
 from pilote.orgs.audit import AuditAction, AuditType
@@ -82,13 +85,19 @@ def clear() -> None:
         _org_locks.clear()
 
 
+def build(actor: Actor, as_of: date | None = None) -> Snapshot:
+    """A fresh snapshot, all of it read in one consistent view of the database."""
+    with consistent_read():
+        return Snapshot(actor, as_of)
+
+
 def snapshot(actor: Actor, as_of: date | None = None) -> Snapshot:
     """The snapshot of the actor's organisation as of ``as_of`` (today: from the cache)."""
     today = date.today()
     size = settings.PILOTE_FIGURES_CACHE
     in_transaction = len(connection.atomic_blocks) > OUTER_BLOCKS
     if (as_of is not None and as_of != today) or size <= 0 or in_transaction:
-        return Snapshot(actor, as_of)
+        return build(actor, as_of)
     org_id = actor.organization.pk
     epoch, version = versions.current(org_id)
     # Requests run in threads of their own (Django under ASGI): one builds or advances an
@@ -108,10 +117,14 @@ def snapshot(actor: Actor, as_of: date | None = None) -> Snapshot:
                     if org_id in _entries:
                         _entries.move_to_end(org_id)  # the most recently read stay
                 return entry.snapshot
-            snap = _advance(entry, version)
+            with consistent_read():
+                epoch, version = versions.current(org_id)
+                snap = _advance(entry, version) if epoch == entry.epoch else None
         if snap is None:
             stats["builds"] += 1
-            snap = Snapshot(actor, today)
+            with consistent_read():
+                epoch, version = versions.current(org_id)
+                snap = Snapshot(actor, today)
         with _lock:
             _entries[org_id] = Entry(epoch, version, snap)
             _entries.move_to_end(org_id)
@@ -121,18 +134,26 @@ def snapshot(actor: Actor, as_of: date | None = None) -> Snapshot:
 
 
 def _advance(entry: Entry, version: int) -> Snapshot | None:
+    """The entry's snapshot brought to ``version``, or None when it must be rebuilt.
+
+    Only check-ins advance it. A version raised without an audit entry (a shared account
+    renamed in another organisation: ``orgs.actions``) leaves a gap in the versions the
+    audit trail covers, and a gap rebuilds: nothing unlogged is ever taken for no change.
+    """
     snap = entry.snapshot
     changes = list(
         AuditEntry.objects.filter(
             organization_id=snap.organization_id,
             version__gt=entry.version,
             version__lte=version,
-        ).values_list("action", "object_type", "object_key")[: MAX_ADVANCE + 1]
+        ).values_list("version", "action", "object_type", "object_key")[: MAX_ADVANCE + 1]
     )
     if len(changes) > MAX_ADVANCE:
         return None
+    if len({v for v, *_ in changes}) < version - entry.version:
+        return None
     keys = set()
-    for action, object_type, key in changes:
+    for _, action, object_type, key in changes:
         if object_type in UNRELATED:
             continue
         if action != AuditAction.CHECK_IN or object_type != AuditType.KEY_RESULT:
@@ -147,12 +168,19 @@ def _advance(entry: Entry, version: int) -> Snapshot | None:
 
 
 def differences(actor: Actor) -> list[str]:
-    """What the cached figures of today say differently from a full recomputation."""
+    """What the cached snapshot of today says differently from one read afresh: every field
+    pages show (titles, owners and their names, units, cycles, alignment, workflow, each KR's
+    definition), then every figure, then the cockpit."""
     cached = snapshot(actor)
-    fresh = Snapshot(actor, cached.as_of)
+    fresh = build(actor, cached.as_of)
     out = []
     if set(fresh.objectives) != set(cached.objectives):
         out.append("the cached objectives are not the organisation's objectives")
+    for what, a, b in (("objective", _objective_rows(cached), _objective_rows(fresh)),
+                       ("key result", _kr_rows(cached), _kr_rows(fresh))):  # fmt: skip
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                out.append(f"{what} {key}: cached {a.get(key)}, read afresh {b.get(key)}")
     cached_krs = {kr.pk: kr for krs in cached.krs_by_objective.values() for kr in krs}
     for krs in fresh.krs_by_objective.values():
         for kr in krs:
@@ -182,6 +210,35 @@ def differences(actor: Actor) -> list[str]:
             f"cockpit: cached {_cockpit_figures(kept)}, recomputed {_cockpit_figures(built)}"
         )
     return out
+
+
+def _person(user) -> tuple | None:
+    return (user.email, user.name) if user is not None else None
+
+
+def _objective_rows(snap: Snapshot) -> dict[str, tuple]:
+    return {
+        o.key: (
+            o.title, o.description, o.level, o.status, o.progress_from, o.review_comment,
+            o.grade, o.grade_override, o.grade_reason, o.retrospective,
+            (o.cycle.key, o.cycle.name, o.cycle.start, o.cycle.end, o.cycle.closed_at),
+            (o.unit.key, o.unit.name) if o.unit else None, _person(o.owner),
+            sorted((snap.objectives[p].key, w) for p, w in snap.parents.get(o.pk, [])),
+        )
+        for o in snap.objectives.values()
+    }  # fmt: skip
+
+
+def _kr_rows(snap: Snapshot) -> dict[str, tuple]:
+    return {
+        kr.key: (
+            kr.objective.key, kr.title, kr.kind, kr.unit_label, kr.baseline, kr.target,
+            kr.minimum, kr.maximum, kr.milestones, kr.phases, kr.weight, kr.due, kr.position,
+            kr.grade, kr.grade_override, kr.grade_reason, _person(kr.owner),
+        )
+        for krs in snap.krs_by_objective.values()
+        for kr in krs
+    }  # fmt: skip
 
 
 def _cockpit_figures(c) -> tuple:

@@ -15,6 +15,7 @@ from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid
 from pilote.okr.grading import grade_errors
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
+from pilote.okr.rollup import weight_errors
 from pilote.okr.types import KeyResultFacts, Kind, Phase
 from pilote.okr.workflow import REVALIDATED_FIELDS
 from pilote.orgs import audit
@@ -104,10 +105,11 @@ def _apply_fields(actor: Actor, kr: KeyResult, data: dict) -> None:
     for name in ("baseline", "target", "min", "max"):
         if name in data and (data[name] is None or _finite(data[name])):
             setattr(kr, ATTR.get(name, name), None if data[name] is None else float(data[name]))
-    if "weight" in data and data["weight"] is not None and _finite(data["weight"]):
-        if data["weight"] <= 0:
-            errors.append(("weight", "must be greater than 0"))
-        kr.weight = float(data["weight"])
+    if "weight" in data and data["weight"] is not None:
+        problems = weight_errors(data["weight"])
+        errors += [("weight", m) for m in problems]
+        if not problems:
+            kr.weight = float(data["weight"])
     if "milestones" in data:
         ms = data["milestones"] or []
         if not isinstance(ms, list) or not all(isinstance(m, str) and m.strip() for m in ms):

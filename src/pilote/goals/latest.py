@@ -15,13 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
+from pilote.okr.progress import current_reading
 from pilote.okr.types import Reading
 
 from .models import CheckIn, KeyResult
 
 FIELDS = ("last_value", "last_effective", "last_confidence", "last_check_in_id")
+# The rule's order (pilote.okr.progress.current_reading: effective date, then the order of
+# recording) in SQL: the last row of this order per KR is its current reading. The
+# conditional UPDATE below says the same in its WHERE; tests/goals/test_stored_readings.py
+# proves both equal to the pure rule over random check-in sequences.
+CHECK_IN_ORDER = ("effective", "id")
+
+
+def reading_of(ci: CheckIn) -> Reading:
+    return Reading(ci.value, ci.effective, ci.confidence, ci.pk)
 
 
 def note_check_in(check_in: CheckIn) -> None:
@@ -33,11 +43,10 @@ def note_check_ins(check_ins: list[CheckIn]) -> None:
     """Make each KR's newest of ``check_ins`` its current reading where it is later than the
     stored one: one conditional UPDATE per KR (the WHERE re-checks the stored reading, so
     concurrent writers cannot go back in time), sent as one batch."""
-    newest: dict[int, CheckIn] = {}
+    by_kr: dict[int, list[Reading]] = {}
     for ci in check_ins:
-        best = newest.get(ci.key_result_id)
-        if best is None or (ci.effective, ci.pk) > (best.effective, best.pk):
-            newest[ci.key_result_id] = ci
+        by_kr.setdefault(ci.key_result_id, []).append(reading_of(ci))
+    newest = {kr_id: current_reading(readings) for kr_id, readings in by_kr.items()}
     table = connection.ops.quote_name(KeyResult._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -46,17 +55,17 @@ def note_check_ins(check_ins: list[CheckIn]) -> None:
             " OR last_effective < %s OR (last_effective = %s AND last_check_in_id < %s))",
             [
                 (
-                    ci.value,
-                    ci.effective,
-                    ci.confidence,
-                    ci.pk,
+                    r.value,
+                    r.effective,
+                    r.confidence,
+                    r.sequence,
                     kr_id,
-                    ci.effective,
-                    ci.effective,
-                    ci.pk,
+                    r.effective,
+                    r.effective,
+                    r.sequence,
                 )
-                for kr_id, ci in newest.items()
-            ],
+                for kr_id, r in newest.items()
+            ],  # fmt: skip
         )
 
 
@@ -71,7 +80,7 @@ def recomputed(kr_ids: Iterable[int]) -> dict[int, tuple]:
     out: dict[int, tuple] = {}
     for kr_id, value, effective, confidence, pk in (
         CheckIn.objects.filter(key_result_id__in=list(kr_ids))
-        .order_by("key_result_id", "effective", "id")
+        .order_by("key_result_id", *CHECK_IN_ORDER)
         .values_list("key_result_id", "value", "effective", "confidence", "id")
         .iterator(chunk_size=10_000)
     ):
@@ -83,8 +92,13 @@ def _rows(organization_id: int):
     return KeyResult.objects.filter(organization_id=organization_id).values_list("pk", *FIELDS)
 
 
+@transaction.atomic
 def refresh(organization_id: int, batch: int = 2000) -> int:
-    """Recompute every KR's stored reading from its check-ins; returns how many changed."""
+    """Recompute every KR's stored reading from its check-ins; returns how many changed.
+
+    A change is audited (and so raises the organisation's data version): every cache of
+    its figures hears of it.
+    """
     changed = 0
     ids = list(
         KeyResult.objects.filter(organization_id=organization_id).values_list("pk", flat=True)
@@ -100,6 +114,15 @@ def refresh(organization_id: int, batch: int = 2000) -> int:
                 fix.append(kr)
         KeyResult.objects.bulk_update(fix, FIELDS, batch_size=1000)
         changed += len(fix)
+    if changed:
+        from pilote.orgs import audit
+        from pilote.orgs.access import Actor
+        from pilote.orgs.audit import AuditType
+        from pilote.orgs.models import Organization
+
+        system = Actor.system(Organization.objects.get(pk=organization_id), label="pilote check")
+        audit.record(system, "refresh", AuditType.KEY_RESULT, f"{changed} key result(s)",
+                     after={"changed": changed})  # fmt: skip
     return changed
 
 

@@ -30,8 +30,8 @@ from pilote.orgs.access import Actor, get_scoped, scoped
 from pilote.orgs.models import Unit, User
 
 from .keyresults import facts_of
+from .latest import CHECK_IN_ORDER, stored
 from .latest import FIELDS as LATEST_FIELDS
-from .latest import stored
 from .models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
 
 
@@ -134,7 +134,7 @@ def latest_readings(actor: Actor, as_of: date, key_results=None) -> dict[int, Re
         qs = qs.filter(key_result__in=key_results)
     latest: dict[int, Reading] = {}
     for kr_id, value, effective, confidence, pk in qs.order_by(
-        "key_result_id", "effective", "id"
+        "key_result_id", *CHECK_IN_ORDER
     ).values_list("key_result_id", "value", "effective", "confidence", "id"):
         latest[kr_id] = Reading(
             value=value, effective=effective, confidence=confidence, sequence=pk

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from pilote.orgs.access import Actor
+from pilote.errors import Invalid, unknown
+from pilote.okr.types import Status
+from pilote.orgs.access import Actor, scoped
 
 from . import cache
-from .models import Cycle, KeyResult, Objective, Vision
+from .models import Cycle, KeyResult, Level, Objective, Vision
 from .queries import KRFigures, ObjectiveFigures, Snapshot, current_vision
 
 
@@ -74,6 +76,28 @@ def members_of(snap: Snapshot, cycle: Cycle) -> Members:
     return snap.indexes[memo_key]
 
 
+def filter_errors(
+    actor: Actor, unit: str | None, level: str | None, status: str | None, owner: str | None
+) -> list[tuple[str, str]]:
+    """Each filter names something that exists: an unknown one is the reader's mistake (422),
+    not an empty tree (and not a new entry in any memo)."""
+    from pilote.orgs.models import Membership, Unit
+
+    errors = []
+    if unit is not None and not scoped(actor, Unit.objects.filter(key=unit)).exists():
+        errors.append(("unit", unknown("unit", unit)))
+    if level is not None and level not in {lv.value for lv in Level}:
+        errors.append(("level", f"must be one of {', '.join(lv.value for lv in Level)}"))
+    if status is not None and status not in {st.value for st in Status}:
+        errors.append(("status", f"must be one of {', '.join(st.value for st in Status)}"))
+    if (
+        owner is not None
+        and not scoped(actor, Membership.objects.filter(user__email=owner.lower())).exists()
+    ):
+        errors.append(("owner", unknown("person", owner)))
+    return errors
+
+
 def build_tree(
     actor: Actor,
     cycle: Cycle,
@@ -85,6 +109,9 @@ def build_tree(
     owner: str | None = None,
     snap: Snapshot | None = None,
 ) -> Tree:
+    errors = filter_errors(actor, unit, level, status, owner)
+    if errors:
+        raise Invalid("unknown filters", errors)
     snap = snap or cache.snapshot(actor, as_of)
     family = members_of(snap, cycle)
     members = family.by_pk

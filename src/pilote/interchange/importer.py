@@ -27,6 +27,7 @@ from pilote.goals import actions as goals
 from pilote.goals import keyresults
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
+from pilote.okr.rollup import weight_errors
 from pilote.okr.types import KeyResultFacts
 from pilote.orgs import actions as orgs
 from pilote.orgs.access import Actor
@@ -142,8 +143,7 @@ def rule_errors(doc: Document) -> list[tuple[str, str]]:
                 errors += [(f"{path}.{f}", m) for f, m in kind_errors]
                 continue
             errors += [(f"{path}.{f}", m) for f, m in definition_errors(facts)]
-            if kr.weight <= 0:
-                errors.append((f"{path}.weight", "must be greater than 0"))
+            errors += [(f"{path}.weight", m) for m in weight_errors(kr.weight)]
             for ci, c in enumerate(kr.check_ins):
                 errors += [
                     (f"{path}.check_ins[{ci}].value", m) for m in value_errors(facts, c.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,21 @@ class RollupTerm:
 
 
 PROGRESS_FROM = ("key_results", "children", "both")
+
+
+MAX_WEIGHT = 1_000_000.0
+
+
+def weight_errors(weight: object) -> list[str]:
+    """The one rule for a weight (a KR's in its objective, a link's in its parent's roll-up):
+    a finite number greater than 0. Where it is wrong, what to say."""
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+        return ["must be a number"]
+    if not math.isfinite(weight) or weight <= 0:
+        return ["must be greater than 0"]
+    if weight > MAX_WEIGHT:
+        return [f"must be at most {MAX_WEIGHT:g}"]
+    return []
 
 
 def objective_progress(terms: Sequence[RollupTerm]) -> float | None:

@@ -25,6 +25,7 @@ from pilote.orgs.access import Actor, can_check_in, can_manage_source, source_re
 from pilote.orgs.actions import bump, check_version, validate_key
 from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Role
+from pilote.schedule import claim, next_slot
 from pilote.signing import signature_of, verify  # noqa: F401  (signature_of: for senders)
 
 from . import connectors
@@ -511,9 +512,6 @@ def claim_due_sources(now: datetime | None = None, limit: int = 100) -> list[tup
     )
     won = []
     for pk, slot, minutes in due:
-        following = slot + timedelta(minutes=minutes)
-        if following <= now:  # the workers were down: skip the missed slots, run once now
-            following = now + timedelta(minutes=minutes)
-        if DataSource.objects.filter(pk=pk, next_run_at=slot).update(next_run_at=following):
+        if claim(DataSource, pk, slot, next_slot(slot, timedelta(minutes=minutes), now)):
             won.append((pk, slot))
     return won
