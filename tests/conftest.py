@@ -5,6 +5,7 @@ transaction that is rolled back."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,20 @@ from django.test import Client
 from pilote.goals import cache as figures_cache
 
 ROLES = ("admin", "executive", "lead", "contributor", "viewer")
+# The suite's "now": the fixtures' quarter (2027-01-01 – 2027-06-30) lies ahead of it, as the
+# tests were written. Frozen (time-machine, the clock then ticks on from it) so the suite means
+# the same on any date; PILOTE_TEST_NOW moves it, to see which tests depend on it.
+NOW = os.environ.get("PILOTE_TEST_NOW", "2026-12-01T09:00:00+00:00")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _frozen_clock():
+    """Every in-process test runs at NOW (servers started in subprocesses keep the real
+    clock: the demo they serve is built around their own today)."""
+    import time_machine
+
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 def acme_document(

@@ -80,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="the file to import")
     i.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
 
+    bk = cmd("backup", "Write a backup of the whole database (SQLite online backup, or pg_dump).")
+    bk.add_argument("file", help="the backup file to write (owner-only; must not exist)")
+    rs = cmd(
+        "restore",
+        "Replace the whole database with a backup, then apply pending migrations.",
+    )
+    rs.add_argument("file", help="a file written by `pilote backup` on the same kind of database")
+    rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
     e = cmd("export", "Export an organisation as YAML, or as JSON with the computed figures.")
     org_opt(e)
     e.add_argument(
@@ -533,8 +542,40 @@ def do_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def do_backup(args: argparse.Namespace) -> int:
+    from pilote.backup import BackupError, backup
+
+    try:
+        kind = backup(args.file)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up the {kind} database to {args.file}")
+    return 0
+
+
+def do_restore(args: argparse.Namespace) -> int:
+    from pilote.backup import BackupError, restore
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("error: restore replaces every organisation's data: pass --yes", file=sys.stderr)
+            return 1
+        if input(f"Replace the whole database with {args.file}? [y/N] ").strip().lower() != "y":
+            return 1
+    try:
+        kind = restore(args.file)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored the {kind} database from {args.file}")
+    return 0
+
+
 COMMANDS = {
     "serve": do_serve,
+    "backup": do_backup,
+    "restore": do_restore,
     "demo": do_demo,
     "migrate": do_migrate,
     "import": do_import,
@@ -558,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     from pilote.errors import PiloteError
 
     try:
-        if args.command not in ("serve", "demo", "migrate", "worker"):
+        if args.command not in ("serve", "demo", "migrate", "worker", "backup", "restore"):
             _migrate()
         return COMMANDS[args.command](args)
     except PiloteError as exc:

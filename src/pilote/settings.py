@@ -227,6 +227,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 NINJA_PAGINATION_PER_PAGE = 100
+# A request body above this is refused with a 413 problem (a bulk of 10,000 check-ins fits).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Sign-in protection (django-axes, orgs/signin.py): after 5 failures for one e-mail from one
 # address, that pair is locked out for 15 minutes; after 20 for one e-mail from any

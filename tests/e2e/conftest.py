@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,29 +71,31 @@ class Server:
         return out.stdout
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is needed for the browser tests (scripts/test installs it)")
-    tmp = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def running_server(tmp: Path, database: str = "pilote_e2e", extra_env: dict | None = None):
+    """`pilote serve` on a free loopback port with the demo loaded, its own database (a SQLite
+    file, or on the PostgreSQL run a scratch database beside the test one); stopped after."""
     env = {k: v for k, v in os.environ.items() if k != "PILOTE_DATABASE_URL"}
     env["PILOTE_DATA_DIR"] = str(tmp)
-    url = _database_url(tmp)
+    env["PILOTE_SOURCE_DIRS"] = str(tmp / "demo")  # as scripts/demo: its BI export is read
+    env.update(extra_env or {})
+    url = _database_url(tmp, database)
     if url:
         env["PILOTE_DATABASE_URL"] = url
     port = _free_port()
     srv = Server(f"http://127.0.0.1:{port}", env)
     srv.cli("demo", "--no-serve")
-    other = tmp / "other.yaml"
-    other.write_text(OTHER_ORG, encoding="utf-8")
-    srv.cli("import", str(other))
+    # The server's output goes to a file: a pipe nobody reads fills up (every 4xx is logged)
+    # and then blocks the server on its next line.
+    log = (tmp / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "pilote.cli", "serve", "--port", str(port), "--no-migrate"],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    srv.log = tmp / "server.log"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -102,13 +105,28 @@ def server(tmp_path_factory):
             time.sleep(0.2)
     else:
         proc.kill()
-        pytest.fail("the server did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield srv
-    proc.terminate()
+        pytest.fail("the server did not start: " + srv.log.read_text())
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield srv
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is needed for the browser tests (scripts/test installs it)")
+    tmp = tmp_path_factory.mktemp("e2e")
+    other = tmp / "other.yaml"
+    other.write_text(OTHER_ORG, encoding="utf-8")
+    with running_server(tmp) as srv:
+        srv.cli("import", str(other))
+        yield srv
 
 
 @pytest.fixture(scope="session")

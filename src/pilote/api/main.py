@@ -13,7 +13,15 @@ from .routes_roadmap import router as roadmap_router
 from .routes_sources import hooks as hooks_router
 from .routes_sources import router as sources_router
 
-api = NinjaAPI(
+
+class PiloteAPI(NinjaAPI):
+    """The API whose OpenAPI document also lists every problem answer (api/problems.py)."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        return problems.document(super().get_openapi_schema(*args, **kwargs))
+
+
+api = PiloteAPI(
     title="Pilote API",
     version="1",
     description=(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -18,6 +20,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
     428: "Precondition required",
@@ -89,6 +92,71 @@ def install(api) -> None:
             WWW_Authenticate='Bearer realm="pilote"',
         )
 
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return problem(request, 413, f"the body is larger than {limit} MB")
+
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return problem(request, exc.status_code, str(exc))
+
+
+# --- the answers every operation may give, in the OpenAPI document ---------------------
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `errors` names each wrong field by its path.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "message"],
+                "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def problem_statuses(method: str, operation: dict) -> list[int]:
+    """The 4xx answers an operation can give, from what it takes.
+
+    Every operation: 401 (no or a bad token), 403 (the role or the token's scope), 404 (a
+    key or the route's organisation not found), 422 (a parameter or field invalid). One that
+    takes a body: 400 (not JSON), 413 (too large), 415 (not JSON's media type). A write: 409
+    (the state forbids it), 412/428 (If-Match stale or missing, on updates).
+    """
+    codes = {401, 403, 404, 422}
+    if "requestBody" in operation:
+        codes |= {400, 413, 415}
+    if method in WRITES:
+        codes |= {409}
+    if method in ("put", "patch", "delete"):
+        codes |= {412, 428}
+    return sorted(codes)
+
+
+def document(schema: dict) -> dict:
+    """Add the Problem schema and each operation's problem answers to an OpenAPI document."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    content = {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in problem_statuses(method, operation):
+                responses.setdefault(
+                    str(code), {"description": TITLES.get(code, "Error"), "content": content}
+                )
+    return schema

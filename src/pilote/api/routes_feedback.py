@@ -16,14 +16,14 @@ from pilote.sources.models import FeedbackItem
 from pilote.sources.queries import get_feedback
 
 from .routes_org import Paging, _limit
-from .schemas import In, Page
+from .schemas import Date, Flag, In, Integer, Name, Page, Ref, Text
 from .serialize import actor, page
 
 router = Router()
 
 
 class FeedbackIn(In):
-    items: list[dict[str, Any]] = Field(
+    items: list[dict[Text, Any]] = Field(
         description="each: channel, date, text, rating (0–5), nps (0–10), segment, tags, link, external_id"
     )
 
@@ -49,8 +49,8 @@ class RecordedOut(Schema):
 
 
 class LinksIn(In):
-    objectives: list[str] | None = None
-    initiatives: list[str] | None = None
+    objectives: list[Text] | None = None
+    initiatives: list[Text] | None = None
 
 
 class FeedbackFilter(Paging):
@@ -58,8 +58,8 @@ class FeedbackFilter(Paging):
     channel: str = ""
     segment: str = ""
     tag: str = ""
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Date | None = None
+    until: Date | None = None
 
 
 class MetricsFilter(FeedbackFilter):
@@ -132,15 +132,15 @@ class NotificationOut(Schema):
 
 
 class ReadIn(In):
-    ids: list[int] | None = Field(default=None, description="empty: all")
+    ids: list[Integer] | None = Field(default=None, description="empty: all")
 
 
 class WebhookIn(In):
-    name: str
-    url: str
-    format: str = Field(default="json", description="json, slack or teams")
-    kinds: list[str] = Field(default_factory=list, description="empty: every kind")
-    allow_private: bool = False
+    name: Name
+    url: Text
+    format: Ref = Field(default="json", description="json, slack or teams")
+    kinds: list[Text] = Field(default_factory=list, description="empty: every kind")
+    allow_private: Flag = False
 
 
 class WebhookOut(Schema):

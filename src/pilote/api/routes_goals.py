@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import orjson
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Schema, Status
@@ -25,6 +23,7 @@ from .schemas import (
     CycleCreate,
     CycleOut,
     CycleUpdate,
+    Date,
     GradeIn,
     KeyResultCreate,
     KeyResultOut,
@@ -55,7 +54,7 @@ router = Router()
 
 
 class AsOf(Schema):
-    as_of: dt.date | None = None
+    as_of: Date | None = None
 
 
 # --- vision

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
@@ -13,7 +11,7 @@ from pilote.roadmap import actions, queries
 from pilote.roadmap.ranking import Roadmap
 
 from .routes_org import Paging, _limit
-from .schemas import InitiativeCreate, InitiativeOut, InitiativeUpdate, Page
+from .schemas import Date, InitiativeCreate, InitiativeOut, InitiativeUpdate, Page
 from .serialize import actor, expected_version, initiative_out, page, set_etag
 
 router = Router(tags=["initiatives"])
@@ -103,7 +101,7 @@ def _ledger_out(led) -> dict:
 
 
 class AsOf(Schema):
-    as_of: dt.date | None = None
+    as_of: Date | None = None
 
 
 class RoadmapFilter(AsOf):

@@ -12,48 +12,48 @@ from pilote.errors import Forbidden, Invalid, NotFound
 from pilote.sources import actions, queries
 from pilote.sources.models import DataSource, HeldReading, SyncRun
 
-from .schemas import In
+from .schemas import Flag, In, Integer, Key, Name, Number, Ref, Text
 from .serialize import actor, expected_version, set_etag
 
 router = Router(tags=["data sources"])
 
 
 class SourceCreate(In):
-    key: str
-    name: str
-    kind: str = Field(
+    key: Key
+    name: Name
+    kind: Ref = Field(
         description="sql, http_json, csv, feedback (pulled); webhook, feedback_inbox (pushed)"
     )
-    key_result: str | None = Field(default=None, description="the key result it feeds")
-    params: dict[str, Any] = Field(default_factory=dict)
-    secrets: dict[str, Any] = Field(
+    key_result: Ref | None = Field(default=None, description="the key result it feeds")
+    params: dict[Text, Any] = Field(default_factory=dict)
+    secrets: dict[Text, Any] = Field(
         default_factory=dict, description="write-only (URLs with passwords, headers)"
     )
-    interval_minutes: int | None = Field(
+    interval_minutes: Integer | None = Field(
         default=None, description="pull schedule; empty: on demand"
     )
-    expect_every_minutes: int | None = Field(
+    expect_every_minutes: Integer | None = Field(
         default=None, description="pushed sources: stale after twice this"
     )
-    allow_private: bool = Field(
+    allow_private: Flag = Field(
         default=False, description="admins only: reach private and loopback addresses"
     )
-    jump_factor: float | None = Field(
+    jump_factor: Number | None = Field(
         default=None, description="hold values beyond this × the usual change (default 5)"
     )
-    enabled: bool = True
+    enabled: Flag = True
 
 
 class SourceUpdate(In):
-    name: str | None = None
-    key_result: str | None = None
-    params: dict[str, Any] | None = None
-    secrets: dict[str, Any] | None = None
-    interval_minutes: int | None = None
-    expect_every_minutes: int | None = None
-    allow_private: bool | None = None
-    jump_factor: float | None = None
-    enabled: bool | None = None
+    name: Name | None = None
+    key_result: Ref | None = None
+    params: dict[Text, Any] | None = None
+    secrets: dict[Text, Any] | None = None
+    interval_minutes: Integer | None = None
+    expect_every_minutes: Integer | None = None
+    allow_private: Flag | None = None
+    jump_factor: Number | None = None
+    enabled: Flag | None = None
 
 
 class RunOut(Schema):

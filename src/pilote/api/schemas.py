@@ -3,15 +3,57 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AllowInfNan, BeforeValidator, ConfigDict, Field, Strict
 
 Role = Literal["admin", "executive", "lead", "contributor", "viewer"]
 KRKind = Literal["increase", "decrease", "boolean", "milestone", "maintain"]
 Health = Literal["no_data", "outdated", "off_track", "at_risk", "on_track"]
 Workflow = Literal["draft", "submitted", "approved", "changes_requested"]
+
+
+# --- input types: what a field accepts is what its schema says (the fuzzer holds us to it)
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
+
+
+def _iso_date(value: Any) -> Any:
+    """A date only as YYYY-MM-DD within a sane range: 0 is not a date (Pydantic would read a
+    number as a Unix time), nor is 9999-12-31 a quarter's end."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        day = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("is not a calendar date") from None
+    else:
+        raise ValueError("must be a date written YYYY-MM-DD")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+Date = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date),
+    Field(json_schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
+# Numbers: a JSON number, finite, never a boolean or a string that looks like one.
+Number = Annotated[float, Strict(), AllowInfNan(False), Field(ge=-1e15, le=1e15)]
+Integer = Annotated[int, Strict(), Field(ge=-(2**53), le=2**53)]
+Flag = Annotated[bool, Strict()]
+# Keys: what validate_key accepts (a slug, as Django's slugify leaves it).
+Key = Annotated[
+    str,
+    Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9](?:_*(?:-_+)*(?:-_*)?[A-Za-z0-9])*$"),
+]
+Ref = Annotated[str, Field(max_length=254)]  # a key, an e-mail: what names another object
+Title = Annotated[str, Field(max_length=300)]
+Name = Annotated[str, Field(max_length=200)]
+Text = Annotated[str, Field(max_length=10_000)]
 
 
 class In(Schema):
@@ -25,14 +67,14 @@ class Page(Schema):
 
 # --- units
 class UnitCreate(In):
-    key: str
-    name: str
-    parent: str | None = None
+    key: Key
+    name: Name
+    parent: Ref | None = None
 
 
 class UnitUpdate(In):
-    name: str | None = None
-    parent: str | None = None
+    name: Name | None = None
+    parent: Ref | None = None
 
 
 class UnitOut(Schema):
@@ -44,17 +86,17 @@ class UnitOut(Schema):
 
 # --- people
 class PersonCreate(In):
-    email: str
-    name: str = ""
+    email: Ref
+    name: Name = ""
     role: Role = "viewer"
-    units: list[str] = []
-    password: str | None = None
+    units: list[Text] = []
+    password: Text | None = None
 
 
 class PersonUpdate(In):
-    name: str | None = None
+    name: Name | None = None
     role: Role | None = None
-    units: list[str] | None = None
+    units: list[Text] | None = None
 
 
 class PersonOut(Schema):
@@ -77,18 +119,18 @@ class MeOut(Schema):
 
 # --- cycles
 class CycleCreate(In):
-    key: str
-    name: str = ""
-    start: dt.date
-    end: dt.date
-    parent: str | None = None
+    key: Key
+    name: Name = ""
+    start: Date
+    end: Date
+    parent: Ref | None = None
 
 
 class CycleUpdate(In):
-    name: str | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-    parent: str | None = None
+    name: Name | None = None
+    start: Date | None = None
+    end: Date | None = None
+    parent: Ref | None = None
 
 
 class CycleOut(Schema):
@@ -102,13 +144,13 @@ class CycleOut(Schema):
 
 
 class CloseIn(In):
-    retrospective: str = ""
+    retrospective: Text = ""
 
 
 # --- vision
 class VisionIn(In):
-    statement: str
-    description: str = ""
+    statement: Text
+    description: Text = ""
 
 
 class VisionOut(Schema):
@@ -121,8 +163,8 @@ class VisionOut(Schema):
 
 # --- objectives and key results
 class AlignmentIn(In):
-    objective: str
-    weight: float = 1.0
+    objective: Ref
+    weight: Number = 1.0
 
 
 class AlignmentOut(Schema):
@@ -131,23 +173,23 @@ class AlignmentOut(Schema):
 
 
 class KeyResultFields(In):
-    title: str | None = None
+    title: Title | None = None
     kind: KRKind | None = None
-    unit: str | None = None
-    baseline: float | None = None
-    target: float | None = None
-    min: float | None = None
-    max: float | None = None
-    milestones: list[str] | None = None
-    phases: list[dict[str, Any]] | None = None
-    weight: float | None = None
-    owner: str | None = None
-    due: dt.date | None = None
+    unit: Ref | None = None
+    baseline: Number | None = None
+    target: Number | None = None
+    min: Number | None = None
+    max: Number | None = None
+    milestones: list[Text] | None = None
+    phases: list[dict[Text, Any]] | None = None
+    weight: Number | None = None
+    owner: Ref | None = None
+    due: Date | None = None
 
 
 class KeyResultCreate(KeyResultFields):
-    key: str
-    title: str
+    key: Key
+    title: Title
 
 
 class KeyResultUpdate(KeyResultFields):
@@ -179,25 +221,25 @@ class KeyResultOut(Schema):
 
 
 class ObjectiveCreate(In):
-    key: str
-    title: str
+    key: Key
+    title: Title
     level: Literal["strategic", "tactical"]
-    cycle: str
-    unit: str
-    owner: str | None = None
-    description: str = ""
+    cycle: Ref
+    unit: Ref
+    owner: Ref | None = None
+    description: Text = ""
     progress_from: Literal["key_results", "children", "both"] = "key_results"
     aligns_to: list[AlignmentIn] = []
     key_results: list[KeyResultCreate] = []
 
 
 class ObjectiveUpdate(In):
-    title: str | None = None
-    description: str | None = None
+    title: Title | None = None
+    description: Text | None = None
     level: Literal["strategic", "tactical"] | None = None
-    cycle: str | None = None
-    unit: str | None = None
-    owner: str | None = None
+    cycle: Ref | None = None
+    unit: Ref | None = None
+    owner: Ref | None = None
     progress_from: Literal["key_results", "children", "both"] | None = None
     aligns_to: list[AlignmentIn] | None = None
 
@@ -224,24 +266,24 @@ class ObjectiveOut(Schema):
 
 
 class CommentIn(In):
-    comment: str = ""
+    comment: Text = ""
 
 
 class GradeIn(In):
-    grade: float
-    reason: str
+    grade: Number
+    reason: Text
 
 
 # --- check-ins
 class CheckInCreate(In):
-    value: float
-    confidence: int | None = None
-    comment: str = ""
-    date: dt.date | None = None
+    value: Number
+    confidence: Integer | None = None
+    comment: Text = ""
+    date: Date | None = None
 
 
 class BulkCheckInItem(CheckInCreate):
-    key_result: str
+    key_result: Ref
 
 
 class BulkCheckIns(In):
@@ -269,32 +311,32 @@ class CheckInResult(Schema):
 
 # --- initiatives
 class ImpactIn(In):
-    key_result: str
-    expected: float
-    rationale: str = ""
+    key_result: Ref
+    expected: Number
+    rationale: Text = ""
 
 
 class InitiativeFields(In):
-    title: str | None = None
-    description: str | None = None
-    unit: str | None = None
-    owner: str | None = None
+    title: Title | None = None
+    description: Text | None = None
+    unit: Ref | None = None
+    owner: Ref | None = None
     status: Literal["idea", "planned", "in_progress", "done", "dropped"] | None = None
     horizon: Literal["now", "next", "later"] | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-    effort: float | None = None
-    confidence: float | None = None
-    delivered_on: dt.date | None = None
-    reach: float | None = None
-    rice_impact: float | None = None
-    value: float | None = None
+    start: Date | None = None
+    end: Date | None = None
+    effort: Number | None = None
+    confidence: Number | None = None
+    delivered_on: Date | None = None
+    reach: Number | None = None
+    rice_impact: Number | None = None
+    value: Number | None = None
     impacts: list[ImpactIn] | None = None
 
 
 class InitiativeCreate(InitiativeFields):
-    key: str
-    title: str
+    key: Key
+    title: Title
 
 
 class InitiativeUpdate(InitiativeFields):
@@ -329,15 +371,15 @@ class InitiativeOut(Schema):
 
 # --- tokens, audit, explanations, tree
 class TokenCreate(In):
-    name: str
-    user: str | None = Field(
+    name: Name
+    user: Ref | None = Field(
         default=None, description="admins only: create the token for this member"
     )
-    unit: str | None = Field(
+    unit: Ref | None = Field(
         default=None,
         description="narrow the token to recording check-ins on this unit's key results",
     )
-    key_result: str | None = Field(
+    key_result: Ref | None = Field(
         default=None, description="narrow the token to recording check-ins on this key result"
     )
 
