@@ -20,7 +20,7 @@ SOURCES = 20
 SETUP = textwrap.dedent(
     """
     import sys
-    from datetime import timedelta
+    from datetime import date, timedelta
     import django
     django.setup()
     from django.utils import timezone
@@ -32,7 +32,9 @@ SETUP = textwrap.dedent(
 
     import_data({
         "organization": "Workers", "units": [{"key": "dg", "name": "DG"}],
-        "cycles": [{"key": "y", "start": "2026-01-01", "end": "2027-12-31"}],
+        # Around the real today: these processes run on the real clock.
+        "cycles": [{"key": "y", "start": str(date.today() - timedelta(days=365)),
+                    "end": str(date.today() + timedelta(days=365))}],
         "objectives": [{"key": "o", "level": "strategic", "cycle": "y", "unit": "dg", "title": "O",
                         "key_results": [{"key": f"kr{i}", "title": "K", "baseline": 0, "target": 100}
                                         for i in range(%(n)d)]}],

@@ -16,7 +16,7 @@ from pilote.sources.models import FeedbackItem
 from pilote.sources.queries import get_feedback
 
 from .routes_org import Paging, _limit
-from .schemas import Date, Flag, In, Integer, Name, Page, Ref, Text
+from .schemas import Date, Flag, In, Integer, Page, Ref, ShortName, Text
 from .serialize import actor, page
 
 router = Router()
@@ -136,7 +136,7 @@ class ReadIn(In):
 
 
 class WebhookIn(In):
-    name: Name
+    name: ShortName
     url: Text
     format: Ref = Field(default="json", description="json, slack or teams")
     kinds: list[Text] = Field(default_factory=list, description="empty: every kind")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
@@ -21,7 +21,7 @@ router = Router(tags=["data sources"])
 class SourceCreate(In):
     key: Key
     name: Name
-    kind: Ref = Field(
+    kind: Annotated[str, Field(max_length=30)] = Field(
         description="sql, http_json, csv, feedback (pulled); webhook, feedback_inbox (pushed)"
     )
     key_result: Ref | None = Field(default=None, description="the key result it feeds")

@@ -51,8 +51,9 @@ Key = Annotated[
     Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9](?:_*(?:-_+)*(?:-_*)?[A-Za-z0-9])*$"),
 ]
 Ref = Annotated[str, Field(max_length=254)]  # a key, an e-mail: what names another object
-Title = Annotated[str, Field(max_length=300)]
+Title = Annotated[str, Field(max_length=300)]  # the columns' own lengths (pilote.guards)
 Name = Annotated[str, Field(max_length=200)]
+ShortName = Annotated[str, Field(max_length=100)]
 Text = Annotated[str, Field(max_length=10_000)]
 
 
@@ -175,7 +176,7 @@ class AlignmentOut(Schema):
 class KeyResultFields(In):
     title: Title | None = None
     kind: KRKind | None = None
-    unit: Ref | None = None
+    unit: Annotated[str, Field(max_length=30)] | None = None  # "%", "€", "points"
     baseline: Number | None = None
     target: Number | None = None
     min: Number | None = None
@@ -371,7 +372,7 @@ class InitiativeOut(Schema):
 
 # --- tokens, audit, explanations, tree
 class TokenCreate(In):
-    name: Name
+    name: ShortName
     user: Ref | None = Field(
         default=None, description="admins only: create the token for this member"
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from pilote import events
 from pilote.errors import Forbidden, Invalid
 from pilote.goals.models import Objective
+from pilote.guards import row_errors
 from pilote.okr.feedback import average_rating, nps, volume_by_tag
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, scoped
@@ -91,6 +92,8 @@ def _item(raw: Any, path: str, errors: list) -> FeedbackItem | None:
             errors.append((f"{path}.link", "must be an http(s) address"))
     if not item.text and all(raw.get(k) in (None, "") for k in ("rating", "nps")):
         errors.append((path, "needs a text, a rating or an NPS score"))
+    # bulk_create sends no pre_save signal: the rows' own limits are checked here.
+    errors += [(f"{path}.{field}", message) for field, message in row_errors(item)]
     return item
 
 

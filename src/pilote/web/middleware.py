@@ -90,3 +90,60 @@ class OrganizationLanguageMiddleware:
                 translation.activate(actor.organization.locale)
                 request.LANGUAGE_CODE = actor.organization.locale
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """No NUL character gets in through a path, a query string or a JSON body.
+
+    PostgreSQL cannot store or even compare text holding one (a key ``%00`` reached the
+    database as a 500). The API answers a problem (404 for a path: nothing is named so;
+    422 otherwise); pages answer 404 or 400. Forms already refuse them (Django's validators),
+    and ``pilote.guards`` refuses them on every save.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from urllib.parse import unquote_plus
+
+        where = None
+        if "\x00" in request.path:
+            where = "path"
+        elif "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
+            where = "query"
+        elif request.method in ("POST", "PUT", "PATCH") and _json_has_nul(request):
+            where = "body"
+        if where is None:
+            return self.get_response(request)
+        status = 404 if where == "path" else 422 if request.path.startswith("/api/") else 400
+        if request.path.startswith("/api/"):
+            from pilote.api.problems import problem
+
+            return problem(request, status, f"NUL characters are not accepted in the {where}",
+                           [(where, "may not contain NUL characters")])  # fmt: skip
+        from django.http import HttpResponse
+
+        return HttpResponse("NUL characters are not accepted.", status=status,
+                            content_type="text/plain; charset=utf-8")  # fmt: skip
+
+
+def _json_has_nul(request) -> bool:
+    if not (request.content_type or "").endswith("json"):
+        return False
+    try:
+        body = request.body
+    except Exception:  # noqa: BLE001 — too large: the API answers that itself
+        return False
+    if b"\x00" in body:
+        return True
+    if b"\\u0000" not in body.lower():
+        return False
+    import json
+
+    from pilote.guards import has_nul
+
+    try:
+        return has_nul(json.loads(body))
+    except ValueError:
+        return False
