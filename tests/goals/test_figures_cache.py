@@ -289,6 +289,7 @@ def test_cached_figures_equal_a_recomputation_after_random_actions(world, steps)
     finally:
         transaction.savepoint_rollback(sid)
         cache.clear()
+        print(f"state machine: {STEPS} steps so far")  # shown with -s
 
 
 def test_the_check_route_checks_the_serving_process(api):
