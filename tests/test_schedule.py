@@ -14,7 +14,7 @@ START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, 8:00
 
 @given(
     st.integers(min_value=1, max_value=60 * 24 * 14),  # every: a minute to two weeks
-    st.integers(min_value=-10**6, max_value=10**7),  # now, in minutes from the slot
+    st.integers(min_value=-(10**6), max_value=10**7),  # now, in minutes from the slot
 )
 def test_the_next_slot_is_the_first_of_its_grid_after_now(every_minutes, offset):
     every, now = timedelta(minutes=every_minutes), START + timedelta(minutes=offset)

@@ -137,12 +137,11 @@ def test_a_sql_source_is_read_only_and_refuses_more_than_one_statement(tmp_path)
     for query, words in (
         ("delete from t", "must be one SELECT"),
         ("select 1; drop table t", "single statement"),
-        (
-            "with x as (select 1) insert into t select * from x",
-            "attempt to write a readonly database",
-        ),
+        # A write hidden in a WITH: refused (it cannot stand inside the bounded read).
+        ("with x as (select 1) insert into t select * from x", "the database refused"),
         ("select x from t", "one row with one column; it returned 0 row(s)"),
-        ("select 1, 2", "one row with one column; it returned 1 row(s) of 2 column(s)"),
+        ("select 1, 2", "one row with one column; it returns 2 columns"),
+        ("select printf('%.*c', 1000000, 'x')", "a text of 101 character(s), not a number"),
         ("select 'n/a'", "not a number"),
         ("select nope from t", "the database refused: no such column"),
     ):
@@ -191,6 +190,9 @@ def test_a_sql_source_reads_postgresql(settings):
             " then create role pilote_reader login; end if; end $$"
         )
         conn.execute("grant select on pilote_src_test to pilote_reader")
+        conn.execute("drop sequence if exists pilote_src_seq")
+        conn.execute("create sequence pilote_src_seq")
+        conn.execute("grant usage on sequence pilote_src_seq to pilote_reader")
     sa_url = url.replace("postgres://", "postgresql+psycopg://", 1)
     reader_url = sa_url.replace("//postgres@", "//pilote_reader@", 1)
     src = source("sql", {"query": "select sum(v) from pilote_src_test"}, {"url": reader_url})
@@ -207,6 +209,12 @@ def test_a_sql_source_reads_postgresql(settings):
         }
     )
     src.refresh_from_db()
+    assert "the database refused" in sync_source(src).error
+    # A write inside a SELECT (a sequence moved) meets the read-only transaction.
+    DataSource.objects.filter(pk=src.pk).update(
+        params={"query": "select nextval('pilote_src_seq')"}
+    )
+    src.refresh_from_db()
     assert "read only sql transaction (SQLSTATE 25006)" in sync_source(src).error
     DataSource.objects.filter(pk=src.pk).update(
         params={"query": "select sum(v) from pilote_src_test"}, secrets={"url": sa_url}
@@ -216,6 +224,7 @@ def test_a_sql_source_reads_postgresql(settings):
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("select count(*) from pilote_src_test").fetchone() == (2,)
         conn.execute("drop table pilote_src_test")
+        conn.execute("drop sequence pilote_src_seq")
 
 
 def test_a_csv_source_aggregates_a_column_from_a_file_or_a_url(tmp_path):

@@ -9,7 +9,7 @@ is always rolled back. The server's file and program functions are refused, and 
 PostgreSQL a role that may read server files (a superuser, ``pg_read_server_files``) is
 refused: sources connect with a read-only role (docs/sources.md). A statement time limit
 applies (PostgreSQL ``statement_timeout``; SQLite an interrupt after the limit); two rows
-at most are read. Errors name the database's error class, never the values it quoted.
+at most are read, and only the first 100 characters of the value. Errors name the database's error class, never the values it quoted.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class Sql:
                     timer = threading.Timer(limit, raw.interrupt)
                     timer.start()
                 try:
-                    return [tuple(r) for r in conn.exec_driver_sql(query).fetchmany(2)]
+                    return _fetch(conn, dialect, query)
                 finally:
                     conn.rollback()
         except sa.exc.OperationalError as exc:
@@ -112,6 +112,33 @@ class Sql:
         finally:
             if timer is not None:
                 timer.cancel()
+
+
+MAX_VALUE_CHARS = 100
+
+
+def _fetch(conn, dialect: str, query: str) -> list[tuple]:
+    """At most two rows of the query, its one value cut to ``MAX_VALUE_CHARS`` by the database.
+
+    A query may produce a value of any size (``repeat('x', 1e9)``, ``zeroblob``): on
+    PostgreSQL and SQLite only its first characters cross the connection. The columns are
+    read first from a plan that returns no row.
+    """
+    if dialect not in ("postgresql", "sqlite"):
+        return [tuple(r) for r in conn.exec_driver_sql(query).fetchmany(2)]
+    probe = conn.exec_driver_sql(f"SELECT * FROM ({query}) AS pilote_q LIMIT 0")
+    columns = [d[0] for d in probe.cursor.description or ()]
+    probe.close()
+    if len(columns) != 1:
+        raise SourceError(
+            f"the query must return one row with one column; it returns {len(columns)} columns"
+        )
+    name = '"' + str(columns[0]).replace('"', '""') + '"'
+    bounded = (
+        f"SELECT substr(CAST(pilote_q.{name} AS TEXT), 1, {MAX_VALUE_CHARS + 1})"
+        f" FROM ({query}) AS pilote_q LIMIT 2"
+    )
+    return [tuple(r) for r in conn.exec_driver_sql(bounded).fetchall()]
 
 
 def _refuse_powerful_role(conn) -> None:
