@@ -53,17 +53,20 @@ def _owner_only(path: Path) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def _pg(tool: str) -> tuple[list[str], dict[str, str]]:
+def _pg(tool: str, *args: str) -> None:
+    """Run pg_dump or pg_restore on Pilote's database; BackupError with its message if it fails."""
     found = shutil.which(tool)
     if found is None:
         raise BackupError(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
     db = _db()
     env = {**os.environ, "PGPASSWORD": str(db.get("PASSWORD") or "")}
-    args = [found, "--dbname", str(db["NAME"]), "--no-owner"]
+    command = [found, "--dbname", str(db["NAME"]), "--no-owner"]
     for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
         if db.get(key):
-            args += [flag, str(db[key])]
-    return args, env
+            command += [flag, str(db[key])]
+    done = subprocess.run([*command, *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BackupError(f"{tool} failed: {done.stderr.strip()[:500]}")
 
 
 def backup(destination: str | Path) -> str:
@@ -81,11 +84,7 @@ def backup(destination: str | Path) -> str:
                 target.close()
                 source.close()
         else:
-            args, env = _pg("pg_dump")
-            done = subprocess.run([*args, "--format=custom", "--file", str(path)],
-                                  env=env, capture_output=True, text=True)  # fmt: skip
-            if done.returncode != 0:
-                raise BackupError(f"pg_dump failed: {done.stderr.strip()[:500]}")
+            _pg("pg_dump", "--format=custom", "--file", str(path))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -118,13 +117,7 @@ def restore(source: str | Path) -> str:
             live.close()
             backup_db.close()
     else:
-        args, env = _pg("pg_restore")
-        done = subprocess.run(
-            [*args, "--clean", "--if-exists", "--single-transaction", str(path)],
-            env=env, capture_output=True, text=True,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise BackupError(f"pg_restore failed: {done.stderr.strip()[:500]}")
+        _pg("pg_restore", "--clean", "--if-exists", "--single-transaction", str(path))
     _after_restore()
     return kind
 

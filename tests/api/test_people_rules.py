@@ -140,3 +140,23 @@ def test_a_retried_bulk_check_in_records_nothing_twice(api):
     # Keys are per person: another person's same key is another request.
     assert api("executive").post("/check-ins/bulk", other,
                                  headers={"Idempotency-Key": "batch-1"}).status_code == 201  # fmt: skip
+
+
+def test_in_the_browser_an_admin_edits_a_shared_account_s_role_but_not_its_name(world):
+    acme = Organization.objects.get(name="Acme")
+    shared = User.objects.get(email="lead@globex.example")
+    Membership.objects.create(organization=acme, user=shared, role="viewer")
+    admin = Client()
+    admin.force_login(User.objects.get(email="admin@acme.example"))
+    page = admin.get("/manage/people/lead@globex.example/").content.decode()
+    assert 'name="name"' in page and "disabled" in page.split('name="name"')[1][:200]
+    m = Membership.objects.get(organization=acme, user=shared)
+    r = admin.post("/manage/people/lead@globex.example/",
+                   {"name": "Renamed", "role": "contributor", "version": m.version})  # fmt: skip
+    assert r.status_code == 302
+    assert Membership.objects.get(pk=m.pk).role == "contributor"
+    assert User.objects.get(pk=shared.pk).name == "Leo Lead"  # the disabled field is ignored
+    # Removing the last admin is refused with a message, not an error page.
+    r = admin.post("/manage/people/admin@acme.example/", {"remove": "1"}, follow=True)
+    assert r.status_code == 200
+    assert Membership.objects.filter(organization=acme, user__email="admin@acme.example").exists()

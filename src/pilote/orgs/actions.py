@@ -309,7 +309,7 @@ def _keep_an_admin(actor: Actor, membership: Membership) -> None:
         )
 
 
-def _account_is_shared(actor: Actor, user: User) -> bool:
+def account_is_shared(actor: Actor, user: User) -> bool:
     """The account belongs to another organisation too: this one's admin may not touch it."""
     return Membership.objects.filter(user=user).exclude(organization=actor.organization).exists()
 
@@ -318,11 +318,12 @@ def _account_is_shared(actor: Actor, user: User) -> bool:
 def update_person(
     actor: Actor, membership: Membership, changes: dict, expected_version: int | None = None
 ) -> Membership:
-    """An admin changes a person's role and units here; the name is the person's own.
+    """An admin changes a person's role and units here; the name is the account's.
 
-    The name lives on the account, which other organisations share: it is changed by the
-    person themselves (or the operator), never by one organisation's admin, and the
-    change raises the data version of every organisation the person belongs to.
+    The name lives on the account, which other organisations may share: the person
+    themselves (or the operator) changes it, and an admin only while the account belongs
+    to their organisation alone. The change raises the data version of every
+    organisation the person belongs to.
     """
     if "name" in changes and not _may_rename(actor, membership.user):
         raise Forbidden("a person's name belongs to their account: only they change it")
@@ -356,7 +357,9 @@ def update_person(
 
 
 def _may_rename(actor: Actor, user: User) -> bool:
-    return actor.role == SYSTEM or (actor.user is not None and actor.user.pk == user.pk)
+    if actor.role == SYSTEM or (actor.user is not None and actor.user.pk == user.pk):
+        return True
+    return actor.role == Role.ADMIN and not account_is_shared(actor, user)
 
 
 def _touch_every_organisation_of(user: User, actor: Actor) -> None:
@@ -373,7 +376,7 @@ def _touch_every_organisation_of(user: User, actor: Actor) -> None:
 def set_password(actor: Actor, user: User, password: str) -> None:
     """An admin sets the password of an account that belongs to their organisation alone."""
     require_admin(actor)
-    if actor.role != SYSTEM and _account_is_shared(actor, user):
+    if actor.role != SYSTEM and account_is_shared(actor, user):
         raise Forbidden("this account is also used elsewhere: its owner changes their password")
     _check_password(password, user)
     user.set_password(password)

@@ -102,20 +102,28 @@ def person(request: HttpRequest, email: str) -> HttpResponse:
     form = PersonForm(request.POST or None, units=all_units, initial=initial)
     form.fields["email"].disabled = True
     form.fields["password"].widget = form.fields["password"].hidden_widget()
+    if orgs.account_is_shared(actor, m.user):
+        # The account belongs to other organisations too: its name is its owner's to change.
+        form.fields["name"].disabled = True
+        form.fields["name"].help_text = _(
+            "This person also uses Pilote elsewhere: they change their name themselves."
+        )
     if request.method == "POST":
         if request.POST.get("remove"):
-            orgs.remove_person(actor, m)
+            try:
+                orgs.remove_person(actor, m)
+            except FORM_ERRORS as exc:
+                messages.error(request, exc.detail)
+                return redirect("manage_person", m.user.email)
             messages.success(request, _("Person removed from the organisation."))
             return redirect("manage_people")
         if form.is_valid():
             d = form.cleaned_data
+            changes = {"role": d["role"], "units": d["units"]}
+            if d["name"] != m.user.name:
+                changes["name"] = d["name"]
             try:
-                orgs.update_person(
-                    actor,
-                    m,
-                    {"name": d["name"], "role": d["role"], "units": d["units"]},
-                    posted_version(request, m),
-                )
+                orgs.update_person(actor, m, changes, posted_version(request, m))
                 messages.success(request, _("Saved."))
                 return redirect("manage_people")
             except FORM_ERRORS as exc:
