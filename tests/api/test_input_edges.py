@@ -89,3 +89,13 @@ def _pattern() -> str:
     from pilote.api.schemas import Key
 
     return TypeAdapter(Key).json_schema()["pattern"]
+
+
+def test_an_idempotency_key_is_one_to_two_hundred_characters(api):
+    lead = api("lead")
+    long = {"Idempotency-Key": "k" * 201}
+    r = lead.post("/key-results/tact-kr/check-ins", {"value": 16}, headers=long)
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "Idempotency-Key"
+    r = lead.post("/check-ins/bulk", {"check_ins": [{"key_result": "tact-kr", "value": 16}]},
+                  headers=long)  # fmt: skip
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "Idempotency-Key"

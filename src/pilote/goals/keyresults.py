@@ -276,6 +276,7 @@ def _record(
     if author is not None and actor.role != "system":
         raise Forbidden("only an import records a check-in in another person's name")
     digest = request_digest(kr.key, value, confidence, comment, effective)
+    _check_idempotency_key(idempotency_key or None)
     if idempotency_key:
         prior = (
             CheckIn.objects.filter(
@@ -460,6 +461,7 @@ def record_check_ins(
     nothing; the same key with another body is refused. Returns (check-ins, created).
     """
     claim = None
+    _check_idempotency_key(idempotency_key)
     if idempotency_key:
         claim, prior = _claim_bulk(actor, idempotency_key, _bulk_digest(items))
         if prior is not None:
@@ -521,6 +523,14 @@ def record_check_ins(
         {"key_results": sorted({ci.key_result.key for ci in rows}), "count": len(rows)},
     )
     return rows, True
+
+
+def _check_idempotency_key(key: str | None) -> None:
+    if key is not None and (not key.strip() or len(key) > 200):
+        raise Invalid(
+            "invalid idempotency key",
+            [("Idempotency-Key", "must be 1 to 200 characters (a UUID is a good choice)")],
+        )
 
 
 def _bulk_digest(items: list[dict]) -> str:
