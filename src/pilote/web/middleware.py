@@ -123,8 +123,9 @@ class RejectNulMiddleware:
             return problem(request, status, f"NUL characters are not accepted in the {where}",
                            [(where, "may not contain NUL characters")])  # fmt: skip
         from django.http import HttpResponse
+        from django.utils.translation import gettext as _
 
-        return HttpResponse("NUL characters are not accepted.", status=status,
+        return HttpResponse(_("NUL characters are not accepted."), status=status,
                             content_type="text/plain; charset=utf-8")  # fmt: skip
 
 
