@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.e2e.conftest import ROOT, running_server
 
@@ -41,7 +42,8 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(tmp
         token = re.search(r"plt_\S+", out).group(0)
         run = subprocess.run(
             [
-                sys.executable, "-m", "schemathesis.cli", "run",
+                sys.executable, "-m", "schemathesis.cli",
+                "--config-file", str(Path(__file__).with_name("schemathesis.toml")), "run",
                 f"{srv.url}/api/v1/openapi.json",
                 "--header", f"Authorization: Bearer {token}",
                 "--checks", ",".join(CHECKS),

@@ -16,7 +16,7 @@ from pilote.sources.models import FeedbackItem
 from pilote.sources.queries import get_feedback
 
 from .routes_org import Paging, _limit
-from .schemas import Date, Flag, In, Integer, Page, Ref, ShortName, Text
+from .schemas import Date, Flag, In, Integer, Page, QueryInt, Ref, ShortName, Text
 from .serialize import actor, page
 
 router = Router()
@@ -63,7 +63,7 @@ class FeedbackFilter(Paging):
 
 
 class MetricsFilter(FeedbackFilter):
-    window_days: int | None = Field(default=None, ge=1, le=3660)
+    window_days: QueryInt | None = Field(default=None, ge=1, le=3660)
 
 
 def feedback_out(f: FeedbackItem) -> dict:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from pilote.orgs import actions, queries
 from pilote.orgs.access import organizations_of
@@ -14,6 +17,7 @@ from .schemas import (
     PersonCreate,
     PersonOut,
     PersonUpdate,
+    QueryInt,
     TokenCreate,
     TokenOut,
     TokenSecretOut,
@@ -37,8 +41,8 @@ router = Router()
 
 
 class Paging(Schema):
-    limit: int = 100
-    offset: int = 0
+    limit: Annotated[QueryInt, Field(ge=1, le=1000)] = 100
+    offset: Annotated[QueryInt, Field(ge=0)] = 0
 
 
 def _limit(p: Paging) -> tuple[int, int]:

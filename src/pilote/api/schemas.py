@@ -45,6 +45,18 @@ Date = Annotated[
 Number = Annotated[float, Strict(), AllowInfNan(False), Field(ge=-1e15, le=1e15)]
 Integer = Annotated[int, Strict(), Field(ge=-(2**53), le=2**53)]
 Flag = Annotated[bool, Strict()]
+
+
+def _query_int(value: Any) -> Any:
+    """A whole number in a query string: digits only ("+0.0" or "1e3" are not page sizes)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value):
+        return int(value)
+    raise ValueError("must be a whole number")
+
+
+QueryInt = Annotated[int, BeforeValidator(_query_int)]
 # Keys: what validate_key accepts (a slug, as Django's slugify leaves it).
 Key = Annotated[
     str,
