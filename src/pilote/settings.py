@@ -215,10 +215,12 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-# Idle expiry: the cookie's age is renewed on every request. Absolute expiry: a session older
-# than PILOTE_SESSION_ABSOLUTE_SECONDS is closed whatever the activity (web/middleware.py).
+# Idle expiry: the session (and its cookie's age) is renewed by the first request after
+# SESSION_RENEW_SECONDS, not written on every page (web/middleware.py). Absolute expiry: a
+# session older than PILOTE_SESSION_ABSOLUTE_SECONDS is closed whatever the activity.
 SESSION_COOKIE_AGE = int(os.environ.get("PILOTE_SESSION_IDLE_SECONDS", 8 * 3600))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 300
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("PILOTE_SESSION_ABSOLUTE_SECONDS", 7 * 24 * 3600))
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -130,6 +130,7 @@ def count(client, path) -> int:
 def test_the_query_count_stays_the_same_as_rows_grow(api, path):
     client = api("admin" if path == "/tokens" else "viewer")
     grow(2, 0)
+    client.get("/me")  # the token's "last used" (written once a minute) is not the list's
     small = count(client, path)
     grow(10, 100)
     assert count(client, path) == small

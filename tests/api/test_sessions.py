@@ -67,3 +67,42 @@ def test_the_home_page_needs_a_sign_in_and_shows_the_strategy(browser):
     assert Client().get("/").status_code == 302
     page = browser.get("/").content.decode()
     assert "Acme vision" in page
+
+
+def test_a_session_is_written_once_per_renewal_period_not_on_every_page(browser, settings):
+    """Found in review: SESSION_SAVE_EVERY_REQUEST wrote a session row on every page."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = browser
+    client.get("/")  # the first request after sign-in renews
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    expiry = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as seen:
+        for _ in range(3):
+            assert client.get("/strategy/").status_code == 200
+    writes = [q["sql"] for q in seen.captured_queries if "django_session" in q["sql"]
+              and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]  # fmt: skip
+    assert writes == []
+    later = timezone.now() + timedelta(seconds=settings.SESSION_RENEW_SECONDS + 1)
+    with time_machine.travel(later, tick=True):
+        assert client.get("/strategy/").status_code == 200
+        assert Session.objects.get(session_key=key).expire_date > expiry  # idle expiry moved
+
+
+def test_a_token_s_last_use_is_written_at_most_once_a_minute(api, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    viewer = api("viewer")
+    viewer.get("/me")
+    with CaptureQueriesContext(connection) as seen:
+        for _ in range(3):
+            assert viewer.get("/me").status_code == 200
+    assert not [q for q in seen.captured_queries if "last_used_at" in q["sql"]
+                and q["sql"].lstrip().upper().startswith("UPDATE")]  # fmt: skip

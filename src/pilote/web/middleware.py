@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from pilote.api.auth import session_actor
 
 SESSION_STARTED = "pilote_session_started"
+SESSION_RENEWED = "pilote_session_renewed"
 
 
 class ActorMiddleware:
@@ -37,7 +38,9 @@ def _actor_or_none(request):
 
 
 class SessionExpiryMiddleware:
-    """Close a session older than SESSION_ABSOLUTE_SECONDS, however active it is."""
+    """Close a session older than SESSION_ABSOLUTE_SECONDS, however active it is; renew an
+    active one's idle expiry by saving it at most every SESSION_RENEW_SECONDS (saving it on
+    every page was a database write per page view)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -45,9 +48,13 @@ class SessionExpiryMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            started = request.session.setdefault(SESSION_STARTED, int(time.time()))
-            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault(SESSION_STARTED, now)
+            if now - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
+            elif now - session.get(SESSION_RENEWED, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[SESSION_RENEWED] = now  # modified: saved, expiry moved forward
         return self.get_response(request)
 
 
