@@ -75,9 +75,9 @@ def test_a_session_is_written_once_per_renewal_period_not_on_every_page(browser,
 
     import time_machine
     from django.contrib.sessions.models import Session
-    from django.utils import timezone
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     client = browser
     client.get("/")  # the first request after sign-in renews
