@@ -85,7 +85,8 @@ def test_a_viewer_reads_the_tree_and_the_one_page_strategy_and_cannot_edit(open_
     summary = page.locator("summary", has_text="Optimiser l'Espace Client").first
     expect(summary).to_be_visible()
     summary.focus()
-    page.keyboard.press("Enter")  # expand and collapse with the keyboard
+    page.keyboard.press("Enter")  # expand with the keyboard: its KRs load when opened
+    expect(page.get_by_text("Obtenir une note de 4,8 sur l'Espace Client").first).to_be_visible()
     page.get_by_role("link", name="La stratégie sur une page").click()
     expect(
         page.get_by_role("heading", name="Où nous allons, et comment nous le saurons")

@@ -512,3 +512,33 @@ def test_the_cockpit_lists_the_first_twenty_waiting_objectives_and_counts_them_a
     assert f'<span class="badge text-bg-primary">{total}</span>' in page
     assert page.count("/inbox/#o-") == 20
     assert f"All {total} in the validation inbox" in page
+
+
+def test_the_strategy_page_shows_the_top_level_and_loads_the_rest_when_opened(browser):
+    client = browser("viewer")
+    page = client.get("/strategy/?cycle=q").content.decode()
+    # The strategic objective is there with its KR; the tactical one below it is a summary
+    # whose KRs ("Rating") are not in the page until it is opened.
+    assert "Grow" in page and "Revenue" in page
+    assert "Ship a better app" in page and "Rating" not in page
+    assert 'hx-get="/strategy/node/tact/?cycle=q"' in page
+    part = client.get("/strategy/node/tact/?cycle=q")
+    assert part.status_code == 200 and "Rating" in part.content.decode()
+    # Filters apply to what is loaded, and a node outside them is not found.
+    filtered = client.get("/strategy/?cycle=q&level=tactical").content.decode()
+    assert "strategy/node/tact/?cycle=q&amp;level=tactical" in filtered
+    assert client.get("/strategy/node/tact/?cycle=q&unit=ventes").status_code == 404
+    assert client.get("/strategy/node/nope/?cycle=q").status_code == 404
+    # Another organisation's objective is not found either.
+    assert client.get("/strategy/node/g-tact/?cycle=q").status_code == 404
+
+
+def test_the_strategy_page_lists_no_more_key_results_as_objectives_grow_below_the_top(browser):
+    from tests.api.test_query_counts import grow
+
+    client = browser("executive")
+    before = client.get("/strategy/?cycle=q").content.decode().count('<li class="kr">')
+    grow(30, 0)  # thirty tactical objectives with two KRs each, aligned to the strategic one
+    after = client.get("/strategy/?cycle=q").content.decode()
+    assert after.count('<li class="kr">') == before  # only the top level's KRs
+    assert after.count('hx-trigger="toggle once from:closest details"') >= 30

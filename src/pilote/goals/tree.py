@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from pilote.errors import Invalid, unknown
+from pilote.errors import Invalid, NotFound, unknown
 from pilote.okr.types import Status
 from pilote.orgs.access import Actor, scoped
 
@@ -27,6 +27,10 @@ class Node:
     key_results: list[tuple[KeyResult, KRFigures]]
     children: list[Node] = field(default_factory=list)
     depth: int = 0
+    # False beyond ``build_tree(depth=…)``: KRs and children not built; ``more`` says whether
+    # there is anything to load (pages fetch it when the node is opened).
+    loaded: bool = True
+    more: bool = False
 
 
 @dataclass
@@ -108,7 +112,12 @@ def build_tree(
     status: str | None = None,
     owner: str | None = None,
     snap: Snapshot | None = None,
+    root: str | None = None,
+    depth: int | None = None,
 ) -> Tree:
+    """The tree (filtered), or with ``root`` the subtree under that objective's key; with
+    ``depth``, nodes deeper than it are summaries only (``loaded`` False): a page shows the
+    top levels and loads the rest when a node is opened."""
     errors = filter_errors(actor, unit, level, status, owner)
     if errors:
         raise Invalid("unknown filters", errors)
@@ -137,24 +146,37 @@ def build_tree(
             frontier = [p for p in up if p not in keep]
             keep.update(frontier)
 
-    def node(o: Objective, path: frozenset[int], depth: int) -> Node:
-        children = [
-            node(c, path | {o.pk}, depth + 1)
+    def below(o: Objective, path: frozenset[int]) -> list[Objective]:
+        return [
+            c
             for c, _ in snap.all_children(o)
             if c.pk in members and c.pk not in path and (keep is None or c.pk in keep)
         ]
+
+    def node(o: Objective, path: frozenset[int], level: int) -> Node:
+        if depth is not None and level > depth:
+            return Node(objective=o, figures=snap.objective(o), parents=snap.parents_of(o),
+                        key_results=[], depth=level, loaded=False,
+                        more=bool(snap.key_results_of(o) or below(o, path)))  # fmt: skip
         return Node(
             objective=o,
             figures=snap.objective(o),
             parents=snap.parents_of(o),
             key_results=[(kr, snap.kr(kr)) for kr in snap.key_results_of(o)],
-            children=children,
-            depth=depth,
+            children=[node(c, path | {o.pk}, level + 1) for c in below(o, path)],
+            depth=level,
         )
 
+    if root is not None:
+        start = next((o for o in members.values() if o.key == root), None)
+        if start is None or (keep is not None and start.pk not in keep):
+            raise NotFound(f"objective {root!r} not found in this cycle")
+        roots = [start]
+    else:
+        roots = [o for o in family.roots if keep is None or o.pk in keep]
     return Tree(
         cycle=cycle,
         as_of=snap.as_of,
         vision=current_vision(actor),
-        roots=[node(o, frozenset(), 0) for o in family.roots if keep is None or o.pk in keep],
+        roots=[node(o, frozenset(), 0) for o in roots],
     )

@@ -8,6 +8,7 @@ from .views import account, checkins, data, manage, notifications, pages, roadma
 urlpatterns = [
     path("", pages.cockpit, name="cockpit"),
     path("strategy/", pages.strategy, name="strategy"),
+    path("strategy/node/<slug:key>/", pages.strategy_node, name="strategy_node"),
     path("strategy/one-page/", pages.one_page, name="one_page"),
     path("objectives/new/", writing.objective_create, name="objective_create"),
     path("objectives/<slug:key>/", pages.objective, name="objective"),

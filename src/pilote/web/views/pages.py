@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from pilote.goals import cache, queries
@@ -55,8 +55,10 @@ def strategy(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     snap = cache.snapshot(actor)
     cycle = _cycle(request, snap)
-    filters = {k: request.GET.get(k) or None for k in ("unit", "level", "status", "owner")}
-    tree = build_tree(actor, cycle, snap=snap, **filters) if cycle else None
+    filters = _tree_filters(request)
+    # The top level, each objective below it a summary that loads when it is opened
+    # (strategy_node): at 10,000 people the whole tree was 9 MB of HTML.
+    tree = build_tree(actor, cycle, snap=snap, depth=0, **filters) if cycle else None
     return render(
         request,
         "pilote/strategy.html",
@@ -64,11 +66,42 @@ def strategy(request: HttpRequest) -> HttpResponse:
             "tree": tree,
             "cycle": cycle,
             "filters": filters,
+            "tree_query": _tree_query(cycle, filters),
             "live": True,
             "cycles": scoped(actor, Cycle.objects.all()).order_by("start"),
             "units": org_queries.units(actor).order_by("name"),
             "people": org_queries.people(actor).order_by("user__name"),
         },
+    )
+
+
+def _tree_filters(request: HttpRequest) -> dict:
+    return {k: request.GET.get(k) or None for k in ("unit", "level", "status", "owner")}
+
+
+def _tree_query(cycle, filters: dict) -> str:
+    from urllib.parse import urlencode
+
+    pairs = {"cycle": cycle.key} if cycle else {}
+    pairs.update({k: v for k, v in filters.items() if v})
+    return urlencode(pairs)
+
+
+@member_required
+def strategy_node(request: HttpRequest, key: str) -> HttpResponse:
+    """What an objective of the strategy tree holds (its KRs and the objectives below it,
+    each of those a summary again), fetched when a reader opens it."""
+    actor = request.actor
+    snap = cache.snapshot(actor)
+    cycle = _cycle(request, snap)
+    if cycle is None:
+        raise Http404
+    filters = _tree_filters(request)
+    tree = build_tree(actor, cycle, snap=snap, root=key, depth=0, **filters)
+    return render(
+        request,
+        "pilote/_node_body.html",
+        {"n": tree.roots[0], "tree_query": _tree_query(cycle, filters)},
     )
 
 
