@@ -542,3 +542,15 @@ def test_the_strategy_page_lists_no_more_key_results_as_objectives_grow_below_th
     after = client.get("/strategy/?cycle=q").content.decode()
     assert after.count('<li class="kr">') == before  # only the top level's KRs
     assert after.count('hx-trigger="toggle once from:closest details"') >= 30
+
+
+def test_the_owner_filter_suggests_people_as_one_types_from_this_organisation_only(browser):
+    client = browser("viewer")
+    page = client.get("/strategy/?cycle=q").content.decode()
+    assert 'list="owner-options"' in page and "Cleo Contrib" not in page  # no 10,000-row menu
+    found = client.get("/people/options/?owner=cle").content.decode()
+    assert 'value="contributor@acme.example"' in found and "Cleo Contrib" in found
+    assert "globex" not in client.get("/people/options/?owner=example").content.decode()
+    assert client.get("/people/options/?owner=").content.decode().strip() == ""
+    chosen = client.get("/strategy/?cycle=q&owner=lead@acme.example").content.decode()
+    assert '<option value="lead@acme.example">Leo Lead</option>' in chosen

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .access import Actor, get_scoped, scoped
-from .models import ApiToken, AuditEntry, Invitation, Membership, Unit
+from .models import ApiToken, AuditEntry, Invitation, Membership, Unit, User
 
 
 def units(actor: Actor) -> QuerySet[Unit]:
@@ -22,6 +22,31 @@ def people(actor: Actor) -> QuerySet[Membership]:
 
 def get_person(actor: Actor, email: str) -> Membership:
     return get_scoped(actor, people(actor), "person", user__email=email.lower())
+
+
+def search_people(actor: Actor, text: str, limit: int = 20) -> list[User]:
+    """Members whose name or e-mail contains ``text`` (a picker's suggestions), by name."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    members = scoped(actor, Membership.objects.all()).filter(
+        Q(user__name__icontains=text) | Q(user__email__icontains=text)
+    )
+    return [
+        m.user for m in members.select_related("user").order_by("user__name", "user__email")[:limit]
+    ]
+
+
+def person_named(actor: Actor, email: str | None) -> User | None:
+    """The member with this address (a filter's current choice), or None."""
+    if not email:
+        return None
+    m = (
+        scoped(actor, Membership.objects.select_related("user"))
+        .filter(user__email=email.lower())
+        .first()
+    )
+    return m.user if m else None
 
 
 def invitations(actor: Actor) -> QuerySet[Invitation]:

@@ -70,9 +70,16 @@ def strategy(request: HttpRequest) -> HttpResponse:
             "live": True,
             "cycles": scoped(actor, Cycle.objects.all()).order_by("start"),
             "units": org_queries.units(actor).order_by("name"),
-            "people": org_queries.people(actor).order_by("user__name"),
+            "owner_choice": org_queries.person_named(actor, filters["owner"]),
         },
     )
+
+
+@member_required
+def people_options(request: HttpRequest) -> HttpResponse:
+    """The people whose name or address holds what was typed, as options of a datalist."""
+    found = org_queries.search_people(request.actor, request.GET.get("owner", ""))
+    return render(request, "pilote/_people_options.html", {"people": found})
 
 
 def _tree_filters(request: HttpRequest) -> dict:
