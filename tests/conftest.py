@@ -302,6 +302,12 @@ def api(world, db):
 
 
 @pytest.fixture(autouse=True)
+def _alerts_at_once(settings):
+    """At-risk alerts are checked as soon as a worker runs (tests/notify sets the debounce)."""
+    settings.PILOTE_ALERT_DEBOUNCE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _figures_cache():
     """Each test starts with no cached figures; its own transaction stands for autocommit.
 

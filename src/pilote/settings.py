@@ -289,6 +289,8 @@ PILOTE_FIGURES_CACHE = int(os.environ.get("PILOTE_FIGURES_CACHE", 4))
 
 # Where people open Pilote: the links in e-mails and outgoing webhooks start with it.
 PILOTE_BASE_URL = os.environ.get("PILOTE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# At-risk alerts: check-ins within this many seconds of each other are checked together.
+PILOTE_ALERT_DEBOUNCE_SECONDS = float(os.environ.get("PILOTE_ALERT_DEBOUNCE_SECONDS", 30))
 # Outgoing webhooks: the first retry waits this long, then twice as long each time (5 tries).
 PILOTE_WEBHOOK_RETRY_SECONDS = float(os.environ.get("PILOTE_WEBHOOK_RETRY_SECONDS", 30))
 

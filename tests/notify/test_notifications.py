@@ -257,3 +257,31 @@ def test_a_bulk_check_in_checks_its_alerts_in_one_task(bank, django_capture_on_c
     assert DBTaskResult.objects.count() == before + 1
     drain()
     assert inbox("owner@nb.example") == [("at_risk", "Store rating: off track")]
+
+
+def test_check_ins_arriving_close_together_are_checked_for_alerts_in_one_task(
+    bank, settings, django_capture_on_commit_callbacks
+):
+    """Found in a load test: the at-risk check ran for every single check-in."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from pilote.notify.models import PendingAlert
+
+    settings.PILOTE_ALERT_DEBOUNCE_SECONDS = 30
+    kr = KeyResult.objects.get(key="nb-kr")
+    before = DBTaskResult.objects.count()
+    for value in (10, 11, 9):
+        with django_capture_on_commit_callbacks(execute=True):
+            record_check_in(person(bank, "owner@nb.example"), kr, value)
+    assert DBTaskResult.objects.count() == before + 1  # one task for the three
+    assert PendingAlert.objects.filter(organization=bank).count() == 1
+    drain()
+    assert inbox("owner@nb.example") == []  # not before its time
+    with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=True):
+        drain()
+    assert inbox("owner@nb.example") == [("at_risk", "Store rating: off track")]
+    assert not PendingAlert.objects.filter(organization=bank).exists()

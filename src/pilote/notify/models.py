@@ -131,3 +131,19 @@ class Schedule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "job"], name="schedule_unique")
         ]
+
+
+class PendingAlert(models.Model):
+    """A KR whose at-risk alert is due to be checked: check-ins arriving every few seconds
+    are checked together, once per ``PILOTE_ALERT_DEBOUNCE_SECONDS`` per organisation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    key_result = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key_result"], name="one_pending_alert_per_kr"
+            )
+        ]

@@ -76,12 +76,39 @@ def deliver_webhook(delivery_id: int) -> str:
     return f"delivered on attempt {delivery.attempts}"
 
 
+def queue_at_risk_alerts(organization_id: int, kr_keys: list[str]) -> None:
+    """Note the KRs to check; the first note of a quiet organisation queues one task to run
+    after ``PILOTE_ALERT_DEBOUNCE_SECONDS``, which checks every KR noted until then.
+
+    A check-in every few seconds (a normal working day at scale) no longer costs a task and
+    a figures computation each: KRs noted while a check is pending join it.
+    """
+    from .models import PendingAlert
+
+    with transaction.atomic():
+        quiet = not PendingAlert.objects.filter(organization_id=organization_id).exists()
+        PendingAlert.objects.bulk_create(
+            [PendingAlert(organization_id=organization_id, key_result=k) for k in set(kr_keys)],
+            ignore_conflicts=True,
+        )
+    if quiet:
+        delay = settings.PILOTE_ALERT_DEBOUNCE_SECONDS
+        when = timezone.now() + timedelta(seconds=delay) if delay > 0 else None
+        at_risk_alerts.using(run_after=when).enqueue(organization_id)
+
+
 @task()
-def at_risk_alerts(organization_id: int, kr_keys: list[str]) -> int:
-    """The at-risk alerts of one check-in, or of a bulk check-in in one task."""
+def at_risk_alerts(organization_id: int) -> int:
+    """The at-risk alerts of every KR noted since the last check, in one task."""
+    from .models import PendingAlert
+
     organization = Organization.objects.get(pk=organization_id)
+    with transaction.atomic():
+        pending = PendingAlert.objects.select_for_update().filter(organization=organization)
+        keys = sorted(set(pending.values_list("key_result", flat=True)))
+        pending.delete()
     made = 0
-    for key in kr_keys:
+    for key in keys:
         with transaction.atomic():
             made += jobs.at_risk_alert(organization, key)
     return made

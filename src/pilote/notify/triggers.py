@@ -13,9 +13,9 @@ def on_event(organization_id: int, name: str, payload: dict) -> None:
     from . import tasks
 
     if name == "check_in.recorded" and payload.get("key_result"):
-        tasks.at_risk_alerts.enqueue(organization_id, [payload["key_result"]])
+        tasks.queue_at_risk_alerts(organization_id, [payload["key_result"]])
     elif name == "check_ins.recorded" and payload.get("key_results"):
-        tasks.at_risk_alerts.enqueue(organization_id, payload["key_results"])
+        tasks.queue_at_risk_alerts(organization_id, payload["key_results"])
     elif name == "objective.changed" and payload.get("status") == "submitted":
         tasks.validation_request.enqueue(organization_id, payload["objective"])
     elif name == "source.failed":
