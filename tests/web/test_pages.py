@@ -554,3 +554,19 @@ def test_the_owner_filter_suggests_people_as_one_types_from_this_organisation_on
     assert client.get("/people/options/?owner=").content.decode().strip() == ""
     chosen = client.get("/strategy/?cycle=q&owner=lead@acme.example").content.decode()
     assert '<option value="lead@acme.example">Leo Lead</option>' in chosen
+
+
+def test_forms_ask_for_an_owner_by_search_not_by_a_menu_of_everyone(browser):
+    client = browser("lead")
+    page = client.get("/objectives/tact/key-results/new/").content.decode()
+    assert 'type="search" name="owner"' in page and 'hx-get="/people/options/"' in page
+    assert "Cleo Contrib" not in page  # no option per member
+    found = client.get("/people/options/?owner=vic").content.decode()
+    assert "viewer@acme.example" in found
+    # Someone who is not a member is refused by the action, on the field.
+    r = client.post("/objectives/tact/key-results/new/", {
+        "key": "k-x", "title": "X", "kind": "increase", "baseline": "0", "target": "10",
+        "weight": "1", "owner": "lead@globex.example"})  # fmt: skip
+    html = r.content.decode()
+    owner_input = html[html.index('name="owner"') :].split(">", 1)[0]
+    assert r.status_code == 422 and "is-invalid" in owner_input

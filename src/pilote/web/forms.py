@@ -6,6 +6,33 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+class PersonPicker(forms.TextInput):
+    """A person's e-mail, with suggestions searched as one types (``/people/options/``): an
+    organisation of 10,000 people is not a menu. The action checks the person is a member."""
+
+    input_type = "search"
+
+    def get_context(self, name, value, attrs):
+        from django.urls import reverse
+
+        attrs = {**(attrs or {}), "list": f"{attrs.get('id', name)}-options",
+                 "autocomplete": "off", "hx-get": reverse("people_options"),
+                 "hx-trigger": "input changed delay:250ms", "hx-swap": "innerHTML",
+                 "hx-target": f"#{attrs.get('id', name)}-options"}  # fmt: skip
+        return super().get_context(name, value, attrs)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html
+
+        html = super().render(name, value, attrs, renderer)
+        options = (attrs or {}).get("id", name) + "-options"
+        return format_html('{}<datalist id="{}"></datalist>', html, options)
+
+
+class PersonField(forms.EmailField):
+    widget = PersonPicker
+
+
 class Styled(forms.Form):
     """Bootstrap classes and ARIA on every widget, so templates stay simple."""
 
@@ -60,7 +87,7 @@ class ObjectiveForm(Styled):
     )
     cycle = forms.ChoiceField(label=_("Cycle"))
     unit = forms.ChoiceField(label=_("Unit"))
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    owner = PersonField(label=_("Owner"), required=False)
     progress_from = forms.ChoiceField(
         label=_("Progress from"),
         choices=[
@@ -73,9 +100,7 @@ class ObjectiveForm(Styled):
         label=_("Contributes to"), required=False, widget=forms.SelectMultiple(attrs={"size": 5})
     )
 
-    def __init__(
-        self, *args, cycles=(), units=(), people=(), parents=(), editing=False, links=(), **kwargs
-    ):
+    def __init__(self, *args, cycles=(), units=(), parents=(), editing=False, links=(), **kwargs):
         super().__init__(*args, **kwargs)
         # One weight per current parent (new parents start at 1 and can be weighed once saved);
         # left empty, a weight stays as it was.
@@ -91,9 +116,6 @@ class ObjectiveForm(Styled):
             self.fields[f"weight__{key}"].widget.attrs["class"] = "form-control"
         self.fields["cycle"].choices = [(c.key, c.name or c.key) for c in cycles]
         self.fields["unit"].choices = [(u.key, u.name) for u in units]
-        self.fields["owner"].choices = [("", "—")] + [
-            (m.user.email, m.user.name or m.user.email) for m in people
-        ]
         self.fields["aligns_to"].choices = [(o.key, o.title) for o in parents]
         if editing:
             self.fields["key"].disabled = True
@@ -123,16 +145,13 @@ class KeyResultForm(Styled):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     weight = forms.FloatField(label=_("Weight"), initial=1, localize=True)
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    owner = PersonField(label=_("Owner"), required=False)
     due = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, people=(), editing=False, **kwargs):
+    def __init__(self, *args, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "—")] + [
-            (m.user.email, m.user.name or m.user.email) for m in people
-        ]
         if editing:
             self.fields["key"].disabled = True
 
@@ -202,7 +221,7 @@ class InitiativeForm(Styled):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     unit = forms.ChoiceField(label=_("Unit"))
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    owner = PersonField(label=_("Owner"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[
@@ -228,15 +247,10 @@ class InitiativeForm(Styled):
         label=_("Delivered on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(
-        self, *args, units=(), people=(), key_results=(), impact_rows=3, editing=False, **kwargs
-    ):
+    def __init__(self, *args, units=(), key_results=(), impact_rows=3, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.impact_rows = impact_rows
         self.fields["unit"].choices = [(u.key, u.name) for u in units]
-        self.fields["owner"].choices = [("", "—")] + [
-            (m.user.email, m.user.name or m.user.email) for m in people
-        ]
         kr_choices = [("", "—")] + [
             (kr.key, f"{kr.title} ({kr.objective.title})") for kr in key_results
         ]

@@ -78,7 +78,8 @@ def strategy(request: HttpRequest) -> HttpResponse:
 @member_required
 def people_options(request: HttpRequest) -> HttpResponse:
     """The people whose name or address holds what was typed, as options of a datalist."""
-    found = org_queries.search_people(request.actor, request.GET.get("owner", ""))
+    typed = next((v for v in request.GET.values() if v), "")  # the picker's own field
+    found = org_queries.search_people(request.actor, typed)
     return render(request, "pilote/_people_options.html", {"people": found})
 
 

@@ -94,7 +94,6 @@ def _form(request, data=None, initial=None, editing=False):
         editing=editing,
         impact_rows=IMPACT_ROWS,
         units=org_queries.units(actor).order_by("name"),
-        people=org_queries.people(actor).order_by("user__name"),
         key_results=krs,
     )
 

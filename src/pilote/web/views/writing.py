@@ -33,7 +33,6 @@ def _objective_form(request, data=None, initial=None, editing=False, exclude=Non
         editing=editing,
         cycles=scoped(actor, Cycle.objects.all()).order_by("start"),
         units=org_queries.units(actor).order_by("name"),
-        people=org_queries.people(actor).order_by("user__name"),
         parents=snap_parents,
         links=links,
     )
@@ -132,8 +131,7 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
 def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
     o = _editable(actor, queries.get_objective(actor, key))
-    people = org_queries.people(actor).order_by("user__name")
-    form = KeyResultForm(request.POST or None, people=people, initial={"weight": 1})
+    form = KeyResultForm(request.POST or None, initial={"weight": 1})
     if request.method == "POST" and form.is_valid():
         try:
             keyresults.create_key_result(actor, o, form.action_data())
@@ -154,10 +152,9 @@ def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
     kr = queries.get_key_result(actor, key)
     o = _editable(actor, kr.objective)
-    people = org_queries.people(actor).order_by("user__name")
     snap = keyresults.kr_snapshot(kr)
     initial = {**snap, "milestones": "\n".join(snap["milestones"])}
-    form = KeyResultForm(request.POST or None, people=people, initial=initial, editing=True)
+    form = KeyResultForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.action_data()
         data.pop("key", None)
