@@ -570,3 +570,15 @@ def test_forms_ask_for_an_owner_by_search_not_by_a_menu_of_everyone(browser):
     html = r.content.decode()
     owner_input = html[html.index('name="owner"') :].split(">", 1)[0]
     assert r.status_code == 422 and "is-invalid" in owner_input
+
+
+def test_the_people_page_is_paged_and_searched(browser):
+    from tests.api.test_query_counts import grow
+
+    grow(60, 0)  # sixty more members
+    admin = browser("admin")
+    first = admin.get("/manage/people/").content.decode()
+    assert first.count('href="/manage/people/') <= 50 + 1 and "1 / 2" in first
+    assert "page=2" in first
+    found = admin.get("/manage/people/?q=p42@").content.decode()
+    assert "p42@acme.example" in found and "p41@acme.example" not in found
