@@ -24,17 +24,20 @@ def get_person(actor: Actor, email: str) -> Membership:
     return get_scoped(actor, people(actor), "person", user__email=email.lower())
 
 
-def search_people(actor: Actor, text: str, limit: int = 20) -> list[User]:
-    """Members whose name or e-mail contains ``text`` (a picker's suggestions), by name."""
+def people_matching(actor: Actor, text: str) -> QuerySet[Membership]:
+    """Members by name, only those whose name or e-mail contains ``text`` when one is given."""
+    members = people(actor).order_by("user__name", "user__email")
     text = (text or "").strip()
-    if not text:
+    if text:
+        members = members.filter(Q(user__name__icontains=text) | Q(user__email__icontains=text))
+    return members
+
+
+def search_people(actor: Actor, text: str, limit: int = 20) -> list[User]:
+    """A picker's suggestions: the first members matching what was typed (none for nothing)."""
+    if not (text or "").strip():
         return []
-    members = scoped(actor, Membership.objects.all()).filter(
-        Q(user__name__icontains=text) | Q(user__email__icontains=text)
-    )
-    return [
-        m.user for m in members.select_related("user").order_by("user__name", "user__email")[:limit]
-    ]
+    return [m.user for m in people_matching(actor, text)[:limit]]
 
 
 def person_named(actor: Actor, email: str | None) -> User | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -74,22 +73,14 @@ def people(request: HttpRequest) -> HttpResponse:
         "pilote/manage_people.html",
         {
             # Fifty a page, searched by name or address: not 10,000 rows at once.
-            "people": Paginator(_people_matching(actor, request.GET.get("q", "")), 50).get_page(
-                request.GET.get("page")
-            ),
+            "people": Paginator(
+                queries.people_matching(actor, request.GET.get("q", "")), 50
+            ).get_page(request.GET.get("page")),
             "q": request.GET.get("q", ""),
             "invitations": queries.invitations(actor),
             "section": "people",
         },
     )
-
-
-def _people_matching(actor, text: str):
-    people = queries.people(actor).order_by("user__name", "user__email")
-    text = text.strip()
-    if text:
-        people = people.filter(Q(user__name__icontains=text) | Q(user__email__icontains=text))
-    return people
 
 
 @require_POST
