@@ -185,7 +185,7 @@ def do_notify(args: argparse.Namespace) -> int:
 
 def do_check(args: argparse.Namespace) -> int:
     from pilote.cli import _system
-    from pilote.goals import cache, latest
+    from pilote.goals import cache, figures, latest
 
     actor = _system(args)
     org = actor.organization
@@ -198,9 +198,14 @@ def do_check(args: argparse.Namespace) -> int:
     # This process's cache, advanced by the check-ins since it was built, against a rebuild.
     # A server's own cache is checked by GET /api/v1/check (admin).
     cached = [] if wrong else cache.differences(actor)
-    for line in cached[:50]:
+    # The figures stored on every KR and objective row (goals/figures.py) against a rebuild.
+    kept = [] if wrong else figures.mismatches(org)
+    if kept and args.fix:
+        print(f"fixed {figures.rebuild(org)} stored figure(s)")
+        return 0
+    for line in (cached + kept)[:50]:
         print(line)
-    total = len(wrong) + len(cached)
+    total = len(wrong) + len(cached) + len(kept)
     print(f"{org.name}: {total} difference(s) between stored and recomputed figures")
     return 1 if total else 0
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pilote.goals import actions, cache
+from pilote.goals import actions, cache, figures
 from pilote.goals.keyresults import create_key_result, record_check_in, record_check_ins
 from pilote.goals.models import Cycle, KeyResult, Objective
 from pilote.orgs.access import Actor
@@ -286,6 +286,7 @@ def test_cached_figures_equal_a_recomputation_after_random_actions(world, steps)
                 pass  # refused (a closed cycle, a decided reading…): nothing changed
             STEPS += 1
             assert cache.differences(actor) == [], s
+            assert figures.mismatches(actor.organization) == [], s
     finally:
         transaction.savepoint_rollback(sid)
         cache.clear()
@@ -298,7 +299,12 @@ def test_the_check_route_checks_the_serving_process(api):
     cache.snapshot(actor)
     record_check_in(actor, _kr(actor, "tact-kr"), 17, effective=TODAY)
     body = admin.get("/check").json()
-    assert body == {"stored_readings": [], "cached_figures": [], "differences": 0}
+    assert body == {
+        "stored_readings": [],
+        "cached_figures": [],
+        "stored_figures": [],
+        "differences": 0,
+    }
     # A cache that missed a change is found out (here: one figure tampered with in memory).
     snap = cache.snapshot(actor)
     kr = _kr(actor, "tact-kr")
@@ -310,6 +316,10 @@ def test_the_check_route_checks_the_serving_process(api):
     # And a stored reading that drifted.
     KeyResult.objects.filter(pk=kr.pk).update(last_value=99)
     assert admin.get("/check").json()["stored_readings"][0].startswith("key result tact-kr")
+    # And a stored figure.
+    Objective.objects.filter(pk=kr.objective_id).update(stored_progress=0.01)
+    found = admin.get("/check").json()["stored_figures"]
+    assert any(line.startswith("objective tact: stored (0.01") for line in found), found
 
 
 def test_the_kept_tree_answer_follows_every_check_in(api):

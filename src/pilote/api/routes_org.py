@@ -221,6 +221,7 @@ def audit(request: HttpRequest, filters: Query[AuditFilter]):
 class CheckOut(Schema):
     stored_readings: list[str]
     cached_figures: list[str]
+    stored_figures: list[str]
     differences: int
 
 
@@ -232,7 +233,7 @@ class CheckOut(Schema):
 )
 def check(request: HttpRequest):
     """What `pilote check` does, run inside the serving process: its cache is checked too."""
-    from pilote.goals import cache, latest
+    from pilote.goals import cache, figures, latest
     from pilote.orgs.access import require_admin
 
     a = actor(request)
@@ -242,8 +243,10 @@ def check(request: HttpRequest):
         for key, have, want in latest.mismatches(a.organization.pk)
     ]
     cached = cache.differences(a)
+    kept = figures.mismatches(a.organization)
     return {
         "stored_readings": stored[:100],
         "cached_figures": cached[:100],
-        "differences": len(stored) + len(cached),
+        "stored_figures": kept[:100],
+        "differences": len(stored) + len(cached) + len(kept),
     }

@@ -24,6 +24,7 @@ from pilote.orgs.actions import bump, check_version, validate_key
 from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Membership, Role, Unit, User
 
+from . import figures
 from .models import Alignment, Cycle, Level, Objective, ProgressFrom, Vision
 
 # --- vision -------------------------------------------------------------------
@@ -146,6 +147,8 @@ def update_cycle(
         raise Invalid("invalid cycle", errors)
     bump(cycle)
     cycle.save()
+    if (before["start"], before["end"]) != (cycle.start, cycle.end):
+        figures.refresh_cycle(cycle)
     audit.record(
         actor, "update", AuditType.CYCLE, cycle.key, *audit.changed(before, cycle_snapshot(cycle))
     )
@@ -250,10 +253,18 @@ def set_alignments(
         parents.append((parent, weight))
     if errors:
         raise Invalid("invalid alignment", errors)
+    before = figures.parent_ids(objective.pk)
     Alignment.objects.filter(child=objective).delete()
     Alignment.objects.bulk_create(
         [Alignment(child=objective, parent=p, weight=w) for p, w in parents]
     )
+    figures.refresh_objectives({objective.pk, *before, *(p.pk for p, _ in parents)}, force=True)
+
+
+def _what_figures_follow(o: Objective) -> tuple:
+    """What an objective's stored figures, and its parents', depend on besides its terms."""
+    links = frozenset(Alignment.objects.filter(child=o).values_list("parent_id", "weight"))
+    return (o.progress_from, o.status, o.cycle_id, links)
 
 
 def _objective_fields(actor: Actor, data: dict, errors: list) -> dict:
@@ -314,6 +325,7 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
     objective.save()
     if data.get("aligns_to"):
         set_alignments(actor, objective, data["aligns_to"])
+    figures.refresh_objectives([objective.pk])
     audit.record(
         actor, "create", AuditType.OBJECTIVE, objective.key, after=objective_snapshot(objective)
     )
@@ -329,6 +341,7 @@ def update_objective(
     require_objective_edit(actor, objective)
     check_version(objective, expected_version)
     before = objective_snapshot(objective)
+    feeds = _what_figures_follow(objective)
     errors: list = []
     fields = _objective_fields(
         actor, {k: v for k, v in changes.items() if k != "aligns_to"}, errors
@@ -347,6 +360,15 @@ def update_objective(
         set_alignments(actor, objective, changes["aligns_to"])
     bump(objective)
     objective.save()
+    now = _what_figures_follow(objective)
+    if now != feeds:
+        if now[2] != feeds[2]:  # another cycle: its KRs' expected progress follows its dates
+            figures.refresh_key_results(
+                actor.organization, objective.key_results.values_list("pk", flat=True)
+            )
+        figures.refresh_objectives(
+            {objective.pk} | {p for p, _ in feeds[3]} | {p for p, _ in now[3]}, force=True
+        )
     audit.record(
         actor,
         "update",
@@ -366,7 +388,9 @@ def delete_objective(actor: Actor, objective: Objective) -> None:
             f"objective {objective.key!r} has objectives aligned to it; realign them first"
         )
     before = objective_snapshot(objective)
+    parents = figures.parent_ids(objective.pk)
     objective.delete()
+    figures.refresh_objectives(parents)
     audit.record(actor, "delete", AuditType.OBJECTIVE, before["key"], before=before)
     events.publish(actor.organization.pk, "objective.changed", {"objective": before["key"]})
 
@@ -420,6 +444,7 @@ def _transition(
         objective.review_comment = comment.strip()
     bump(objective)
     objective.save()
+    figures.refresh_parents(objective)
     audit.record(
         actor,
         transition.value,
@@ -473,6 +498,7 @@ def note_revalidation(
     _submitted_by(objective, actor)
     bump(objective)
     objective.save()
+    figures.refresh_parents(objective)
     audit.record(
         actor,
         "revalidate",
@@ -504,6 +530,7 @@ def set_status_from_file(actor: Actor, objective: Objective, status: str) -> Obj
             objective.pending_changes = []
         bump(objective)
         objective.save()
+        figures.refresh_parents(objective)
         audit.record(
             actor,
             "set_status",

@@ -29,6 +29,7 @@ from pilote.orgs.access import (
 from pilote.orgs.actions import bump, check_version, validate_key
 from pilote.orgs.audit import AuditAction, AuditType
 
+from . import figures
 from .actions import member_by_email, note_revalidation
 from .latest import note_check_in, note_check_ins
 from .models import BulkRequest, CheckIn, Cycle, KeyResult, Objective
@@ -45,6 +46,19 @@ KR_FIELDS = (
     "phases",
     "weight",
     "owner",
+    "due",
+)
+# What a KR's figures (and its objective's) follow: a change of any other field (a title, an
+# owner) touches no figure.
+FIGURE_FIELDS = (
+    "kind",
+    "baseline",
+    "target",
+    "min",
+    "max",
+    "milestones",
+    "phases",
+    "weight",
     "due",
 )
 # API / YAML name -> model attribute
@@ -160,6 +174,7 @@ def create_key_result(actor: Actor, objective: Objective, data: dict) -> KeyResu
     _apply_fields(actor, kr, payload)
     kr.position = objective.key_results.count()
     kr.save()
+    figures.refresh_key_results(actor.organization, [kr.pk])
     audit.record(actor, "create", AuditType.KEY_RESULT, kr.key, after=kr_snapshot(kr))
     events.publish(
         actor.organization.pk,
@@ -208,6 +223,8 @@ def update_key_result(
     bump(kr)
     kr.save()
     after = kr_snapshot(kr)
+    if any(before[f] != after[f] for f in FIGURE_FIELDS):
+        figures.refresh_key_results(actor.organization, [kr.pk])
     diff = {f: (before[f], after[f]) for f in REVALIDATED_FIELDS if before[f] != after[f]}
     if diff:
         note_revalidation(actor, kr.objective, kr.key, diff)
@@ -224,7 +241,9 @@ def update_key_result(
 def delete_key_result(actor: Actor, kr: KeyResult) -> None:
     require_objective_edit(actor, kr.objective)
     before = kr_snapshot(kr)
+    objective_id = kr.objective_id
     kr.delete()
+    figures.refresh_objectives([objective_id])
     audit.record(actor, "delete", AuditType.KEY_RESULT, before["key"], before=before)
     events.publish(
         actor.organization.pk,

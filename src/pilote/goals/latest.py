@@ -67,6 +67,9 @@ def note_check_ins(check_ins: list[CheckIn]) -> None:
                 for kr_id, r in newest.items()
             ],  # fmt: skip
         )
+    from . import figures
+
+    figures.refresh_key_results(check_ins[0].organization, newest)
 
 
 def stored(kr: KeyResult) -> Reading | None:
@@ -114,6 +117,11 @@ def refresh(organization_id: int, batch: int = 2000) -> int:
                 fix.append(kr)
         KeyResult.objects.bulk_update(fix, FIELDS, batch_size=1000)
         changed += len(fix)
+    from pilote.orgs.models import Organization
+
+    from . import figures
+
+    changed += figures.rebuild(Organization.objects.get(pk=organization_id))
     if changed:
         from pilote.orgs import audit
         from pilote.orgs.access import Actor

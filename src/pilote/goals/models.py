@@ -63,7 +63,27 @@ class ProgressFrom(models.TextChoices):
     BOTH = "both", "both"
 
 
-class Gradable(models.Model):
+class KeepsFigures(models.Model):
+    """A row whose stored figures only ``goals/figures.py`` writes: saving it otherwise (a
+    rename, a transition) leaves them out of the UPDATE, so it never writes back figures it
+    read before a concurrent check-in moved them."""
+
+    FIGURE_COLUMNS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.FIGURE_COLUMNS
+            ]
+        super().save(*args, **kwargs)
+
+
+class Gradable(KeepsFigures):
     """Grade kept at cycle close, and a person's override with its reason (both kept)."""
 
     grade = models.FloatField(null=True, blank=True)
@@ -76,6 +96,8 @@ class Gradable(models.Model):
 
 
 class Objective(Gradable):
+    FIGURE_COLUMNS = ("stored_progress", "stored_plan", "stored_from")
+
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="objectives"
     )
@@ -110,6 +132,11 @@ class Objective(Gradable):
         "self", through="Alignment", symmetrical=False, related_name="children"
     )
     version = models.PositiveIntegerField(default=1)
+    # Its figures, kept by the actions (goals/figures.py): progress, status plan (its status
+    # on every day, pilote/okr/plan.py), and the latest date of the readings beneath it.
+    stored_progress = models.FloatField(null=True, blank=True)
+    stored_plan = models.JSONField(null=True, blank=True)
+    stored_from = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -134,6 +161,8 @@ class Alignment(models.Model):
 
 
 class KeyResult(Gradable):
+    FIGURE_COLUMNS = ("stored_progress", "stored_plan")
+
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="key_results"
     )
@@ -166,6 +195,9 @@ class KeyResult(Gradable):
     last_effective = models.DateField(null=True, blank=True)
     last_confidence = models.PositiveSmallIntegerField(null=True, blank=True)
     last_check_in_id = models.BigIntegerField(null=True, blank=True)
+    # Its progress and status plan from that reading (goals/figures.py).
+    stored_progress = models.FloatField(null=True, blank=True)
+    stored_plan = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -91,6 +91,10 @@ def update_organization(actor: Actor, org: Organization, changes: dict) -> Organ
             )
         org.policy_overrides = dict(changes["policy"] or {})
     org.save()
+    if org.policy != Organization(policy_overrides=before["policy"]).policy:
+        from pilote.goals import figures
+
+        figures.rebuild(org)  # every status plan follows the policy
     after = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
     audit.record(actor, "update", AuditType.ORGANIZATION, org.name, *audit.changed(before, after))
     return org

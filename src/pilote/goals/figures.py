@@ -1,0 +1,268 @@
+"""Figures kept in the database: each KR's and objective's progress and status plan, on its row.
+
+The rules of ``pilote.okr`` say what a figure is; this module keeps the answer stored, so a
+read takes the rows it shows and nothing else (``goals/stored.py``), in every process and
+host alike, with nothing to warm after a restart:
+
+- a KR row holds its current reading (``goals/latest.py``), its progress and its status
+  plan (``pilote.okr.plan``: its status on every day from the reading's date on);
+- an objective row holds its progress (the weighted mean of its terms), its plan (the
+  worst of its terms' plans) and ``stored_from``, the latest date of the readings beneath it
+  (its figures hold for any day from then on).
+
+The actions keep them, in their own transaction: a check-in refreshes its KR and walks up
+the alignment graph refreshing only the ancestors, stopping where a figure did not change;
+an edit that changes no figure (a title, an owner, a unit) touches none; a weight, an
+alignment, ``progress_from`` or a workflow status refreshes the objectives it feeds; a
+cycle's dates or the organisation's policy (on which every plan depends) refresh what
+they reach. ``pilote check`` compares them with a recomputation (``mismatches``) and
+``pilote check --fix`` rewrites them (``rebuild``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pilote.okr.plan import NO_DATA_PLAN, as_json, kr_plan, merge
+from pilote.okr.progress import kr_progress
+from pilote.okr.rollup import RollupTerm, objective_progress
+from pilote.okr.types import Policy
+from pilote.okr.workflow import WorkflowStatus
+from pilote.orgs.models import Organization
+
+from .latest import stored
+from .models import Alignment, KeyResult, Objective
+
+KR_FIELDS = ("stored_progress", "stored_plan")
+OBJECTIVE_FIELDS = ("stored_progress", "stored_plan", "stored_from")
+_TERM_FIELDS = ("id", "objective_id", "weight", "stored_progress", "stored_plan", "last_effective")
+
+
+def kr_values(kr: KeyResult, policy: Policy) -> tuple[float | None, list]:
+    """What a KR row stores, from its definition and its stored reading (``kr.objective.cycle``
+    loaded)."""
+    from .keyresults import facts_of  # keyresults' actions call this module
+
+    facts = facts_of(kr)
+    reading = stored(kr)
+    progress = kr_progress(facts, reading.value if reading else None)
+    cycle = kr.objective.cycle
+    return progress, as_json(kr_plan(facts, reading, progress, cycle.start, cycle.end, policy))
+
+
+def objective_values(
+    progress_from: str, krs: list[tuple], children: list[tuple]
+) -> tuple[float | None, list, object]:
+    """What an objective row stores, from its terms: ``krs`` and ``children`` as (weight,
+    progress, plan, valid from), children the approved ones only."""
+    terms = []
+    if progress_from in ("key_results", "both"):
+        terms += krs
+    if progress_from in ("children", "both"):
+        terms += children
+    progress = objective_progress([RollupTerm("", w, p) for w, p, _, _ in terms])
+    plan = as_json(merge([plan for _, _, plan, _ in terms])) if terms else as_json(NO_DATA_PLAN)
+    dates = [d for *_, d in terms if d is not None]
+    return progress, plan, max(dates) if dates else None
+
+
+def _same(a, b) -> bool:
+    return [list(x) for x in a or []] == [list(x) for x in b or []]
+
+
+def refresh_key_results(organization: Organization, kr_ids: Iterable[int]) -> None:
+    """Recompute these KRs' stored figures, then their objectives' and above."""
+    ids = set(kr_ids)
+    if not ids:
+        return
+    policy = organization.policy
+    changed, objectives = [], set()
+    for kr in KeyResult.objects.filter(pk__in=ids).select_related("objective__cycle"):
+        objectives.add(kr.objective_id)
+        progress, plan = kr_values(kr, policy)
+        if progress != kr.stored_progress or not _same(plan, kr.stored_plan):
+            kr.stored_progress, kr.stored_plan = progress, plan
+            changed.append(kr)
+    KeyResult.objects.bulk_update(changed, KR_FIELDS, batch_size=500)
+    refresh_objectives(objectives)
+
+
+def _ancestors(objective_ids: set[int]) -> tuple[set[int], list[tuple[int, int]]]:
+    """The objectives and every one above them, and the links between them (child, parent)."""
+    seen, frontier, links = set(objective_ids), set(objective_ids), []
+    while frontier:
+        up = list(
+            Alignment.objects.filter(child_id__in=frontier).values_list("child_id", "parent_id")
+        )
+        links += up
+        frontier = {p for _, p in up} - seen
+        seen |= frontier
+    return seen, links
+
+
+def parent_ids(objective_id: int) -> set[int]:
+    return set(Alignment.objects.filter(child_id=objective_id).values_list("parent_id", flat=True))
+
+
+def refresh_parents(objective: Objective) -> None:
+    """The objective's own figures are the same, its parents' terms are not (its workflow
+    status decides whether it counts)."""
+    refresh_objectives(parent_ids(objective.pk), force=True)
+
+
+def refresh_cycle(cycle) -> None:
+    """A cycle's dates changed: every plan of its KRs (expected progress follows the dates)."""
+    refresh_key_results(
+        cycle.organization,
+        KeyResult.objects.filter(objective__cycle=cycle).values_list("pk", flat=True),
+    )
+
+
+def refresh_objectives(objective_ids: Iterable[int], force: bool = False) -> int:
+    """Recompute these objectives' stored figures from their terms, and those of every
+    objective above them whose terms changed (children first). Returns how many changed.
+    ``force``: their parents are recomputed even where their own figures are the same."""
+    dirty = set(objective_ids)
+    if not dirty:
+        return 0
+    above, links = _ancestors(dirty)
+    parents: dict[int, set[int]] = {}
+    for child, parent in links:
+        parents.setdefault(child, set()).add(parent)
+    rows = {
+        o.pk: o
+        for o in Objective.objects.filter(pk__in=above).only(
+            "id", "status", "progress_from", *OBJECTIVE_FIELDS
+        )
+    }
+    krs: dict[int, list[tuple]] = {}
+    for _, objective_id, weight, progress, plan, effective in KeyResult.objects.filter(
+        objective_id__in=above
+    ).values_list(*_TERM_FIELDS):
+        krs.setdefault(objective_id, []).append((weight, progress, plan, effective))
+    children: dict[int, list[tuple[int, float]]] = {}
+    for parent, child, weight in Alignment.objects.filter(parent_id__in=above).values_list(
+        "parent_id", "child_id", "weight"
+    ):
+        children.setdefault(parent, []).append((child, weight))
+    outside = {
+        o.pk: o
+        for o in Objective.objects.filter(
+            pk__in={c for cs in children.values() for c, _ in cs} - set(rows)
+        ).only("id", "status", *OBJECTIVE_FIELDS)
+    }
+    # Children first: an objective is done once every child of it among these is.
+    waiting = {pk: {c for c, _ in children.get(pk, ()) if c in rows} for pk in rows}
+    ready = [pk for pk, w in waiting.items() if not w]
+    order = []
+    while ready:
+        pk = ready.pop()
+        order.append(pk)
+        for parent in parents.get(pk, ()):
+            if parent in waiting and pk in waiting[parent]:
+                waiting[parent].discard(pk)
+                if not waiting[parent]:
+                    ready.append(parent)
+    changed = []
+    for pk in order:
+        o = rows[pk]
+        if pk not in dirty:
+            continue
+        approved = []
+        for child_id, weight in children.get(pk, ()):
+            c = rows.get(child_id) or outside.get(child_id)
+            if c is not None and c.status == WorkflowStatus.APPROVED:
+                approved.append((weight, c.stored_progress, c.stored_plan, c.stored_from))
+        values = objective_values(o.progress_from, krs.get(pk, []), approved)
+        old = (o.stored_progress, o.stored_plan, o.stored_from)
+        if values[0] != old[0] or not _same(values[1], old[1]) or values[2] != old[2]:
+            o.stored_progress, o.stored_plan, o.stored_from = values
+            changed.append(o)
+            dirty.update(parents.get(pk, ()))  # its parents' terms changed
+        elif force:
+            dirty.update(parents.get(pk, ()))
+    Objective.objects.bulk_update(changed, OBJECTIVE_FIELDS, batch_size=500)
+    return len(changed)
+
+
+def rebuild(organization: Organization) -> int:
+    """Recompute every stored figure of the organisation; returns how many rows changed."""
+    before = _stored(organization)
+    refresh_key_results(
+        organization,
+        KeyResult.objects.filter(organization=organization).values_list("pk", flat=True),
+    )
+    # Objectives without KRs were not reached from them; the refresh walks up from all.
+    refresh_objectives(
+        Objective.objects.filter(organization=organization).values_list("pk", flat=True)
+    )
+    after = _stored(organization)
+    return sum(1 for k, v in after.items() if before.get(k) != v)
+
+
+def _stored(organization: Organization) -> dict[tuple, tuple]:
+    out = {}
+    for pk, *values in KeyResult.objects.filter(organization=organization).values_list(
+        "key", *KR_FIELDS
+    ):
+        out[("key result", pk)] = _plain(values)
+    for pk, *values in Objective.objects.filter(organization=organization).values_list(
+        "key", *OBJECTIVE_FIELDS
+    ):
+        out[("objective", pk)] = _plain(values)
+    return out
+
+
+def _plain(values: list) -> tuple:
+    return tuple(tuple(map(tuple, v)) if isinstance(v, list) else v for v in values)
+
+
+def mismatches(organization: Organization) -> list[str]:
+    """Where the stored figures differ from a recomputation: every row against one rebuilt
+    from scratch (rolled back: nothing is written), then today's progress and status of every
+    KR and objective against the rules applied to the whole organisation (``Snapshot``)."""
+    from datetime import date
+
+    from django.db import transaction
+
+    from pilote.okr.plan import status_on
+    from pilote.orgs.access import Actor
+
+    from .queries import Snapshot
+
+    stored_now = _stored(organization)
+    with transaction.atomic():
+        rebuild_from_scratch(organization)
+        truth = _stored(organization)
+        transaction.set_rollback(True)
+    out = [
+        f"{what} {key}: stored {stored_now.get((what, key))}, recomputed {truth[(what, key)]}"
+        for (what, key) in sorted(truth)
+        if stored_now.get((what, key)) != truth[(what, key)]
+    ]
+    today = date.today()
+    snap = Snapshot(Actor.system(organization))
+    for kr in snap.krs_by_pk.values():
+        if kr.last_effective is None or kr.last_effective <= today:
+            if kr.stored_progress != snap.kr(kr).progress:
+                out.append(f"key result {kr.key}: stored progress {kr.stored_progress}, "
+                           f"by the rules {snap.kr(kr).progress}")  # fmt: skip
+    for o in snap.objectives.values():
+        if o.stored_from is not None and o.stored_from > today:
+            continue  # a reading dated after today: read from the check-ins (goals/stored.py)
+        f = snap.objective(o)
+        have = (o.stored_progress, status_on(o.stored_plan or [], today) if o.stored_plan else None)
+        if have != (f.progress, f.status):
+            out.append(f"objective {o.key}: stored {have}, by the rules {(f.progress, f.status)}")
+    return out
+
+
+def rebuild_from_scratch(organization: Organization) -> None:
+    """Forget every stored figure, then recompute them all (nothing is taken from before)."""
+    KeyResult.objects.filter(organization=organization).update(
+        stored_progress=None, stored_plan=None
+    )
+    Objective.objects.filter(organization=organization).update(
+        stored_progress=None, stored_plan=None, stored_from=None
+    )
+    rebuild(organization)

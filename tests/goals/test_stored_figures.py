@@ -1,0 +1,107 @@
+"""Figures kept on the rows (goals/figures.py): written by the actions where they change, only
+there, and checked by `pilote check` against a recomputation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pilote.cli import main
+from pilote.goals import actions, figures
+from pilote.goals.keyresults import record_check_in, update_key_result
+from pilote.goals.models import KeyResult, Objective
+from pilote.okr.plan import status_on
+from pilote.orgs.access import Actor
+from pilote.orgs.models import Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def _acme() -> Actor:
+    return Actor.system(Organization.objects.get(name="Acme"))
+
+
+def _obj(key: str) -> Objective:
+    return Objective.objects.get(organization__name="Acme", key=key)
+
+
+def _kr(key: str) -> KeyResult:
+    return KeyResult.objects.select_related("objective__cycle").get(
+        organization__name="Acme", key=key
+    )
+
+
+def _writes_of_figures(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "stored_" in q["sql"]]
+
+
+def test_a_check_in_rewrites_its_kr_and_the_objectives_above_it_only(world):
+    actor = _acme()
+    before = {
+        o.key: o.stored_progress for o in Objective.objects.filter(organization=actor.organization)
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        record_check_in(actor, _kr("tact-kr"), 20, effective=date(2027, 3, 30))
+    assert _kr("tact-kr").stored_progress == 1.0
+    # tact (its objective) and strat (above it) move; sales-obj, beside them, is not touched
+    assert _obj("tact").stored_progress == 1.0
+    assert _obj("strat").stored_progress != before["strat"]
+    assert _obj("sales-obj").stored_progress == before["sales-obj"]
+    updates = _writes_of_figures(ctx.captured_queries)
+    assert len(updates) == 2  # one for the KR, one batch for the objectives on the way up
+    assert figures.mismatches(actor.organization) == []
+
+
+def test_an_edit_that_changes_no_figure_writes_none(world):
+    actor = _acme()
+    with CaptureQueriesContext(connection) as ctx:
+        actions.update_objective(actor, _obj("strat"), {"title": "Grow faster"})
+        update_key_result(actor, _kr("strat-kr"), {"title": "Revenue (EUR)"})
+    assert _writes_of_figures(ctx.captured_queries) == []
+
+
+def test_a_weight_or_an_approval_moves_the_objective_it_feeds(world):
+    actor = _acme()
+    strat = _obj("strat").stored_progress
+    update_key_result(actor, _kr("strat-kr"), {"weight": 5})
+    assert _obj("strat").stored_progress != strat
+    assert figures.mismatches(actor.organization) == []
+    strat = _obj("strat").stored_progress
+    actions.set_status_from_file(actor, _obj("submitted-obj"), "approved")  # a term of strat now
+    assert _obj("strat").stored_progress != strat  # its no-data KR counts as 0
+    assert figures.mismatches(actor.organization) == []
+
+
+def test_a_policy_change_rewrites_the_plans(world):
+    actor = _acme()
+    org = actor.organization
+    old = _obj("strat").stored_plan
+    from pilote.orgs.actions import update_organization
+
+    update_organization(actor, org, {"policy": {"rhythm_days": 30, "grace_days": 30}})
+    assert _obj("strat").stored_plan != old
+    assert figures.mismatches(org) == []
+
+
+def test_the_check_finds_a_wrong_stored_figure_and_fix_repairs_it(world, capsys):
+    org = Organization.objects.get(name="Acme")
+    Objective.objects.filter(organization=org, key="tact").update(stored_progress=0.99)
+    assert main(["check", "--org", "Acme"]) == 1
+    out = capsys.readouterr().out
+    assert "objective tact: stored (0.99" in out
+    assert main(["check", "--org", "Acme", "--fix"]) == 0
+    assert "fixed" in capsys.readouterr().out
+    assert figures.mismatches(org) == []
+    assert main(["check", "--org", "Acme"]) == 0
+
+
+def test_the_stored_plan_gives_today_s_status_by_the_rules(world):
+    from pilote.goals.queries import Snapshot
+
+    actor = _acme()
+    snap = Snapshot(actor, date(2027, 4, 2))
+    for o in snap.objectives.values():
+        assert status_on(o.stored_plan, date(2027, 4, 2)) == snap.objective(o).status, o.key
