@@ -22,6 +22,8 @@ LISTS = [
     "/initiatives",
     "/audit",
     "/cycles/q/tree",
+    "/cycles/q/tree?unit=produit",
+    "/cycles/q/tree?status=on_track",
     "/objectives/strat",
     "/key-results/tact-kr/check-ins",
     "/vision/history",

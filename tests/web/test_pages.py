@@ -302,6 +302,10 @@ def test_repeated_wrong_passwords_lock_the_sign_in(world, db, settings):
     [
         "/",
         "/strategy/",
+        "/strategy/?cycle=q",
+        "/strategy/?cycle=q&unit=produit",
+        "/strategy/?cycle=q&status=on_track",
+        "/strategy/node/strat/?cycle=q",
         "/strategy/one-page/",
         "/objectives/strat/",
         "/my/",

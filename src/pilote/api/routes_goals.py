@@ -9,7 +9,7 @@ from ninja import Header, Query, Router, Schema, Status
 from pilote.goals import actions, cache, keyresults, queries
 from pilote.goals.closing import close_cycle
 from pilote.goals.models import Cycle, Vision
-from pilote.goals.tree import build_tree
+from pilote.goals.tree import build_tree, stored_or_snapshot
 from pilote.orgs.access import scoped
 
 from .routes_org import Paging, _limit
@@ -157,7 +157,6 @@ class TreeFilter(AsOf):
 )
 def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
     a = actor(request)
-    snap = cache.snapshot(a, filters.as_of)
     cycle = queries.get_cycle(a, key)
     # The whole answer is kept while the snapshot lives (until the next write), and written
     # straight to JSON: validating ~18,000 nodes through the response schema cost half of
@@ -166,11 +165,14 @@ def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
     # reader's choice of filters must not grow the process's memory.
     filtered = any((filters.unit, filters.level, filters.status, filters.owner))
     memo_key = ("tree-json", cycle.pk)
-    body = None if filtered else snap.memo.get(memo_key)
-    if body is None and not filtered:
+    snap = None if filtered else cache.snapshot(a, filters.as_of)
+    body = None if snap is None else snap.memo.get(memo_key)
+    if body is None and snap is not None:
         body = whole_tree_json(snap, cycle, queries.current_vision(a))
         snap.memo[memo_key] = body
     if body is None:
+        # Filtered (a unit's subtree…): the rows it shows, with their stored figures.
+        reader = stored_or_snapshot(a, filters.as_of)
         t = build_tree(
             a,
             cycle,
@@ -178,9 +180,9 @@ def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
             level=filters.level,
             status=filters.status,
             owner=filters.owner,
-            snap=snap,
+            snap=reader,
         )
-        body = orjson.dumps(tree_out(snap, t))
+        body = orjson.dumps(tree_out(reader, t))
     return HttpResponse(body, content_type="application/json")
 
 
@@ -224,7 +226,7 @@ def create_objective(request: HttpRequest, payload: ObjectiveCreate, response: H
         [kr.model_dump(exclude_unset=True) for kr in payload.key_results],
     )
     set_etag(response, o)
-    return Status(201, objective_out(cache.snapshot(a), o))
+    return Status(201, objective_out(stored_or_snapshot(a), o))
 
 
 @router.get(
@@ -237,7 +239,7 @@ def get_objective(request: HttpRequest, key: str, response: HttpResponse, q: Que
     a = actor(request)
     o = queries.get_objective(a, key)
     set_etag(response, o)
-    return objective_out(cache.snapshot(a, q.as_of), o)
+    return objective_out(stored_or_snapshot(a, q.as_of), o)
 
 
 @router.patch(
@@ -254,7 +256,7 @@ def update_objective(
     changes = payload.model_dump(exclude_unset=True)
     o = actions.update_objective(a, o, changes, expected_version(request, o))
     set_etag(response, o)
-    return objective_out(cache.snapshot(a), o)
+    return objective_out(stored_or_snapshot(a), o)
 
 
 @router.delete(
@@ -269,7 +271,7 @@ def delete_objective(request: HttpRequest, key: str):
 def _workflow(request: HttpRequest, key: str, fn, *args) -> dict:
     a = actor(request)
     o = fn(a, queries.get_objective(a, key), *args)
-    return objective_out(cache.snapshot(a), o)
+    return objective_out(stored_or_snapshot(a), o)
 
 
 @router.post(
@@ -327,7 +329,7 @@ def grade_objective(request: HttpRequest, key: str, payload: GradeIn):
 )
 def explain_objective(request: HttpRequest, key: str, q: Query[AsOf]):
     a = actor(request)
-    return cache.snapshot(a, q.as_of).explain_objective(queries.get_objective(a, key))
+    return stored_or_snapshot(a, q.as_of).explain_objective(queries.get_objective(a, key))
 
 
 # --- key results
@@ -438,7 +440,7 @@ def grade_key_result(request: HttpRequest, key: str, payload: GradeIn):
 )
 def explain_key_result(request: HttpRequest, key: str, q: Query[AsOf]):
     a = actor(request)
-    return cache.snapshot(a, q.as_of).explain_kr(queries.get_key_result(a, key))
+    return stored_or_snapshot(a, q.as_of).explain_kr(queries.get_key_result(a, key))
 
 
 # --- check-ins

@@ -124,7 +124,7 @@ def kr_out(snap: Snapshot | KeyResultFiguresOnly, kr: KeyResult) -> dict:
 
 
 def objective_out(snap: Snapshot, o: Objective) -> dict:
-    o = snap.objectives.get(o.pk, o)
+    o = snap.row(o)
     f = snap.objective(o)
     fields = objective_fields(o)
     workflow = fields.pop("status")  # here "status" is the computed health

@@ -154,7 +154,127 @@ class KeyResultFiguresOnly:
         return kr_figures(kr, self.latest.get(kr.pk), self.as_of, self.policy)
 
 
-class Snapshot:
+class Figures:
+    """The rules over an organisation's rows: a KR's figures from its reading, an objective's
+    from its terms, and their explanations. ``Snapshot`` holds every row in memory;
+    ``goals.stored.Stored`` reads the rows a page shows, with their stored figures."""
+
+    as_of: date
+    policy: object
+    _obj: dict[int, ObjectiveFigures]
+
+    def kr(self, kr: KeyResult) -> KRFigures:
+        raise NotImplementedError
+
+    def key_results_of(self, objective: Objective) -> list[KeyResult]:
+        raise NotImplementedError
+
+    def all_children(self, objective: Objective) -> list[tuple[Objective, float]]:
+        raise NotImplementedError
+
+    def parents_of(self, objective: Objective) -> list[tuple[Objective, float]]:
+        raise NotImplementedError
+
+    def approved_children(self, objective: Objective) -> list[tuple[Objective, float]]:
+        return [
+            (c, w) for c, w in self.all_children(objective) if c.status == WorkflowStatus.APPROVED
+        ]
+
+    # --- objectives
+    def terms(self, objective: Objective, _path: frozenset[int] = frozenset()) -> list[RollupTerm]:
+        terms: list[RollupTerm] = []
+        if objective.progress_from in ("key_results", "both"):
+            for kr in self.key_results_of(objective):
+                f = self.kr(kr)
+                terms.append(RollupTerm(f"key result {kr.key}", kr.weight, f.progress, f.status))
+        if objective.progress_from in ("children", "both"):
+            for child, weight in self.approved_children(objective):
+                if (
+                    child.pk in _path
+                ):  # alignment cycles are refused on write; never loop on bad data
+                    continue
+                cf = self.objective(child, _path | {objective.pk})
+                terms.append(RollupTerm(f"objective {child.key}", weight, cf.progress, cf.status))
+        return terms
+
+    def objective(
+        self, objective: Objective, _path: frozenset[int] = frozenset()
+    ) -> ObjectiveFigures:
+        if objective.pk not in self._obj:
+            terms = self.terms(objective, _path)
+            cycle = objective.cycle
+            self._obj[objective.pk] = ObjectiveFigures(
+                objective,
+                objective_progress(terms),
+                objective_status(terms),
+                terms,
+                expected_progress(cycle.start, cycle.end, self.as_of),
+            )
+        return self._obj[objective.pk]
+
+    # --- explanations
+    def explain_kr(self, kr: KeyResult) -> dict:
+        f = self.kr(kr)
+        facts = facts_of(kr)
+        cycle = kr.objective.cycle
+        current = Explanation(
+            "current",
+            f.current,
+            "the latest check-in by effective date on or before the as-of date (ties: the latest recorded)",
+            (Term(f"check-in of {f.latest.effective.isoformat()}", f.latest.value),)
+            if f.latest
+            else (),
+        )
+        return {
+            "key_result": kr.key,
+            "as_of": self.as_of.isoformat(),
+            "current": current.as_dict(),
+            "progress": explain_kr_progress(facts, f.current).as_dict(),
+            "expected": explain_expected(cycle.start, cycle.end, self.as_of, facts).as_dict(),
+            "status": explain_kr_status(
+                facts, f.latest, f.progress, f.expected, self.as_of, self.policy
+            ).as_dict(),
+            "grade": self.explain_grade(kr),
+        }
+
+    def explain_objective(self, objective: Objective) -> dict:
+        f = self.objective(objective)
+        terms = f.terms or self.terms(objective)
+        status = Explanation(
+            "status",
+            f.status.value,
+            "the worst status of its terms (worst first: off_track, at_risk, outdated, no_data, on_track); none: no_data",
+            tuple(Term(t.label, None, t.weight, t.status.value) for t in terms),
+        )
+        progress = explain_objective_progress(terms).as_dict()
+        progress["notes"] = (
+            list(progress["notes"])
+            + [f"progress_from: {objective.progress_from}"]
+            + (["only approved children count"] if objective.progress_from != "key_results" else [])
+        )
+        return {
+            "objective": objective.key,
+            "as_of": self.as_of.isoformat(),
+            "progress": progress,
+            "status": status.as_dict(),
+            "grade": self.explain_grade(objective),
+        }
+
+    def explain_grade(self, target: Objective | KeyResult) -> dict | None:
+        if target.grade is None and target.grade_override is None:
+            return None
+        value = effective_grade(target.grade, target.grade_override)
+        return {
+            "computed": target.grade,
+            "override": target.grade_override,
+            "reason": target.grade_reason,
+            "value": value,
+            "color": grade_color(value, self.policy),
+            "formula": "progress at the cycle's end; a person's override, when given, counts instead (both kept)",
+        }
+
+
+class Snapshot(Figures):
     """Every KR and objective of an organisation with its figures as of ``as_of``."""
 
     def __init__(self, actor: Actor, as_of: date | None = None):
@@ -252,111 +372,46 @@ class Snapshot:
     def key_results_of(self, objective: Objective) -> list[KeyResult]:
         return self.krs_by_objective.get(objective.pk, [])
 
-    def approved_children(self, objective: Objective) -> list[tuple[Objective, float]]:
-        out = []
-        for child_id, weight in self.children.get(objective.pk, []):
-            child = self.objectives[child_id]
-            if child.status == WorkflowStatus.APPROVED:
-                out.append((child, weight))
-        return out
-
     def all_children(self, objective: Objective) -> list[tuple[Objective, float]]:
         return [(self.objectives[c], w) for c, w in self.children.get(objective.pk, [])]
 
     def parents_of(self, objective: Objective) -> list[tuple[Objective, float]]:
         return [(self.objectives[p], w) for p, w in self.parents.get(objective.pk, [])]
 
-    # --- objectives
-    def terms(self, objective: Objective, _path: frozenset[int] = frozenset()) -> list[RollupTerm]:
-        terms: list[RollupTerm] = []
-        if objective.progress_from in ("key_results", "both"):
-            for kr in self.key_results_of(objective):
-                f = self.kr(kr)
-                terms.append(RollupTerm(f"key result {kr.key}", kr.weight, f.progress, f.status))
-        if objective.progress_from in ("children", "both"):
-            for child, weight in self.approved_children(objective):
-                if (
-                    child.pk in _path
-                ):  # alignment cycles are refused on write; never loop on bad data
-                    continue
-                cf = self.objective(child, _path | {objective.pk})
-                terms.append(RollupTerm(f"objective {child.key}", weight, cf.progress, cf.status))
-        return terms
+    # --- the strategy tree's reads (goals/tree.py), over the rows in memory
+    def family_roots(self, family: set[int]) -> list[Objective]:
+        members = {pk: o for pk, o in self.objectives.items() if o.cycle_id in family}
+        return [
+            o
+            for o in sorted(members.values(), key=lambda o: (o.level != "strategic", o.pk))
+            if not any(p in members for p, _ in self.parents.get(o.pk, ()))
+        ]
 
-    def objective(
-        self, objective: Objective, _path: frozenset[int] = frozenset()
-    ) -> ObjectiveFigures:
-        if objective.pk not in self._obj:
-            terms = self.terms(objective, _path)
-            cycle = objective.cycle
-            self._obj[objective.pk] = ObjectiveFigures(
-                objective,
-                objective_progress(terms),
-                objective_status(terms),
-                terms,
-                expected_progress(cycle.start, cycle.end, self.as_of),
-            )
-        return self._obj[objective.pk]
+    def find(self, key: str) -> Objective | None:
+        return next((o for o in self.objectives.values() if o.key == key), None)
 
-    # --- explanations
-    def explain_kr(self, kr: KeyResult) -> dict:
-        f = self.kr(kr)
-        facts = facts_of(kr)
-        cycle = kr.objective.cycle
-        current = Explanation(
-            "current",
-            f.current,
-            "the latest check-in by effective date on or before the as-of date (ties: the latest recorded)",
-            (Term(f"check-in of {f.latest.effective.isoformat()}", f.latest.value),)
-            if f.latest
-            else (),
-        )
+    def matching(self, family: set[int], *, unit, level, status, owner) -> set[int]:
         return {
-            "key_result": kr.key,
-            "as_of": self.as_of.isoformat(),
-            "current": current.as_dict(),
-            "progress": explain_kr_progress(facts, f.current).as_dict(),
-            "expected": explain_expected(cycle.start, cycle.end, self.as_of, facts).as_dict(),
-            "status": explain_kr_status(
-                facts, f.latest, f.progress, f.expected, self.as_of, self.policy
-            ).as_dict(),
-            "grade": self.explain_grade(kr),
+            o.pk
+            for o in self.objectives.values()
+            if o.cycle_id in family
+            and (unit is None or o.unit.key == unit)
+            and (level is None or o.level == level)
+            and (owner is None or (o.owner_id is not None and o.owner.email == owner.lower()))
+            and (status is None or self.objective(o).status.value == status)
         }
 
-    def explain_objective(self, objective: Objective) -> dict:
-        f = self.objective(objective)
-        status = Explanation(
-            "status",
-            f.status.value,
-            "the worst status of its terms (worst first: off_track, at_risk, outdated, no_data, on_track); none: no_data",
-            tuple(Term(t.label, None, t.weight, t.status.value) for t in f.terms),
-        )
-        progress = explain_objective_progress(f.terms).as_dict()
-        progress["notes"] = (
-            list(progress["notes"])
-            + [f"progress_from: {objective.progress_from}"]
-            + (["only approved children count"] if objective.progress_from != "key_results" else [])
-        )
+    def parent_pks(self, pks: set[int], family: set[int]) -> dict[int, list[int]]:
         return {
-            "objective": objective.key,
-            "as_of": self.as_of.isoformat(),
-            "progress": progress,
-            "status": status.as_dict(),
-            "grade": self.explain_grade(objective),
+            pk: [p for p, _ in self.parents.get(pk, ()) if self.objectives[p].cycle_id in family]
+            for pk in pks
         }
 
-    def explain_grade(self, target: Objective | KeyResult) -> dict | None:
-        if target.grade is None and target.grade_override is None:
-            return None
-        value = effective_grade(target.grade, target.grade_override)
-        return {
-            "computed": target.grade,
-            "override": target.grade_override,
-            "reason": target.grade_reason,
-            "value": value,
-            "color": grade_color(value, self.policy),
-            "formula": "progress at the cycle's end; a person's override, when given, counts instead (both kept)",
-        }
+    def prefetch(self, objectives: list[Objective]) -> None:
+        """Every row is in memory already."""
+
+    def row(self, objective: Objective) -> Objective:
+        return self.objectives.get(objective.pk, objective)
 
     @cached_property
     def strategic(self) -> list[Objective]:

@@ -14,9 +14,8 @@ from pilote.errors import Invalid, NotFound, unknown
 from pilote.okr.types import Status
 from pilote.orgs.access import Actor, scoped
 
-from . import cache
 from .models import Cycle, KeyResult, Level, Objective, Vision
-from .queries import KRFigures, ObjectiveFigures, Snapshot, current_vision
+from .queries import Figures, KRFigures, ObjectiveFigures, Snapshot, current_vision
 
 
 @dataclass
@@ -41,11 +40,11 @@ class Tree:
     roots: list[Node]
 
 
-def cycle_family(snap: Snapshot, cycle: Cycle) -> set[int]:
+def cycle_family(actor: Actor, cycle: Cycle) -> set[int]:
     """The cycle and the cycles nested in it (a semester shows its quarters' objectives)."""
     by_parent: dict[int | None, set[int]] = {}
-    for o in snap.objectives.values():
-        by_parent.setdefault(o.cycle.parent_id, set()).add(o.cycle_id)
+    for pk, parent in scoped(actor, Cycle.objects.all()).values_list("pk", "parent_id"):
+        by_parent.setdefault(parent, set()).add(pk)
     ids, frontier = {cycle.pk}, [cycle.pk]
     while frontier:
         nxt = [c for p in frontier for c in by_parent.get(p, ()) if c not in ids]
@@ -66,7 +65,7 @@ class Members:
 def members_of(snap: Snapshot, cycle: Cycle) -> Members:
     memo_key = ("tree-members", cycle.pk)
     if memo_key not in snap.indexes:
-        family = cycle_family(snap, cycle)  # once: it walks every objective
+        family = cycle_family(snap.actor, cycle)
         by_pk = {pk: o for pk, o in snap.objectives.items() if o.cycle_id in family}
         by_unit: dict[str, list[Objective]] = {}
         for o in by_pk.values():
@@ -102,6 +101,17 @@ def filter_errors(
     return errors
 
 
+def stored_or_snapshot(actor: Actor, as_of: date | None = None) -> Figures:
+    """Today (or any day the stored figures hold for): the stored figures of the rows read;
+    another day: a snapshot recomputed for it (``goals/cache.py``)."""
+    from . import cache
+    from .stored import Stored
+
+    if as_of is None or as_of == date.today():
+        return Stored(actor, as_of)
+    return cache.snapshot(actor, as_of)
+
+
 def build_tree(
     actor: Actor,
     cycle: Cycle,
@@ -111,7 +121,7 @@ def build_tree(
     level: str | None = None,
     status: str | None = None,
     owner: str | None = None,
-    snap: Snapshot | None = None,
+    snap: Figures | None = None,
     root: str | None = None,
     depth: int | None = None,
 ) -> Tree:
@@ -121,37 +131,48 @@ def build_tree(
     errors = filter_errors(actor, unit, level, status, owner)
     if errors:
         raise Invalid("unknown filters", errors)
-    snap = snap or cache.snapshot(actor, as_of)
-    family = members_of(snap, cycle)
-    members = family.by_pk
+    snap = snap or stored_or_snapshot(actor, as_of)
+    family = cycle_family(actor, cycle)
     filtered = any(f is not None for f in (unit, level, status, owner))
-
-    def matches(o: Objective) -> bool:
-        return (
-            (unit is None or o.unit.key == unit)
-            and (level is None or o.level == level)
-            and (status is None or snap.objective(o).status.value == status)
-            and (owner is None or (o.owner_id is not None and o.owner.email == owner.lower()))
-        )
 
     # A filtered tree keeps the objectives that match and everything above them (so it still
     # reads from the top); found from the matches upwards, without walking the whole tree.
     keep: set[int] | None = None
     if filtered:
-        candidates = family.by_unit.get(unit, []) if unit is not None else members.values()
-        keep = {o.pk for o in candidates if matches(o)}
-        frontier = list(keep)
+        keep = snap.matching(family, unit=unit, level=level, status=status, owner=owner)
+        frontier = set(keep)
         while frontier:
-            up = [p for pk in frontier for p, _ in snap.parents.get(pk, ()) if p in members]
-            frontier = [p for p in up if p not in keep]
-            keep.update(frontier)
+            up = {p for ps in snap.parent_pks(frontier, family).values() for p in ps}
+            frontier = up - keep
+            keep |= frontier
 
     def below(o: Objective, path: frozenset[int]) -> list[Objective]:
         return [
             c
             for c, _ in snap.all_children(o)
-            if c.pk in members and c.pk not in path and (keep is None or c.pk in keep)
+            if c.cycle_id in family and c.pk not in path and (keep is None or c.pk in keep)
         ]
+
+    if root is not None:
+        start = snap.find(root)
+        if (
+            start is None
+            or start.cycle_id not in family
+            or (keep is not None and start.pk not in keep)
+        ):
+            raise NotFound(f"objective {root!r} not found in this cycle")
+        roots = [start]
+    else:
+        roots = [o for o in snap.family_roots(family) if keep is None or o.pk in keep]
+    # Loaded a level at a time (a fixed number of queries per level, whatever its width).
+    level_rows, seen = roots, set()
+    for _ in range((depth + 2) if depth is not None else 1_000):
+        level_rows = [o for o in level_rows if o.pk not in seen]
+        if not level_rows:
+            break
+        seen.update(o.pk for o in level_rows)
+        snap.prefetch(level_rows)
+        level_rows = [c for o in level_rows for c in below(o, frozenset())]
 
     def node(o: Objective, path: frozenset[int], level: int) -> Node:
         if depth is not None and level > depth:
@@ -167,13 +188,6 @@ def build_tree(
             depth=level,
         )
 
-    if root is not None:
-        start = next((o for o in members.values() if o.key == root), None)
-        if start is None or (keep is not None and start.pk not in keep):
-            raise NotFound(f"objective {root!r} not found in this cycle")
-        roots = [start]
-    else:
-        roots = [o for o in family.roots if keep is None or o.pk in keep]
     return Tree(
         cycle=cycle,
         as_of=snap.as_of,

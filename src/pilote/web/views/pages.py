@@ -10,6 +10,7 @@ from django.shortcuts import render
 from pilote.goals import cache, queries
 from pilote.goals.cockpit import build_cockpit, current_cycles
 from pilote.goals.models import Cycle
+from pilote.goals.stored import Stored
 from pilote.goals.tree import build_tree
 from pilote.okr.pace import expected_progress
 from pilote.orgs import queries as org_queries
@@ -53,7 +54,7 @@ def _cycle(request: HttpRequest, snap) -> Cycle | None:
 @member_required
 def strategy(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    snap = cache.snapshot(actor)
+    snap = Stored(actor)
     cycle = _cycle(request, snap)
     filters = _tree_filters(request)
     # The top level, each objective below it a summary that loads when it is opened
@@ -100,7 +101,7 @@ def strategy_node(request: HttpRequest, key: str) -> HttpResponse:
     """What an objective of the strategy tree holds (its KRs and the objectives below it,
     each of those a summary again), fetched when a reader opens it."""
     actor = request.actor
-    snap = cache.snapshot(actor)
+    snap = Stored(actor)
     cycle = _cycle(request, snap)
     if cycle is None:
         raise Http404
@@ -116,7 +117,7 @@ def strategy_node(request: HttpRequest, key: str) -> HttpResponse:
 @member_required
 def one_page(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    snap = cache.snapshot(actor)
+    snap = Stored(actor)
     cycle = _cycle(request, snap)
     tree = build_tree(actor, cycle, snap=snap) if cycle else None
     return render(
@@ -160,9 +161,8 @@ def _chart(actor, snap, kr) -> dict:
 @member_required
 def objective(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
-    snap = cache.snapshot(actor)
-    obj = queries.get_objective(actor, key)
-    obj = snap.objectives[obj.pk]
+    snap = Stored(actor)
+    obj = snap.row(queries.get_objective(actor, key))
     figures = snap.objective(obj)
     krs = []
     kr_list = list(snap.key_results_of(obj))

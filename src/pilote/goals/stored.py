@@ -1,0 +1,182 @@
+"""Reads of the rows a page shows, with the figures stored on them (goals/figures.py).
+
+``Stored`` answers what a ``Snapshot`` answers (the figures of a KR or an objective, its KRs,
+children and parents, the strategy tree's reads) without loading the organisation: the rows
+asked for are read when first asked (``prefetch`` reads a level of the tree at once), and
+each objective's progress and status come from its own row — the status is its stored plan
+read on the day (``pilote.okr.plan``), the expected progress follows from its cycle. Every
+process reads the same rows: nothing is kept between requests, nothing to warm.
+
+Where the stored figures do not hold for the day read (a reading beneath is dated after it),
+that objective is recomputed from its terms by the rules, as a snapshot would.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q
+
+from pilote.okr.pace import expected_progress
+from pilote.okr.plan import status_on
+from pilote.orgs.access import Actor, scoped
+
+from .latest import stored
+from .models import Alignment, KeyResult, Objective
+from .queries import Figures, KRFigures, ObjectiveFigures, kr_figures, latest_readings
+
+
+class Stored(Figures):
+    def __init__(self, actor: Actor, as_of: date | None = None):
+        self.actor = actor
+        self.organization_id = actor.organization.pk
+        self.as_of = as_of or date.today()
+        self.policy = actor.organization.policy
+        self.objectives: dict[int, Objective] = {}  # the rows read so far
+        self._full: set[int] = set()  # those whose KRs and links are read too
+        self.krs_by_objective: dict[int, list[KeyResult]] = {}
+        self.children: dict[int, list[tuple[int, float]]] = {}
+        self.parents: dict[int, list[tuple[int, float]]] = {}
+        self._kr: dict[int, KRFigures] = {}
+        self._obj: dict[int, ObjectiveFigures] = {}
+        # What readers of a Snapshot keep beside it; here they live for one request.
+        self.memo: dict = {}
+        self.indexes: dict = {}
+        self.render_memo: dict = {}
+
+    # --- reading rows
+    def _rows(self, q: Q) -> list[Objective]:
+        rows = list(
+            scoped(self.actor, Objective.objects.filter(q))
+            .select_related("cycle", "unit", "owner")
+            .order_by("id")
+        )
+        for o in rows:
+            self.objectives.setdefault(o.pk, o)
+        return [self.objectives[o.pk] for o in rows]
+
+    def _ensure(self, pks) -> None:
+        missing = [pk for pk in pks if pk not in self.objectives]
+        if missing:
+            self._rows(Q(pk__in=missing))
+
+    def prefetch(self, objectives: list[Objective]) -> None:
+        """Read the KRs and links of these objectives, and the rows at the other end of each
+        link, in a fixed number of queries."""
+        for o in objectives:
+            self.objectives.setdefault(o.pk, o)
+        todo = [o.pk for o in objectives if o.pk not in self._full]
+        if not todo:
+            return
+        for pk in todo:
+            self.krs_by_objective[pk] = []
+            self.children[pk] = []
+            self.parents[pk] = []
+        krs = (
+            KeyResult.objects.filter(objective_id__in=todo)
+            .select_related("owner")
+            .order_by("position", "id")
+        )
+        for kr in krs:
+            kr.objective = self.objectives[kr.objective_id]
+            self.krs_by_objective[kr.objective_id].append(kr)
+        others = set()
+        for child, parent, weight in (
+            Alignment.objects.filter(Q(child_id__in=todo) | Q(parent_id__in=todo))
+            .order_by("id")
+            .values_list("child_id", "parent_id", "weight")
+        ):
+            if parent in self.children and parent in todo:
+                self.children[parent].append((child, weight))
+            if child in self.parents and child in todo:
+                self.parents[child].append((parent, weight))
+            others.update((child, parent))
+        self._full.update(todo)
+        self._ensure(others)
+
+    def row(self, objective: Objective) -> Objective:
+        """The objective as this read holds it, its KRs and links read."""
+        self.prefetch([self.objectives.get(objective.pk, objective)])
+        return self.objectives[objective.pk]
+
+    # --- what Figures reads
+    def key_results_of(self, objective: Objective) -> list[KeyResult]:
+        return self.krs_by_objective.get(self.row(objective).pk, [])
+
+    def all_children(self, objective: Objective) -> list[tuple[Objective, float]]:
+        self.row(objective)
+        return [(self.objectives[c], w) for c, w in self.children.get(objective.pk, [])]
+
+    def parents_of(self, objective: Objective) -> list[tuple[Objective, float]]:
+        self.row(objective)
+        return [(self.objectives[p], w) for p, w in self.parents.get(objective.pk, [])]
+
+    def kr(self, kr: KeyResult) -> KRFigures:
+        if kr.pk not in self._kr:
+            reading = stored(kr)
+            if reading is not None and reading.effective > self.as_of:
+                # Its latest check-in is dated after the day read: the one current that day.
+                reading = latest_readings(self.actor, self.as_of, [kr.pk]).get(kr.pk)
+            self._kr[kr.pk] = kr_figures(kr, reading, self.as_of, self.policy)
+        return self._kr[kr.pk]
+
+    def objective(
+        self, objective: Objective, _path: frozenset[int] = frozenset()
+    ) -> ObjectiveFigures:
+        o = self.objectives.get(objective.pk, objective)
+        if o.pk in self._obj:
+            return self._obj[o.pk]
+        holds = o.stored_plan is not None and (o.stored_from is None or o.stored_from <= self.as_of)
+        if not holds:
+            return super().objective(o, _path)  # from its terms, by the rules
+        cycle = o.cycle
+        f = ObjectiveFigures(
+            o,
+            o.stored_progress,
+            status_on(o.stored_plan, self.as_of),
+            [],
+            expected_progress(cycle.start, cycle.end, self.as_of),
+        )
+        self._obj[o.pk] = f
+        return f
+
+    # --- the strategy tree's reads (goals/tree.py), answered by the database
+    def family_roots(self, family: set[int]) -> list[Objective]:
+        inside = Alignment.objects.filter(parent__cycle_id__in=family).values("child_id")
+        rows = self._rows(Q(cycle_id__in=family) & ~Q(pk__in=inside))
+        return sorted(rows, key=lambda o: (o.level != "strategic", o.pk))
+
+    def find(self, key: str) -> Objective | None:
+        found = [o for o in self.objectives.values() if o.key == key] or self._rows(Q(key=key))
+        return found[0] if found else None
+
+    def matching(self, family: set[int], *, unit, level, status, owner) -> set[int]:
+        q = Q(cycle_id__in=family)
+        if unit is not None:
+            q &= Q(unit__key=unit)
+        if level is not None:
+            q &= Q(level=level)
+        if owner is not None:
+            q &= Q(owner__email=owner.lower())
+        if status is None:
+            return set(scoped(self.actor, Objective.objects.filter(q)).values_list("pk", flat=True))
+        rows = scoped(self.actor, Objective.objects.filter(q)).values_list(
+            "pk", "stored_plan", "stored_from"
+        )
+        out, recompute = set(), []
+        for pk, plan, valid_from in rows:
+            if plan is None or (valid_from is not None and valid_from > self.as_of):
+                recompute.append(pk)
+            elif status_on(plan, self.as_of).value == status:
+                out.add(pk)
+        self._ensure(recompute)
+        out.update(pk for pk in recompute if self.objective(self.objectives[pk]).status == status)
+        return out
+
+    def parent_pks(self, pks: set[int], family: set[int]) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {pk: [] for pk in pks}
+        for child, parent in Alignment.objects.filter(
+            child_id__in=pks, parent__cycle_id__in=family
+        ).values_list("child_id", "parent_id"):
+            out[child].append(parent)
+        return out
