@@ -191,9 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     br = bsub.add_parser(
         "run",
-        help="Time the main pages and API calls of an organisation against their floors.",
-        description="Time the main pages and API calls of an organisation against their floors "
-        "(a bare Django view and the raw SQL reading the same rows).",
+        help="Time the pages and API calls of an organisation over HTTP against a floor.",
+        description="Start two `pilote serve` processes on loopback against this database, then "
+        "time the pages and API calls of an organisation over HTTP (medians, and ratios to the "
+        "same run's GET /healthz floor); it writes check-ins: use a synthetic organisation.",
     )
     br.add_argument(
         "--org", required=True, help="the organisation to measure (e.g. 'Synthetic 10000')"

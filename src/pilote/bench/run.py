@@ -1,49 +1,78 @@
-"""Time the main reads and writes of one organisation, in-process, against two floors.
+"""Time an organisation's pages and API calls over HTTP, as people and scripts feel them.
 
-Each scenario runs ``repeat`` times through Django's full request stack (middleware,
-authentication, the real views) after one warm-up. In the same run, each has two floors:
+``pilote bench run --org NAME`` starts two ``pilote serve`` processes on loopback ports
+against the database this command uses (no embedded worker), signs in as one of the
+organisation's executives (a session for the pages, a token for the API), and times each
+row of issue 12's table with ``httpx``: medians of ``repeat`` samples after one warm-up,
+each also as a ratio to the same run's floor (``GET /healthz``: the whole HTTP and Django
+stack answering one ``SELECT 1``). Two processes, because what one process wrote another
+must show at once: "rename, then the next page" and "check-in, then the figures above it"
+time the write in one and the read in the other. "First page after a restart" restarts the
+second process and times its first page once it answers ``/healthz``. The report ends with
+each process's memory (resident set size).
 
-- **bare view**: ``/healthz``, a bare Django JSON view doing one query, through the same stack;
-- **raw SQL**: the SQL that reads (or writes) the same rows as the scenario, with no model,
-  no rule and no rendering — what the database alone costs. Writes are rolled back.
-
-Medians, spread (min–max) and both ratios are reported. Scenarios marked "after a check-in"
-post one check-in (not timed) before each timed read, so each read pays for bringing its
-process's figures up to date (goals/cache.py); "cache cold" empties that cache first.
+The writes are real (check-ins, renames put back, a bulk of check-ins): run it on a
+synthetic organisation (``pilote bench generate``), not on a company's data.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import django
-from django.db import connection, transaction
+import httpx
+from django.conf import settings
+from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
-from pilote.goals import cache
-from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective
+from pilote.goals.models import Alignment, CheckIn, KeyResult, Objective
 from pilote.orgs.access import Actor
 from pilote.orgs.actions import create_token
 from pilote.orgs.models import Membership, Organization, Unit
+
+# Issue 12's targets (ms, or check-ins/s for the bulk, MB for memory) by size: up to 30,000
+# people the 10,000 column, beyond it the 100,000 one.
+TARGETS = {
+    "strategy page (first screen)": (100, 150),
+    "cockpit page": (100, 150),
+    "objective page": (100, 150),
+    "inbox page": (100, 150),
+    "roadmap page": (100, 150),
+    "unit subtree (API)": (50, 100),
+    "whole tree (API)": (50, 100),
+    "rename an objective (API)": (100, 150),
+    "…then its page in another process": (100, 150),
+    "one check-in (API)": (30, 50),
+    "…then its top objective in another process (API)": (30, 50),
+    "first page after a restart": (300, 500),
+    "subtree as of a past date (API)": (100, 200),
+}
+BULK_SIZE = 1000
+BULK_TARGET = 10_000  # check-ins/s
+MEMORY_TARGET = (200, 300)  # MB per app process
 
 
 @dataclass
 class Timing:
     name: str
     samples_ms: list[float]
-    sql_ms: float | None = None  # the raw-SQL floor's median
     median_ms: float = 0.0
     min_ms: float = 0.0
     max_ms: float = 0.0
-    bare_ratio: float | None = None
-    sql_ratio: float | None = None
+    floor_ratio: float | None = None
+    target: float | None = None
+    met: bool | None = None
     note: str = ""
 
 
@@ -56,49 +85,11 @@ class Report:
     repeat: int
     floor_ms: float
     timings: list[Timing] = field(default_factory=list)
-
-
-def _time(
-    fn: Callable[[], object],
-    repeat: int,
-    before: Callable[[], object] | None = None,
-    warm: bool = True,
-):
-    if warm:
-        if before:
-            before()
-        fn()  # warm-up
-    out = []
-    for _ in range(repeat):
-        if before:
-            before()
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
-def _sql(query: str, params: list) -> Callable[[], object]:
-    def run():
-        with connection.cursor() as cursor:
-            cursor.execute(query, params)
-            return cursor.fetchall()
-
-    return run
-
-
-def _rolled_back(fn: Callable[[], object]) -> Callable[[], object]:
-    def run():
-        with transaction.atomic():
-            fn()
-            transaction.set_rollback(True)
-
-    return run
+    bulk_per_second: float | None = None
+    memory_mb: list[float] = field(default_factory=list)
 
 
 def machine() -> dict:
-    import os
-
     vendor = connection.vendor
     with connection.cursor() as cursor:
         cursor.execute("select sqlite_version()" if vendor == "sqlite" else "show server_version")
@@ -110,199 +101,252 @@ def machine() -> dict:
         "django": django.get_version(),
         "database": f"{vendor} {version}",
         "date": date.today().isoformat(),
+        "transport": "HTTP/1.1 over loopback to `pilote serve` (uvicorn, one worker each)",
     }
 
 
-def run(org_name: str, repeat: int = 5, skip: tuple[str, ...] = ()) -> Report:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One ``pilote serve`` process on a loopback port, against this command's database."""
+
+    def __init__(self, log: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        out = self.log.open("a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pilote.cli", "serve", "--port", str(self.port),
+             "--no-migrate", "--no-worker"],
+            stdout=out, stderr=subprocess.STDOUT, env=os.environ.copy(),
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"pilote serve did not start: see {self.log}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+
+    def memory_mb(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        return kb / 1024
+
+
+def _time(fn: Callable[[], object], repeat: int, warm: bool = True) -> list[float]:
+    if warm:
+        fn()
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _top_above(objective: Objective) -> Objective:
+    """The objective at the top of the alignment graph above this one (first parent each time)."""
+    seen = {objective.pk}
+    while True:
+        link = Alignment.objects.filter(child=objective).order_by("id").first()
+        if link is None or link.parent_id in seen:
+            return objective
+        seen.add(link.parent_id)
+        objective = link.parent
+
+
+def run(
+    org_name: str, repeat: int = 5, skip: tuple[str, ...] = (), log_dir: Path | None = None
+) -> Report:
     org = Organization.objects.get(name=org_name)
     member = (
         Membership.objects.filter(organization=org, role="executive").select_related("user").first()
     )
     _, secret = create_token(Actor.system(org, "bench"), member.user, "bench")
-    api = Client(headers={"Authorization": f"Bearer {secret}"})
-    browser = Client()
-    browser.force_login(member.user)
-    cycle = (
-        Cycle.objects.filter(organization=org, parent__isnull=False).first()
-        or Cycle.objects.filter(organization=org).first()
-    )
-    unit = (
-        Unit.objects.filter(organization=org, parent__parent__isnull=False).order_by("id").first()
-    )
+    signed_in = Client()
+    signed_in.force_login(member.user)  # a session row both servers read
+    cookie = {settings.SESSION_COOKIE_NAME: signed_in.cookies[settings.SESSION_COOKIE_NAME].value}
+    today = date.today()
     kr = (
-        KeyResult.objects.filter(organization=org, kind="increase", objective__level="tactical")
-        .select_related("objective")
-        .first()
-    )
-    top = (
-        Objective.objects.filter(organization=org, level="strategic", cycle=cycle)
+        KeyResult.objects.filter(
+            organization=org, kind="increase", objective__level="tactical",
+            objective__status="approved", objective__cycle__start__lte=today,
+            objective__cycle__end__gte=today,
+        )
+        .select_related("objective__cycle__parent")
         .order_by("id")
         .first()
+    )  # fmt: skip
+    if kr is None:
+        raise RuntimeError(f"{org_name} has no approved tactical KR in a current cycle")
+    # The strategy page's cycle: the one holding the KR's, as a semester holds its quarters.
+    cycle = kr.objective.cycle.parent or kr.objective.cycle
+    tactical = kr.objective
+    top = _top_above(tactical)
+    unit = tactical.unit
+    past = max(cycle.start, today - timedelta(days=(today - cycle.start).days // 2 or 1))
+    bulk_krs = list(
+        KeyResult.objects.filter(
+            organization=org,
+            kind="increase",
+            objective__cycle__start__lte=today,
+            objective__cycle__end__gte=today,
+        )  # fmt: skip
+        .order_by("id")
+        .values_list("key", flat=True)[:BULK_SIZE]
     )
-    krs = list(
-        KeyResult.objects.filter(organization=org, kind="increase").values_list("key", "id")[:1000]
-    )
+    big = Membership.objects.filter(organization=org).count() > 30_000
+    log_dir = log_dir or Path(settings.DATA_DIR)
+    a, b = Server(log_dir / "bench-server-a.log"), Server(log_dir / "bench-server-b.log")
+    a.start()
+    b.start()
     counter = iter(range(10**9))
-    t_obj, t_kr, t_ci = (
-        connection.ops.quote_name(m._meta.db_table) for m in (Objective, KeyResult, CheckIn)
-    )
-    today = date.today()
+    auth = {"Authorization": f"Bearer {secret}"}
+    try:
+        pa = httpx.Client(base_url=a.url, cookies=cookie, timeout=300)
+        pb = httpx.Client(base_url=b.url, cookies=cookie, timeout=300)
+        api_a = httpx.Client(base_url=f"{a.url}/api/v1", headers=auth, timeout=300)
+        api_b = httpx.Client(base_url=f"{b.url}/api/v1", headers=auth, timeout=300)
 
-    def ok(response):
-        assert response.status_code < 300, response.content[:300]
-        return response
+        def ok(response: httpx.Response) -> httpx.Response:
+            if response.status_code >= 300:
+                raise RuntimeError(
+                    f"{response.request.url}: {response.status_code} {response.text[:300]}"
+                )
+            return response
 
-    def check_in():
-        return ok(
-            api.post(
-                f"/api/v1/key-results/{kr.key}/check-ins",
-                json.dumps({"value": 50 + next(counter) % 10}),
-                content_type="application/json",
+        def page(client, path):
+            return lambda: ok(client.get(path))
+
+        report = Report(org_name, connection.vendor, machine(), _counts(org), repeat, 0.0)
+        report.floor_ms = statistics.median(_time(page(pa, "/healthz"), max(10, repeat * 2)))
+
+        def add(name: str, samples: list[float], note: str = "") -> None:
+            t = Timing(name, [round(s, 2) for s in samples], note=note)
+            t.median_ms = statistics.median(samples)
+            t.min_ms, t.max_ms = min(samples), max(samples)
+            t.floor_ratio = t.median_ms / report.floor_ms if report.floor_ms else None
+            if name in TARGETS:
+                t.target = TARGETS[name][1 if big else 0]
+                t.met = t.median_ms < t.target
+            report.timings.append(t)
+
+        def wanted(name: str) -> bool:
+            return not any(word.lower() in name.lower() for word in skip)
+
+        reads = [
+            ("strategy page (first screen)", page(pa, f"/strategy/?cycle={cycle.key}"), ""),
+            ("cockpit page", page(pa, "/"), ""),
+            ("objective page", page(pa, f"/objectives/{tactical.key}/"), f"/objectives/{tactical.key}/"),
+            ("inbox page", page(pa, "/inbox/"), ""),
+            ("roadmap page", page(pa, "/roadmap/"), ""),
+            ("unit subtree (API)", page(api_a, f"/cycles/{cycle.key}/tree?unit={unit.key}"),
+             f"the tree filtered to unit {unit.key}"),
+            ("whole tree (API)", page(api_a, f"/cycles/{cycle.key}/tree"),
+             "the whole tree in one answer (not paged yet)"),
+            ("subtree as of a past date (API)",
+             page(api_a, f"/cycles/{cycle.key}/tree?unit={unit.key}&as_of={past.isoformat()}"),
+             f"as of {past.isoformat()}"),
+        ]  # fmt: skip
+        for name, fn, note in reads:
+            if wanted(name):
+                add(name, _time(fn, repeat), note)
+
+        if wanted("rename"):
+            title = tactical.title
+            writes, nexts = [], []
+            for i in range(repeat + 1):
+                t = time.perf_counter()
+                ok(api_a.patch(f"/objectives/{tactical.key}", json={"title": f"{title} ({i})"},
+                               headers={"If-Match": "*"}))  # fmt: skip
+                w = (time.perf_counter() - t) * 1000
+                t = time.perf_counter()
+                body = ok(pb.get(f"/objectives/{tactical.key}/")).text
+                n = (time.perf_counter() - t) * 1000
+                if f"{title} ({i})" not in body:
+                    raise RuntimeError("the other process did not show the new title")
+                if i:  # the first is the warm-up
+                    writes.append(w)
+                    nexts.append(n)
+            ok(
+                api_a.patch(
+                    f"/objectives/{tactical.key}", json={"title": title}, headers={"If-Match": "*"}
+                )
             )
-        )
+            add(
+                "rename an objective (API)",
+                writes,
+                f"PATCH /objectives/{tactical.key} in process A",
+            )
+            add("…then its page in another process", nexts, "GET its page in process B")
 
-    def bulk():
-        body = {"check_ins": [{"key_result": k, "value": 40 + next(counter) % 10} for k, _ in krs]}
-        return ok(
-            api.post("/api/v1/check-ins/bulk", json.dumps(body), content_type="application/json")
-        )
+        if wanted("check-in"):
+            writes, reads_b = [], []
+            for i in range(repeat + 1):
+                t = time.perf_counter()
+                ok(
+                    api_a.post(
+                        f"/key-results/{kr.key}/check-ins", json={"value": 50 + next(counter) % 10}
+                    )
+                )
+                w = (time.perf_counter() - t) * 1000
+                t = time.perf_counter()
+                ok(api_b.get(f"/objectives/{top.key}"))
+                r = (time.perf_counter() - t) * 1000
+                if i:
+                    writes.append(w)
+                    reads_b.append(r)
+            add("one check-in (API)", writes, f"POST a check-in on {kr.key} in process A")
+            add("…then its top objective in another process (API)", reads_b,
+                f"GET /objectives/{top.key} in process B")  # fmt: skip
 
-    tree = lambda: ok(api.get(f"/api/v1/cycles/{cycle.key}/tree"))  # noqa: E731
-    subtree = lambda: ok(api.get(f"/api/v1/cycles/{cycle.key}/tree?unit={unit.key}"))  # noqa: E731
-    cockpit = lambda: ok(browser.get("/"))  # noqa: E731
-    objective_page = lambda: ok(browser.get(f"/objectives/{kr.objective.key}/"))  # noqa: E731
+        if wanted("restart"):
+            samples = []
+            for _ in range(max(2, repeat // 2)):
+                b.stop()
+                b.start()
+                pb = httpx.Client(base_url=b.url, cookies=cookie, timeout=300)
+                t = time.perf_counter()
+                ok(pb.get(f"/strategy/?cycle={cycle.key}"))
+                samples.append((time.perf_counter() - t) * 1000)
+            add("first page after a restart", samples,
+                "process B restarted; its first strategy page once /healthz answers")  # fmt: skip
 
-    cycle_rows = _sql(
-        f"SELECT o.id, o.key, o.title, o.level, o.unit_id, o.owner_id, o.status, k.id, k.key,"
-        f" k.kind, k.baseline, k.target, k.weight, k.last_value, k.last_effective"
-        f" FROM {t_obj} o LEFT JOIN {t_kr} k ON k.objective_id = o.id WHERE o.cycle_id = %s",
-        [cycle.pk],
-    )
-    unit_rows = _sql(
-        f"SELECT o.id, o.key, o.title, o.level, o.unit_id, o.owner_id, o.status, k.id, k.key,"
-        f" k.kind, k.baseline, k.target, k.weight, k.last_value, k.last_effective"
-        f" FROM {t_obj} o LEFT JOIN {t_kr} k ON k.objective_id = o.id"
-        f" WHERE o.cycle_id = %s AND o.unit_id = %s",
-        [cycle.pk, unit.pk],
-    )
-    cockpit_rows = _sql(
-        f"SELECT k.id, k.key, k.kind, k.baseline, k.target, k.last_value, k.last_effective,"
-        f" k.last_confidence FROM {t_kr} k JOIN {t_obj} o ON o.id = k.objective_id"
-        f" WHERE o.organization_id = %s AND o.status = 'approved' AND o.cycle_id IN"
-        f" (SELECT id FROM {connection.ops.quote_name(Cycle._meta.db_table)}"
-        f' WHERE organization_id = %s AND start <= %s AND "end" >= %s)',
-        [org.pk, org.pk, today, today],
-    )
-    objective_rows = _sql(
-        f"SELECT k.id, k.key, k.kind, k.baseline, k.target, c.value, c.effective, c.comment"
-        f" FROM {t_kr} k LEFT JOIN {t_ci} c ON c.key_result_id = k.id WHERE k.objective_id = %s"
-        f" ORDER BY k.id, c.effective, c.id",
-        [kr.objective_id],
-    )
-    insert = (
-        f"INSERT INTO {t_ci} (organization_id, key_result_id, value, confidence, comment,"
-        f" effective, recorded_at, author_id, source, request_digest, raw_value)"
-        f" VALUES (%s, %s, %s, NULL, '', %s, %s, NULL, 'bench', '', '')"
-    )
-    update = (
-        f"UPDATE {t_kr} SET last_value = %s, last_effective = %s WHERE id = %s"
-        f" AND (last_effective IS NULL OR last_effective <= %s)"
-    )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    day = connection.ops.adapt_datefield_value(today)
+        if wanted("bulk") and bulk_krs:
 
-    def one_write():
-        with connection.cursor() as cursor:
-            cursor.execute(insert, [org.pk, kr.pk, 55, day, now])
-            cursor.execute(update, [55, day, kr.pk, day])
+            def bulk():
+                items = [{"key_result": k, "value": 40 + next(counter) % 10} for k in bulk_krs]
+                ok(api_a.post("/check-ins/bulk", json={"check_ins": items}))
 
-    def bulk_write():
-        with connection.cursor() as cursor:
-            cursor.executemany(insert, [[org.pk, pk, 45, day, now] for _, pk in krs])
-            cursor.executemany(update, [[45, day, pk, day] for _, pk in krs])
+            samples = _time(bulk, max(1, repeat // 2))
+            add(f"bulk: {len(bulk_krs):,} check-ins (API)", samples)
+            report.bulk_per_second = len(bulk_krs) / (statistics.median(samples) / 1000)
 
-    export_rows = _sql(
-        f"SELECT c.key_result_id, c.value, c.effective, c.confidence, c.comment, c.author_id"
-        f" FROM {t_ci} c WHERE c.organization_id = %s ORDER BY c.key_result_id, c.effective",
-        [org.pk],
-    )
-    top_read = lambda: ok(api.get(f"/api/v1/objectives/{top.key}"))  # noqa: E731
-
-    def check_in_and_top():
-        check_in()
-        top_read()
-
-    # (name, timed call, its raw-SQL floor, prepare before each sample, note)
-    scenarios = [
-        ("strategy tree of the cycle (API)", tree, cycle_rows, None, ""),
-        ("one unit's subtree (API)", subtree, unit_rows, None, ""),
-        ("cockpit page", cockpit, cockpit_rows, None, ""),
-        ("objective page", objective_page, objective_rows, None, ""),
-        ("one check-in (API)", check_in, _rolled_back(one_write), None, ""),
-        (
-            "one check-in + its roll-up read at the top (API)",
-            check_in_and_top,
-            _rolled_back(one_write),
-            None,
-            f"POST a check-in, then GET the strategic objective above it ({top.key})",
-        ),
-        ("bulk: 1,000 check-ins (API)", bulk, _rolled_back(bulk_write), None, ""),
-        (
-            "strategy tree, after a check-in",
-            tree,
-            cycle_rows,
-            check_in,
-            "each sample follows an untimed check-in: the cache advances",
-        ),
-        (
-            "cockpit page, after a check-in",
-            cockpit,
-            cockpit_rows,
-            check_in,
-            "each sample follows an untimed check-in",
-        ),
-        (
-            "one unit's subtree, after a check-in",
-            subtree,
-            unit_rows,
-            check_in,
-            "each sample follows an untimed check-in",
-        ),
-        (
-            "strategy tree, cache cold",
-            tree,
-            cycle_rows,
-            cache.clear,
-            "the process's cached figures emptied before each sample: a full rebuild",
-        ),
-        ("YAML export of the organisation", lambda: _export(org), export_rows, None, ""),
-    ]
-    report = Report(
-        organization=org_name,
-        database=connection.vendor,
-        machine=machine(),
-        counts=_counts(org),
-        repeat=repeat,
-        floor_ms=0.0,
-    )
-    floor = _time(lambda: ok(api.get("/healthz")), repeat)
-    report.floor_ms = statistics.median(floor)
-    for name, fn, sql, before, note in scenarios:
-        if any(word.lower() in name.lower() for word in skip):
-            continue
-        # The slow rows (seconds each at 100,000 people) take a third of the samples and no
-        # warm-up (a cold cache is their point, or they warm nothing).
-        slow = "bulk" in name or "YAML" in name or "cold" in name
-        n = max(1, repeat // 3) if slow else repeat
-        samples = _time(fn, n, before, warm=not slow)
-        sql_samples = _time(sql, n)
-        t = Timing(name, [round(s, 2) for s in samples], statistics.median(sql_samples), note=note)
-        t.median_ms = statistics.median(samples)
-        t.min_ms, t.max_ms = min(samples), max(samples)
-        t.bare_ratio = t.median_ms / report.floor_ms if report.floor_ms else None
-        t.sql_ratio = t.median_ms / t.sql_ms if t.sql_ms else None
-        report.timings.append(t)
-    return report
+        report.memory_mb = [round(s.memory_mb(), 1) for s in (a, b)]
+        report.counts["check_ins"] = CheckIn.objects.filter(organization=org).count()
+        return report
+    finally:
+        a.stop()
+        b.stop()
 
 
 def _counts(org) -> dict:
@@ -315,29 +359,38 @@ def _counts(org) -> dict:
     }
 
 
-def _export(org):
-    from pilote.interchange import exporter
-
-    return exporter.to_yaml(exporter.build(Actor.system(org, "bench")))
-
-
 def markdown(report: Report) -> str:
     m, c = report.machine, report.counts
+    big = c["people"] > 30_000
     lines = [
         f"**{report.organization}** on {m['database']} — {c['people']:,} people, "
         f"{c['units']:,} units, {c['objectives']:,} objectives, {c['key_results']:,} KRs, "
         f"{c['check_ins']:,} check-ins; {m['cpus']} CPUs, Python {m['python']}, "
-        f"Django {m['django']}, {m['date']}; bare-view floor (`/healthz`) "
-        f"{report.floor_ms:.2f} ms; medians of {report.repeat} after a warm-up (bulk, cold cache "
-        f"and export rows: {max(1, report.repeat // 3)} without warm-up).",
+        f"Django {m['django']}, {m['date']}; {m['transport']}; floor (`GET /healthz`) "
+        f"{report.floor_ms:.2f} ms; medians of {report.repeat} after a warm-up.",
         "",
-        "| scenario | median ms | min–max ms | × bare view | raw SQL ms | × raw SQL |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| row | median ms | min–max ms | × floor | target ms | met |",
+        "|---|---:|---:|---:|---:|:---:|",
     ]
     for t in report.timings:
+        target = f"< {t.target:g}" if t.target is not None else ""
+        met = "" if t.met is None else ("yes" if t.met else "**no**")
         lines.append(
             f"| {t.name} | {t.median_ms:.1f} | {t.min_ms:.1f}–{t.max_ms:.1f} | "
-            f"{t.bare_ratio:.1f} | {t.sql_ms:.1f} | {t.sql_ratio:.1f} |"
+            f"{t.floor_ratio:.1f} | {target} | {met} |"
+        )
+    if report.bulk_per_second is not None:
+        met = "yes" if report.bulk_per_second >= BULK_TARGET else "**no**"
+        lines.append(
+            f"| bulk ingest rate | {report.bulk_per_second:,.0f} check-ins/s | | | "
+            f"≥ {BULK_TARGET:,}/s | {met} |"
+        )
+    if report.memory_mb:
+        limit = MEMORY_TARGET[1 if big else 0]
+        met = "yes" if max(report.memory_mb) < limit else "**no**"
+        lines.append(
+            f"| memory per app process | {' / '.join(f'{x:.0f}' for x in report.memory_mb)} MB"
+            f" | | | < {limit} MB | {met} |"
         )
     return "\n".join(lines)
 
