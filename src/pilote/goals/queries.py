@@ -410,6 +410,15 @@ class Snapshot(Figures):
     def prefetch(self, objectives: list[Objective]) -> None:
         """Every row is in memory already."""
 
+    def prefetch_summaries(self, objectives: list[Objective]) -> None:
+        """Every row is in memory already."""
+
+    def has_key_results(self, objective: Objective) -> bool:
+        return bool(self.krs_by_objective.get(objective.pk))
+
+    def child_keys(self, objective: Objective) -> list[tuple[int, int]]:
+        return [(c, self.objectives[c].cycle_id) for c, _ in self.children.get(objective.pk, ())]
+
     def row(self, objective: Objective) -> Objective:
         return self.objectives.get(objective.pk, objective)
 

@@ -34,6 +34,8 @@ class Stored(Figures):
         self.policy = actor.organization.policy
         self.objectives: dict[int, Objective] = {}  # the rows read so far
         self._full: set[int] = set()  # those whose KRs and links are read too
+        # Summaries (prefetch_summaries): pk -> (has KRs, [(child pk, child's cycle)]).
+        self._summary: dict[int, tuple[bool, list[tuple[int, int]]]] = {}
         self.krs_by_objective: dict[int, list[KeyResult]] = {}
         self.children: dict[int, list[tuple[int, float]]] = {}
         self.parents: dict[int, list[tuple[int, float]]] = {}
@@ -94,6 +96,43 @@ class Stored(Figures):
         self._full.update(todo)
         self._ensure(others)
 
+    def prefetch_summaries(self, objectives: list[Objective]) -> None:
+        """What a summary shows of these objectives (their parents) and whether it has
+        anything to open (KRs, children), without reading their KRs."""
+        todo = [o.pk for o in objectives if o.pk not in self._full and o.pk not in self._summary]
+        if not todo:
+            return
+        with_krs = set(
+            KeyResult.objects.filter(objective_id__in=todo)
+            .values_list("objective_id", flat=True)
+            .distinct()
+        )
+        for pk in todo:
+            self._summary[pk] = (pk in with_krs, [])
+            self.parents.setdefault(pk, [])
+        parents = set()
+        for child, parent, weight, child_cycle in (
+            Alignment.objects.filter(Q(child_id__in=todo) | Q(parent_id__in=todo))
+            .order_by("id")
+            .values_list("child_id", "parent_id", "weight", "child__cycle_id")
+        ):
+            if parent in self._summary and parent in todo:
+                self._summary[parent][1].append((child, child_cycle))
+            if child in self._summary and child in todo:
+                self.parents[child].append((parent, weight))
+                parents.add(parent)
+        self._ensure(parents)
+
+    def has_key_results(self, objective: Objective) -> bool:
+        if objective.pk in self._summary and objective.pk not in self._full:
+            return self._summary[objective.pk][0]
+        return bool(self.key_results_of(objective))
+
+    def child_keys(self, objective: Objective) -> list[tuple[int, int]]:
+        if objective.pk in self._summary and objective.pk not in self._full:
+            return self._summary[objective.pk][1]
+        return [(c.pk, c.cycle_id) for c, _ in self.all_children(objective)]
+
     def row(self, objective: Objective) -> Objective:
         """The objective as this read holds it, its KRs and links read."""
         self.prefetch([self.objectives.get(objective.pk, objective)])
@@ -108,7 +147,8 @@ class Stored(Figures):
         return [(self.objectives[c], w) for c, w in self.children.get(objective.pk, [])]
 
     def parents_of(self, objective: Objective) -> list[tuple[Objective, float]]:
-        self.row(objective)
+        if objective.pk not in self._summary:
+            self.row(objective)
         return [(self.objectives[p], w) for p, w in self.parents.get(objective.pk, [])]
 
     def kr(self, kr: KeyResult) -> KRFigures:

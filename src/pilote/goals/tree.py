@@ -30,6 +30,10 @@ class Node:
     # there is anything to load (pages fetch it when the node is opened).
     loaded: bool = True
     more: bool = False
+    # With ``build_tree(page=…)``: how many children are not shown, and where the next
+    # page of them starts (pages fetch it with "show more").
+    hidden: int = 0
+    next_offset: int = 0
 
 
 @dataclass
@@ -124,10 +128,13 @@ def build_tree(
     snap: Figures | None = None,
     root: str | None = None,
     depth: int | None = None,
+    page: int | None = None,
+    offset: int = 0,
 ) -> Tree:
     """The tree (filtered), or with ``root`` the subtree under that objective's key; with
     ``depth``, nodes deeper than it are summaries only (``loaded`` False): a page shows the
-    top levels and loads the rest when a node is opened."""
+    top levels and loads the rest when a node is opened. With ``page``, each node shows at
+    most that many children (the root's from ``offset``), and says how many it hides."""
     errors = filter_errors(actor, unit, level, status, owner)
     if errors:
         raise Invalid("unknown filters", errors)
@@ -164,28 +171,49 @@ def build_tree(
         roots = [start]
     else:
         roots = [o for o in snap.family_roots(family) if keep is None or o.pk in keep]
-    # Loaded a level at a time (a fixed number of queries per level, whatever its width).
-    level_rows, seen = roots, set()
-    for _ in range((depth + 2) if depth is not None else 1_000):
+
+    def shown(o: Objective, path: frozenset[int], level: int) -> tuple[list[Objective], int]:
+        """The children shown under ``o``, and how many more there are."""
+        everyone = below(o, path)
+        if page is None:
+            return everyone, 0
+        start = offset if level == 0 and root is not None else 0
+        return everyone[start : start + page], max(0, len(everyone) - start - page)
+
+    # Loaded a level at a time (a fixed number of queries per level, whatever its width);
+    # the level of summaries below the last full one is read lightly.
+    level_rows, seen, level = roots, set(), 0
+    while level_rows:
         level_rows = [o for o in level_rows if o.pk not in seen]
-        if not level_rows:
-            break
         seen.update(o.pk for o in level_rows)
+        if depth is not None and level > depth:
+            snap.prefetch_summaries(level_rows)
+            break
         snap.prefetch(level_rows)
-        level_rows = [c for o in level_rows for c in below(o, frozenset())]
+        level_rows = [c for o in level_rows for c in shown(o, frozenset(), level)[0]]
+        level += 1
+
+    def has_more(o: Objective, path: frozenset[int]) -> bool:
+        return snap.has_key_results(o) or any(
+            cycle_id in family and pk not in path and (keep is None or pk in keep)
+            for pk, cycle_id in snap.child_keys(o)
+        )
 
     def node(o: Objective, path: frozenset[int], level: int) -> Node:
         if depth is not None and level > depth:
             return Node(objective=o, figures=snap.objective(o), parents=snap.parents_of(o),
-                        key_results=[], depth=level, loaded=False,
-                        more=bool(snap.key_results_of(o) or below(o, path)))  # fmt: skip
+                        key_results=[], depth=level, loaded=False, more=has_more(o, path))  # fmt: skip
+        children, hidden = shown(o, path, level)
+        start = offset if level == 0 and root is not None else 0
         return Node(
             objective=o,
             figures=snap.objective(o),
             parents=snap.parents_of(o),
             key_results=[(kr, snap.kr(kr)) for kr in snap.key_results_of(o)],
-            children=[node(c, path | {o.pk}, level + 1) for c in below(o, path)],
+            children=[node(c, path | {o.pk}, level + 1) for c in children],
             depth=level,
+            hidden=hidden,
+            next_offset=start + len(children),
         )
 
     return Tree(

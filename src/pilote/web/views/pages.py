@@ -51,6 +51,10 @@ def _cycle(request: HttpRequest, snap) -> Cycle | None:
     )
 
 
+# The children an objective of the strategy tree shows at once; "show more" fetches the next.
+CHILDREN_PAGE = 25
+
+
 @member_required
 def strategy(request: HttpRequest) -> HttpResponse:
     actor = request.actor
@@ -59,7 +63,11 @@ def strategy(request: HttpRequest) -> HttpResponse:
     filters = _tree_filters(request)
     # The top level, each objective below it a summary that loads when it is opened
     # (strategy_node): at 10,000 people the whole tree was 9 MB of HTML.
-    tree = build_tree(actor, cycle, snap=snap, depth=0, **filters) if cycle else None
+    tree = (
+        build_tree(actor, cycle, snap=snap, depth=0, page=CHILDREN_PAGE, **filters)
+        if cycle
+        else None
+    )
     return render(
         request,
         "pilote/strategy.html",
@@ -106,10 +114,15 @@ def strategy_node(request: HttpRequest, key: str) -> HttpResponse:
     if cycle is None:
         raise Http404
     filters = _tree_filters(request)
-    tree = build_tree(actor, cycle, snap=snap, root=key, depth=0, **filters)
+    offset = request.GET.get("offset", "")
+    start = int(offset) if offset.isdigit() and len(offset) < 7 else 0
+    tree = build_tree(
+        actor, cycle, snap=snap, root=key, depth=0, page=CHILDREN_PAGE, offset=start, **filters
+    )
     return render(
         request,
-        "pilote/_node_body.html",
+        # "show more": the next children only; opening a node: its KRs and first children
+        "pilote/_node_children.html" if offset else "pilote/_node_body.html",
         {"n": tree.roots[0], "tree_query": _tree_query(cycle, filters)},
     )
 
