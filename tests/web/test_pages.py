@@ -611,3 +611,20 @@ def test_a_wide_objective_shows_its_first_children_and_the_rest_on_demand(browse
     assert "more objective" not in rest  # the last page
     fr = browser("executive", language="fr").get("/strategy/?cycle=q").content.decode()
     assert "Afficher 7 objectifs de plus" in fr
+
+
+def test_the_unit_filter_is_searched_by_name_and_a_wrong_one_is_said_on_the_form(browser):
+    client = browser("viewer", language="fr")
+    page = client.get("/strategy/?cycle=q").content.decode()
+    assert 'list="unit-options"' in page and '<option value="produit"' not in page  # no menu
+    found = client.get("/units/options/?unit=prod").content.decode()
+    assert '<option value="Product">produit' in found
+    assert client.get("/units/options/?unit=g-").content.decode().strip() == ""  # Globex's
+    by_name = client.get("/strategy/?cycle=q&unit=Product").content.decode()
+    by_key = client.get("/strategy/?cycle=q&unit=produit").content.decode()
+    assert "Ship a better app" in by_name and "Sell" not in by_name
+    assert by_name.count('class="node ') == by_key.count('class="node ')
+    assert 'value="Product"' in by_name  # the input shows the unit's name, not its key
+    wrong = client.get("/strategy/?cycle=q&unit=Nulle+part")
+    assert wrong.status_code == 422
+    assert "Aucune unité ne s’appelle « Nulle part »." in wrong.content.decode()

@@ -419,6 +419,9 @@ class Snapshot(Figures):
     def child_keys(self, objective: Objective) -> list[tuple[int, int]]:
         return [(c, self.objectives[c].cycle_id) for c, _ in self.children.get(objective.pk, ())]
 
+    def rows_of(self, pks: list[int]) -> list[Objective]:
+        return [self.objectives[pk] for pk in pks]
+
     def row(self, objective: Objective) -> Objective:
         return self.objectives.get(objective.pk, objective)
 

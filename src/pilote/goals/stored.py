@@ -34,6 +34,7 @@ class Stored(Figures):
         self.policy = actor.organization.policy
         self.objectives: dict[int, Objective] = {}  # the rows read so far
         self._full: set[int] = set()  # those whose KRs and links are read too
+        self._child_cycles: dict[int, int] = {}  # a child's cycle, known from its link
         # Summaries (prefetch_summaries): pk -> (has KRs, [(child pk, child's cycle)]).
         self._summary: dict[int, tuple[bool, list[tuple[int, int]]]] = {}
         self.krs_by_objective: dict[int, list[KeyResult]] = {}
@@ -82,19 +83,21 @@ class Stored(Figures):
         for kr in krs:
             kr.objective = self.objectives[kr.objective_id]
             self.krs_by_objective[kr.objective_id].append(kr)
-        others = set()
-        for child, parent, weight in (
+        parents = set()
+        wanted = set(todo)
+        for child, parent, weight, child_cycle in (
             Alignment.objects.filter(Q(child_id__in=todo) | Q(parent_id__in=todo))
             .order_by("id")
-            .values_list("child_id", "parent_id", "weight")
+            .values_list("child_id", "parent_id", "weight", "child__cycle_id")
         ):
-            if parent in self.children and parent in todo:
+            if parent in wanted:
                 self.children[parent].append((child, weight))
-            if child in self.parents and child in todo:
+                self._child_cycles[child] = child_cycle
+            if child in wanted:
                 self.parents[child].append((parent, weight))
-            others.update((child, parent))
+                parents.add(parent)
         self._full.update(todo)
-        self._ensure(others)
+        self._ensure(parents)  # children are read when shown (rows_of)
 
     def prefetch_summaries(self, objectives: list[Objective]) -> None:
         """What a summary shows of these objectives (their parents) and whether it has
@@ -131,7 +134,8 @@ class Stored(Figures):
     def child_keys(self, objective: Objective) -> list[tuple[int, int]]:
         if objective.pk in self._summary and objective.pk not in self._full:
             return self._summary[objective.pk][1]
-        return [(c.pk, c.cycle_id) for c, _ in self.all_children(objective)]
+        self.row(objective)
+        return [(c, self._child_cycles[c]) for c, _ in self.children.get(objective.pk, [])]
 
     def row(self, objective: Objective) -> Objective:
         """The objective as this read holds it, its KRs and links read."""
@@ -144,7 +148,13 @@ class Stored(Figures):
 
     def all_children(self, objective: Objective) -> list[tuple[Objective, float]]:
         self.row(objective)
-        return [(self.objectives[c], w) for c, w in self.children.get(objective.pk, [])]
+        links = self.children.get(objective.pk, [])
+        self._ensure([c for c, _ in links])
+        return [(self.objectives[c], w) for c, w in links]
+
+    def rows_of(self, pks: list[int]) -> list[Objective]:
+        self._ensure(pks)
+        return [self.objectives[pk] for pk in pks]
 
     def parents_of(self, objective: Objective) -> list[tuple[Objective, float]]:
         if objective.pk not in self._summary:

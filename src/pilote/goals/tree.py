@@ -153,11 +153,11 @@ def build_tree(
             frontier = up - keep
             keep |= frontier
 
-    def below(o: Objective, path: frozenset[int]) -> list[Objective]:
+    def below(o: Objective, path: frozenset[int]) -> list[int]:
         return [
-            c
-            for c, _ in snap.all_children(o)
-            if c.cycle_id in family and c.pk not in path and (keep is None or c.pk in keep)
+            pk
+            for pk, cycle_id in snap.child_keys(o)
+            if cycle_id in family and pk not in path and (keep is None or pk in keep)
         ]
 
     if root is not None:
@@ -172,8 +172,8 @@ def build_tree(
     else:
         roots = [o for o in snap.family_roots(family) if keep is None or o.pk in keep]
 
-    def shown(o: Objective, path: frozenset[int], level: int) -> tuple[list[Objective], int]:
-        """The children shown under ``o``, and how many more there are."""
+    def shown(o: Objective, path: frozenset[int], level: int) -> tuple[list[int], int]:
+        """The children shown under ``o`` (their keys), and how many more there are."""
         everyone = below(o, path)
         if page is None:
             return everyone, 0
@@ -190,14 +190,11 @@ def build_tree(
             snap.prefetch_summaries(level_rows)
             break
         snap.prefetch(level_rows)
-        level_rows = [c for o in level_rows for c in shown(o, frozenset(), level)[0]]
+        level_rows = snap.rows_of([c for o in level_rows for c in shown(o, frozenset(), level)[0]])
         level += 1
 
     def has_more(o: Objective, path: frozenset[int]) -> bool:
-        return snap.has_key_results(o) or any(
-            cycle_id in family and pk not in path and (keep is None or pk in keep)
-            for pk, cycle_id in snap.child_keys(o)
-        )
+        return snap.has_key_results(o) or bool(below(o, path))
 
     def node(o: Objective, path: frozenset[int], level: int) -> Node:
         if depth is not None and level > depth:
@@ -210,7 +207,7 @@ def build_tree(
             figures=snap.objective(o),
             parents=snap.parents_of(o),
             key_results=[(kr, snap.kr(kr)) for kr in snap.key_results_of(o)],
-            children=[node(c, path | {o.pk}, level + 1) for c in children],
+            children=[node(c, path | {o.pk}, level + 1) for c in snap.rows_of(children)],
             depth=level,
             hidden=hidden,
             next_offset=start + len(children),

@@ -12,6 +12,25 @@ def units(actor: Actor) -> QuerySet[Unit]:
     return scoped(actor, Unit.objects.select_related("parent"))
 
 
+def search_units(actor: Actor, text: str, limit: int = 20) -> list[Unit]:
+    """A unit picker's suggestions: the first units whose name or key holds what was typed."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    found = scoped(actor, Unit.objects.all()).filter(
+        Q(name__icontains=text) | Q(key__icontains=text)
+    )
+    return list(found.order_by("name", "id")[:limit])
+
+
+def unit_named(actor: Actor, typed: str | None) -> Unit | None:
+    """The unit a filter names: by its key, or else by its exact name (letter case aside)."""
+    if not typed:
+        return None
+    units_ = scoped(actor, Unit.objects.all())
+    return units_.filter(key=typed).first() or units_.filter(name__iexact=typed.strip()).first()
+
+
 def get_unit(actor: Actor, key: str) -> Unit:
     return get_scoped(actor, units(actor), "unit", key=key)
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("strategy/", pages.strategy, name="strategy"),
     path("strategy/node/<slug:key>/", pages.strategy_node, name="strategy_node"),
     path("people/options/", pages.people_options, name="people_options"),
+    path("units/options/", pages.unit_options, name="unit_options"),
     path("strategy/one-page/", pages.one_page, name="one_page"),
     path("objectives/new/", writing.objective_create, name="objective_create"),
     path("objectives/<slug:key>/", pages.objective, name="objective"),

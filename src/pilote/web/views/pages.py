@@ -6,7 +6,9 @@ from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
+from pilote.errors import Invalid
 from pilote.goals import cache, queries
 from pilote.goals.cockpit import build_cockpit, current_cycles
 from pilote.goals.models import Cycle
@@ -63,24 +65,35 @@ def strategy(request: HttpRequest) -> HttpResponse:
     filters = _tree_filters(request)
     # The top level, each objective below it a summary that loads when it is opened
     # (strategy_node): at 10,000 people the whole tree was 9 MB of HTML.
-    tree = (
-        build_tree(actor, cycle, snap=snap, depth=0, page=CHILDREN_PAGE, **filters)
-        if cycle
-        else None
-    )
+    tree, wrong = None, []
+    try:
+        if cycle:
+            tree = build_tree(actor, cycle, snap=snap, depth=0, page=CHILDREN_PAGE, **filters)
+    except Invalid as exc:  # a unit or a person typed that does not exist: said on the form
+        said = {
+            "unit": _("No unit is named “%(typed)s”."),
+            "owner": _("No member has the address “%(typed)s”."),
+        }
+        wrong = [
+            said.get(path, _("This filter is not valid.")) % {"typed": filters.get(path) or ""}
+            for path, _message in exc.errors
+        ]
+    status = 422 if wrong else 200
     return render(
         request,
         "pilote/strategy.html",
         {
             "tree": tree,
+            "filter_errors": wrong,
             "cycle": cycle,
             "filters": filters,
             "tree_query": _tree_query(cycle, filters),
             "live": True,
             "cycles": scoped(actor, Cycle.objects.all()).order_by("start"),
-            "units": org_queries.units(actor).order_by("name"),
+            "unit_choice": org_queries.unit_named(actor, filters["unit"]),
             "owner_choice": org_queries.person_named(actor, filters["owner"]),
         },
+        status=status,
     )
 
 
@@ -93,7 +106,19 @@ def people_options(request: HttpRequest) -> HttpResponse:
 
 
 def _tree_filters(request: HttpRequest) -> dict:
-    return {k: request.GET.get(k) or None for k in ("unit", "level", "status", "owner")}
+    filters = {k: request.GET.get(k) or None for k in ("unit", "level", "status", "owner")}
+    if filters["unit"]:  # typed in the unit search: its key, or its name
+        unit = org_queries.unit_named(request.actor, filters["unit"])
+        filters["unit"] = unit.key if unit else filters["unit"]
+    return filters
+
+
+@member_required
+def unit_options(request: HttpRequest) -> HttpResponse:
+    """The units whose name or key holds what was typed, as options of a datalist."""
+    typed = next((v for v in request.GET.values() if v), "")
+    found = org_queries.search_units(request.actor, typed)
+    return render(request, "pilote/_unit_options.html", {"units": found})
 
 
 def _tree_query(cycle, filters: dict) -> str:
