@@ -628,3 +628,18 @@ def test_the_unit_filter_is_searched_by_name_and_a_wrong_one_is_said_on_the_form
     wrong = client.get("/strategy/?cycle=q&unit=Nulle+part")
     assert wrong.status_code == 422
     assert "Aucune unité ne s’appelle « Nulle part »." in wrong.content.decode()
+
+
+def test_my_key_results_are_paged(browser):
+    """An executive may check in on every KR below the top unit: 50 at a time."""
+    from tests.api.test_query_counts import grow
+
+    client = browser("executive", language="en")
+    grow(30, 0)  # 60 more KRs in units below the top one
+    first = client.get("/my/").content.decode()
+    assert first.count('kr-row" id="row-') == 50
+    assert "1 / 2" in first and 'href="?page=2"' in first
+    second = client.get("/my/?page=2").content.decode()
+    assert "2 / 2" in second and 0 < second.count('kr-row" id="row-') < 50
+    rows = [r.split('"')[0] for r in (first + second).split('kr-row" id="row-')[1:]]
+    assert len(rows) == len(set(rows))  # no KR on both pages
