@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,8 +12,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pilote.errors import Forbidden, PiloteError
-from pilote.goals import actions, cache, keyresults, queries
+from pilote.goals import actions, keyresults, queries
 from pilote.goals.models import Cycle
+from pilote.goals.stored import Stored
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_write_objective, scoped
 
@@ -206,15 +208,19 @@ def transition(request: HttpRequest, key: str, transition: str) -> HttpResponse:
     return safe_next(request, reverse("objective", kwargs={"key": o.key}))
 
 
+INBOX_PAGE = 20
+
+
 @member_required
 def inbox(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     if actor.role != "executive":
         raise Forbidden(_("Only executives validate objectives."))
-    snap = cache.snapshot(actor)
-    waiting = [
-        o for o in sorted(snap.objectives.values(), key=lambda o: o.pk) if o.status == "submitted"
-    ]
+    # A page of submissions at a time (the oldest first), each read with its stored figures.
+    waiting = queries.objectives(actor).filter(status="submitted").order_by("id")
+    page = Paginator(waiting, INBOX_PAGE).get_page(request.GET.get("page"))
+    snap = Stored(actor)
+    snap.prefetch(list(page))
     items = [
         {
             "o": o,
@@ -223,6 +229,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "parents": snap.parents_of(o),
             "own": actor.user.pk == o.owner_id,
         }
-        for o in waiting
+        for o in page
     ]
-    return render(request, "pilote/inbox.html", {"items": items})
+    return render(request, "pilote/inbox.html", {"items": items, "page": page})
