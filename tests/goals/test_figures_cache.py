@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import pytest
@@ -248,7 +249,9 @@ def _apply(actor: Actor, globex: Actor, world, s: tuple, n: int) -> None:
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("PILOTE_STATE_EXAMPLES", 30)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(step, min_size=1, max_size=12))
 def test_cached_figures_equal_a_recomputation_after_random_actions(world, steps):
@@ -286,7 +289,7 @@ def test_cached_figures_equal_a_recomputation_after_random_actions(world, steps)
                 pass  # refused (a closed cycle, a decided reading…): nothing changed
             STEPS += 1
             assert cache.differences(actor) == [], s
-            assert figures.mismatches(actor.organization) == [], s
+            assert figures.mismatches(actor.organization) == [], (s, steps)
     finally:
         transaction.savepoint_rollback(sid)
         cache.clear()

@@ -22,16 +22,19 @@ they reach. ``pilote check`` compares them with a recomputation (``mismatches``)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.db.models import Q
 
 from pilote.okr.plan import NO_DATA_PLAN, as_json, kr_plan, merge
 from pilote.okr.progress import kr_progress
 from pilote.okr.rollup import RollupTerm, objective_progress
-from pilote.okr.types import Policy
+from pilote.okr.types import Policy, Reading
 from pilote.okr.workflow import WorkflowStatus
 from pilote.orgs.models import Organization
 
 from .latest import stored
-from .models import Alignment, KeyResult, Objective
+from .models import Alignment, CheckIn, KeyResult, Objective, ObjectiveHistory
 
 KR_FIELDS = ("stored_progress", "stored_plan")
 OBJECTIVE_FIELDS = ("stored_progress", "stored_plan", "stored_from")
@@ -70,21 +73,41 @@ def _same(a, b) -> bool:
     return [list(x) for x in a or []] == [list(x) for x in b or []]
 
 
-def refresh_key_results(organization: Organization, kr_ids: Iterable[int]) -> None:
-    """Recompute these KRs' stored figures, then their objectives' and above."""
+def refresh_key_results(
+    organization: Organization,
+    kr_ids: Iterable[int],
+    check_ins: set[date] | None = None,
+    history: bool = True,
+) -> None:
+    """Recompute these KRs' stored figures, then their objectives' and above, and the
+    objectives' history. ``check_ins``: the dates of the new check-ins that called this
+    (None: a definition changed, which rewrites the history of what it reaches)."""
     ids = set(kr_ids)
     if not ids:
         return
     policy = organization.policy
-    changed, objectives = [], set()
+    changed, objectives, latest = [], set(), set()
     for kr in KeyResult.objects.filter(pk__in=ids).select_related("objective__cycle"):
         objectives.add(kr.objective_id)
+        latest.add(kr.last_effective)
         progress, plan = kr_values(kr, policy)
         if progress != kr.stored_progress or not _same(plan, kr.stored_plan):
             kr.stored_progress, kr.stored_plan = progress, plan
             changed.append(kr)
     KeyResult.objects.bulk_update(changed, KR_FIELDS, batch_size=500)
-    refresh_objectives(objectives)
+    moved = refresh_objectives(objectives, history=False)
+    if not history:
+        return
+    # The usual check-in: one day, the latest reading of each of its KRs, and nothing dated
+    # later beneath any objective recomputed (moved or not: one whose figures stayed the same
+    # may still differ as of that day). Then each moved objective's row of that day is its
+    # new stored figures; anything else rewrites the history of what it reaches.
+    if check_ins is not None and len(check_ins) == 1 and latest == check_ins:
+        (day,) = check_ins
+        if all(before is None or before <= day for _, before, _ in moved):
+            _history_rows_of_today([o for o, _, changed in moved if changed], day)
+            return
+    rebuild_history(organization, objectives)
 
 
 def _ancestors(objective_ids: set[int]) -> tuple[set[int], list[tuple[int, int]]]:
@@ -118,13 +141,18 @@ def refresh_cycle(cycle) -> None:
     )
 
 
-def refresh_objectives(objective_ids: Iterable[int], force: bool = False) -> int:
+def refresh_objectives(
+    objective_ids: Iterable[int], force: bool = False, history: bool = True
+) -> list[tuple[Objective, date | None]]:
     """Recompute these objectives' stored figures from their terms, and those of every
-    objective above them whose terms changed (children first). Returns how many changed.
+    objective above them whose terms changed (children first); with ``history``, rewrite the
+    history of these objectives and of every one above them (a definition changed). Returns
+    every objective recomputed, with its ``stored_from`` from before and whether it changed.
     ``force``: their parents are recomputed even where their own figures are the same."""
     dirty = set(objective_ids)
     if not dirty:
-        return 0
+        return []
+    asked = set(dirty)
     above, links = _ancestors(dirty)
     parents: dict[int, set[int]] = {}
     for child, parent in links:
@@ -132,7 +160,7 @@ def refresh_objectives(objective_ids: Iterable[int], force: bool = False) -> int
     rows = {
         o.pk: o
         for o in Objective.objects.filter(pk__in=above).only(
-            "id", "status", "progress_from", *OBJECTIVE_FIELDS
+            "id", "organization_id", "status", "progress_from", *OBJECTIVE_FIELDS
         )
     }
     krs: dict[int, list[tuple]] = {}
@@ -152,18 +180,8 @@ def refresh_objectives(objective_ids: Iterable[int], force: bool = False) -> int
         ).only("id", "status", *OBJECTIVE_FIELDS)
     }
     # Children first: an objective is done once every child of it among these is.
-    waiting = {pk: {c for c, _ in children.get(pk, ()) if c in rows} for pk in rows}
-    ready = [pk for pk, w in waiting.items() if not w]
-    order = []
-    while ready:
-        pk = ready.pop()
-        order.append(pk)
-        for parent in parents.get(pk, ()):
-            if parent in waiting and pk in waiting[parent]:
-                waiting[parent].discard(pk)
-                if not waiting[parent]:
-                    ready.append(parent)
-    changed = []
+    order = _children_first(rows, children, parents)
+    changed, before = [], {}
     for pk in order:
         o = rows[pk]
         if pk not in dirty:
@@ -175,6 +193,7 @@ def refresh_objectives(objective_ids: Iterable[int], force: bool = False) -> int
                 approved.append((weight, c.stored_progress, c.stored_plan, c.stored_from))
         values = objective_values(o.progress_from, krs.get(pk, []), approved)
         old = (o.stored_progress, o.stored_plan, o.stored_from)
+        before[pk] = o.stored_from
         if values[0] != old[0] or not _same(values[1], old[1]) or values[2] != old[2]:
             o.stored_progress, o.stored_plan, o.stored_from = values
             changed.append(o)
@@ -182,7 +201,138 @@ def refresh_objectives(objective_ids: Iterable[int], force: bool = False) -> int
         elif force:
             dirty.update(parents.get(pk, ()))
     Objective.objects.bulk_update(changed, OBJECTIVE_FIELDS, batch_size=500)
-    return len(changed)
+    if history and rows:
+        organization = Organization.objects.get(pk=next(iter(rows.values())).organization_id)
+        rebuild_history(organization, asked)
+    moved = {o.pk for o in changed}
+    return [(rows[pk], when, pk in moved) for pk, when in before.items()]
+
+
+def _children_first(rows, children: dict, parents: dict) -> list[int]:
+    """The objectives of ``rows`` ordered so that each comes after its children among them."""
+    waiting = {pk: {c for c, _ in children.get(pk, ()) if c in rows} for pk in rows}
+    ready = [pk for pk, w in waiting.items() if not w]
+    order = []
+    while ready:
+        pk = ready.pop()
+        order.append(pk)
+        for parent in parents.get(pk, ()):
+            if parent in waiting and pk in waiting[parent]:
+                waiting[parent].discard(pk)
+                if not waiting[parent]:
+                    ready.append(parent)
+    return order
+
+
+def _history_rows_of_today(moved: list[Objective], day: date) -> None:
+    """After a check-in of ``day`` that nothing beneath these objectives is dated after:
+    their figures of that day are their stored ones (a row, unless the day before says the
+    same)."""
+    if not moved:
+        return
+    ids = [o.pk for o in moved]
+    previous = {}
+    for pk, progress, plan in (
+        ObjectiveHistory.objects.filter(objective_id__in=ids, day__lt=day)
+        .order_by("objective_id", "day")
+        .values_list("objective_id", "progress", "plan")
+    ):
+        previous[pk] = (progress, plan)
+    ObjectiveHistory.objects.filter(objective_id__in=ids, day=day).delete()
+    ObjectiveHistory.objects.bulk_create(
+        [
+            ObjectiveHistory(organization_id=o.organization_id, objective_id=o.pk, day=day,
+                             progress=o.stored_progress, plan=o.stored_plan)
+            for o in moved
+            if not (o.pk in previous and previous[o.pk][0] == o.stored_progress
+                    and _same(previous[o.pk][1], o.stored_plan))
+        ]
+    )  # fmt: skip
+
+
+def rebuild_history(organization: Organization, objective_ids: Iterable[int]) -> None:
+    """Recompute from their readings the history rows of these objectives and of every
+    objective above them (children first), replacing the rows they had."""
+    from .keyresults import facts_of
+
+    ids = set(objective_ids)
+    if not ids:
+        return
+    above, links = _ancestors(ids)
+    parents: dict[int, set[int]] = {}
+    for child, parent in links:
+        parents.setdefault(child, set()).add(parent)
+    policy = organization.policy
+    rows = {
+        o.pk: o
+        for o in Objective.objects.filter(pk__in=above).only("id", "status", "progress_from")
+    }
+    krs: dict[int, list[KeyResult]] = {}
+    for kr in KeyResult.objects.filter(objective_id__in=above).select_related("objective__cycle"):
+        krs.setdefault(kr.objective_id, []).append(kr)
+    readings: dict[int, dict[date, Reading]] = {}
+    for kr_id, value, effective, confidence, pk in (
+        CheckIn.objects.filter(key_result__objective_id__in=above)
+        .order_by("key_result_id", "effective", "id")
+        .values_list("key_result_id", "value", "effective", "confidence", "id")
+    ):
+        readings.setdefault(kr_id, {})[effective] = Reading(value, effective, confidence, pk)
+    children: dict[int, list[tuple[int, float]]] = {}
+    for parent, child, weight in Alignment.objects.filter(parent_id__in=above).values_list(
+        "parent_id", "child_id", "weight"
+    ):
+        children.setdefault(parent, []).append((child, weight))
+    outside = {c for cs in children.values() for c, _ in cs} - set(rows)
+    approved = set(rows) - {pk for pk, o in rows.items() if o.status != WorkflowStatus.APPROVED}
+    approved |= set(
+        Objective.objects.filter(pk__in=outside, status=WorkflowStatus.APPROVED).values_list(
+            "pk", flat=True
+        )
+    )
+    histories: dict[int, list[tuple]] = {}
+    for pk, day, progress, plan in (
+        ObjectiveHistory.objects.filter(objective_id__in=outside & approved)
+        .order_by("objective_id", "day")
+        .values_list("objective_id", "day", "progress", "plan")
+    ):
+        histories.setdefault(pk, []).append((day, progress, plan))
+    made = []
+    for pk in _children_first(rows, children, parents):
+        o = rows[pk]
+        # Each term's value from each day it changes on: (weight, progress, plan, since).
+        events: dict[date, list[tuple[str, int, tuple]]] = {}
+        kr_terms: dict[int, tuple] = {}
+        for kr in krs.get(pk, []):
+            kr_terms[kr.pk] = (kr.weight, None, as_json(NO_DATA_PLAN), None)
+            facts, cycle = facts_of(kr), kr.objective.cycle
+            for day, reading in readings.get(kr.pk, {}).items():
+                progress = kr_progress(facts, reading.value)
+                plan = as_json(kr_plan(facts, reading, progress, cycle.start, cycle.end, policy))
+                events.setdefault(day, []).append(("kr", kr.pk, (kr.weight, progress, plan, day)))
+        child_terms: dict[int, tuple] = {}
+        for child, weight in children.get(pk, ()):
+            if child not in approved:
+                continue
+            child_terms[child] = (weight, None, as_json(NO_DATA_PLAN), None)
+            for day, progress, plan in histories.get(child, []):
+                events.setdefault(day, []).append(("child", child, (weight, progress, plan, day)))
+        out, last = [], (None, as_json(NO_DATA_PLAN))
+        for day in sorted(events):
+            for kind, key, term in events[day]:
+                (kr_terms if kind == "kr" else child_terms)[key] = term
+            progress, plan, _ = objective_values(
+                o.progress_from, list(kr_terms.values()), list(child_terms.values())
+            )
+            if progress != last[0] or not _same(plan, last[1]):
+                out.append((day, progress, plan))
+                last = (progress, plan)
+        histories[pk] = out
+        made += [
+            ObjectiveHistory(organization=organization, objective_id=pk, day=d, progress=p, plan=pl)
+            for d, p, pl in out
+        ]
+    ObjectiveHistory.objects.filter(objective_id__in=above).delete()
+    ObjectiveHistory.objects.bulk_create(made, batch_size=2000)
 
 
 def rebuild(organization: Organization) -> int:
@@ -210,6 +360,15 @@ def _stored(organization: Organization) -> dict[tuple, tuple]:
         "key", *OBJECTIVE_FIELDS
     ):
         out[("objective", pk)] = _plain(values)
+    history: dict[str, list] = {}
+    for key, day, progress, plan in (
+        ObjectiveHistory.objects.filter(organization=organization)
+        .order_by("objective_id", "day")
+        .values_list("objective__key", "day", "progress", "plan")
+    ):
+        history.setdefault(key, []).append((day.isoformat(), progress, _plain([plan])[0]))
+    for key, rows in history.items():
+        out[("history of objective", key)] = tuple(rows)
     return out
 
 
@@ -236,9 +395,9 @@ def mismatches(organization: Organization) -> list[str]:
         truth = _stored(organization)
         transaction.set_rollback(True)
     out = [
-        f"{what} {key}: stored {stored_now.get((what, key))}, recomputed {truth[(what, key)]}"
-        for (what, key) in sorted(truth)
-        if stored_now.get((what, key)) != truth[(what, key)]
+        f"{what} {key}: stored {stored_now.get((what, key))}, recomputed {truth.get((what, key))}"
+        for (what, key) in sorted(set(truth) | set(stored_now))
+        if stored_now.get((what, key)) != truth.get((what, key))
     ]
     today = date.today()
     snap = Snapshot(Actor.system(organization))
@@ -254,6 +413,42 @@ def mismatches(organization: Organization) -> list[str]:
         have = (o.stored_progress, status_on(o.stored_plan or [], today) if o.stored_plan else None)
         if have != (f.progress, f.status):
             out.append(f"objective {o.key}: stored {have}, by the rules {(f.progress, f.status)}")
+    # Past days, read from the history rows and the check-ins, against the rules applied to
+    # the organisation as of each: the first day with a history row, the day before it, the
+    # last one and one between.
+    days = sorted(
+        set(
+            ObjectiveHistory.objects.filter(organization=organization).values_list("day", flat=True)
+        )
+    )
+    if days:
+        sample = {days[0], days[0] - timedelta(days=1), days[len(days) // 2], days[-1]}
+        for day in sorted(sample):
+            out += _differences_on(organization, day)
+    return out
+
+
+def _differences_on(organization: Organization, day: date) -> list[str]:
+    from pilote.orgs.access import Actor
+
+    from .queries import Snapshot
+    from .stored import Stored
+
+    actor = Actor.system(organization)
+    snap, kept = Snapshot(actor, day), Stored(actor, day)
+    out = []
+    kept.prefetch(list(kept._rows(Q(organization=organization))))
+    for o in snap.objectives.values():
+        a, b = kept.objective(o), snap.objective(o)
+        if (a.progress, a.status) != (b.progress, b.status):
+            out.append(f"objective {o.key} as of {day}: from the history {(a.progress, a.status)}, "
+                       f"by the rules {(b.progress, b.status)}")  # fmt: skip
+    for kr in snap.krs_by_pk.values():
+        mine = next(k for k in kept.key_results_of(kr.objective) if k.pk == kr.pk)
+        a, b = kept.kr(mine), snap.kr(kr)
+        if (a.progress, a.status) != (b.progress, b.status):
+            out.append(f"key result {kr.key} as of {day}: stored {(a.progress, a.status)}, "
+                       f"by the rules {(b.progress, b.status)}")  # fmt: skip
     return out
 
 
@@ -265,4 +460,5 @@ def rebuild_from_scratch(organization: Organization) -> None:
     Objective.objects.filter(organization=organization).update(
         stored_progress=None, stored_plan=None, stored_from=None
     )
+    ObjectiveHistory.objects.filter(organization=organization).delete()
     rebuild(organization)

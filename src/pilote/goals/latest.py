@@ -69,7 +69,9 @@ def note_check_ins(check_ins: list[CheckIn]) -> None:
         )
     from . import figures
 
-    figures.refresh_key_results(check_ins[0].organization, newest)
+    figures.refresh_key_results(
+        check_ins[0].organization, newest, check_ins={ci.effective for ci in check_ins}
+    )
 
 
 def stored(kr: KeyResult) -> Reading | None:

@@ -267,3 +267,22 @@ class BulkRequest(models.Model):
                 fields=["organization", "source", "key"], name="bulk_request_unique"
             )
         ]
+
+
+class ObjectiveHistory(models.Model):
+    """An objective's figures as of a past day, as data (goals/figures.py): from ``day`` until
+    its next row, its progress and status plan computed with the readings effective on or
+    before that day. Rows are written where a figure changes (a day with readings beneath
+    it); before its first row an objective has no data. A KR's history is its check-ins."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="history")
+    day = models.DateField()
+    progress = models.FloatField(null=True, blank=True)
+    plan = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["objective", "day"], name="objective_history_day")
+        ]
+        ordering = ["objective", "day"]

@@ -7,8 +7,9 @@ each objective's progress and status come from its own row — the status is its
 read on the day (``pilote.okr.plan``), the expected progress follows from its cycle. Every
 process reads the same rows: nothing is kept between requests, nothing to warm.
 
-Where the stored figures do not hold for the day read (a reading beneath is dated after it),
-that objective is recomputed from its terms by the rules, as a snapshot would.
+A day before the readings beneath an objective (an "as of" read, or a check-in dated in the
+future) reads the objective's history row of that day and each KR's check-in of that day,
+still only for the rows shown.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from datetime import date
 from django.db.models import Q
 
 from pilote.okr.pace import expected_progress
-from pilote.okr.plan import status_on
+from pilote.okr.plan import NO_DATA_PLAN, status_on
 from pilote.orgs.access import Actor, scoped
 
 from .latest import stored
-from .models import Alignment, KeyResult, Objective
+from .models import Alignment, KeyResult, Objective, ObjectiveHistory
 from .queries import Figures, KRFigures, ObjectiveFigures, kr_figures, latest_readings
 
 
@@ -41,6 +42,8 @@ class Stored(Figures):
         self.children: dict[int, list[tuple[int, float]]] = {}
         self.parents: dict[int, list[tuple[int, float]]] = {}
         self._kr: dict[int, KRFigures] = {}
+        self._readings: dict[int, object] = {}  # KRs' readings of the day read, where older
+        self._history: dict[int, tuple | None] = {}  # objectives' history rows of that day
         self._obj: dict[int, ObjectiveFigures] = {}
         # What readers of a Snapshot keep beside it; here they live for one request.
         self.memo: dict = {}
@@ -165,10 +168,41 @@ class Stored(Figures):
         if kr.pk not in self._kr:
             reading = stored(kr)
             if reading is not None and reading.effective > self.as_of:
-                # Its latest check-in is dated after the day read: the one current that day.
-                reading = latest_readings(self.actor, self.as_of, [kr.pk]).get(kr.pk)
+                # Its latest check-in is dated after the day read: the one current that day
+                # (read for every KR read so far that needs it, at once).
+                if kr.pk not in self._readings:
+                    later = [
+                        k.pk
+                        for ks in self.krs_by_objective.values()
+                        for k in ks
+                        if k.last_effective and k.last_effective > self.as_of
+                    ]
+                    wanted = {kr.pk, *later} - set(self._readings)
+                    found = latest_readings(self.actor, self.as_of, wanted)
+                    self._readings.update({pk: found.get(pk) for pk in wanted})
+                reading = self._readings[kr.pk]
             self._kr[kr.pk] = kr_figures(kr, reading, self.as_of, self.policy)
         return self._kr[kr.pk]
+
+    def _history_of(self, objective: Objective) -> tuple | None:
+        """The objective's history row of the day read (its latest on or before it), read for
+        every objective read so far that needs one, at once."""
+        if objective.pk not in self._history:
+            wanted = {objective.pk} | {
+                pk
+                for pk, o in self.objectives.items()
+                if o.stored_from is not None and o.stored_from > self.as_of
+            }
+            wanted -= set(self._history)
+            found = {pk: None for pk in wanted}
+            for pk, progress, plan in (
+                ObjectiveHistory.objects.filter(objective_id__in=wanted, day__lte=self.as_of)
+                .order_by("objective_id", "day")
+                .values_list("objective_id", "progress", "plan")
+            ):
+                found[pk] = (progress, plan)
+            self._history.update(found)
+        return self._history[objective.pk]
 
     def objective(
         self, objective: Objective, _path: frozenset[int] = frozenset()
@@ -176,14 +210,18 @@ class Stored(Figures):
         o = self.objectives.get(objective.pk, objective)
         if o.pk in self._obj:
             return self._obj[o.pk]
-        holds = o.stored_plan is not None and (o.stored_from is None or o.stored_from <= self.as_of)
-        if not holds:
-            return super().objective(o, _path)  # from its terms, by the rules
+        if o.stored_plan is None:
+            return super().objective(o, _path)  # not stored yet: from its terms, by the rules
+        progress, plan = o.stored_progress, o.stored_plan
+        if o.stored_from is not None and o.stored_from > self.as_of:
+            # A reading beneath it is dated after the day read: its figures of that day are
+            # a row of its history (none yet that day: no data).
+            progress, plan = self._history_of(o) or (None, NO_DATA_PLAN)
         cycle = o.cycle
         f = ObjectiveFigures(
             o,
-            o.stored_progress,
-            status_on(o.stored_plan, self.as_of),
+            progress,
+            status_on(plan, self.as_of),
             [],
             expected_progress(cycle.start, cycle.end, self.as_of),
         )

@@ -106,14 +106,10 @@ def filter_errors(
 
 
 def stored_or_snapshot(actor: Actor, as_of: date | None = None) -> Figures:
-    """Today (or any day the stored figures hold for): the stored figures of the rows read;
-    another day: a snapshot recomputed for it (``goals/cache.py``)."""
-    from . import cache
+    """The stored figures of the rows read, as of today or any day (goals/stored.py)."""
     from .stored import Stored
 
-    if as_of is None or as_of == date.today():
-        return Stored(actor, as_of)
-    return cache.snapshot(actor, as_of)
+    return Stored(actor, as_of)
 
 
 def build_tree(

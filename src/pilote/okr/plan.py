@@ -18,7 +18,6 @@ it. A plan is valid from the day of the readings it was made from (``valid_from`
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
@@ -103,23 +102,28 @@ def _compress(plan: Plan) -> Plan:
 
 
 def merge(plans: Sequence[Sequence[Sequence]]) -> Plan:
-    """The worst of several plans on every day; without plans, ``no_data``."""
+    """The worst of several plans on every day; without plans, ``no_data``.
+
+    A sweep over the days the plans change on, keeping how many plans are in each status:
+    linear in the plans' entries (a strategic objective merges hundreds of children's)."""
     if not plans:
         return list(NO_DATA_PLAN)
-    starts = sorted({s for p in plans for s, _ in p[1:]})
-    indexes = [[s for s, _ in p[1:]] for p in plans]
+    counts = [0] * len(STATUS_SEVERITY)
+    changes: dict[int, list[tuple[int, int]]] = {}
+    for plan in plans:
+        counts[_RANK[plan[0][1]]] += 1
+        for (_, before), (start, after) in zip(plan, plan[1:], strict=False):
+            changes.setdefault(start, []).append((_RANK[before], _RANK[after]))
 
-    def worst_at(i: int) -> str:
-        # The status of each plan at the i-th change (i = 0: before any change).
-        statuses = []
-        for plan, idx in zip(plans, indexes, strict=True):
-            k = bisect_right(idx, starts[i - 1]) if i else 0
-            statuses.append(plan[k][1])
-        return min(statuses, key=_RANK.__getitem__)
+    def worst() -> str:
+        return STATUS_SEVERITY[next(i for i, n in enumerate(counts) if n)].value
 
-    out: Plan = [(None, worst_at(0))]
-    for i, start in enumerate(starts, 1):
-        out.append((start, worst_at(i)))
+    out: Plan = [(None, worst())]
+    for start in sorted(changes):
+        for before, after in changes[start]:
+            counts[before] -= 1
+            counts[after] += 1
+        out.append((start, worst()))
     return _compress(out)
 
 
