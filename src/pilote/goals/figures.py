@@ -21,9 +21,11 @@ they reach. ``pilote check`` compares them with a recomputation (``mismatches``)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Q
 
 from pilote.okr.plan import NO_DATA_PLAN, as_json, kr_plan, merge
@@ -69,6 +71,29 @@ def objective_values(
     return progress, plan, max(dates) if dates else None
 
 
+def _write(model, fields: tuple[str, ...], rows: list) -> None:
+    """One UPDATE by primary key, sent with every row's values at once (``executemany``):
+    ``bulk_update``'s CASE per column took 0.4 s for a bulk of 1,000 check-ins."""
+    if not rows:
+        return
+    ops = connection.ops
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    sets = ", ".join(
+        f"{ops.quote_name(f)} = %s{json_cast if f.endswith('_plan') else ''}" for f in fields
+    )
+    sql = f"UPDATE {ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s"
+    params = [
+        [
+            json.dumps(v) if f.endswith("_plan") and v is not None else v
+            for f, v in ((f, getattr(row, f)) for f in fields)
+        ]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _same(a, b) -> bool:
     return [list(x) for x in a or []] == [list(x) for x in b or []]
 
@@ -94,7 +119,7 @@ def refresh_key_results(
         if progress != kr.stored_progress or not _same(plan, kr.stored_plan):
             kr.stored_progress, kr.stored_plan = progress, plan
             changed.append(kr)
-    KeyResult.objects.bulk_update(changed, KR_FIELDS, batch_size=500)
+    _write(KeyResult, KR_FIELDS, changed)
     moved = refresh_objectives(objectives, history=False)
     if not history:
         return
@@ -200,7 +225,7 @@ def refresh_objectives(
             dirty.update(parents.get(pk, ()))  # its parents' terms changed
         elif force:
             dirty.update(parents.get(pk, ()))
-    Objective.objects.bulk_update(changed, OBJECTIVE_FIELDS, batch_size=500)
+    _write(Objective, OBJECTIVE_FIELDS, changed)
     if history and rows:
         organization = Organization.objects.get(pk=next(iter(rows.values())).organization_id)
         rebuild_history(organization, asked)
