@@ -5,6 +5,8 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field, replace
 
+from django.db.models import Q
+
 from pilote.okr.coverage import tactical_alignment, unit_coverage
 from pilote.okr.pace import check_in_due
 from pilote.okr.types import STATUS_SEVERITY, Status
@@ -165,3 +167,103 @@ def _kr_state(snap: Snapshot, objectives: list[Objective], key: tuple) -> _KRSta
             place(state, pk, snap.kr(snap.krs_by_pk[pk]))
     snap.render_memo[("cockpit-krs", key)] = state
     return state
+
+
+def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Cockpit:
+    """The cockpit read from the rows and their stored figures (goals/figures.py): counts by
+    the database, each KR's status from its stored plan (one tuple per KR, no model
+    instance), and the model rows of the few KRs and objectives it lists."""
+    from django.db.models import Exists, OuterRef
+
+    from pilote.okr.pace import expected_progress
+    from pilote.okr.plan import status_on
+
+    from .keyresults import FACT_COLUMNS, facts_from
+    from .models import Alignment, KeyResult
+    from .stored import Stored
+
+    reader = Stored(actor)
+    today = reader.as_of
+    cycles = cycles if cycles is not None else current_cycles(actor, reader)
+    ids = [c.pk for c in cycles]
+    cockpit = Cockpit(reader, cycles)  # type: ignore[arg-type]
+    objectives = scoped(actor, Objective.objects.filter(cycle_id__in=ids))
+    strategic = list(reader._rows(Q(cycle_id__in=ids, level="strategic")))
+    cockpit.strategic = [reader.objective(o) for o in strategic]
+    waiting = objectives.filter(status=WorkflowStatus.SUBMITTED).select_related("unit")
+    cockpit.waiting_total = waiting.count()
+    cockpit.waiting = list(waiting.order_by("id")[:LIST_LIMIT])
+    user_id = actor.user.pk if actor.user else None
+    cockpit.sent_back = list(
+        objectives.filter(status=WorkflowStatus.CHANGES_REQUESTED, owner_id=user_id).order_by("id")
+    )
+    unit_ids = scoped(actor, Unit.objects.all()).values_list("id", flat=True)
+    cockpit.unit_coverage = unit_coverage(
+        unit_ids,
+        set(objectives.filter(status=WorkflowStatus.APPROVED).values_list("unit_id", flat=True)),
+    )
+    to_strategic = Alignment.objects.filter(child_id=OuterRef("pk"), parent__level="strategic")
+    cockpit.tactical_alignment = tactical_alignment(
+        objectives.filter(level="tactical")
+        .annotate(up=Exists(to_strategic))
+        .values_list("up", flat=True)
+    )
+    # Each approved KR of the current cycles as a tuple: its status today from its plan.
+    counts = {s.value: 0 for s in reversed(STATUS_SEVERITY)}
+    attention, overdue, later = [], [], []
+    rank = {s: i for i, s in enumerate(STATUS_SEVERITY)}
+    rhythm = reader.policy.rhythm_days
+    rows = scoped(
+        actor,
+        KeyResult.objects.filter(
+            objective__cycle_id__in=ids, objective__status=WorkflowStatus.APPROVED
+        ),
+    ).values_list(
+        "pk", "stored_plan", "stored_progress", "last_effective", "objective__cycle__start"
+    )
+    for pk, plan, progress, effective, start in rows:
+        if plan is None or (effective is not None and effective > today):
+            later.append(pk)  # not stored yet, or dated after today: by the rules, below
+            continue
+        status = status_on(plan, today)
+        counts[status.value] += 1
+        if status in (Status.OFF_TRACK, Status.AT_RISK):
+            attention.append((rank[status], progress or 0, pk))
+        if effective is None or (today - effective).days > rhythm:
+            overdue.append((effective or start, pk))
+    shown: dict[int, KRFigures] = {}
+    for kr in scoped(actor, KeyResult.objects.filter(pk__in=later)).select_related(
+        "objective__cycle", "owner"
+    ):
+        f = reader.kr(kr)
+        counts[f.status.value] += 1
+        if f.status in (Status.OFF_TRACK, Status.AT_RISK):
+            attention.append((rank[f.status], f.progress or 0, kr.pk))
+        if check_in_due(f.latest, today, reader.policy):
+            overdue.append((f.latest.effective if f.latest else kr.objective.cycle.start, kr.pk))
+        shown[kr.pk] = f
+    cockpit.counts = counts
+    cockpit.attention_total, cockpit.overdue_total = len(attention), len(overdue)
+    # The worst first: by status, then the furthest behind its expected progress (from the
+    # columns of the KRs at risk or off track, no model instance).
+    expected = {}
+    stored_ones = [pk for *_, pk in attention if pk not in shown]
+    for pk, end, start, *columns in scoped(
+        actor, KeyResult.objects.filter(pk__in=stored_ones)
+    ).values_list("pk", "objective__cycle__end", "objective__cycle__start", *FACT_COLUMNS):
+        facts = facts_from(*columns, end)
+        expected[pk] = expected_progress(start, end, today, facts)
+    for pk, f in shown.items():
+        expected[pk] = f.expected
+    ordered = heapq.nsmallest(
+        LIST_LIMIT, attention, key=lambda a: (a[0], a[1] - expected[a[2]], a[2])
+    )
+    first_overdue = heapq.nsmallest(LIST_LIMIT, overdue)
+    wanted = {pk for *_, pk in ordered} | {pk for _, pk in first_overdue}
+    for kr in scoped(actor, KeyResult.objects.filter(pk__in=wanted - set(shown))).select_related(
+        "objective__cycle", "objective__unit", "owner"
+    ):
+        shown[kr.pk] = reader.kr(kr)
+    cockpit.attention = [shown[pk] for *_, pk in ordered]
+    cockpit.overdue = [shown[pk] for _, pk in first_overdue]
+    return cockpit

@@ -438,6 +438,15 @@ def mismatches(organization: Organization) -> list[str]:
         have = (o.stored_progress, status_on(o.stored_plan or [], today) if o.stored_plan else None)
         if have != (f.progress, f.status):
             out.append(f"objective {o.key}: stored {have}, by the rules {(f.progress, f.status)}")
+    # The cockpit read from the stored figures, against the one built from the recomputation.
+    from .cache import _cockpit_figures
+    from .cockpit import build_cockpit, build_stored_cockpit
+
+    kept, built = build_stored_cockpit(snap.actor), build_cockpit(snap.actor, snap)
+    if _cockpit_figures(kept) != _cockpit_figures(built):
+        out.append(
+            f"cockpit: stored {_cockpit_figures(kept)}, by the rules {_cockpit_figures(built)}"
+        )
     # Past days, read from the history rows and the check-ins, against the rules applied to
     # the organisation as of each: the first day with a history row, the day before it, the
     # last one and one between.

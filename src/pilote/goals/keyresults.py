@@ -67,16 +67,25 @@ ATTR = {"unit": "unit_label", "min": "minimum", "max": "maximum"}
 
 def facts_of(kr: KeyResult) -> KeyResultFacts:
     """The plain facts the rules need about a KR."""
+    return facts_from(*(getattr(kr, f) for f in FACT_COLUMNS), kr.objective.cycle.end)
+
+
+# The KR columns its facts come from, in facts_from's order (then its cycle's end).
+FACT_COLUMNS = ("kind", "baseline", "target", "minimum", "maximum", "milestones", "due", "phases")
+
+
+def facts_from(kind, baseline, target, minimum, maximum, milestones, due, phases, cycle_end):
+    """The facts of a KR from its columns (a query's values, no model instance)."""
     return KeyResultFacts(
-        kind=Kind(kr.kind),
-        baseline=kr.baseline,
-        target=kr.target,
-        minimum=kr.minimum,
-        maximum=kr.maximum,
-        milestones=len(kr.milestones or []),
-        due=kr.due or kr.objective.cycle.end,
+        kind=Kind(kind),
+        baseline=baseline,
+        target=target,
+        minimum=minimum,
+        maximum=maximum,
+        milestones=len(milestones or []),
+        due=due or cycle_end,
         phases=tuple(
-            Phase(date.fromisoformat(str(p["date"])), float(p["value"])) for p in (kr.phases or [])
+            Phase(date.fromisoformat(str(p["date"])), float(p["value"])) for p in (phases or [])
         ),
     )
 

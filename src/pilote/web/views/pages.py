@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from pilote.errors import Invalid
-from pilote.goals import cache, queries
-from pilote.goals.cockpit import build_cockpit, current_cycles
+from pilote.goals import queries
+from pilote.goals.cockpit import build_stored_cockpit, current_cycles
 from pilote.goals.models import Cycle
 from pilote.goals.stored import Stored
 from pilote.goals.tree import build_tree
@@ -25,8 +25,7 @@ from .common import member_required
 @member_required
 def cockpit(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    snap = cache.snapshot(actor)
-    data = build_cockpit(actor, snap)
+    data = build_stored_cockpit(actor)
     return render(
         request,
         "pilote/cockpit.html",
@@ -34,7 +33,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
             "cockpit": data,
             "invitations": pending_invitations(request.user),
             "vision": queries.current_vision(actor),
-            "as_of": snap.as_of,
+            "as_of": data.snapshot.as_of,
             "live": True,
         },
     )
