@@ -32,13 +32,17 @@ _RANK = {s.value: i for i, s in enumerate(STATUS_SEVERITY)}
 
 def status_on(plan: Sequence[Sequence], day: date) -> Status:
     """The plan's status on ``day``."""
-    ordinal = day.toordinal()
+    return Status(value_on(plan, day.toordinal()))
+
+
+def value_on(plan: Sequence[Sequence], ordinal: int) -> str:
+    """The plan's status on the day of this ordinal, as its value (for loops over many)."""
     current = plan[0][1]
     for start, status in plan[1:]:
         if start > ordinal:
             break
         current = status
-    return Status(current)
+    return current
 
 
 def kr_plan(
