@@ -1,9 +1,12 @@
-"""The targets of the scale issue against the runs in a folder of `pilote bench run --out` JSON.
+"""Issue 12's table from a folder of `pilote bench run --out` JSON (the HTTP runner's).
 
-    python benchmarks/summarize.py benchmarks/results/raw
+    python benchmarks/summarize.py benchmarks/results/stored
 
-prints a Markdown table: each target, then the median measured on each database and size,
-and whether it is met. Nothing is typed by hand: the figures come from the JSON files.
+prints a Markdown table: each row the runner measures, then its median on each database
+and size with the target it has there (met ✅, missed ❌), then the bulk rate and each app
+process's memory. Nothing is typed by hand: the figures come from the JSON files. (The
+runs of 2026-11-26 in raw/ came from the earlier in-process runner; their table is in
+2026-11-26-scale.md.)
 """
 
 from __future__ import annotations
@@ -12,55 +15,52 @@ import json
 import sys
 from pathlib import Path
 
-# (target, scenario name, limit in ms, sizes it applies to (None: all))
-TARGETS = [
-    ("a unit's subtree < 30 ms, every N", "one unit's subtree (API)", 30, None),
-    ("… the first read after a check-in", "one unit's subtree, after a check-in", 30, None),
-    ("whole tree < 300 ms at 10,000", "strategy tree of the cycle (API)", 300, {10_000}),
-    ("… the first read after a check-in", "strategy tree, after a check-in", 300, {10_000}),
-    ("whole tree < 3 s at 100,000", "strategy tree of the cycle (API)", 3000, {100_000}),
-    ("… the first read after a check-in", "strategy tree, after a check-in", 3000, {100_000}),
-    ("… the first read of a process (cold)", "strategy tree, cache cold", 3000, {100_000}),
-    ("cockpit < 50 ms at 100,000", "cockpit page", 50, {100_000}),
-    ("… the first read after a check-in", "cockpit page, after a check-in", 50, {100_000}),
-    ("objective page < 50 ms at 100,000", "objective page", 50, {100_000}),
-    ("one check-in < 20 ms with roll-up", "one check-in (API)", 20, None),
-    (
-        "… and its roll-up read at the top",
-        "one check-in + its roll-up read at the top (API)",
-        20,
-        None,
-    ),
-    ("bulk ≥ 10,000 check-ins/s (1,000 in ≤ 100 ms)", "bulk: 1,000 check-ins (API)", 100, None),
-]
-
 
 def load(folder: Path) -> dict[tuple[str, int], dict]:
-    runs = {}
-    for path in sorted(folder.glob("*.json")):
-        report = json.loads(path.read_text())
-        size = report["counts"]["people"]
-        runs[(report["database"], size)] = {t["name"]: t for t in report["timings"]}
-    return runs
+    return {
+        (r["database"], r["counts"]["people"]): r
+        for r in (json.loads(p.read_text()) for p in sorted(folder.glob("*.json")))
+    }
 
 
 def main(folder: str) -> str:
     runs = load(Path(folder))
     columns = sorted(runs, key=lambda k: (k[0], k[1]))
-    head = "| target | " + " | ".join(f"{db} {n:,}" for db, n in columns) + " |"
+    names: list[str] = []
+    for key in columns:
+        for t in runs[key]["timings"]:
+            if t["name"] not in names:
+                names.append(t["name"])
+    head = "| row (median ms; target) | " + " | ".join(f"{db} {n:,}" for db, n in columns) + " |"
     lines = [head, "|---|" + "---:|" * len(columns)]
-    for label, scenario, limit, sizes in TARGETS:
+    floors = [f"{runs[k]['floor_ms']:.1f}" for k in columns]
+    lines.append("| floor: `GET /healthz` | " + " | ".join(floors) + " |")
+    for name in names:
         cells = []
-        for db, n in columns:
-            t = runs[(db, n)].get(scenario)
-            if (sizes is not None and n not in sizes) or t is None:
+        for key in columns:
+            t = next((t for t in runs[key]["timings"] if t["name"] == name), None)
+            if t is None:
                 cells.append("")
                 continue
-            ms = t["median_ms"]
-            cells.append(f"{ms:,.1f} {'✅' if ms <= limit else '❌'}")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+            mark = "" if t.get("met") is None else (" ✅" if t["met"] else " ❌")
+            target = f" (< {t['target']:g})" if t.get("target") else ""
+            cells.append(f"{t['median_ms']:,.1f}{mark}{target}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    rates = []
+    for key in columns:
+        rate = runs[key].get("bulk_per_second")
+        rates.append("" if rate is None else f"{rate:,.0f}/s {'✅' if rate >= 10_000 else '❌'}")
+    lines.append("| bulk ingest rate (≥ 10,000/s) | " + " | ".join(rates) + " |")
+    memory = []
+    for db, n in columns:
+        mb = runs[(db, n)].get("memory_mb") or []
+        limit = 300 if n > 30_000 else 200
+        memory.append(
+            " / ".join(f"{m:.0f}" for m in mb) + (f" {'✅' if mb and max(mb) < limit else '❌'}")
+        )
+    lines.append("| memory per app process, MB (< 200; < 300 at 100,000) | " + " | ".join(memory) + " |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    print(main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/results/raw"))
+    print(main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/results/stored"))

@@ -106,3 +106,83 @@ def test_the_stored_plan_gives_today_s_status_by_the_rules(world):
     snap = Snapshot(actor, date(2027, 4, 2))
     for o in snap.objectives.values():
         assert status_on(o.stored_plan, date(2027, 4, 2)) == snap.objective(o).status, o.key
+
+
+CONCURRENT = r"""
+import json, threading
+import django
+django.setup()
+from django.db import connection, transaction
+from pilote.goals import figures
+from pilote.goals.keyresults import record_check_in
+from pilote.goals.models import KeyResult
+from pilote.interchange.importer import import_data
+from pilote.orgs.access import Actor
+from pilote.orgs.models import Organization
+
+import_data({
+    "organization": "Race", "locale": "en",
+    "units": [{"key": "dg", "name": "DG"}],
+    "cycles": [{"key": "q", "start": "2026-10-01", "end": "2027-03-31"}],
+    "objectives": [{"key": "o", "level": "strategic", "cycle": "q", "unit": "dg", "title": "O",
+                    "key_results": [{"key": "a", "title": "A", "baseline": 0, "target": 10},
+                                    {"key": "b", "title": "B", "baseline": 0, "target": 10}]}],
+})
+org = Organization.objects.get(name="Race")
+barrier = threading.Barrier(2, timeout=10)
+write = figures._write
+
+def paused(model, fields, rows):
+    write(model, fields, rows)
+    if model is KeyResult:
+        barrier.wait()  # both KRs written, neither transaction committed: then the objective
+
+figures._write = paused
+errors = []
+
+def check_in(key, value):
+    try:
+        with transaction.atomic():
+            actor = Actor.system(org)
+            record_check_in(actor, KeyResult.objects.select_related("objective__cycle")
+                            .get(organization=org, key=key), value)
+    except Exception as exc:
+        errors.append(repr(exc))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=check_in, args=a) for a in (("a", 5), ("b", 10))]
+for t in threads: t.start()
+for t in threads: t.join()
+figures._write = write
+print(json.dumps({"errors": errors, "mismatches": figures.mismatches(org)}))
+"""
+
+
+def test_concurrent_check_ins_beneath_one_objective_both_count(tmp_path):
+    """Two check-ins on two KRs of one objective, in transactions that overlap: without the
+    objective locked before its terms are read, each computed it from the other's old
+    figures and the later commit lost the earlier one. Real connections (the test's own
+    transaction would hide the race): on the PostgreSQL pass, a scratch database."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.e2e.conftest import _database_url
+
+    url = _database_url(tmp_path, "pilote_figures_race")
+    if url is None:
+        pytest.skip("SQLite lets one writer in at a time: the race needs PostgreSQL's pass")
+    env = {**os.environ, "PILOTE_DATABASE_URL": url, "PILOTE_DATA_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "pilote.settings",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # fmt: skip
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=240
+    )
+    assert run("-m", "pilote.cli", "migrate").returncode == 0
+    raced = run("-c", CONCURRENT)
+    assert raced.returncode == 0, raced.stderr
+    result = json.loads(raced.stdout.strip().splitlines()[-1])
+    assert result == {"errors": [], "mismatches": []}, result

@@ -25,7 +25,7 @@ import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from pilote.okr.plan import NO_DATA_PLAN, as_json, kr_plan, merge
@@ -174,7 +174,11 @@ def refresh_objectives(
     history of these objectives and of every one above them (a definition changed). Returns
     every objective recomputed, with its ``stored_from`` from before and whether it changed.
     ``force``: their parents are recomputed even where their own figures are the same."""
-    dirty = set(objective_ids)
+    with transaction.atomic():  # the locks below last until the caller's transaction ends
+        return _refresh_objectives(set(objective_ids), force, history)
+
+
+def _refresh_objectives(dirty: set[int], force: bool, history: bool) -> list:
     if not dirty:
         return []
     asked = set(dirty)
@@ -182,11 +186,15 @@ def refresh_objectives(
     parents: dict[int, set[int]] = {}
     for child, parent in links:
         parents.setdefault(child, set()).add(parent)
+    # Locked, in one order, before their terms are read: two check-ins beneath one objective
+    # in concurrent transactions would each compute it from the other's old figures, and the
+    # later commit would lose the earlier one's. The second waits here, then reads both.
     rows = {
         o.pk: o
-        for o in Objective.objects.filter(pk__in=above).only(
-            "id", "organization_id", "status", "progress_from", *OBJECTIVE_FIELDS
-        )
+        for o in Objective.objects.filter(pk__in=above)
+        .select_for_update()
+        .order_by("id")
+        .only("id", "organization_id", "status", "progress_from", *OBJECTIVE_FIELDS)
     }
     krs: dict[int, list[tuple]] = {}
     for _, objective_id, weight, progress, plan, effective in KeyResult.objects.filter(
@@ -406,8 +414,6 @@ def mismatches(organization: Organization) -> list[str]:
     from scratch (rolled back: nothing is written), then today's progress and status of every
     KR and objective against the rules applied to the whole organisation (``Snapshot``)."""
     from datetime import date
-
-    from django.db import transaction
 
     from pilote.okr.plan import status_on
     from pilote.orgs.access import Actor
