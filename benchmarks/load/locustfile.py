@@ -63,6 +63,10 @@ class Person(FastHttpUser):
             name="unit subtree (API)",
         )
 
+    @task(2)
+    def strategy(self):
+        self.client.get(f"/strategy/?cycle={CYCLE}", headers=self.page, name="strategy page")
+
     @task(1)
     def tree(self):
         self.client.get(f"/api/v1/cycles/{CYCLE}/tree", headers=self.api, name="whole tree (API)")
