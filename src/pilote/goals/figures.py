@@ -368,6 +368,7 @@ def rebuild_history(organization: Organization, objective_ids: Iterable[int]) ->
     ObjectiveHistory.objects.bulk_create(made, batch_size=2000)
 
 
+@transaction.atomic  # all or nothing: a rebuild cut short leaves the figures as they were
 def rebuild(organization: Organization) -> int:
     """Recompute every stored figure of the organisation; returns how many rows changed."""
     before = _stored(organization)
