@@ -102,3 +102,20 @@ def test_merged_plans_are_the_worst_status_of_their_terms_on_every_day(terms, of
     day = START + timedelta(days=offset)
     want = worst_status(status_on(p, day) for p in plans) if plans else Status.NO_DATA
     assert status_on(merged, day) == want
+
+
+def test_a_phase_before_the_cycle_s_start_makes_the_expected_progress_jump_and_the_plan_follows():
+    """Found in review: with a phased target dated before the cycle's start, the expected
+    progress is 0 on the start day and jumps the day after; between the start and the next
+    phase (lower) it is high, then falls: both ends of that range said on track, the plan
+    said on track throughout and missed the days off track in between."""
+    end = START + timedelta(days=90)
+    facts = KeyResultFacts(Kind.INCREASE, 0.0, 100.0,
+                           phases=(Phase(START - timedelta(days=5), 90.0),
+                                   Phase(START + timedelta(days=40), 10.0)))  # fmt: skip
+    reading = Reading(20.0, START - timedelta(days=2), 7, 1)
+    policy = Policy(rhythm_days=60, grace_days=60)
+    plan = kr_plan(facts, reading, 0.2, START, end, policy)
+    for i in range(0, 80):
+        day = reading.effective + timedelta(days=i)
+        assert status_on(plan, day) == direct(facts, reading, end, policy, day), (plan, day)

@@ -9,9 +9,10 @@ read of any day take an objective's status from its own row instead of from ever
 it. A plan is valid from the day of the readings it was made from (``valid_from``).
 
 - A KR's plan is found from ``kr_status`` itself: the day ranges where nothing but the
-  expected progress moves (between the cycle's start and end, each phase, the day the
-  reading becomes outdated, the day after the due date) have a status that only moves one
-  way, so bisecting each range on days finds every change exactly, in a few evaluations.
+  expected progress moves (between the cycle's start and end and each phase, and the day
+  after each, the day the reading becomes outdated, the day after the due date) have a
+  status that only moves one way, so bisecting each range on days finds every change
+  exactly, in a few evaluations.
 - An objective's plan is the worst of its terms' plans on every day (``merge``), the rule
   of ``objective_status`` applied to plans.
 """
@@ -64,8 +65,11 @@ def kr_plan(
 
     first = reading.effective.toordinal()
     limit = policy.rhythm_days + policy.grace_days
-    edges = {start, end, reading.effective + timedelta(days=limit + 1)}
-    edges.update(p.on for p in facts.phases)
+    edges = {reading.effective + timedelta(days=limit + 1)}
+    # Expected progress is linear between its points, and may jump the day after one (two
+    # phases on one day, a phase after the cycle's end): both days bound a range.
+    for point in (start, end, *(p.on for p in facts.phases)):
+        edges.update((point, point + timedelta(days=1)))
     if facts.due is not None:
         edges.add(facts.due + timedelta(days=1))
     cuts = sorted({d.toordinal() for d in edges if d.toordinal() > first})
