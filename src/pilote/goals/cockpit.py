@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 
 import orjson
 from django.db.models import Q
@@ -175,7 +174,8 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
     """The cockpit read from the rows and their stored figures (goals/figures.py): counts by
     the database, each KR's status from its stored plan (one tuple per KR, no model
     instance), and the model rows of the few KRs and objectives it lists."""
-    from pilote.okr.pace import expected_progress
+    from pilote.okr.coverage import share
+    from pilote.okr.pace import due_before, expected_progress
     from pilote.okr.plan import value_on
 
     from .keyresults import FACT_COLUMNS, facts_from
@@ -211,16 +211,13 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
         .distinct()
         .count()
     )
-    total = tactical.count()
-    cockpit.tactical_alignment = tactical_alignment([True] * aligned + [False] * (total - aligned))
+    cockpit.tactical_alignment = share(aligned, tactical.count())
     # Each approved KR of the current cycles as a tuple: its status today from its plan.
     counts = {s.value: 0 for s in reversed(STATUS_SEVERITY)}
     attention, overdue, later = [], [], []
-    rank = {s: i for i, s in enumerate(STATUS_SEVERITY)}
+    rank = {s.value: i for i, s in enumerate(STATUS_SEVERITY)}  # a Status is its value too
     today_text, ordinal = today.isoformat(), today.toordinal()
-    rank_of = {s.value: i for i, s in enumerate(STATUS_SEVERITY)}
-    # A check-in is due when the latest is older than the rhythm (pilote.okr.pace.check_in_due)
-    due_text = (today - timedelta(days=reader.policy.rhythm_days)).isoformat()
+    due_text = due_before(today, reader.policy).isoformat()  # pilote.okr.pace.check_in_due
     # Read raw (one row per KR, 14,000 at 10,000 people): the ORM's date and JSON
     # conversions were most of the page; ISO dates compare as text, plans decode with orjson.
     with_phases = set()
@@ -232,7 +229,7 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
         value = value_on(orjson.loads(plan) if isinstance(plan, (str, bytes)) else plan, ordinal)
         counts[value] += 1
         if value in ("off_track", "at_risk"):
-            attention.append((rank_of[value], progress or 0, pk))
+            attention.append((rank[value], progress or 0, pk))
             kr_cycle[pk] = cycle_id
             if phases not in (None, "[]", []):
                 with_phases.add(pk)

@@ -48,10 +48,12 @@ def kr_values(kr: KeyResult, policy: Policy) -> tuple[float | None, list]:
     loaded)."""
     from .keyresults import facts_of  # keyresults' actions call this module
 
-    facts = facts_of(kr)
-    reading = stored(kr)
+    return _figures_of(facts_of(kr), stored(kr), kr.objective.cycle, policy)
+
+
+def _figures_of(facts, reading: Reading | None, cycle, policy: Policy) -> tuple:
+    """A KR's progress and status plan with this reading (its current one, or one of a day)."""
     progress = kr_progress(facts, reading.value if reading else None)
-    cycle = kr.objective.cycle
     return progress, as_json(kr_plan(facts, reading, progress, cycle.start, cycle.end, policy))
 
 
@@ -339,8 +341,7 @@ def rebuild_history(organization: Organization, objective_ids: Iterable[int]) ->
             kr_terms[kr.pk] = (kr.weight, None, as_json(NO_DATA_PLAN), None)
             facts, cycle = facts_of(kr), kr.objective.cycle
             for day, reading in readings.get(kr.pk, {}).items():
-                progress = kr_progress(facts, reading.value)
-                plan = as_json(kr_plan(facts, reading, progress, cycle.start, cycle.end, policy))
+                progress, plan = _figures_of(facts, reading, cycle, policy)
                 events.setdefault(day, []).append(("kr", kr.pk, (kr.weight, progress, plan, day)))
         child_terms: dict[int, tuple] = {}
         for child, weight in children.get(pk, ()):
@@ -414,7 +415,6 @@ def mismatches(organization: Organization) -> list[str]:
     """Where the stored figures differ from a recomputation: every row against one rebuilt
     from scratch (rolled back: nothing is written), then today's progress and status of every
     KR and objective against the rules applied to the whole organisation (``Snapshot``)."""
-    from datetime import date
 
     from pilote.okr.plan import status_on
     from pilote.orgs.access import Actor

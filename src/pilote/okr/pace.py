@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from .explain import Explanation, Term
 from .progress import inside_bounds, progress_of_value
@@ -151,4 +151,9 @@ def explain_expected(
 
 def check_in_due(latest: Reading | None, on: date, policy: Policy = DEFAULT_POLICY) -> bool:
     """A KR waits for its check-in when it has none, or when the latest is older than the rhythm."""
-    return latest is None or (on - latest.effective).days > policy.rhythm_days
+    return latest is None or latest.effective < due_before(on, policy)
+
+
+def due_before(on: date, policy: Policy = DEFAULT_POLICY) -> date:
+    """A latest check-in dated before this day is older than the rhythm on ``on``."""
+    return on - timedelta(days=policy.rhythm_days)

@@ -61,7 +61,7 @@ def strategy(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     snap = Stored(actor)
     cycle = _cycle(request, snap)
-    filters = _tree_filters(request)
+    filters, unit = _tree_filters(request)
     # The top level, each objective below it a summary that loads when it is opened
     # (strategy_node): at 10,000 people the whole tree was 9 MB of HTML.
     tree, wrong = None, []
@@ -89,7 +89,7 @@ def strategy(request: HttpRequest) -> HttpResponse:
             "tree_query": _tree_query(cycle, filters),
             "live": True,
             "cycles": scoped(actor, Cycle.objects.all()).order_by("start"),
-            "unit_choice": org_queries.unit_named(actor, filters["unit"]),
+            "unit_choice": unit,
             "owner_choice": org_queries.person_named(actor, filters["owner"]),
         },
         status=status,
@@ -99,24 +99,29 @@ def strategy(request: HttpRequest) -> HttpResponse:
 @member_required
 def people_options(request: HttpRequest) -> HttpResponse:
     """The people whose name or address holds what was typed, as options of a datalist."""
-    typed = next((v for v in request.GET.values() if v), "")  # the picker's own field
-    found = org_queries.search_people(request.actor, typed)
+    found = org_queries.search_people(request.actor, _typed(request))
     return render(request, "pilote/_people_options.html", {"people": found})
 
 
-def _tree_filters(request: HttpRequest) -> dict:
+def _typed(request: HttpRequest) -> str:
+    """What was typed in a picker: the value of its own field, whatever its name."""
+    return next((v for v in request.GET.values() if v), "")
+
+
+def _tree_filters(request: HttpRequest):
+    """The tree's filters from the query string, and the unit named (its key, or its name as
+    typed in the unit search; the filter then holds its key)."""
     filters = {k: request.GET.get(k) or None for k in ("unit", "level", "status", "owner")}
-    if filters["unit"]:  # typed in the unit search: its key, or its name
-        unit = org_queries.unit_named(request.actor, filters["unit"])
-        filters["unit"] = unit.key if unit else filters["unit"]
-    return filters
+    unit = org_queries.unit_named(request.actor, filters["unit"])
+    if unit is not None:
+        filters["unit"] = unit.key
+    return filters, unit
 
 
 @member_required
 def unit_options(request: HttpRequest) -> HttpResponse:
     """The units whose name or key holds what was typed, as options of a datalist."""
-    typed = next((v for v in request.GET.values() if v), "")
-    found = org_queries.search_units(request.actor, typed)
+    found = org_queries.search_units(request.actor, _typed(request))
     return render(request, "pilote/_unit_options.html", {"units": found})
 
 
@@ -137,7 +142,7 @@ def strategy_node(request: HttpRequest, key: str) -> HttpResponse:
     cycle = _cycle(request, snap)
     if cycle is None:
         raise Http404
-    filters = _tree_filters(request)
+    filters, _unit = _tree_filters(request)
     offset = request.GET.get("offset", "")
     start = int(offset) if offset.isdigit() and len(offset) < 7 else 0
     tree = build_tree(
