@@ -499,11 +499,11 @@ def do_roadmap(args: argparse.Namespace) -> int:
             for rev in row.reviews:
                 measured = "—" if rev.measured is None else f"{rev.measured:g}"
                 print(
-                    f"  {row.initiative.key:28} {rev.key_result:28} declared {rev.expected:g}  measured {measured}"
+                    f"  {row.bid.key:28} {rev.key_result:28} declared {rev.expected:g}  measured {measured}"
                 )
         return 0
     print(f"method: {rm.policy.prioritisation}")
-    for row in rm.ranked(args.horizon):
+    for row in rm.load(rm.ranked(args.horizon)):
         score = "not scored" if row.score.value is None else f"{row.score.value:.5f}"
         rank = f"#{row.rank}" if row.rank else "  -"
         print(

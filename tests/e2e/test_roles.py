@@ -129,6 +129,14 @@ def test_a_check_in_posted_through_the_api_appears_on_an_open_page(open_as, serv
     expect(page.locator("#kr-note-espace-client")).to_contain_text("4,73", timeout=2000)
     print(f"check-in visible on the open page after {time.monotonic() - started:.2f} s")
     assert page.url.endswith("/objectives/espace-client/")  # no reload, no navigation
+    # The charts are drawn again in the new content, the objective's and every KR's.
+    drawn = """() => Array.from(document.querySelectorAll('canvas[data-chart]'))
+        .map(c => !!Chart.getChart(c) && c.width > 0)"""
+    deadline = time.monotonic() + 2
+    while not all(page.evaluate(drawn)) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    charts = page.evaluate(drawn)
+    assert len(charts) >= 2 and all(charts), charts
 
 
 def test_french_and_english_pages_show_their_words_and_numbers(open_as, server):

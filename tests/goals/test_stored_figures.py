@@ -186,3 +186,36 @@ def test_concurrent_check_ins_beneath_one_objective_both_count(tmp_path):
     assert raced.returncode == 0, raced.stderr
     result = json.loads(raced.stdout.strip().splitlines()[-1])
     assert result == {"errors": [], "mismatches": []}, result
+
+
+@pytest.mark.parametrize("as_of", [date(2027, 2, 10), date(2027, 3, 15), date(2027, 6, 30)])
+@pytest.mark.parametrize("read_on", ["that day", "a later day"])
+def test_stored_and_recomputed_readers_find_the_same_key_results_in_trouble(world, as_of, read_on):
+    from datetime import timedelta
+
+    from pilote.goals.queries import Snapshot
+    from pilote.goals.stored import Stored
+
+    actor = _acme()
+    # Both KRs at their baseline three days before: behind; tact-kr then reaches its target.
+    for kr in KeyResult.objects.filter(organization__name="Acme").select_related("objective"):
+        record_check_in(actor, kr, kr.baseline or 0, 3, "", as_of - timedelta(days=3))
+    tact = _kr("tact-kr")
+    record_check_in(actor, tact, tact.target, 8, "", as_of - timedelta(days=1))
+    if read_on == "a later day":  # later readings: the day read goes by the check-ins
+        strat = _kr("strat-kr")
+        record_check_in(actor, strat, strat.target, 8, "", as_of + timedelta(days=2))
+    day = as_of
+    snap = Snapshot(actor, day)
+    total, everything = snap.key_results_in_trouble()
+    keys = [kr.key for kr, _ in everything]
+    assert "strat-kr" in keys and "tact-kr" not in keys and total == len(keys)
+
+    def keyed(pairs):
+        return [(kr.key, f.status, f.progress, f.expected) for kr, f in pairs]
+
+    assert Stored(actor, day).key_results_in_trouble()[0] == total
+    assert keyed(Stored(actor, day).key_results_in_trouble()[1]) == keyed(everything)
+    assert keyed(Stored(actor, day).key_results_in_trouble(start=1)[1]) == keyed(everything[1:])
+    without_first = Stored(actor, day).key_results_in_trouble(frozenset({everything[0][0].pk}))
+    assert without_first[0] == total - 1 and keyed(without_first[1]) == keyed(everything[1:])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -313,6 +315,14 @@ def test_repeated_wrong_passwords_lock_the_sign_in(world, db, settings):
         "/sources/",
         "/feedback/",
         "/notifications/",
+        "/roadmap/",
+        "/roadmap/timeline/",
+        "/roadmap/objectives/",
+        "/roadmap/units/",
+        "/roadmap/unaligned/",
+        "/roadmap/uncovered/",
+        "/roadmap/ledger/",
+        "/initiatives/ini1/",
     ],
 )
 def test_a_page_s_query_count_stays_the_same_as_rows_grow(browser, path):
@@ -643,3 +653,90 @@ def test_my_key_results_are_paged(browser):
     assert "2 / 2" in second and 0 < second.count('kr-row" id="row-') < 50
     rows = [r.split('"')[0] for r in (first + second).split('kr-row" id="row-')[1:]]
     assert len(rows) == len(set(rows))  # no KR on both pages
+
+
+def test_every_roadmap_view_is_paged_and_its_pages_hold_every_initiative_once(browser):
+    from pilote.orgs.access import Actor
+    from pilote.orgs.models import Organization
+    from pilote.roadmap.actions import create_initiative
+    from pilote.roadmap.models import Initiative
+    from pilote.web.views.roadmap import BOARD_PAGE, CARDS_PAGE
+
+    actor = Actor.system(Organization.objects.get(name="Acme"))
+    for i in range(CARDS_PAGE + 5):
+        create_initiative(
+            actor, {"key": f"many-{i}", "title": f"Many {i}", "horizon": "now", "effort": 1}
+        )
+    client = browser("viewer", language="en")
+    open_keys = set(
+        Initiative.objects.filter(organization__name="Acme")
+        .exclude(status__in=("done", "dropped"))
+        .values_list("key", flat=True)
+    )
+
+    def cards(path):
+        found, page = [], 1
+        while True:
+            html = client.get(f"{path}?page={page}").content.decode()
+            found += re.findall(r'data-initiative="([^"]+)"', html)
+            if f"page={page + 1}" not in html:
+                return found, page
+            page += 1
+
+    board, pages = cards("/roadmap/")
+    now = Initiative.objects.filter(organization__name="Acme", horizon="now").exclude(
+        status__in=("done", "dropped")
+    )
+    assert pages == -(-now.count() // BOARD_PAGE) > 1
+    assert sorted(board) == sorted(open_keys) and len(board) == len(set(board))
+    first = client.get("/roadmap/").content.decode()
+    assert len(re.findall(r'data-initiative="many-', first)) <= BOARD_PAGE
+    assert f'<span class="badge text-bg-light border">{now.count()}</span>' in first
+    for view in ("timeline", "units"):
+        shown, pages = cards(f"/roadmap/{view}/")
+        assert pages == 2 and sorted(shown) == sorted(open_keys), view
+    unaligned, _ = cards("/roadmap/unaligned/")
+    assert {k for k in unaligned if k.startswith("many-")} == {
+        f"many-{i}" for i in range(CARDS_PAGE + 5)
+    }
+    # A page past the end shows the last one, not an error.
+    assert client.get("/roadmap/units/?page=99").status_code == 200
+    assert client.get("/roadmap/uncovered/?page=abc").status_code == 200
+
+
+def test_an_objective_page_draws_its_progress_over_time_from_its_history(browser, world):
+    import json
+    from datetime import UTC, date, datetime
+    from html import unescape
+
+    import time_machine
+
+    from pilote.goals.keyresults import record_check_in
+    from pilote.goals.models import KeyResult, ObjectiveHistory
+    from pilote.orgs.access import Actor
+    from pilote.orgs.models import Organization
+
+    actor = Actor.system(Organization.objects.get(name="Acme"))
+    kr = KeyResult.objects.select_related("objective").get(organization__name="Acme", key="tact-kr")
+    record_check_in(actor, kr, 12, 6, "", date(2027, 1, 20))
+    record_check_in(actor, kr, 15, 7, "", date(2027, 2, 10))
+    rows = list(
+        ObjectiveHistory.objects.filter(objective=kr.objective).values_list("day", "progress")
+    )
+    with time_machine.travel(datetime(2027, 3, 1, 9, tzinfo=UTC), tick=True):
+        html = browser("viewer", language="en").get("/objectives/tact/").content.decode()
+        french = browser("viewer", language="fr").get("/objectives/tact/").content.decode()
+    chart = json.loads(unescape(re.search(r'id="chart-objective" data-chart="([^"]*)"', html)[1]))
+    assert [(p["x"], p["y"]) for p in chart["values"]] == [
+        (day.isoformat(), round(progress * 100, 1))
+        for day, progress in rows
+        if progress is not None and day <= date(2027, 3, 1)
+    ]
+    assert [p["x"] for p in chart["values"]][-2:] == ["2027-01-20", "2027-02-10"]
+    assert chart["expected"][0]["y"] == 0 and chart["expected"][-1]["y"] == 100
+    assert chart["labels"]["value"] == "Progress (%)"
+    assert "Progression (%)" in french
+    # Before its first reading (today, in the suite, is before the cycle) no chart is drawn.
+    assert (
+        'id="chart-objective"' not in browser("viewer").get("/objectives/strat/").content.decode()
+    )

@@ -8,7 +8,7 @@ from ninja import Header, Query, Router, Schema, Status
 
 from pilote.goals import actions, cache, keyresults, queries
 from pilote.goals.closing import close_cycle
-from pilote.goals.models import Cycle, Vision
+from pilote.goals.models import Cycle, KeyResult, Objective, Vision
 from pilote.goals.tree import build_tree, stored_or_snapshot
 from pilote.orgs.access import scoped
 
@@ -199,17 +199,26 @@ class ObjectiveFilter(Paging, AsOf):
     "/objectives", response=Page, tags=["objectives"], summary="List objectives with their figures"
 )
 def list_objectives(request: HttpRequest, filters: Query[ObjectiveFilter]):
-    snap = cache.snapshot(actor(request), filters.as_of)
-    items = [
-        objective_out(snap, o)
-        for o in sorted(snap.objectives.values(), key=lambda o: o.pk)
-        if (filters.cycle is None or o.cycle.key == filters.cycle)
-        and (filters.unit is None or o.unit.key == filters.unit)
-        and (filters.level is None or o.level == filters.level)
-        and (filters.workflow_status is None or o.status == filters.workflow_status)
-        and (filters.owner is None or (o.owner_id and o.owner.email == filters.owner.lower()))
-    ]
-    return page(items, *_limit(filters))
+    """Filtered and paged by the database; figures read for the page's rows only."""
+    a = actor(request)
+    rows = scoped(a, Objective.objects.all())
+    if filters.cycle is not None:
+        rows = rows.filter(cycle__key=filters.cycle)
+    if filters.unit is not None:
+        rows = rows.filter(unit__key=filters.unit)
+    if filters.level is not None:
+        rows = rows.filter(level=filters.level)
+    if filters.workflow_status is not None:
+        rows = rows.filter(status=filters.workflow_status)
+    if filters.owner is not None:
+        rows = rows.filter(owner__email=filters.owner.lower())
+    limit, offset = _limit(filters)
+    shown = list(
+        rows.select_related("cycle", "unit", "owner").order_by("pk")[offset : offset + limit]
+    )
+    reader = stored_or_snapshot(a, filters.as_of)
+    reader.prefetch(shown)
+    return {"count": rows.count(), "items": [objective_out(reader, o) for o in shown]}
 
 
 @router.post(
@@ -346,19 +355,32 @@ class KRFilter(Paging, AsOf):
     summary="List key results with their figures",
 )
 def list_key_results(request: HttpRequest, filters: Query[KRFilter]):
-    snap = cache.snapshot(actor(request), filters.as_of)
-    items = []
-    for o in sorted(snap.objectives.values(), key=lambda o: o.pk):
-        if filters.objective and o.key != filters.objective:
-            continue
-        for kr in snap.key_results_of(o):
-            if filters.owner and not (kr.owner_id and kr.owner.email == filters.owner.lower()):
+    """Filtered and paged by the database, in the order of their objectives then their
+    position; a status filter (a figure of the day) reads the figures of every KR that the
+    other filters keep, a chunk at a time, and counts the matches."""
+    a = actor(request)
+    rows = scoped(a, KeyResult.objects.all())
+    if filters.objective:
+        rows = rows.filter(objective__key=filters.objective)
+    if filters.owner:
+        rows = rows.filter(owner__email=filters.owner.lower())
+    rows = rows.select_related("objective__cycle", "owner").order_by(
+        "objective_id", "position", "id"
+    )
+    limit, offset = _limit(filters)
+    reader = stored_or_snapshot(a, filters.as_of)
+    if not filters.status:
+        shown = reader.with_readings(list(rows[offset : offset + limit]))
+        return {"count": rows.count(), "items": [kr_out(reader, kr) for kr in shown]}
+    count, items, chunk = 0, [], 2000
+    for start in range(0, rows.count(), chunk):
+        for kr in reader.with_readings(list(rows[start : start + chunk])):
+            if reader.kr(kr).status.value != filters.status:
                 continue
-            out = kr_out(snap, kr)
-            if filters.status and out["status"] != filters.status:
-                continue
-            items.append(out)
-    return page(items, *_limit(filters))
+            if offset <= count < offset + limit:
+                items.append(kr_out(reader, kr))
+            count += 1
+    return {"count": count, "items": items}
 
 
 @router.post(

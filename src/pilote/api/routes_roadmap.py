@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from pilote.goals import cache
+from pilote.goals.stored import Stored
 from pilote.orgs import queries as unit_queries
 from pilote.roadmap import actions, queries
 from pilote.roadmap.ranking import Roadmap
@@ -111,7 +111,7 @@ class RoadmapFilter(AsOf):
 
 def _roadmap(request: HttpRequest, q: AsOf) -> Roadmap:
     a = actor(request)
-    return Roadmap(a, cache.snapshot(a, q.as_of))
+    return Roadmap(a, Stored(a, q.as_of))
 
 
 @router.get(
@@ -121,7 +121,7 @@ def _roadmap(request: HttpRequest, q: AsOf) -> Roadmap:
 )
 def roadmap(request: HttpRequest, filters: Query[RoadmapFilter]):
     rm = _roadmap(request, filters)
-    rows = rm.ranked(filters.horizon, filters.include_closed)
+    rows = rm.load(rm.ranked(filters.horizon, filters.include_closed))
     return {"method": rm.policy.prioritisation, "items": [_row_out(r) for r in rows]}
 
 
@@ -129,7 +129,8 @@ def roadmap(request: HttpRequest, filters: Query[RoadmapFilter]):
     "/roadmap/unaligned", tags=["roadmap"], summary="Open initiatives that move no key result"
 )
 def unaligned(request: HttpRequest, q: Query[AsOf]):
-    return [_row_out(r) for r in _roadmap(request, q).unaligned()]
+    rm = _roadmap(request, q)
+    return [_row_out(r) for r in rm.load(rm.unaligned())]
 
 
 @router.get(
@@ -147,7 +148,7 @@ def uncovered(request: HttpRequest, q: Query[AsOf]):
             "progress": f.progress,
             "expected": f.expected,
         }
-        for kr, f in _roadmap(request, q).uncovered()
+        for kr, f in _roadmap(request, q).uncovered()[1]
     ]
 
 
@@ -155,9 +156,12 @@ def uncovered(request: HttpRequest, q: Query[AsOf]):
     "/roadmap/by-objective", tags=["roadmap"], summary="What we do for each strategic objective"
 )
 def by_objective(request: HttpRequest, q: Query[AsOf]):
+    rm = _roadmap(request, q)
+    groups = rm.by_strategic_objective()
+    rm.load([r for _, rows in groups for r in rows])
     return [
         {"objective": o.key, "title": o.title, "initiatives": [_row_out(r) for r in rows]}
-        for o, rows in _roadmap(request, q).by_strategic_objective()
+        for o, rows in groups
     ]
 
 

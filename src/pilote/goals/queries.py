@@ -175,6 +175,14 @@ class Figures:
     def parents_of(self, objective: Objective) -> list[tuple[Objective, float]]:
         raise NotImplementedError
 
+    def key_results_in_trouble(
+        self, exclude: frozenset[int] = frozenset(), start: int = 0, stop: int | None = None
+    ) -> tuple[int, list[tuple[KeyResult, KRFigures]]]:
+        """How many KRs of approved objectives (outside ``exclude``) are off track or at risk on
+        the day read, and those of positions ``start:stop`` with their figures: off track
+        first, then by id."""
+        raise NotImplementedError
+
     def approved_children(self, objective: Objective) -> list[tuple[Objective, float]]:
         return [
             (c, w) for c, w in self.all_children(objective) if c.status == WorkflowStatus.APPROVED
@@ -424,6 +432,22 @@ class Snapshot(Figures):
 
     def row(self, objective: Objective) -> Objective:
         return self.objectives.get(objective.pk, objective)
+
+    def key_results_in_trouble(
+        self, exclude: frozenset[int] = frozenset(), start: int = 0, stop: int | None = None
+    ) -> tuple[int, list[tuple[KeyResult, KRFigures]]]:
+        found = [
+            (kr, self.kr(kr))
+            for o in self.objectives.values()
+            if o.status == WorkflowStatus.APPROVED
+            for kr in self.krs_by_objective.get(o.pk, [])
+            if kr.pk not in exclude
+        ]
+        trouble = sorted(
+            ((kr, f) for kr, f in found if f.status in (Status.AT_RISK, Status.OFF_TRACK)),
+            key=lambda p: (p[1].status != Status.OFF_TRACK, p[0].pk),
+        )
+        return len(trouble), trouble[start:stop]
 
     @cached_property
     def strategic(self) -> list[Objective]:

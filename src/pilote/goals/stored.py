@@ -19,7 +19,8 @@ from datetime import date
 from django.db.models import Q
 
 from pilote.okr.pace import expected_progress
-from pilote.okr.plan import NO_DATA_PLAN, status_on
+from pilote.okr.plan import NO_DATA_PLAN, status_on, value_on
+from pilote.okr.types import Status
 from pilote.orgs.access import Actor, scoped
 
 from .latest import stored
@@ -101,6 +102,70 @@ class Stored(Figures):
                 parents.add(parent)
         self._full.update(todo)
         self._ensure(parents)  # children are read when shown (rows_of)
+
+    def key_results_in_trouble(
+        self, exclude: frozenset[int] = frozenset(), start: int = 0, stop: int | None = None
+    ) -> tuple[int, list[tuple[KeyResult, KRFigures]]]:
+        """From each KR's stored plan, read raw (one row per KR); a KR whose latest check-in
+        is dated after the day read, or whose plan is not stored yet, by the rules. Figures
+        are computed for the KRs of the positions asked only."""
+        import orjson
+
+        from .cockpit import _kr_rows
+        from .models import Cycle
+
+        cycles = list(scoped(self.actor, Cycle.objects.all()).values_list("pk", flat=True))
+        day, ordinal = self.as_of.isoformat(), self.as_of.toordinal()
+        off, risk = Status.OFF_TRACK.value, Status.AT_RISK.value
+        ordered: list[tuple[bool, int]] = []  # (not off track, pk)
+        by_rules = []
+        for pk, plan, _progress, effective, *_ in _kr_rows(self.actor, cycles):
+            if pk in exclude:
+                continue
+            if plan is None or (effective is not None and str(effective) > day):
+                by_rules.append(pk)
+                continue
+            value = value_on(
+                orjson.loads(plan) if isinstance(plan, (str, bytes)) else plan, ordinal
+            )
+            if value in (off, risk):
+                ordered.append((value != off, pk))
+        krs = {kr.pk: kr for kr in self._key_results(by_rules)}
+        for kr in krs.values():
+            f = self.kr(kr)
+            if f.status in (Status.AT_RISK, Status.OFF_TRACK):
+                ordered.append((f.status != Status.OFF_TRACK, kr.pk))
+        ordered.sort()
+        shown = [pk for _, pk in ordered[start:stop]]
+        krs.update({kr.pk: kr for kr in self._key_results([pk for pk in shown if pk not in krs])})
+        return len(ordered), [(krs[pk], self.kr(krs[pk])) for pk in shown]
+
+    def _key_results(self, pks: list[int]) -> list[KeyResult]:
+        """These KRs with their objective rows and their readings of the day read."""
+        if not pks:
+            return []
+        return self.with_readings(
+            list(
+                scoped(self.actor, KeyResult.objects.filter(pk__in=pks)).select_related(
+                    "objective__cycle", "objective__unit", "owner"
+                )
+            )
+        )
+
+    def with_readings(self, krs: list[KeyResult]) -> list[KeyResult]:
+        """Read at once the readings of the day read of those of these KRs whose latest
+        check-in is dated after it (one query, not one per KR), and keep their objectives."""
+        later = {
+            kr.pk
+            for kr in krs
+            if kr.last_effective and kr.last_effective > self.as_of and kr.pk not in self._readings
+        }
+        if later:
+            found = latest_readings(self.actor, self.as_of, later)
+            self._readings.update({pk: found.get(pk) for pk in later})
+        for kr in krs:
+            kr.objective = self.objectives.setdefault(kr.objective_id, kr.objective)
+        return krs
 
     def prefetch_summaries(self, objectives: list[Objective]) -> None:
         """What a summary shows of these objectives (their parents) and whether it has

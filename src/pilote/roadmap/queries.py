@@ -11,7 +11,7 @@ from .models import Impact, Initiative
 
 def initiatives(actor: Actor) -> QuerySet[Initiative]:
     return scoped(actor, Initiative.objects.select_related("unit", "owner")).prefetch_related(
-        Prefetch("impacts", queryset=Impact.objects.select_related("key_result"))
+        Prefetch("impacts", queryset=Impact.objects.select_related("key_result__objective"))
     )
 
 

@@ -1,17 +1,23 @@
 """The roadmap as the rules of pilote.okr.impact see it: scores, ranks, reviews, ledgers.
 
-Built from one Snapshot plus one query for initiatives and one for the check-ins of the
-KRs that delivered bets declared: a fixed number of queries, whatever the roadmap's size.
+Reads only what the scores need, never the whole organisation: the initiatives with their
+declared impacts, the KRs they name (and their siblings' weights), the alignment graph above
+those KRs' objectives (walked up a level per query, to the strategic objectives), and the
+check-ins of delivered bets' KRs. Figures (a KR's status, the uncovered view) come from a
+``Figures`` reader: ``goals.stored.Stored`` by default (the rows' stored figures), or the
+export's ``Snapshot``. The number of queries depends on the graph's depth, not its size.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
 
-from pilote.goals import cache
-from pilote.goals.models import CheckIn, KeyResult
-from pilote.goals.queries import Snapshot
+from pilote.goals.models import Alignment, CheckIn, KeyResult, Objective
+from pilote.goals.queries import Figures
+from pilote.goals.stored import Stored
 from pilote.okr.impact import (
     Bet,
     DeclaredImpact,
@@ -25,58 +31,182 @@ from pilote.okr.impact import (
     rank,
     review_impact,
 )
-from pilote.okr.types import Reading, Status
+from pilote.okr.types import Reading
 from pilote.orgs.access import Actor, scoped
 
-from .models import Initiative
+from .models import Impact, Initiative
 from .queries import initiatives
+
+
+@dataclass(frozen=True)
+class Bid:
+    """What scoring, ranking and grouping read of an initiative (one row of a values query)."""
+
+    pk: int
+    key: str
+    unit_id: int | None
+    unit_name: str | None
+    status: str
+    horizon: str
+    start: date | None
+    end: date | None
+    delivered_on: date | None
+    effort: float | None
+    confidence: float | None
+    reach: float | None
+    rice_impact: float | None
+    value: float | None
+    impacts: tuple[tuple[int, float], ...]  # (KR id, expected change)
+
+    @property
+    def closed(self) -> bool:
+        return self.status in ("done", "dropped")
+
+
+BID_FIELDS = [f for f in Bid.__dataclass_fields__ if f not in ("unit_name", "impacts")]
+
+
+class KRFacts(NamedTuple):
+    """What a score reads of a KR a bet names."""
+
+    key: str
+    objective_id: int
+    target: float | None
+    baseline: float | None
+    weight: float
 
 
 @dataclass
 class Row:
-    initiative: Initiative
+    bid: Bid
     score: Score
     rank: int | None
     calibration: float
     calibration_source: str
     reviews: list[Review]
+    loaded: Initiative | None = None
+
+    @property
+    def initiative(self) -> Initiative:
+        """The initiative's row, once ``Roadmap.load`` read it for the rows shown."""
+        if self.loaded is None:
+            raise LookupError(f"initiative {self.bid.key} not loaded: call Roadmap.load(rows)")
+        return self.loaded
 
 
 class Roadmap:
-    def __init__(self, actor: Actor, snap: Snapshot | None = None):
+    def __init__(self, actor: Actor, figures: Figures | None = None):
         self.actor = actor
-        self.snap = snap or cache.snapshot(actor)
-        self.policy = self.snap.policy
-        self.today = self.snap.as_of
-        self.items: list[Initiative] = list(initiatives(actor).order_by("id"))
-        self.krs: dict[int, KeyResult] = {
-            kr.pk: kr for krs in self.snap.krs_by_objective.values() for kr in krs
+        self.figures = figures or Stored(actor)
+        self.policy = self.figures.policy
+        self.today = self.figures.as_of
+        self.items: list[Bid] = self._bids()
+        # The KRs bets name, and their objectives, as subqueries: thousands of ids as
+        # parameters cost more to bind than the rows to read.
+        named = Impact.objects.filter(initiative__organization=actor.organization).values(
+            "key_result_id"
+        )
+        self.krs: dict[int, KRFacts] = {
+            pk: KRFacts(*values)
+            for pk, *values in scoped(actor, KeyResult.objects.filter(pk__in=named))
+            .order_by()
+            .values_list("pk", "key", "objective_id", "target", "baseline", "weight")
         }
+        above_named = KeyResult.objects.filter(pk__in=named).values("objective_id")
+        self._kr_weights = self._sibling_weights(above_named)
+        self._graph(above_named, {kr.objective_id for kr in self.krs.values()})
         self._contribution = self._contributions()
         self._reviews = self._review_all()
         self.org_ledger, self.unit_ledgers = self._ledgers()
         self.rows = self._score_all()
 
-    # --- the strategy's shape
+    def _bids(self) -> list[Bid]:
+        impacts: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        for ini, kr, expected in (
+            Impact.objects.filter(initiative__organization=self.actor.organization)
+            .order_by("id")
+            .values_list("initiative_id", "key_result_id", "expected")
+        ):
+            impacts[ini].append((kr, expected))
+        return [
+            Bid(
+                **dict(zip(BID_FIELDS, values[:-1], strict=True)),
+                unit_name=values[-1],
+                impacts=tuple(impacts.get(values[0], ())),
+            )
+            for values in scoped(self.actor, Initiative.objects.order_by("id")).values_list(
+                *BID_FIELDS, "unit__name"
+            )
+        ]
+
+    def load(self, rows: list[Row]) -> list[Row]:
+        """Read the initiatives of these rows (the ones a page shows), in one query."""
+        wanted = [r.bid.pk for r in rows if r.loaded is None]
+        if wanted:
+            found = {i.pk: i for i in initiatives(self.actor).filter(pk__in=wanted)}
+            for r in rows:
+                if r.loaded is None:
+                    r.loaded = found[r.bid.pk]
+        return rows
+
+    # --- the strategy's shape, above the KRs the roadmap names
+    def _sibling_weights(self, objectives) -> dict[int, float]:
+        totals: dict[int, float] = defaultdict(float)
+        for objective_id, weight in (
+            KeyResult.objects.filter(objective_id__in=objectives)
+            .order_by()
+            .values_list("objective_id", "weight")
+        ):
+            totals[objective_id] += weight
+        return totals
+
+    def _graph(self, first, start: set[int]) -> None:
+        """Each objective above ``start`` (``first``: the same, as a subquery): its level and
+        its parent links (in link order), and each parent's total of child link weights."""
+        self.levels: dict[int, str] = {}
+        self.parents: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        frontier, seen, lookup = set(start), set(), first
+        while frontier:
+            seen |= frontier
+            self.levels.update(
+                scoped(self.actor, Objective.objects.filter(pk__in=lookup))
+                .order_by()
+                .values_list("pk", "level")
+            )
+            above = set()
+            for child, parent, weight in (
+                Alignment.objects.filter(child_id__in=lookup)
+                .order_by("id")
+                .values_list("child_id", "parent_id", "weight")
+            ):
+                self.parents[child].append((parent, weight))
+                if parent not in seen:
+                    above.add(parent)
+            frontier = lookup = above
+        parents = {p for links in self.parents.values() for p, _ in links}
+        self.children_weights: dict[int, float] = defaultdict(float)
+        for parent, weight in (
+            Alignment.objects.filter(parent_id__in=parents)
+            .order_by("id")
+            .values_list("parent_id", "weight")
+        ):
+            self.children_weights[parent] += weight
+
     def _contributions(self) -> dict[int, float]:
-        snap = self.snap
-        by_key = {o.key: o for o in snap.objectives.values()}
-        parents = {o.key: [(p.key, w) for p, w in snap.parents_of(o)] for o in by_key.values()}
-        children_weights = {o.key: sum(w for _, w in snap.all_children(o)) for o in by_key.values()}
-        strategic = {k for k, o in by_key.items() if o.level == "strategic"}
+        strategic = {pk for pk, level in self.levels.items() if level == "strategic"}
         return {
-            o.pk: contribution(parents, children_weights, strategic, o.key) for o in by_key.values()
+            pk: contribution(self.parents, self.children_weights, strategic, pk)
+            for pk in {kr.objective_id for kr in self.krs.values()}
         }
 
-    def kr_share(self, kr: KeyResult) -> float:
-        siblings = self.snap.krs_by_objective.get(kr.objective_id, [])
-        total = sum(k.weight for k in siblings)
+    def kr_share(self, kr: KRFacts) -> float:
+        total = self._kr_weights.get(kr.objective_id, 0.0)
         return kr.weight / total if total else 0.0
 
-    def bet(self, ini: Initiative) -> Bet:
+    def bet(self, bid: Bid) -> Bet:
         impacts = []
-        for m in ini.impacts.all():
-            kr = self.krs.get(m.key_result_id)
+        for kr_id, expected in bid.impacts:
+            kr = self.krs.get(kr_id)
             if kr is None:
                 continue
             kr_range = (
@@ -87,20 +217,20 @@ class Roadmap:
             impacts.append(
                 DeclaredImpact(
                     kr.key,
-                    m.expected,
+                    expected,
                     kr_range,
                     self.kr_share(kr),
                     self._contribution.get(kr.objective_id, 0.0),
                 )
             )
         return Bet(
-            tuple(impacts), ini.confidence, ini.effort, ini.reach, ini.rice_impact, ini.value
+            tuple(impacts), bid.confidence, bid.effort, bid.reach, bid.rice_impact, bid.value
         )
 
     # --- the loop: measured vs declared
     def _review_all(self) -> dict[int, list[Review]]:
-        done = [i for i in self.items if i.status == "done" and i.delivered_on]
-        kr_ids = {m.key_result_id for i in done for m in i.impacts.all()}
+        done = [b for b in self.items if b.status == "done" and b.delivered_on]
+        kr_ids = {kr for b in done for kr, _ in b.impacts}
         readings: dict[int, list[Reading]] = defaultdict(list)
         rows = scoped(self.actor, CheckIn.objects.filter(key_result_id__in=kr_ids)).values_list(
             "key_result_id", "value", "effective", "id"
@@ -109,48 +239,45 @@ class Roadmap:
             readings[kr_id].append(Reading(value, effective, sequence=pk))
         window = self.policy.review_window_days
         return {
-            i.pk: [
+            b.pk: [
                 review_impact(
-                    m.key_result.key,
-                    m.expected,
-                    readings[m.key_result_id],
-                    i.delivered_on,
+                    self.krs[kr_id].key,
+                    expected,
+                    readings[kr_id],
+                    b.delivered_on,
                     self.today,
                     window,
                 )
-                for m in i.impacts.all()
+                for kr_id, expected in b.impacts
+                if kr_id in self.krs
             ]
-            for i in done
+            for b in done
         }
 
     def _ledgers(self) -> tuple[Ledger, dict[int | None, Ledger]]:
         per_unit: dict[int | None, list[list[float]]] = defaultdict(list)
         everything: list[list[float]] = []
-        for ini in self.items:
-            ratios = [r.ratio for r in self._reviews.get(ini.pk, []) if r.ratio is not None]
+        for b in self.items:
+            ratios = [r.ratio for r in self._reviews.get(b.pk, []) if r.ratio is not None]
             if ratios:
-                per_unit[ini.unit_id].append(ratios)
+                per_unit[b.unit_id].append(ratios)
                 everything.append(ratios)
         return ledger(everything), {u: ledger(r) for u, r in per_unit.items()}
 
-    def reviews(self, ini: Initiative) -> list[Review]:
+    def reviews(self, ini: Initiative | Bid) -> list[Review]:
         return self._reviews.get(ini.pk, [])
 
     # --- scores and ranks
     def _score_all(self) -> dict[int, Row]:
         method = self.policy.prioritisation
         rows = {}
-        for ini in self.items:
-            factor, source = calibration_for(self.unit_ledgers.get(ini.unit_id), self.org_ledger)
+        for b in self.items:
+            factor, source = calibration_for(self.unit_ledgers.get(b.unit_id), self.org_ledger)
             if method != "impact":
                 factor, source = 1.0, "not used by this method"
-            score = priority_score(self.bet(ini), method, factor)
-            rows[ini.pk] = Row(ini, score, None, factor, source, self.reviews(ini))
-        active = {
-            pk: r.score.value
-            for pk, r in rows.items()
-            if r.initiative.status not in ("done", "dropped")
-        }
+            score = priority_score(self.bet(b), method, factor)
+            rows[b.pk] = Row(b, score, None, factor, source, self.reviews(b))
+        active = {pk: r.score.value for pk, r in rows.items() if not r.bid.closed}
         for position, pk in enumerate(rank(active), start=1):
             if rows[pk].score.value is not None:
                 rows[pk].rank = position
@@ -160,11 +287,11 @@ class Roadmap:
         rows = [
             r
             for r in self.rows.values()
-            if (include_closed or r.initiative.status not in ("done", "dropped"))
-            and (horizon is None or (r.initiative.horizon or "later") == horizon)
+            if (include_closed or not r.bid.closed)
+            and (horizon is None or (r.bid.horizon or "later") == horizon)
         ]
         return sorted(
-            rows, key=lambda r: (r.score.value is None, -(r.score.value or 0.0), r.initiative.key)
+            rows, key=lambda r: (r.score.value is None, -(r.score.value or 0.0), r.bid.key)
         )
 
     def explain(self, ini: Initiative) -> dict:
@@ -181,63 +308,58 @@ class Roadmap:
         )
         return out
 
-    # --- views
+    # --- views (rows not loaded: ``load`` the ones shown)
     def unaligned(self) -> list[Row]:
         """Work that moves no KR."""
-        return [r for r in self.ranked() if not r.initiative.impacts.all()]
+        return [r for r in self.ranked() if not r.bid.impacts]
 
-    def uncovered(self) -> list[tuple[KeyResult, object]]:
-        """KRs at risk or off track that no open initiative declares it will move."""
-        covered = {
-            m.key_result_id
-            for i in self.items
-            if i.status not in ("done", "dropped")
-            for m in i.impacts.all()
-        }
-        out = []
-        for kr in self.krs.values():
-            f = self.snap.kr(kr)
-            if f.status in (Status.AT_RISK, Status.OFF_TRACK) and kr.pk not in covered:
-                out.append((kr, f))
-        return sorted(out, key=lambda p: (p[1].status != Status.OFF_TRACK, p[0].pk))
+    def uncovered(
+        self, start: int = 0, stop: int | None = None
+    ) -> tuple[int, list[tuple[KeyResult, object]]]:
+        """KRs at risk or off track that no open initiative declares it will move: how many,
+        and those of positions ``start:stop``."""
+        covered = frozenset(kr for b in self.items if not b.closed for kr, _ in b.impacts)
+        return self.figures.key_results_in_trouble(covered, start, stop)
 
-    def by_strategic_objective(self) -> list[tuple[object, list[Row]]]:
+    def by_strategic_objective(self) -> list[tuple[Objective, list[Row]]]:
         """For each strategic objective, the open initiatives that move it (directly or through
         an objective aligned to it)."""
-        snap = self.snap
-        reach: dict[int, set[int]] = {}
+        strategic_of: dict[int, set[int]] = {}
 
-        def strategic_of(o, seen=frozenset()):
-            if o.level == "strategic":
-                return {o.pk}
-            found = set()
-            for p, _ in snap.parents_of(o):
-                if p.pk not in seen:
-                    found |= strategic_of(p, seen | {o.pk})
+        def above(pk: int, seen: frozenset = frozenset()) -> set[int]:
+            if self.levels.get(pk) == "strategic":
+                return {pk}
+            if not seen and pk in strategic_of:
+                return strategic_of[pk]
+            found: set[int] = set()
+            for parent, _ in self.parents.get(pk, ()):
+                if parent not in seen:
+                    found |= above(parent, seen | {pk})
+            if not seen:
+                strategic_of[pk] = found
             return found
 
-        for ini in self.items:
-            reach[ini.pk] = set()
-            for m in ini.impacts.all():
-                kr = self.krs.get(m.key_result_id)
+        reach: dict[int, set[int]] = {}
+        for b in self.items:
+            reach[b.pk] = set()
+            for kr_id, _ in b.impacts:
+                kr = self.krs.get(kr_id)
                 if kr is not None:
-                    reach[ini.pk] |= strategic_of(snap.objectives[kr.objective_id])
+                    reach[b.pk] |= above(kr.objective_id)
         rows = self.ranked()
-        return [
-            (o, [r for r in rows if o.pk in reach[r.initiative.pk]])
-            for o in sorted(snap.strategic, key=lambda o: o.pk)
-        ]
+        strategic = scoped(self.actor, Objective.objects.filter(level="strategic")).order_by("id")
+        return [(o, [r for r in rows if o.pk in reach[r.bid.pk]]) for o in strategic]
 
     def by_unit(self) -> dict[str, list[Row]]:
         out: dict[str, list[Row]] = defaultdict(list)
         for r in self.ranked():
-            out[r.initiative.unit.name if r.initiative.unit_id else "—"].append(r)
+            out[r.bid.unit_name if r.bid.unit_id else "—"].append(r)
         return dict(sorted(out.items()))
 
     def timeline(self) -> list[tuple[str, list[Row]]]:
         """Open initiatives by the quarter they start (or end) in; undated ones last."""
         groups: dict[str, list[Row]] = defaultdict(list)
         for r in self.ranked():
-            d = r.initiative.start or r.initiative.end
+            d = r.bid.start or r.bid.end
             groups[f"{d.year}-T{(d.month - 1) // 3 + 1}" if d else ""].append(r)
         return sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0]))

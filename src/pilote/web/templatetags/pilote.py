@@ -143,3 +143,14 @@ RUN_LABELS = {
 def run_label(code):
     """A sync run's outcome or trigger in the reader's language."""
     return RUN_LABELS.get(str(code), code)
+
+
+@register.filter
+def to_json(value) -> str:
+    """A value as JSON, for a data attribute (escaped by the template like any text): the data
+    stays on its element when htmx swaps the page (it drops swapped JSON script tags)."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)

@@ -197,7 +197,51 @@ def _chart(actor, snap, kr) -> dict:
         "start": cycle.start.isoformat(),
         "end": cycle.end.isoformat(),
         "today": snap.as_of.isoformat(),
+        "labels": {
+            "value": _("Value"),
+            "expected": _("Expected trajectory"),
+            "target": _("Target"),
+            "min": _("minimum"),
+            "max": _("maximum"),
+        },
     }, history
+
+
+def _objective_chart(actor, snap, obj) -> dict:
+    """The objective's progress over its cycle from its history rows (one per day a figure
+    changed beneath it), against the expected progress, in percent, for Chart.js."""
+    from pilote.goals.models import ObjectiveHistory
+
+    cycle = obj.cycle
+    points = [
+        {"x": day.isoformat(), "y": round(progress * 100, 1)}
+        for day, progress in scoped(actor, ObjectiveHistory.objects.filter(objective=obj))
+        .filter(day__lte=snap.as_of)
+        .order_by("day")
+        .values_list("day", "progress")
+        if progress is not None
+    ]
+    return {
+        "key": obj.key,
+        "kind": "percent",
+        "unit": "%",
+        "values": points,
+        "expected": [
+            {"x": d.isoformat(), "y": round(expected_progress(cycle.start, cycle.end, d) * 100, 1)}
+            for d in (cycle.start, cycle.end)
+        ],
+        "target": 100,
+        "min": None,
+        "max": None,
+        "start": cycle.start.isoformat(),
+        "end": cycle.end.isoformat(),
+        "today": snap.as_of.isoformat(),
+        "labels": {
+            "value": _("Progress (%)"),
+            "expected": _("Expected progress"),
+            "target": _("Target"),
+        },
+    }
 
 
 @member_required
@@ -232,6 +276,7 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             "f": figures,
             "krs": krs,
             "explain": snap.explain_objective(obj),
+            "chart": _objective_chart(actor, snap, obj),
             "expected": expected_progress(obj.cycle.start, obj.cycle.end, snap.as_of),
             "parents": snap.parents_of(obj),
             "children": [(c, w, snap.objective(c)) for c, w in snap.all_children(obj)],

@@ -4,6 +4,7 @@ uncovered results, the impact ledger, and each initiative's page."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,24 +25,76 @@ from .common import FORM_ERRORS, form_errors, member_required, posted_version, s
 VIEWS = ("board", "timeline", "objectives", "units", "unaligned", "uncovered", "ledger")
 HORIZONS = ("now", "next", "later")
 IMPACT_ROWS = 3
+BOARD_PAGE = 20  # cards per column and page of the board
+CARDS_PAGE = 60  # cards (or key results) per page of the other views
 
 
 @member_required
 def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
+    """Every view is paged: the ranking reads every initiative's few columns (a values
+    query), but only the initiatives of the page are read as rows and rendered."""
     if view not in VIEWS:
         raise Http404
     rm = Roadmap(request.actor)
     context = {"rm": rm, "view": view, "views": VIEWS, "horizons": HORIZONS, "live": True}
+    number = request.GET.get("page")
     if view == "board":
-        context["columns"] = [(h, rm.ranked(h)) for h in HORIZONS]
+        ranked = [(h, rm.ranked(h)) for h in HORIZONS]
+        page = Paginator(range(max(len(rows) for _, rows in ranked)), BOARD_PAGE).get_page(number)
+        shown = slice(page.start_index() - 1, page.end_index()) if page.object_list else slice(0)
+        context["columns"] = [(h, rm.load(rows[shown]), len(rows)) for h, rows in ranked]
+    elif view == "uncovered":
+        asked = _page_number(number)
+        count, shown = rm.uncovered((asked - 1) * CARDS_PAGE, asked * CARDS_PAGE)
+        page = Paginator(range(count), CARDS_PAGE).get_page(asked)
+        if page.number != asked:  # beyond the last page: the last one
+            shown = rm.uncovered(page.start_index() - 1, page.end_index())[1]
+        context["uncovered"] = shown
     elif view == "ledger":
         units = {u.pk: u for u in org_queries.units(request.actor)}
         context["unit_ledgers"] = sorted(
             ((units[pk].name if pk in units else "—", led) for pk, led in rm.unit_ledgers.items()),
             key=lambda p: p[0],
         )
-        context["reviewed"] = [r for r in rm.ranked(include_closed=True) if r.reviews]
+        page = None
+        context["reviewed"] = rm.load([r for r in rm.ranked(include_closed=True) if r.reviews])
+    else:
+        page = Paginator(_cards(rm, view), CARDS_PAGE).get_page(number)
+        context["groups"] = _regroup(rm, page.object_list)
+    context["page"] = page
     return render(request, "pilote/roadmap.html", context)
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
+
+
+def _cards(rm: Roadmap, view: str) -> list[tuple[object, object]]:
+    """The view as one list of (group, row or None), None for a group with no initiative."""
+    if view == "unaligned":
+        return [(None, r) for r in rm.unaligned()]
+    if view == "timeline":
+        groups = rm.timeline()
+    elif view == "units":
+        groups = list(rm.by_unit().items())
+    else:
+        groups = rm.by_strategic_objective()
+    return [(g, r) for g, rows in groups for r in (rows or [None])]
+
+
+def _regroup(rm: Roadmap, cards) -> list[tuple[object, list]]:
+    """A page's cards back into their groups (a group cut by the page shows on both pages)."""
+    rm.load([r for _, r in cards if r is not None])
+    groups: list[tuple[object, list]] = []
+    for group, row in cards:
+        if not groups or groups[-1][0] != group:
+            groups.append((group, []))
+        if row is not None:
+            groups[-1][1].append(row)
+    return groups
 
 
 @member_required
@@ -77,7 +130,7 @@ def initiative(request: HttpRequest, key: str) -> HttpResponse:
             "ini": ini,
             "row": row,
             "explain": rm.explain(ini),
-            "impacts": [(m, rm.krs.get(m.key_result_id)) for m in ini.impacts.all()],
+            "impacts": [(m, m.key_result) for m in ini.impacts.all()],
             "can_edit": can_edit,
             "window": rm.policy.review_window_days,
             "evidence": evidence(request.actor, initiatives=ini),

@@ -15,19 +15,20 @@
     var numFmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       if (charts.has(canvas)) return;
-      var source = document.getElementById(canvas.dataset.chart);
-      if (!source) return;
-      var d = JSON.parse(source.textContent);
+      // The data is on the canvas itself: htmx drops JSON script tags from swapped content,
+      // which left every chart blank after a live update.
+      var d = JSON.parse(canvas.dataset.chart);
       var t = function (iso) { return new Date(iso + "T00:00:00").getTime(); };
+      var labels = d.labels || {};  // translated by the server
       var datasets = [{
-        label: lang === "fr" ? "Valeur" : "Value",
+        label: labels.value || "Value",
         data: d.values.map(function (p) { return { x: t(p.x), y: p.y }; }),
         borderColor: cssVar("--bs-primary") || "#0d6efd", backgroundColor: "transparent", pointRadius: 3,
         tension: 0.2, stepped: d.kind === "boolean" || d.kind === "milestone" ? "before" : false
       }];
       if (d.expected.length) {
         datasets.push({
-          label: lang === "fr" ? "Trajectoire attendue" : "Expected trajectory",
+          label: labels.expected || "Expected",
           data: d.expected.map(function (p) { return { x: t(p.x), y: p.y }; }),
           borderColor: "#868e96", borderDash: [6, 4], pointRadius: 0
         });
@@ -36,9 +37,9 @@
         datasets.push({ label: label, data: [{ x: t(d.start), y: value }, { x: t(d.end), y: value }],
                         borderColor: color, borderWidth: 1, pointRadius: 0 });
       };
-      if (d.target !== null && d.target !== undefined) bound(lang === "fr" ? "Cible" : "Target", d.target, cssVar("--pilote-on") || "green");
-      if (d.min !== null && d.min !== undefined) bound("min", d.min, cssVar("--pilote-risk") || "orange");
-      if (d.max !== null && d.max !== undefined) bound("max", d.max, cssVar("--pilote-risk") || "orange");
+      if (d.target !== null && d.target !== undefined) bound(labels.target || "Target", d.target, cssVar("--pilote-on") || "green");
+      if (d.min !== null && d.min !== undefined) bound(labels.min || "min", d.min, cssVar("--pilote-risk") || "orange");
+      if (d.max !== null && d.max !== undefined) bound(labels.max || "max", d.max, cssVar("--pilote-risk") || "orange");
       charts.set(canvas, new Chart(canvas, {
         type: "line",
         data: { datasets: datasets },
