@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import json
 from datetime import timedelta
+from email import message_from_bytes
+from email.header import decode_header, make_header
 
 import pytest
 from django.utils import timezone
@@ -22,6 +24,7 @@ from pilote.notify import jobs
 from pilote.notify.actions import create_webhook, set_preferences
 from pilote.notify.models import Delivery, Notification
 from pilote.orgs.access import Actor, actor_for
+from pilote.orgs.actions import set_language
 from pilote.orgs.models import Organization, User
 from tests.loopback import Answer, http_server, smtp_sink
 
@@ -97,22 +100,42 @@ def test_a_key_result_falling_behind_alerts_its_owner_and_leads_by_app_mail_and_
     with http_server({"/hook": Answer(status=204, body=b"")}) as receiver:
         hook = create_webhook(Actor.system(bank), {"name": "chat", "url": f"{receiver.url}/hook",
                                                    "allow_private": True})  # fmt: skip
+        # Each person reads in their own language: the lead chose English, the owner did not
+        # (the organisation's, French).
+        set_language(User.objects.get(email="lead@nb.example"), "en")
         with django_capture_on_commit_callbacks(execute=True):
             record_check_in(
                 person(bank, "owner@nb.example"), KeyResult.objects.get(key="nb-kr"), 10
             )
         drain()
-    assert inbox("owner@nb.example") == [("at_risk", "Store rating: off track")]
+    assert inbox("owner@nb.example") == [("at_risk", "Store rating : en retard")]
     assert inbox("lead@nb.example") == [("at_risk", "Store rating: off track")]
+    owner_note = Notification.objects.get(user__email="owner@nb.example")
+    assert (
+        owner_note.body
+        == ("Progression 10 % là où 67 % étaient attendus à ce jour (objectif : Digital).")
+        and owner_note.message == "kr_at_risk"
+        and owner_note.params["status"] == "off_track"
+    )
     assert inbox("viewer@nb.example") == [] and inbox("exec@nb.example") == []
     assert sorted(m.rcpt_tos[0] for m in mail) == ["lead@nb.example", "owner@nb.example"]
-    assert b"Subject: [Pilote] Store rating: off track" in mail[0].content
+    subjects = {
+        m.rcpt_tos[0]: str(make_header(decode_header(message_from_bytes(m.content)["Subject"])))
+        for m in mail
+    }
+    assert subjects == {
+        "lead@nb.example": "[Pilote] Store rating: off track",
+        "owner@nb.example": "[Pilote] Store rating : en retard",
+    }
     (got,) = receiver.received
     body = json.loads(got.body)
     assert (
         body["event"] == "at_risk"
         and body["key_result"] == "nb-kr"
         and body["status"] == "off_track"
+        and body["message"] == "kr_at_risk"
+        and body["params"]["progress_share"] == 0.1
+        and body["title"] == "Store rating : en retard"  # the organisation's language
     )
     expected = "sha256=" + hmac.new(hook.secret.encode(), got.body, hashlib.sha256).hexdigest()
     assert got.headers["X-Pilote-Signature"] == expected
@@ -192,14 +215,14 @@ def test_submitting_an_objective_asks_the_executives_to_validate(
     with django_capture_on_commit_callbacks(execute=True):
         submit_objective(person(bank, "lead@nb.example"), Objective.objects.get(key="nb-draft"))
     drain()
-    assert inbox("exec@nb.example") == [("validation", "To validate: Next bet")]
+    assert inbox("exec@nb.example") == [("validation", "À valider : Next bet")]
     assert inbox("lead@nb.example") == []
 
 
 def test_reminders_follow_the_rhythm_and_come_once_a_week(bank):
     assert jobs.reminders(bank) == 1  # the owner's KR has no check-in yet
     (title,) = [t for _, t in inbox("owner@nb.example")]
-    assert title == "1 key result(s) wait for your check-in"
+    assert title == "1 résultat clé attend votre point d'avancement"
     assert jobs.reminders(bank) == 0  # same week
     record_check_in(person(bank, "owner@nb.example"), KeyResult.objects.get(key="nb-kr"), 60)
     next_week = timezone.localdate() + timedelta(days=7)
@@ -211,7 +234,7 @@ def test_the_weekly_digest_reaches_every_member_once(bank):
     assert jobs.digest(bank) == 4
     assert jobs.digest(bank) == 0
     note = Notification.objects.get(user__email="owner@nb.example", kind="digest")
-    assert "Store rating: no data" in note.body
+    assert "Store rating : pas de données" in note.body
 
 
 def test_a_person_chooses_their_channels(bank, mail, django_capture_on_commit_callbacks):
@@ -256,7 +279,7 @@ def test_a_bulk_check_in_checks_its_alerts_in_one_task(bank, django_capture_on_c
         )
     assert DBTaskResult.objects.count() == before + 1
     drain()
-    assert inbox("owner@nb.example") == [("at_risk", "Store rating: off track")]
+    assert inbox("owner@nb.example") == [("at_risk", "Store rating : en retard")]
 
 
 def test_check_ins_arriving_close_together_are_checked_for_alerts_in_one_task(
@@ -283,5 +306,39 @@ def test_check_ins_arriving_close_together_are_checked_for_alerts_in_one_task(
     assert inbox("owner@nb.example") == []  # not before its time
     with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=True):
         drain()
-    assert inbox("owner@nb.example") == [("at_risk", "Store rating: off track")]
+    assert inbox("owner@nb.example") == [("at_risk", "Store rating : en retard")]
     assert not PendingAlert.objects.filter(organization=bank).exists()
+
+
+def test_the_author_hears_when_their_objective_is_sent_back_or_approved(
+    bank, django_capture_on_commit_callbacks
+):
+    from pilote.goals.actions import approve_objective, request_changes, submit_objective
+
+    lead, exec_ = person(bank, "lead@nb.example"), person(bank, "exec@nb.example")
+
+    def act(fn, *args):
+        with django_capture_on_commit_callbacks(execute=True):
+            fn(*args)
+        drain()
+
+    act(submit_objective, lead, Objective.objects.get(key="nb-draft"))
+    act(request_changes, exec_, Objective.objects.get(key="nb-draft"), "Add a baseline")
+    back = Notification.objects.get(
+        user__email="lead@nb.example", message="objective_changes_requested"
+    )
+    assert (back.title, back.body, back.link) == (
+        "Modifications demandées : Next bet",
+        "Eve demande des modifications : Add a baseline",
+        "/objectives/nb-draft/",
+    )
+    assert not Notification.objects.filter(
+        user__email="exec@nb.example", message__startswith="objective_"
+    )
+    # Submitted again: the request is answered, its banner goes (the comment stays in the history).
+    act(submit_objective, lead, Objective.objects.get(key="nb-draft"))
+    assert Objective.objects.get(key="nb-draft").review_comment == ""
+    set_language(User.objects.get(email="lead@nb.example"), "en")
+    act(approve_objective, exec_, Objective.objects.get(key="nb-draft"), "")
+    ok = Notification.objects.get(user__email="lead@nb.example", message="objective_approved")
+    assert (ok.title, ok.body) == ("Approved: Next bet", "Eve approved your objective.")

@@ -740,3 +740,58 @@ def test_an_objective_page_draws_its_progress_over_time_from_its_history(browser
     assert (
         'id="chart-objective"' not in browser("viewer").get("/objectives/strat/").content.decode()
     )
+
+
+def test_choosing_a_language_applies_it_and_remembers_it_for_notifications(browser):
+    client = browser("viewer", csrf=False)
+    r = client.post("/account/language/", {"language": "en", "next": "/strategy/"})
+    assert r.status_code == 302 and r["Location"] == "/strategy/"
+    assert User.objects.get(email="viewer@acme.example").language == "en"
+    assert 'lang="en"' in client.get("/strategy/").content.decode()
+    client.post("/account/language/", {"language": "xx", "next": "/"})  # not offered: no change
+    assert User.objects.get(email="viewer@acme.example").language == "en"
+    page = client.get("/").content.decode()
+    assert "data-autosubmit" in page and ">OK<" not in page
+
+
+def test_a_value_that_looks_like_a_typo_asks_for_confirmation_before_it_is_recorded(browser):
+    client = browser("contributor", language="fr")
+    before = CheckIn.objects.count()
+    hx = {"HX-Request": "true"}
+    r = client.post("/key-results/tact-kr/check-in/", {"tact-kr-value": "99999"}, headers=hx)
+    html = r.content.decode()
+    assert r.status_code == 200 and CheckIn.objects.count() == before  # nothing recorded
+    assert "99 999 est à 99 984 de la dernière valeur (15)" in html.replace("\u202f", " ").replace(
+        "\xa0", " "
+    )
+    assert 'name="tact-kr-confirm"' in html and "Oui, enregistrer cette valeur" in html
+    assert 'value="99999"' in html  # what was typed is kept
+    r = client.post(
+        "/key-results/tact-kr/check-in/",
+        {"tact-kr-value": "99999", "tact-kr-confirm": "on"},
+        headers=hx,
+    )
+    assert "Enregistré" in r.content.decode()
+    assert CheckIn.objects.filter(key_result__key="tact-kr").latest("id").value == 99999
+    # A usual step from the latest value (the fixture's, dated later than today) asks nothing.
+    r = client.post("/key-results/tact-kr/check-in/", {"tact-kr-value": "16"}, headers=hx)
+    assert "Enregistré" in r.content.decode()
+
+
+def test_an_objective_behind_says_which_of_its_terms_make_its_status(browser, world):
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from pilote.goals.keyresults import record_check_in
+    from pilote.goals.models import KeyResult
+    from pilote.orgs.access import Actor
+    from pilote.orgs.models import Organization
+
+    actor = Actor.system(Organization.objects.get(name="Acme"))
+    kr = KeyResult.objects.select_related("objective").get(organization__name="Acme", key="tact-kr")
+    record_check_in(actor, kr, 10.5, 3, "", date(2027, 5, 1))  # far behind by May
+    with time_machine.travel(datetime(2027, 5, 3, 9, tzinfo=UTC), tick=True):
+        html = browser("viewer", language="fr").get("/objectives/tact/").content.decode()
+    reason = re.search(r"<p [^>]*data-status-reason>(.*?)</p>", html)[1]
+    assert reason.startswith("En retard : Rating (1 sur les 1 résultats clés"), reason

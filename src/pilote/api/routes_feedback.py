@@ -17,7 +17,7 @@ from pilote.sources.queries import get_feedback
 
 from .routes_org import Paging, _limit
 from .schemas import Date, Flag, In, Integer, Page, QueryInt, Ref, ShortName, Text
-from .serialize import actor, page
+from .serialize import actor
 
 router = Router()
 
@@ -164,6 +164,10 @@ def _mine(request):
 
 @router.get("/notifications", response=Page, tags=["notifications"], summary="Your notifications")
 def list_notifications(request: HttpRequest, paging: Query[Paging]):
+    """Newest first, paged in the database; ``message`` and ``params`` say what the words
+    say, as a stable code and its values (docs/notifications.md)."""
+    limit, offset = _limit(paging)
+    mine = _mine(request)
     rows = [
         {
             "id": n.pk,
@@ -171,12 +175,14 @@ def list_notifications(request: HttpRequest, paging: Query[Paging]):
             "title": n.title,
             "body": n.body,
             "link": n.link,
+            "message": n.message or None,
+            "params": n.params or {},
             "created_at": n.created_at,
             "read_at": n.read_at,
         }  # fmt: skip
-        for n in _mine(request)
+        for n in mine[offset : offset + limit]
     ]
-    return page(rows, *_limit(paging))
+    return {"count": mine.count(), "items": rows}
 
 
 @router.post("/notifications/read", response=dict[str, int], tags=["notifications"],

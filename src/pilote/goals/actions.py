@@ -437,6 +437,7 @@ def _transition(
     objective.status = target_status(transition).value
     if transition == Transition.SUBMIT:
         _submitted_by(objective, actor)
+        objective.review_comment = ""  # answered by this submission; kept in the history
     if transition == Transition.APPROVE:
         objective.pending_changes = []
         objective.review_comment = ""
@@ -457,7 +458,12 @@ def _transition(
     events.publish(
         actor.organization.pk,
         "objective.changed",
-        {"objective": objective.key, "status": objective.status},
+        {
+            "objective": objective.key,
+            "status": objective.status,
+            "by": actor.user.pk if actor.user else None,
+            "comment": comment.strip(),
+        },
     )
     return objective
 

@@ -360,6 +360,25 @@ def _record(
     return check_in, True
 
 
+def doubt_about_check_in(actor: Actor, kr: KeyResult, value: float):
+    """Whether a value a person typed for this KR looks like a typo (pilote.okr.freshness.
+    doubt_about: outside its bounds, or far beyond its usual change), from its last check-ins;
+    None when plausible. Pages ask the person to confirm such a value before recording it."""
+    from pilote.okr.freshness import doubt_about
+
+    from .latest import CHECK_IN_ORDER
+
+    recent = list(
+        scoped(actor, CheckIn.objects.filter(key_result=kr))
+        .order_by(*(f"-{f}" for f in CHECK_IN_ORDER))
+        .values_list("value", flat=True)[:20]
+    )
+    kr_range = (
+        kr.target - kr.baseline if kr.target is not None and kr.baseline is not None else None
+    )
+    return doubt_about(value, recent[::-1], kr.minimum, kr.maximum, kr_range)
+
+
 def record_check_in(
     actor: Actor,
     kr: KeyResult,

@@ -19,6 +19,7 @@ from pilote.orgs.access import Actor, require_admin, scoped
 from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Organization, User
 
+from . import messages
 from .models import DEFAULT_EMAIL, Delivery, Kind, Notification, Preference, Webhook
 
 
@@ -42,12 +43,13 @@ def notify(
     organization: Organization,
     users: Iterable[User],
     kind: str,
-    title: str,
-    body: str = "",
+    message: str,
+    params: dict,
     link: str = "",
     dedupe: str = "",
 ) -> list[Notification]:
-    """Tell each of ``users`` (once per ``dedupe`` key when given); returns the notifications made."""
+    """Tell each of ``users`` (once per ``dedupe`` key when given) the message of this code with
+    these values (notify/messages.py), written in each one's language; returns those made."""
     from . import tasks
 
     users = {u.pk: u for u in users if u is not None and u.is_active}.values()
@@ -57,11 +59,13 @@ def notify(
         in_app, email = prefs[(user.pk, kind)]
         if not (in_app or email):
             continue
+        title, body = messages.render(message, params, messages.language_of(user, organization))
         try:
             with transaction.atomic():
                 note = Notification.objects.create(
                     organization=organization, user=user, kind=kind, title=title[:300],
-                    body=body, link=link, in_app=in_app, dedupe=dedupe,
+                    body=body, link=link, in_app=in_app, dedupe=dedupe, message=message,
+                    params=params,
                 )  # fmt: skip
         except IntegrityError:
             continue  # already told for this period
@@ -69,6 +73,20 @@ def notify(
         if email and settings.EMAIL_ENABLED and user.email:
             transaction.on_commit(lambda pk=note.pk: tasks.send_email.enqueue(pk))
     return made
+
+
+def broadcast_message(
+    organization: Organization, kind: str, message: str, params: dict, link: str, **extra
+) -> list[Delivery]:
+    """``broadcast`` a message, written in the organisation's language, with its code and
+    values beside the words (integrations read those)."""
+    title, text = messages.render(message, params, organization.locale)
+    return broadcast(
+        organization,
+        kind,
+        {"title": title, "text": text, "link": link, "message": message, "params": params,
+         **extra},
+    )  # fmt: skip
 
 
 def broadcast(organization: Organization, kind: str, payload: dict) -> list[Delivery]:

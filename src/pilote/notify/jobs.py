@@ -13,7 +13,8 @@ from pilote.okr.types import Status
 from pilote.orgs.access import Actor
 from pilote.orgs.models import Membership, Organization, Role, Unit, User
 
-from .actions import broadcast, notify
+from . import messages
+from .actions import broadcast_message, notify
 from .models import Kind
 
 ALERTING = (Status.AT_RISK, Status.OFF_TRACK)
@@ -57,20 +58,23 @@ def at_risk_alert(organization: Organization, kr_key: str) -> int:
     figures = KeyResultFiguresOnly(Actor.system(organization), [kr]).kr(kr)
     if figures.status not in ALERTING:
         return 0
-    label = "at risk" if figures.status == Status.AT_RISK else "off track"
-    title = f"{kr.title}: {label}"
-    body = (
-        f"Progress {figures.progress or 0:.0%} where {figures.expected:.0%} was expected by now "
-        f"(objective: {kr.objective.title})."
-    )
+    params = {
+        "kr": kr.title,
+        "key_result": kr.key,
+        "status": str(figures.status),
+        "progress_share": figures.progress or 0,
+        "expected_share": figures.expected,
+        "objective": kr.objective.title,
+    }
     link = f"/objectives/{kr.objective.key}/"
     made = notify(
-        organization, [kr.owner, *leads_of(kr.objective.unit_id)], Kind.AT_RISK, title, body, link,
+        organization, [kr.owner, *leads_of(kr.objective.unit_id)], Kind.AT_RISK,
+        messages.AT_RISK, params, link,
         dedupe=f"at_risk:{kr.key}:{figures.status}:{week_key(timezone.localdate())}",
     )  # fmt: skip
     if made:
-        broadcast(organization, Kind.AT_RISK, {"title": title, "text": body, "link": link,
-                                               "key_result": kr.key, "status": str(figures.status)})  # fmt: skip
+        broadcast_message(organization, Kind.AT_RISK, messages.AT_RISK, params, link,
+                          key_result=kr.key, status=str(figures.status))  # fmt: skip
     return len(made)
 
 
@@ -81,14 +85,39 @@ def validation_request(organization: Organization, objective_key: str) -> int:
     executives = User.objects.filter(
         memberships__organization=organization, memberships__role=Role.EXECUTIVE
     )
-    title = f"To validate: {objective.title}"
+    params = {"objective": objective.title, "version": objective.version}
     link = "/inbox/"
-    made = notify(organization, executives, Kind.VALIDATION, title,
-                  f"Submitted for validation (version {objective.version}).", link,
+    made = notify(organization, executives, Kind.VALIDATION, messages.VALIDATION, params, link,
                   dedupe=f"validation:{objective.key}:{objective.version}")  # fmt: skip
     if made:
-        broadcast(organization, Kind.VALIDATION, {"title": title, "text": "Submitted for validation",
-                                                  "link": link, "objective": objective.key})  # fmt: skip
+        broadcast_message(organization, Kind.VALIDATION, messages.VALIDATION, params, link,
+                          objective=objective.key)  # fmt: skip
+    return len(made)
+
+
+def workflow_outcome(organization: Organization, objective_key: str, by_user_id: int | None,
+                     comment: str) -> int:  # fmt: skip
+    """Tell an objective's owner and its submitters that it was approved or sent back (with the
+    reviewer's comment); not the reviewer."""
+    objective = (
+        Objective.objects.filter(organization=organization, key=objective_key)
+        .select_related("owner")
+        .first()
+    )
+    if objective is None or objective.status not in ("approved", "changes_requested"):
+        return 0
+    reviewer = User.objects.filter(pk=by_user_id).first() if by_user_id else None
+    code = messages.APPROVED if objective.status == "approved" else messages.CHANGES_REQUESTED
+    people = [objective.owner, *User.objects.filter(pk__in=objective.interested_user_ids or [])]
+    people = [u for u in people if u is not None and u.pk != by_user_id]
+    params = {
+        "objective": objective.title,
+        "by": (reviewer.name or reviewer.email) if reviewer else "Pilote",
+        "comment": comment,
+    }
+    kind = Kind.VALIDATION
+    made = notify(organization, people, kind, code, params, f"/objectives/{objective.key}/",
+                  dedupe=f"{code}:{objective.key}:{objective.version}")  # fmt: skip
     return len(made)
 
 
@@ -104,10 +133,9 @@ def reminders(organization: Organization, on: date | None = None) -> int:
     made = 0
     for owner_krs in due.values():
         owner = owner_krs[0].owner
-        lines = "\n".join(f"- {kr.title}" for kr in owner_krs)
         made += len(notify(
-            organization, [owner], Kind.REMINDER,
-            f"{len(owner_krs)} key result(s) wait for your check-in", lines, "/my/",
+            organization, [owner], Kind.REMINDER, messages.REMINDER,
+            {"key_results": [kr.title for kr in owner_krs]}, "/my/",
             dedupe=f"reminder:{week_key(on)}",
         ))  # fmt: skip
     return made
@@ -122,26 +150,29 @@ def digest(organization: Organization, on: date | None = None) -> int:
     statuses = {}
     for kr in krs:
         status = figures.kr(kr).status
-        statuses[kr.pk] = status
-        by_status[status] = by_status.get(status, 0) + 1
-    counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(by_status.items()))
+        statuses[kr.pk] = str(status)
+        by_status[str(status)] = by_status.get(str(status), 0) + 1
     waiting = Objective.objects.filter(organization=organization, status="submitted").count()
     made = 0
+    week = week_key(on)
     members = Membership.objects.filter(organization=organization).select_related("user")
     for m in members:
-        mine = [kr for kr in krs if kr.owner_id == m.user_id]
-        lines = [f"Key results this cycle: {counts or 'none'}."]
-        lines += [f"- {kr.title}: {statuses[kr.pk].replace('_', ' ')}" for kr in mine]
-        if m.role == Role.EXECUTIVE and waiting:
-            lines.append(f"{waiting} objective(s) wait for your validation.")
-        made += len(notify(organization, [m.user], Kind.DIGEST, f"Weekly digest — {week_key(on)}",
-                           "\n".join(lines), "/", dedupe=f"digest:{week_key(on)}"))  # fmt: skip
-    broadcast(organization, Kind.DIGEST, {"title": f"Weekly digest — {week_key(on)}",
-                                          "text": f"Key results: {counts or 'none'}.", "link": "/"})  # fmt: skip
+        params = {
+            "week": week,
+            "counts": by_status,
+            "mine": [[kr.title, statuses[kr.pk]] for kr in krs if kr.owner_id == m.user_id],
+            "waiting": waiting if m.role == Role.EXECUTIVE else 0,
+        }
+        made += len(notify(organization, [m.user], Kind.DIGEST, messages.DIGEST, params, "/",
+                           dedupe=f"digest:{week}"))  # fmt: skip
+    broadcast_message(organization, Kind.DIGEST, messages.DIGEST,
+                      {"week": week, "counts": by_status}, "/")  # fmt: skip
     return made
 
 
-def source_trouble(organization: Organization, source_key: str, what: str) -> int:
+def source_trouble(organization: Organization, source_key: str, message: str) -> int:
+    """Tell a source's KR owner and leads that it failed or holds a value (``message``: a code
+    of notify/messages.py)."""
     from pilote.sources.models import DataSource
 
     source = (
@@ -153,6 +184,7 @@ def source_trouble(organization: Organization, source_key: str, what: str) -> in
         return 0
     kr = source.key_result
     people = [kr.owner, *leads_of(kr.objective.unit_id)]
-    return len(notify(organization, people, Kind.SOURCE, f"{source.name}: {what}",
-                      source.last_error or "", f"/sources/{source.key}/",
-                      dedupe=f"source:{source.key}:{what}:{timezone.localdate()}"))  # fmt: skip
+    params = {"source": source.name, "error": source.last_error or ""}
+    return len(notify(organization, people, Kind.SOURCE, message, params,
+                      f"/sources/{source.key}/",
+                      dedupe=f"source:{source.key}:{message}:{timezone.localdate()}"))  # fmt: skip

@@ -38,6 +38,10 @@ class Notification(models.Model):
     in_app = models.BooleanField(default=True)  # False: the person chose e-mail only
     emailed_at = models.DateTimeField(null=True, blank=True)
     dedupe = models.CharField(max_length=200, blank=True)  # one reminder per person per period
+    # What it says, as data (notify/messages.py): the title and body are this message written
+    # in the recipient's language when it was made.
+    message = models.CharField(max_length=60, blank=True)
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

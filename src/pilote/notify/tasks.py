@@ -121,9 +121,21 @@ def validation_request(organization_id: int, objective_key: str) -> int:
 
 
 @task()
-def source_trouble(organization_id: int, source_key: str, what: str) -> int:
+def workflow_outcome(
+    organization_id: int, objective_key: str, by_user_id: int | None, comment: str
+) -> int:
     with transaction.atomic():
-        return jobs.source_trouble(Organization.objects.get(pk=organization_id), source_key, what)
+        return jobs.workflow_outcome(
+            Organization.objects.get(pk=organization_id), objective_key, by_user_id, comment
+        )
+
+
+@task()
+def source_trouble(organization_id: int, source_key: str, message: str) -> int:
+    with transaction.atomic():
+        return jobs.source_trouble(
+            Organization.objects.get(pk=organization_id), source_key, message
+        )
 
 
 @task()

@@ -10,7 +10,7 @@ from pilote import events
 
 
 def on_event(organization_id: int, name: str, payload: dict) -> None:
-    from . import tasks
+    from . import messages, tasks
 
     if name == "check_in.recorded" and payload.get("key_result"):
         tasks.queue_at_risk_alerts(organization_id, [payload["key_result"]])
@@ -18,12 +18,14 @@ def on_event(organization_id: int, name: str, payload: dict) -> None:
         tasks.queue_at_risk_alerts(organization_id, payload["key_results"])
     elif name == "objective.changed" and payload.get("status") == "submitted":
         tasks.validation_request.enqueue(organization_id, payload["objective"])
-    elif name == "source.failed":
-        tasks.source_trouble.enqueue(organization_id, payload["source"], "sync failed")
-    elif name == "reading.held":
-        tasks.source_trouble.enqueue(
-            organization_id, payload["source"], "a value waits for confirmation"
+    elif name == "objective.changed" and payload.get("status") in ("approved", "changes_requested"):
+        tasks.workflow_outcome.enqueue(
+            organization_id, payload["objective"], payload.get("by"), payload.get("comment", "")
         )
+    elif name == "source.failed":
+        tasks.source_trouble.enqueue(organization_id, payload["source"], messages.SOURCE_FAILED)
+    elif name == "reading.held":
+        tasks.source_trouble.enqueue(organization_id, payload["source"], messages.SOURCE_HELD)
 
 
 def install() -> None:

@@ -73,3 +73,40 @@ def judge_jump(
     if change > limit:
         return JumpVerdict(True, limit, f"change {change:g} is beyond {limit:g} = {basis}")
     return JumpVerdict(False, limit, f"change {change:g} is within {limit:g} = {basis}")
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """Why a value typed by a person asks for confirmation: a stable code and its values
+    (rendered in the reader's language where it is shown)."""
+
+    code: str  # "below_minimum", "above_maximum", "jump"
+    params: dict
+
+
+def doubt_about(
+    new: float,
+    history: Sequence[float],
+    minimum: float | None = None,
+    maximum: float | None = None,
+    kr_range: float | None = None,
+    factor: float | None = None,
+) -> Doubt | None:
+    """Whether a manual check-in looks like a typo: outside the KR's declared bounds, or a
+    change beyond the usual one (``judge_jump``, the rule data sources are held by) that is
+    also more than half the KR's range. None: plausible. The person confirms and it is
+    recorded; nothing is refused here."""
+    if minimum is not None and new < minimum:
+        return Doubt("below_minimum", {"value": new, "minimum": minimum})
+    if maximum is not None and new > maximum:
+        return Doubt("above_maximum", {"value": new, "maximum": maximum})
+    verdict = judge_jump(history, new, factor, kr_range)
+    if not verdict.jump:
+        return None
+    # A person's weekly step may be several usual (source-sized) changes: ask only when it is
+    # also a large share of the KR's range (half of it), where the range is known.
+    limit = max(verdict.limit, abs(kr_range) * RANGE_SHARE_WITHOUT_HISTORY if kr_range else 0)
+    change = abs(new - history[-1])
+    if change <= limit:
+        return None
+    return Doubt("jump", {"value": new, "last": history[-1], "change": change, "limit": limit})

@@ -390,6 +390,16 @@ def set_password(actor: Actor, user: User, password: str) -> None:
     audit.record(actor, "set_password", AuditType.PERSON, user.email)
 
 
+def set_language(user: User, language: str) -> None:
+    """The language a person reads Pilote in (pages without a cookie, notifications, e-mails).
+    An unknown code changes nothing: the menu offers only the known ones."""
+    from django.conf import settings
+
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+
+
 @transaction.atomic
 def remove_person(actor: Actor, membership: Membership) -> None:
     require_admin(actor)

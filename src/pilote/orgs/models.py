@@ -34,6 +34,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     name = models.CharField(max_length=200, blank=True)
+    # The language the person chose (the language menu); blank: their organisation's.
+    # Notifications and e-mails are written in it.
+    language = models.CharField(
+        max_length=5, blank=True, default="", choices=[("fr", "Français"), ("en", "English")]
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

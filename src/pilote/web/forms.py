@@ -70,6 +70,8 @@ class CheckInForm(forms.Form):
         label=_("Confidence (0–10)"), min_value=0, max_value=10, required=False
     )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+    # Asked for when the value looks like a typo (goals.keyresults.doubt_about_check_in).
+    confirm = forms.BooleanField(label=_("Yes, record this value"), required=False)
 
 
 class ObjectiveForm(Styled):

@@ -61,6 +61,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("account/organization/", account.switch_organization, name="switch_organization"),
+    path("account/language/", account.choose_language, name="choose_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", pages.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url="/static/pilote/favicon.svg", permanent=True)),

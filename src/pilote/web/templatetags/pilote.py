@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-register = template.Library()
+from pilote.words import (  # the words live outside the web layer (notifications use them)
+    KIND_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    WORKFLOW_LABELS,
+    number,
+    percentage,
+)
 
-STATUS_LABELS = {
-    "on_track": _("On track"),
-    "at_risk": _("At risk"),
-    "off_track": _("Off track"),
-    "outdated": _("Outdated"),
-    "no_data": _("No data"),
-}
-WORKFLOW_LABELS = {
-    "draft": _("Draft"),
-    "submitted": _("Submitted"),
-    "approved": _("Approved"),
-    "changes_requested": _("Changes requested"),
-}
-ROLE_LABELS = {
-    "admin": _("Administrator"),
-    "executive": _("Executive"),
-    "lead": _("Lead"),
-    "contributor": _("Contributor"),
-    "viewer": _("Viewer"),
-}
-KIND_LABELS = {
-    "increase": _("Increase"),
-    "decrease": _("Decrease"),
-    "boolean": _("Done / not done"),
-    "milestone": _("Milestones"),
-    "maintain": _("Maintain"),
-}
+register = template.Library()
 
 
 @register.filter
 def percent(value):
     """0.4286 -> '43 %'; None -> 'No data' (never a silent 0)."""
-    if value is None:
-        return _("No data")
-    return f"{number_format(round(value * 100))} %"
+    return percentage(value)
 
 
 @register.filter
@@ -74,12 +52,7 @@ def kind_label(code):
 @register.filter
 def num(value, digits=2):
     """A value in the reader's format: 4.8 -> « 4,8 » in French; None -> '—'."""
-    if value is None:
-        return "—"
-    value = round(float(value), int(digits))
-    if value == int(value):
-        return number_format(int(value), force_grouping=True)
-    return number_format(value, decimal_pos=None, force_grouping=True)
+    return number(value, digits)
 
 
 @register.filter

@@ -62,3 +62,15 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("not a member of that organisation")
     request.session[SESSION_ORG] = org.pk
     return safe_next(request, "/")
+
+
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (cookie, redirect), remembered on the person's account too:
+    notifications and e-mails are then written in it."""
+    from django.views.i18n import set_language
+
+    response = set_language(request)
+    if request.user.is_authenticated:
+        orgs.set_language(request.user, request.POST.get("language", ""))
+    return response

@@ -9,16 +9,37 @@ from django.db.models import Case, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pilote.goals import queries
-from pilote.goals.keyresults import record_check_in
+from pilote.goals.keyresults import doubt_about_check_in, record_check_in
 from pilote.goals.stored import Stored
 from pilote.orgs.access import WRITERS_OF_EVERYTHING
 from pilote.orgs.models import Role
+from pilote.words import number
 
 from ..forms import CheckInForm
 from .common import FORM_ERRORS, form_errors, is_htmx, member_required, safe_next
+
+
+def doubt_message(doubt) -> str:
+    """Why a typed value asks for confirmation, in the reader's language and number format."""
+    p = {k: number(v) for k, v in doubt.params.items()}
+    if doubt.code == "below_minimum":
+        text = _("%(value)s is below this key result's minimum (%(minimum)s).") % p
+    elif doubt.code == "above_maximum":
+        text = _("%(value)s is above this key result's maximum (%(maximum)s).") % p
+    else:
+        text = (
+            _(
+                "%(value)s is %(change)s away from the last value (%(last)s), far beyond its usual "
+                "change (up to %(limit)s)."
+            )
+            % p
+        )
+    return text + " " + _("Check the value, or tick the box to record it as it is.")
+
 
 # The rows a page of "my key results" shows: an executive of the top unit may check in on
 # every KR of the company (14,000 at 10,000 people), which was one 28 MB page.
@@ -75,6 +96,12 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
     kr = queries.get_key_result(actor, key)
     form = CheckInForm(request.POST, prefix=kr.key)
     saved = False
+    doubt = None
+    if form.is_valid() and not form.cleaned_data["confirm"]:
+        doubt = doubt_about_check_in(actor, kr, form.cleaned_data["value"])
+        if doubt is not None:
+            form.add_error(None, doubt_message(doubt))
+            form.ask_confirm = True
     if form.is_valid():
         try:
             record_check_in(

@@ -89,7 +89,14 @@
     });
   }
 
-  function init(root) { drawCharts(root); wirePrint(root); wireBoard(root); }
+  // A menu that applies on choice (the language): no button to press after choosing.
+  function wireAutosubmit(root) {
+    root.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  function init(root) { drawCharts(root); wirePrint(root); wireBoard(root); wireAutosubmit(root); }
 
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
