@@ -54,7 +54,9 @@ def test_a_lead_writes_aligns_and_submits_an_objective(open_as, server):
     page.get_by_label("Valeur de départ").fill("10000")
     page.get_by_label("Cible").fill("10000")
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.locator(".invalid-feedback").first).to_contain_text("must differ from baseline")
+    expect(page.locator(".invalid-feedback").first).to_contain_text(
+        "doit différer de la valeur de départ"
+    )
     page.get_by_label("Cible").fill("40000")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Passer de 10 000 à 40 000 paiements par mois")).to_be_visible()

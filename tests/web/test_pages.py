@@ -795,3 +795,21 @@ def test_an_objective_behind_says_which_of_its_terms_make_its_status(browser, wo
         html = browser("viewer", language="fr").get("/objectives/tact/").content.decode()
     reason = re.search(r"<p [^>]*data-status-reason>(.*?)</p>", html)[1]
     assert reason.startswith("En retard : Rating (1 sur les 1 résultats clés"), reason
+
+
+def test_a_french_reader_reads_the_rules_errors_in_french(browser):
+    client = browser("admin", language="fr")
+    r = client.post(
+        "/objectives/tact/key-results/new/",
+        {"key": "same", "title": "Same", "kind": "increase", "baseline": "10", "target": "10",
+         "weight": "1"},
+    )  # fmt: skip
+    html = r.content.decode()
+    assert r.status_code == 422 and "doit différer de la valeur de départ" in html
+    assert "must differ" not in html
+    r = client.post("/manage/cycles/", {"key": "q3", "start": "2027-07-01", "end": "2027-06-01"})
+    assert r.status_code == 422 and "doit être le jour du début ou après" in r.content.decode()
+    from pilote.goals.models import Cycle, KeyResult
+
+    assert not KeyResult.objects.filter(key="same").exists()  # nothing recorded
+    assert not Cycle.objects.filter(key="q3").exists()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid, unknown
 from pilote.okr.rollup import weight_errors
+from pilote.okr.text import N_
 from pilote.okr.workflow import Transition, WorkflowStatus, target_status, transition_error
 from pilote.orgs import audit
 from pilote.orgs.access import (
@@ -35,7 +36,7 @@ def set_vision(actor: Actor, statement: str, description: str = "") -> Vision:
     """A new version of the vision (older versions are kept)."""
     require_executive(actor)
     if not (statement or "").strip():
-        raise Invalid("invalid vision", [("statement", "a statement is required")])
+        raise Invalid("invalid vision", [("statement", N_("a statement is required"))])
     last = Vision.objects.filter(organization=actor.organization).order_by("-number").first()
     if (
         last
@@ -79,11 +80,11 @@ def _cycle_errors(
 ) -> list[tuple[str, str]]:
     errors = []
     if start is None:
-        errors.append(("start", "a start date is required"))
+        errors.append(("start", N_("a start date is required")))
     if end is None:
-        errors.append(("end", "an end date is required"))
+        errors.append(("end", N_("an end date is required")))
     if start and end and end < start:
-        errors.append(("end", "must be on or after start"))
+        errors.append(("end", N_("must be on or after start")))
     if parent and start and end and (start < parent.start or end > parent.end):
         errors.append(
             (
@@ -113,7 +114,7 @@ def create_cycle(
     if errors:
         raise Invalid("invalid cycle", errors)
     if Cycle.objects.filter(organization=actor.organization, key=key).exists():
-        raise Conflict(f"cycle {key!r} already exists", [("key", "already exists")])
+        raise Conflict(f"cycle {key!r} already exists", [("key", N_("already exists"))])
     cycle = Cycle.objects.create(
         organization=actor.organization,
         key=key,
@@ -137,7 +138,7 @@ def update_cycle(
     if "parent" in changes:
         parent = _cycle_by_key(actor, changes["parent"], "parent")
         if parent is not None and parent.pk == cycle.pk:
-            raise Invalid("invalid cycle", [("parent", "a cycle cannot nest in itself")])
+            raise Invalid("invalid cycle", [("parent", N_("a cycle cannot nest in itself"))])
         cycle.parent = parent
     for f in ("name", "start", "end"):
         if f in changes and changes[f] is not None:
@@ -271,17 +272,17 @@ def _objective_fields(actor: Actor, data: dict, errors: list) -> dict:
     out: dict[str, Any] = {}
     if "title" in data:
         if not (data["title"] or "").strip():
-            errors.append(("title", "a title is required"))
+            errors.append(("title", N_("a title is required")))
         out["title"] = (data["title"] or "").strip()
     if "description" in data:
         out["description"] = (data["description"] or "").strip()
     if "level" in data:
         if data["level"] not in Level.values:
-            errors.append(("level", "must be strategic or tactical"))
+            errors.append(("level", N_("must be strategic or tactical")))
         out["level"] = data["level"]
     if "progress_from" in data and data["progress_from"] is not None:
         if data["progress_from"] not in ProgressFrom.values:
-            errors.append(("progress_from", "must be key_results, children or both"))
+            errors.append(("progress_from", N_("must be key_results, children or both")))
         out["progress_from"] = data["progress_from"]
     for name, fn in (("cycle", _cycle_by_key), ("unit", _unit_by_key), ("owner", member_by_email)):
         if name in data:
@@ -307,7 +308,7 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
         raise Invalid("invalid objective", errors)
     require_objective_writer(actor, fields["level"], fields["unit"].pk)
     if Objective.objects.filter(organization=actor.organization, key=data["key"]).exists():
-        raise Conflict(f"objective {data['key']!r} already exists", [("key", "already exists")])
+        raise Conflict(f"objective {data['key']!r} already exists", [("key", N_("already exists"))])
     if status is not None and actor.role != "system":
         raise Forbidden("only an import sets a workflow status directly")
     if status is None:
@@ -317,7 +318,7 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
     if status not in {s.value for s in WorkflowStatus}:
         raise Invalid(
             "invalid objective",
-            [("status", "must be draft, submitted, approved or changes_requested")],
+            [("status", N_("must be draft, submitted, approved or changes_requested"))],
         )
     objective = Objective(organization=actor.organization, key=data["key"], status=status, **fields)
     if status == WorkflowStatus.SUBMITTED:
@@ -523,7 +524,7 @@ def set_status_from_file(actor: Actor, objective: Objective, status: str) -> Obj
     if status not in {s.value for s in WorkflowStatus}:
         raise Invalid(
             "invalid status",
-            [("status", "must be draft, submitted, approved or changes_requested")],
+            [("status", N_("must be draft, submitted, approved or changes_requested"))],
         )
     if objective.level == Level.STRATEGIC:
         status = WorkflowStatus.APPROVED.value

@@ -16,6 +16,7 @@ from pilote.errors import Conflict, Forbidden, Invalid
 from pilote.okr.grading import grade_errors
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
 from pilote.okr.rollup import weight_errors
+from pilote.okr.text import N_
 from pilote.okr.types import KeyResultFacts, Kind, Phase
 from pilote.okr.workflow import REVALIDATED_FIELDS
 from pilote.orgs import audit
@@ -121,7 +122,7 @@ def _apply_fields(actor: Actor, kr: KeyResult, data: dict) -> None:
             errors.append((name, "must be a number"))
     if "title" in data:
         if not (data["title"] or "").strip():
-            errors.append(("title", "a title is required"))
+            errors.append(("title", N_("a title is required")))
         kr.title = (data["title"] or "").strip()
     if "unit" in data:
         kr.unit_label = (data["unit"] or "").strip()
@@ -136,7 +137,7 @@ def _apply_fields(actor: Actor, kr: KeyResult, data: dict) -> None:
     if "milestones" in data:
         ms = data["milestones"] or []
         if not isinstance(ms, list) or not all(isinstance(m, str) and m.strip() for m in ms):
-            errors.append(("milestones", "must be a list of milestone names"))
+            errors.append(("milestones", N_("must be a list of milestone names")))
         else:
             kr.milestones = [m.strip() for m in ms]
     if "phases" in data:
@@ -175,7 +176,9 @@ def create_key_result(actor: Actor, objective: Objective, data: dict) -> KeyResu
     if errors:
         raise Invalid("invalid key result", errors)
     if KeyResult.objects.filter(organization=actor.organization, key=data["key"]).exists():
-        raise Conflict(f"key result {data['key']!r} already exists", [("key", "already exists")])
+        raise Conflict(
+            f"key result {data['key']!r} already exists", [("key", N_("already exists"))]
+        )
     kr = KeyResult(organization=actor.organization, objective=objective, key=data["key"], kind="")
     payload = {**data, "kind": data.get("kind")}
     if not payload.get("title"):
@@ -629,7 +632,7 @@ def override_grade(
     objective = target if isinstance(target, Objective) else target.objective
     require_grader(actor, objective)
     if not _finite(value):
-        raise Invalid("invalid grade", [("grade", "must be a number")])
+        raise Invalid("invalid grade", [("grade", N_("must be a number"))])
     errors = grade_errors(float(value), reason or "")
     if errors:
         raise Invalid("invalid grade", errors)

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from pilote.okr.text import N_
+
 
 def _to_str(v: Any) -> Any:
     # Unquoted YAML keys such as 2027 arrive as numbers: keys are strings.
@@ -179,7 +181,7 @@ _MESSAGES = {
 def parse(data: Any) -> tuple[Document | None, list[tuple[str, str]]]:
     """The document, or None and every shape error with its path."""
     if not isinstance(data, dict):
-        return None, [("", "the file must be a mapping with at least 'organization'")]
+        return None, [("", N_("the file must be a mapping with at least 'organization'"))]
     try:
         return Document.model_validate(data), []
     except ValidationError as exc:

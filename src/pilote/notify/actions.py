@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pilote.errors import Invalid
+from pilote.okr.text import N_
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_admin, scoped
 from pilote.orgs.audit import AuditType
@@ -152,12 +153,12 @@ def create_webhook(actor: Actor, data: dict) -> Webhook:
     hook = Webhook(organization=actor.organization)
     hook.name = str(data.get("name") or "").strip()[:100]
     if not hook.name:
-        errors.append(("name", "a name is required"))
+        errors.append(("name", N_("a name is required")))
     hook.url = str(data.get("url") or "").strip()
     try:
         URLValidator(schemes=["http", "https"])(hook.url)
     except ValidationError:
-        errors.append(("url", "must be an http(s) address"))
+        errors.append(("url", N_("must be an http(s) address")))
     hook.format = data.get("format") or "json"
     if hook.format not in Webhook.Format.values:
         errors.append(("format", f"must be one of {', '.join(Webhook.Format.values)}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .text import N_
 from .types import DEFAULT_POLICY, Policy
 
 
@@ -24,7 +25,7 @@ def effective_grade(computed: float | None, override: float | None) -> float | N
 def grade_errors(value: float, reason: str) -> list[tuple[str, str]]:
     errors = []
     if not 0.0 <= value <= 1.0:
-        errors.append(("grade", "must be between 0.0 and 1.0"))
+        errors.append(("grade", N_("must be between 0.0 and 1.0")))
     if not reason.strip():
-        errors.append(("reason", "a grade override needs a written reason"))
+        errors.append(("reason", N_("a grade override needs a written reason")))
     return errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .explain import Explanation, Term
+from .text import N_
 from .types import METRIC_KINDS, KeyResultFacts, Kind, Reading
 
 
@@ -27,9 +28,9 @@ def resolve_kind(
     if inferred is not None:
         return inferred, []
     if baseline is not None and target is not None:
-        return None, [("target", "must differ from baseline")]
+        return None, [("target", N_("must differ from baseline"))]
     return None, [
-        ("kind", "is required unless baseline and target differ (then it follows from them)")
+        ("kind", N_("is required unless baseline and target differ (then it follows from them)"))
     ]
 
 
@@ -39,28 +40,28 @@ def definition_errors(facts: KeyResultFacts) -> list[tuple[str, str]]:
     kind = facts.kind
     if kind in METRIC_KINDS:
         if facts.baseline is None:
-            errors.append(("baseline", "is required for an increase or decrease key result"))
+            errors.append(("baseline", N_("is required for an increase or decrease key result")))
         if facts.target is None:
-            errors.append(("target", "is required for an increase or decrease key result"))
+            errors.append(("target", N_("is required for an increase or decrease key result")))
         if facts.baseline is not None and facts.target is not None:
             if facts.target == facts.baseline:
-                errors.append(("target", "must differ from baseline"))
+                errors.append(("target", N_("must differ from baseline")))
             elif kind == Kind.INCREASE and facts.target < facts.baseline:
-                errors.append(("target", "must be above baseline for an increase key result"))
+                errors.append(("target", N_("must be above baseline for an increase key result")))
             elif kind == Kind.DECREASE and facts.target > facts.baseline:
-                errors.append(("target", "must be below baseline for a decrease key result"))
+                errors.append(("target", N_("must be below baseline for a decrease key result")))
     elif kind == Kind.MILESTONE:
         if facts.milestones < 1:
-            errors.append(("milestones", "a milestone key result needs at least one milestone"))
+            errors.append(("milestones", N_("a milestone key result needs at least one milestone")))
     elif kind == Kind.MAINTAIN:
         if facts.minimum is None and facts.maximum is None:
-            errors.append(("min", "a maintain key result needs min, max or both"))
+            errors.append(("min", N_("a maintain key result needs min, max or both")))
         elif (
             facts.minimum is not None
             and facts.maximum is not None
             and facts.minimum > facts.maximum
         ):
-            errors.append(("max", "must be at least min"))
+            errors.append(("max", N_("must be at least min")))
     return errors
 
 

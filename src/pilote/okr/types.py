@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from .text import N_
+
 
 class Kind(StrEnum):
     INCREASE = "increase"
@@ -106,7 +108,7 @@ PRIORITISATION_METHODS = ("impact", "rice", "value_effort")
 def policy_errors(overrides: object) -> list[tuple[str, str]]:
     """What is wrong with an organisation's overrides of the rule defaults (field, message)."""
     if not isinstance(overrides, dict):
-        return [("", "must be a mapping of setting: value")]
+        return [("", N_("must be a mapping of setting: value"))]
     errors: list[tuple[str, str]] = []
     for name, value in overrides.items():
         if name == "prioritisation":
@@ -129,9 +131,9 @@ def policy_errors(overrides: object) -> list[tuple[str, str]]:
     if not errors:
         p = Policy(**overrides)
         if p.at_risk_gap > p.off_track_gap:
-            errors.append(("at_risk_gap", "must not exceed off_track_gap"))
+            errors.append(("at_risk_gap", N_("must not exceed off_track_gap")))
         if p.confidence_at_risk > p.confidence_on_track:
-            errors.append(("confidence_at_risk", "must not exceed confidence_on_track"))
+            errors.append(("confidence_at_risk", N_("must not exceed confidence_on_track")))
         if p.grade_yellow > p.grade_green:
-            errors.append(("grade_yellow", "must not exceed grade_green"))
+            errors.append(("grade_yellow", N_("must not exceed grade_green")))
     return errors

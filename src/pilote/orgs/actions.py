@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from pilote.errors import Conflict, Forbidden, Invalid, NotFound, unknown
+from pilote.okr.text import N_
 from pilote.okr.types import policy_errors
 
 from . import audit, versions
@@ -51,14 +52,15 @@ def create_organization(name: str, locale: str = "fr") -> Organization:
     name = (name or "").strip()
     errors = []
     if not name:
-        errors.append(("organization", "a name is required"))
+        errors.append(("organization", N_("a name is required")))
     if locale not in ("fr", "en"):
-        errors.append(("locale", "must be fr or en"))
+        errors.append(("locale", N_("must be fr or en")))
     if errors:
         raise Invalid("invalid organisation", errors)
     if Organization.objects.filter(name=name).exists():
         raise Conflict(
-            f"an organisation named {name!r} already exists", [("organization", "already exists")]
+            f"an organisation named {name!r} already exists",
+            [("organization", N_("already exists"))],
         )
     org = Organization.objects.create(name=name, locale=locale)
     audit.record(
@@ -77,11 +79,11 @@ def update_organization(actor: Actor, org: Organization, changes: dict) -> Organ
     before = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
     if "locale" in changes:
         if changes["locale"] not in ("fr", "en"):
-            raise Invalid("invalid organisation", [("locale", "must be fr or en")])
+            raise Invalid("invalid organisation", [("locale", N_("must be fr or en"))])
         org.locale = changes["locale"]
     if "name" in changes:
         if not (changes["name"] or "").strip():
-            raise Invalid("invalid organisation", [("name", "a name is required")])
+            raise Invalid("invalid organisation", [("name", N_("a name is required"))])
         org.name = changes["name"].strip()
     if "policy" in changes:
         errors = policy_errors(changes["policy"] or {})
@@ -117,7 +119,9 @@ def _unit_parent(actor: Actor, parent_key: str | None, unit: Unit | None = None)
     node: Unit | None = parent
     while unit is not None and node is not None:
         if node.pk == unit.pk:
-            raise Invalid("cycle in the unit tree", [("parent", "a unit cannot sit below itself")])
+            raise Invalid(
+                "cycle in the unit tree", [("parent", N_("a unit cannot sit below itself"))]
+            )
         node = node.parent
     return parent
 
@@ -127,11 +131,11 @@ def create_unit(actor: Actor, key: str, name: str, parent: str | None = None) ->
     require_admin(actor)
     errors = validate_key(key)
     if not (name or "").strip():
-        errors.append(("name", "a name is required"))
+        errors.append(("name", N_("a name is required")))
     if errors:
         raise Invalid("invalid unit", errors)
     if Unit.objects.filter(organization=actor.organization, key=key).exists():
-        raise Conflict(f"unit {key!r} already exists", [("key", "already exists")])
+        raise Conflict(f"unit {key!r} already exists", [("key", N_("already exists"))])
     unit = Unit.objects.create(
         organization=actor.organization,
         key=key,
@@ -152,7 +156,7 @@ def update_unit(
     before = unit_snapshot(unit)
     if "name" in changes:
         if not (changes["name"] or "").strip():
-            raise Invalid("invalid unit", [("name", "a name is required")])
+            raise Invalid("invalid unit", [("name", N_("a name is required"))])
         unit.name = changes["name"].strip()
     if "parent" in changes:
         unit.parent = _unit_parent(actor, changes["parent"], unit)
@@ -223,7 +227,7 @@ def add_person(
     try:
         validate_email(email)
     except DjangoValidationError:
-        errors.append(("email", "must be an e-mail address"))
+        errors.append(("email", N_("must be an e-mail address")))
     if role not in Role.values:
         errors.append(("role", f"must be one of {', '.join(Role.values)}"))
     if errors:
@@ -234,9 +238,9 @@ def add_person(
         user is not None
         and Membership.objects.filter(user=user, organization=actor.organization).exists()
     ):
-        raise Conflict(f"{email} is already a member", [("email", "already a member")])
+        raise Conflict(f"{email} is already a member", [("email", N_("already a member"))])
     if Invitation.objects.filter(organization=actor.organization, email=email).exists():
-        raise Conflict(f"{email} is already invited", [("email", "already invited")])
+        raise Conflict(f"{email} is already invited", [("email", N_("already invited"))])
     if password:
         _check_password(password)
     if user is not None and actor.role != SYSTEM:
@@ -311,7 +315,7 @@ def _keep_an_admin(actor: Actor, membership: Membership) -> None:
     if admins == [membership.pk]:
         raise Conflict(
             "an organisation keeps at least one admin: make someone else admin first",
-            [("role", "the last admin")],
+            [("role", N_("the last admin"))],
         )
 
 
@@ -429,14 +433,14 @@ def create_token(
     require_token_owner(actor, user.pk)
     if unit is not None and key_result is not None:
         raise Invalid(
-            "invalid token", [("scope", "narrow a token to a unit or a key result, not both")]
+            "invalid token", [("scope", N_("narrow a token to a unit or a key result, not both"))]
         )
     if not Membership.objects.filter(user=user, organization=actor.organization).exists():
         raise Invalid(
             "not a member", [("user", f"{user.email} is not a member of {actor.organization}")]
         )
     if not (name or "").strip():
-        raise Invalid("invalid token", [("name", "a name is required (what the token is for)")])
+        raise Invalid("invalid token", [("name", N_("a name is required (what the token is for)"))])
     for _ in range(5):
         prefix = secrets.token_hex(4)
         secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"

@@ -10,6 +10,7 @@ from django.db import transaction
 from pilote.errors import Conflict, Invalid, unknown
 from pilote.goals.actions import member_by_email
 from pilote.goals.models import KeyResult
+from pilote.okr.text import N_
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_initiative_writer
 from pilote.orgs.actions import bump, check_version, validate_key
@@ -51,7 +52,7 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     if "title" in data:
         if not (data["title"] or "").strip():
-            errors.append(("title", "a title is required"))
+            errors.append(("title", N_("a title is required")))
         ini.title = (data["title"] or "").strip()
     if "description" in data:
         ini.description = (data["description"] or "").strip()
@@ -75,22 +76,22 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
         ini.status = data["status"]
     if "horizon" in data:
         if data["horizon"] and data["horizon"] not in Horizon.values:
-            errors.append(("horizon", "must be now, next or later"))
+            errors.append(("horizon", N_("must be now, next or later")))
         ini.horizon = data["horizon"] or ""
     for f in ("start", "end", "delivered_on"):
         if f in data:
             setattr(ini, f, data[f])
     if ini.start and ini.end and ini.end < ini.start:
-        errors.append(("end", "must be on or after start"))
+        errors.append(("end", N_("must be on or after start")))
     if "effort" in data:
         if data["effort"] is not None and (not _num(data["effort"]) or data["effort"] <= 0):
-            errors.append(("effort", "must be a number of person-weeks greater than 0"))
+            errors.append(("effort", N_("must be a number of person-weeks greater than 0")))
         ini.effort = data["effort"]
     if "confidence" in data:
         if data["confidence"] is not None and (
             not _num(data["confidence"]) or not 0 <= data["confidence"] <= 1
         ):
-            errors.append(("confidence", "must be between 0 and 1"))
+            errors.append(("confidence", N_("must be between 0 and 1")))
         ini.confidence = data["confidence"]
     for f in ("reach", "rice_impact", "value"):
         if f in data:
@@ -152,7 +153,7 @@ def create_initiative(actor: Actor, data: dict) -> Initiative:
         not errors
         and Initiative.objects.filter(organization=actor.organization, key=ini.key).exists()
     ):
-        raise Conflict(f"initiative {ini.key!r} already exists", [("key", "already exists")])
+        raise Conflict(f"initiative {ini.key!r} already exists", [("key", N_("already exists"))])
     _save(actor, ini, data, errors)
     audit.record(actor, "create", AuditType.INITIATIVE, ini.key, after=initiative_snapshot(ini))
     return ini

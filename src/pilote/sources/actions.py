@@ -20,6 +20,7 @@ from pilote.errors import Conflict, Forbidden, Invalid
 from pilote.goals.keyresults import check_in_errors, record_check_in
 from pilote.goals.models import CheckIn, KeyResult
 from pilote.okr.freshness import judge_jump
+from pilote.okr.text import N_
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, can_check_in, can_manage_source, source_reaches_server
 from pilote.orgs.actions import bump, check_version, validate_key
@@ -88,7 +89,7 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
     if "name" in data:
         source.name = str(data["name"] or "").strip()
         if not source.name:
-            errors.append(("name", "a name is required"))
+            errors.append(("name", N_("a name is required")))
     if "kind" in data:
         source.kind = data["kind"]
     if source.kind not in kinds():
@@ -128,7 +129,7 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
         if value is not None and (
             not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0
         ):
-            errors.append(("jump_factor", "must be a number greater than 0"))
+            errors.append(("jump_factor", N_("must be a number greater than 0")))
         else:
             source.jump_factor = value
     for name in ("allow_private", "enabled"):
@@ -142,11 +143,11 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
         and data["allow_private"]
         and actor.role not in (Role.ADMIN, "system")
     ):
-        errors.append(("allow_private", "only an admin may allow private addresses"))
+        errors.append(("allow_private", N_("only an admin may allow private addresses")))
     if source.kind in kinds() and not errors:
         errors += _kind_errors(source)
     if source.kind != "feedback_inbox" and source.key_result_id is None and not errors:
-        errors.append(("key_result", "the key result this source feeds is required"))
+        errors.append(("key_result", N_("the key result this source feeds is required")))
     if errors:
         raise Invalid("invalid data source", errors)
     if source.interval_minutes and source.kind not in PUSH_KINDS:
@@ -192,7 +193,9 @@ def create_source(actor: Actor, data: dict) -> DataSource:
     if errors:
         raise Invalid("invalid data source", errors)
     if DataSource.objects.filter(organization=actor.organization, key=data["key"]).exists():
-        raise Conflict(f"data source {data['key']!r} already exists", [("key", "already exists")])
+        raise Conflict(
+            f"data source {data['key']!r} already exists", [("key", N_("already exists"))]
+        )
     source = DataSource(organization=actor.organization, key=data["key"], kind=data.get("kind", ""))
     _apply(actor, source, {k: v for k, v in data.items() if k in FIELDS})
     _require_manager(actor, source)
@@ -270,7 +273,7 @@ def sync_source(
     started = timezone.now()
     if source.kind in PUSH_KINDS:
         raise Invalid(
-            "this source is pushed to Pilote", [("kind", "a webhook has nothing to sync")]
+            "this source is pushed to Pilote", [("kind", N_("a webhook has nothing to sync"))]
         )
     connector = connectors.get(source.kind)
     try:
@@ -404,7 +407,7 @@ def receive_webhook(source: DataSource, body: bytes) -> SyncRun | list:
     try:
         document = json.loads(body)
     except ValueError:
-        raise Invalid("the body is not JSON", [("body", "must be a JSON document")]) from None
+        raise Invalid("the body is not JSON", [("body", N_("must be a JSON document"))]) from None
     if source.kind == "feedback_inbox":
         from .feedback import items_from_document, record_feedback
 

@@ -20,6 +20,8 @@ import threading
 import sqlalchemy as sa
 from django.utils import timezone
 
+from pilote.okr.text import N_
+
 from .. import reach
 from .base import Param, Reading, SourceConfig, SourceError, register, to_number
 
@@ -41,9 +43,9 @@ _SERVER_FUNCTIONS = re.compile(
 def query_errors(query: str) -> list[tuple[str, str]]:
     text = (query or "").strip().rstrip(";")
     if not _START.match(text):
-        return [("params.query", "must be one SELECT (or WITH … SELECT) statement")]
+        return [("params.query", N_("must be one SELECT (or WITH … SELECT) statement"))]
     if ";" in text:
-        return [("params.query", "must be a single statement (no ';' inside)")]
+        return [("params.query", N_("must be a single statement (no ';' inside)"))]
     found = _SERVER_FUNCTIONS.search(text)
     if found:
         return [("params.query", f"may not call {found.group(1).split()[0]}: it reaches the "

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from pilote.errors import Conflict, Invalid, PiloteError, PreconditionFailed
 
@@ -38,12 +39,28 @@ def form_errors(
     """Put an action's errors (field path -> message) on the form's fields; the rest on top."""
     prefix_map = prefix_map or {}
     errors = exc.errors or [("", exc.detail)]
-    for path, message in errors:
+    for path, english in errors:
+        message = _t(english)  # marked N_ where it is raised: in the catalogue
         name = prefix_map.get(path, path.split(".")[0].split("[")[0])
         if name in form.fields:
             form.add_error(name, message)
         else:
             form.add_error(None, f"{path}: {message}" if path else message)
+
+
+def describe(exc: PiloteError) -> str:
+    """An action's error for a message on a page, each part in the reader's language."""
+    if not exc.errors:
+        return _t(exc.detail)
+    return "; ".join(
+        f"{path}: {_t(message)}" if path else _t(message) for path, message in exc.errors
+    )
+
+
+def _t(english: str) -> str:
+    """The reader's words for a message of the catalogue (as is when it is not one of them;
+    never gettext(""), which is the catalogue's header)."""
+    return gettext(english) if english else english
 
 
 def is_htmx(request: HttpRequest) -> bool:

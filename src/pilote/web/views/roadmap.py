@@ -20,7 +20,7 @@ from pilote.roadmap.ranking import Roadmap
 from pilote.sources.queries import evidence
 
 from ..forms import InitiativeForm
-from .common import FORM_ERRORS, form_errors, member_required, posted_version, safe_next
+from .common import FORM_ERRORS, describe, form_errors, member_required, posted_version, safe_next
 
 VIEWS = ("board", "timeline", "objectives", "units", "unaligned", "uncovered", "ledger")
 HORIZONS = ("now", "next", "later")
@@ -109,7 +109,7 @@ def move(request: HttpRequest, key: str) -> HttpResponse:
         try:
             actions.update_initiative(request.actor, ini, {"horizon": horizon})
         except FORM_ERRORS as exc:
-            messages.error(request, exc.describe())
+            messages.error(request, describe(exc))
     return safe_next(request, reverse("roadmap"))
 
 

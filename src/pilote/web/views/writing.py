@@ -19,7 +19,7 @@ from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_write_objective, scoped
 
 from ..forms import KeyResultForm, ObjectiveForm
-from .common import FORM_ERRORS, form_errors, member_required, posted_version, safe_next
+from .common import FORM_ERRORS, describe, form_errors, member_required, posted_version, safe_next
 
 
 def _objective_form(request, data=None, initial=None, editing=False, exclude=None, links=()):
@@ -204,7 +204,7 @@ def transition(request: HttpRequest, key: str, transition: str) -> HttpResponse:
             fn(request.actor, o)
         messages.success(request, done)
     except PiloteError as exc:
-        messages.error(request, exc.describe())
+        messages.error(request, describe(exc))
     return safe_next(request, reverse("objective", kwargs={"key": o.key}))
 
 

@@ -1,0 +1,14 @@
+"""Marking an English message for the translation catalogue without translating it here.
+
+Rules and actions raise errors in English (the API's stable wording, the CLI's); ``N_`` marks
+each fixed message so that ``makemessages`` (pilote.web's command adds the keyword) puts it
+in ``django.po``, and the pages translate it where a person reads it
+(``pilote.web.views.common.form_errors``). It returns its argument: nothing is translated
+at the point of raising, and this package stays free of Django.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:  # noqa: N802  the usual name of a gettext no-op marker
+    return message
