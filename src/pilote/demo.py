@@ -452,7 +452,7 @@ def document(today: date | None = None) -> dict:
             krs.append(item)
         entry["key_results"] = krs
         objectives.append(entry)
-    return {
+    doc = {
         "organization": ORGANIZATION,
         "locale": "fr",
         "vision": {
@@ -597,6 +597,21 @@ def document(today: date | None = None) -> dict:
             },
         ],
     }
+    _schedule(doc["initiatives"], today)
+    return doc
+
+
+# When open initiatives of each horizon run (days from today): the timeline shows quarters.
+SCHEDULE = {"now": (-21, 42), "next": (60, 130)}
+
+
+def _schedule(initiatives: list[dict], today: date) -> None:
+    """Date the open initiatives of now and next, as a team plans them; later stays unscheduled."""
+    for ini in initiatives:
+        span = SCHEDULE.get(ini.get("horizon", ""))
+        if span and ini.get("status") not in ("done", "dropped") and not ini.get("start"):
+            ini["start"] = today + timedelta(days=span[0])
+            ini["end"] = today + timedelta(days=span[1])
 
 
 def load(today: date | None = None, reset: bool = False) -> tuple[list[tuple[str, str, str]], bool]:

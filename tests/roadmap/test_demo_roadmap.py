@@ -1,5 +1,6 @@
 """The worked example of docs/roadmap.md, computed from the demo bank: the docs stay true."""
 
+import re
 from datetime import date
 
 import pytest
@@ -49,3 +50,21 @@ def test_the_demo_has_unaligned_work_and_uncovered_results(roadmap):
     assert {r.bid.key for r in roadmap.unaligned()} == {"nouveau-logo", "refonte-intranet"}
     count, shown = roadmap.uncovered()
     assert count == len(shown) > 0
+
+
+def test_the_demo_timeline_shows_its_planned_quarters(roadmap):
+    groups = dict(roadmap.timeline())
+    planned = [q for q in groups if q]
+    assert planned and all(re.fullmatch(r"\d{4}-T[1-4]", q) for q in planned)
+    # "Later" stays unscheduled, and nothing planned is in that group.
+    assert all((r.bid.horizon or "later") == "later" for r in groups.get("", []))
+
+
+def test_scores_read_as_points_out_of_100_of_the_best_open_initiative(roadmap):
+    ranked = [r for r in roadmap.ranked() if r.score.value is not None]
+    best = ranked[0].score.value
+    assert ranked[0].points == 100 and ranked[0].rank == 1
+    for r in ranked:
+        assert r.points == round(100 * r.score.value / best)
+    chatbot = next(r for r in ranked if r.bid.key == "chatbot-v1")
+    assert 0 < chatbot.points < 100

@@ -813,3 +813,16 @@ def test_a_french_reader_reads_the_rules_errors_in_french(browser):
 
     assert not KeyResult.objects.filter(key="same").exists()  # nothing recorded
     assert not Cycle.objects.filter(key="q3").exists()
+
+
+def test_the_one_page_strategy_lists_contributions_without_a_stray_separator(browser, world):
+    from pilote.goals.models import Alignment, Objective
+
+    strat = Objective.objects.get(organization__name="Acme", key="strat")
+    children = Alignment.objects.filter(parent=strat).values_list("child__status", flat=True)
+    assert "approved" in children and set(children) != {"approved"}  # an unapproved one too
+    for language, separator in (("fr", " ; "), ("en", "; ")):
+        html = browser("viewer", language=language).get("/strategy/one-page/?cycle=q")
+        html = html.content.decode()
+        paragraph = re.search(r"<strong>[^<]*</strong>(.*?)</p>", html, re.S)[1].strip()
+        assert paragraph and not paragraph.endswith(separator.strip()), paragraph

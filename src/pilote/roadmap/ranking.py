@@ -85,6 +85,7 @@ class Row:
     calibration_source: str
     reviews: list[Review]
     loaded: Initiative | None = None
+    points: int | None = None  # the score on a scale of 100: the best open initiative's
 
     @property
     def initiative(self) -> Initiative:
@@ -281,6 +282,10 @@ class Roadmap:
         for position, pk in enumerate(rank(active), start=1):
             if rows[pk].score.value is not None:
                 rows[pk].rank = position
+        best = max((v for v in active.values() if v is not None), default=None)
+        for r in rows.values():
+            if r.score.value is not None and best:
+                r.points = max(0, round(100 * r.score.value / best))
         return rows
 
     def ranked(self, horizon: str | None = None, include_closed: bool = False) -> list[Row]:

@@ -127,3 +127,9 @@ def to_json(value) -> str:
     from django.core.serializers.json import DjangoJSONEncoder
 
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+@register.filter
+def approved_nodes(nodes):
+    """The tree nodes whose objective is approved (a list's separators then fall right)."""
+    return [n for n in nodes if n.objective.status == "approved"]

@@ -130,6 +130,7 @@ def initiative(request: HttpRequest, key: str) -> HttpResponse:
             "ini": ini,
             "row": row,
             "explain": rm.explain(ini),
+            "ranked_count": sum(1 for r in rm.rows.values() if r.rank),
             "impacts": [(m, m.key_result) for m in ini.impacts.all()],
             "can_edit": can_edit,
             "window": rm.policy.review_window_days,
