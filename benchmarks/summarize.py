@@ -58,7 +58,9 @@ def main(folder: str) -> str:
         memory.append(
             " / ".join(f"{m:.0f}" for m in mb) + (f" {'✅' if mb and max(mb) < limit else '❌'}")
         )
-    lines.append("| memory per app process, MB (< 200; < 300 at 100,000) | " + " | ".join(memory) + " |")
+    lines.append(
+        "| memory per app process, MB (< 200; < 300 at 100,000) | " + " | ".join(memory) + " |"
+    )
     return "\n".join(lines)
 
 
