@@ -459,12 +459,7 @@ def _transition(
     events.publish(
         actor.organization.pk,
         "objective.changed",
-        {
-            "objective": objective.key,
-            "status": objective.status,
-            "by": actor.user.pk if actor.user else None,
-            "comment": comment.strip(),
-        },
+        {"objective": objective.key, "status": objective.status},
     )
     return objective
 

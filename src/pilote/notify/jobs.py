@@ -95,10 +95,12 @@ def validation_request(organization: Organization, objective_key: str) -> int:
     return len(made)
 
 
-def workflow_outcome(organization: Organization, objective_key: str, by_user_id: int | None,
-                     comment: str) -> int:  # fmt: skip
-    """Tell an objective's owner and its submitters that it was approved or sent back (with the
-    reviewer's comment); not the reviewer."""
+def workflow_outcome(organization: Organization, objective_key: str) -> int:
+    """Tell an objective's owner and its submitters that it was approved or sent back, with
+    the reviewer's comment (both read from the decision's audit entry: live events carry no
+    comment); not the reviewer."""
+    from pilote.orgs.models import AuditEntry
+
     objective = (
         Objective.objects.filter(organization=organization, key=objective_key)
         .select_related("owner")
@@ -106,17 +108,28 @@ def workflow_outcome(organization: Organization, objective_key: str, by_user_id:
     )
     if objective is None or objective.status not in ("approved", "changes_requested"):
         return 0
-    reviewer = User.objects.filter(pk=by_user_id).first() if by_user_id else None
+    decision = (
+        AuditEntry.objects.filter(organization=organization, object_type="objective",
+                                  object_key=objective.key,
+                                  action__in=("approve", "request_changes"))
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )  # fmt: skip
+    reviewer = decision.actor if decision else None
+    by_user_id = reviewer.pk if reviewer else None
     code = messages.APPROVED if objective.status == "approved" else messages.CHANGES_REQUESTED
     people = [objective.owner, *User.objects.filter(pk__in=objective.interested_user_ids or [])]
     people = [u for u in people if u is not None and u.pk != by_user_id]
     params = {
         "objective": objective.title,
-        "by": (reviewer.name or reviewer.email) if reviewer else "Pilote",
-        "comment": comment,
+        "by": (reviewer.name or reviewer.email)
+        if reviewer
+        else (decision.actor_label if decision else "Pilote"),
+        "comment": decision.comment if decision else "",
     }
-    kind = Kind.VALIDATION
-    made = notify(organization, people, kind, code, params, f"/objectives/{objective.key}/",
+    made = notify(organization, people, Kind.VALIDATION, code, params,
+                  f"/objectives/{objective.key}/",
                   dedupe=f"{code}:{objective.key}:{objective.version}")  # fmt: skip
     return len(made)
 

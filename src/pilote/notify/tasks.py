@@ -121,13 +121,9 @@ def validation_request(organization_id: int, objective_key: str) -> int:
 
 
 @task()
-def workflow_outcome(
-    organization_id: int, objective_key: str, by_user_id: int | None, comment: str
-) -> int:
+def workflow_outcome(organization_id: int, objective_key: str) -> int:
     with transaction.atomic():
-        return jobs.workflow_outcome(
-            Organization.objects.get(pk=organization_id), objective_key, by_user_id, comment
-        )
+        return jobs.workflow_outcome(Organization.objects.get(pk=organization_id), objective_key)
 
 
 @task()

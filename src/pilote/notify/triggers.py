@@ -19,9 +19,7 @@ def on_event(organization_id: int, name: str, payload: dict) -> None:
     elif name == "objective.changed" and payload.get("status") == "submitted":
         tasks.validation_request.enqueue(organization_id, payload["objective"])
     elif name == "objective.changed" and payload.get("status") in ("approved", "changes_requested"):
-        tasks.workflow_outcome.enqueue(
-            organization_id, payload["objective"], payload.get("by"), payload.get("comment", "")
-        )
+        tasks.workflow_outcome.enqueue(organization_id, payload["objective"])
     elif name == "source.failed":
         tasks.source_trouble.enqueue(organization_id, payload["source"], messages.SOURCE_FAILED)
     elif name == "reading.held":
