@@ -84,10 +84,14 @@ def test_a_viewer_reads_the_tree_and_the_one_page_strategy_and_cannot_edit(open_
     page.goto(f"{server.url}/strategy/")
     expect(page.get_by_role("heading", name="Arbre de la stratégie")).to_be_visible()
     expect(page.get_by_role("link", name="Nouvel objectif")).to_have_count(0)
-    summary = page.locator("summary", has_text="Optimiser l'Espace Client").first
-    expect(summary).to_be_visible()
-    summary.focus()
+    toggle = page.get_by_role(
+        "button", name="Afficher ou masquer ce qui compte pour Optimiser l'Espace Client"
+    ).first
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.focus()
     page.keyboard.press("Enter")  # expand with the keyboard: its KRs load when opened
+    expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(page.get_by_text("Obtenir une note de 4,8 sur l'Espace Client").first).to_be_visible()
     page.get_by_role("link", name="La stratégie sur une page").click()
     expect(

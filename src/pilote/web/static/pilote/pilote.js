@@ -98,6 +98,20 @@
 
   function init(root) { drawCharts(root); wirePrint(root); wireBoard(root); wireAutosubmit(root); }
 
+  // The strategy tree: each node's button opens or closes its panel; a panel not loaded yet
+  // loads when first opened (its loader listens for "node-open", see _node.html).
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest(".node-toggle");
+    if (!button) return;
+    var panel = button.closest("li").querySelector(":scope > .node-panel");
+    if (!panel) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    panel.hidden = !open;
+    var loader = panel.querySelector(":scope > [data-node-loader]");
+    if (open && loader && window.htmx) htmx.trigger(loader, "node-open");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     // On a phone the tab bar scrolls sideways: keep the current tab in view.
