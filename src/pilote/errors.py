@@ -6,7 +6,7 @@ standard error with a non-zero exit, the importer as errors with file paths.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 class PiloteError(Exception):
@@ -18,10 +18,11 @@ class PiloteError(Exception):
         self.errors = [(str(p), str(m)) for p, m in errors]
         super().__init__(self.describe())
 
-    def describe(self) -> str:
+    def describe(self, words: Callable[[str], str] = str) -> str:
+        """Each part of the error, through ``words`` (the pages pass their translation)."""
         if not self.errors:
-            return self.detail
-        return "; ".join(f"{p}: {m}" if p else m for p, m in self.errors)
+            return words(self.detail)
+        return "; ".join(f"{p}: {words(m)}" if p else words(m) for p, m in self.errors)
 
 
 class Invalid(PiloteError):

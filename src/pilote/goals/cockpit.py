@@ -222,7 +222,7 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
     # conversions were most of the page; ISO dates compare as text, plans decode with orjson.
     with_phases = set()
     kr_cycle = {}
-    for pk, plan, progress, effective, start, phases, cycle_id in _kr_rows(actor, ids):
+    for pk, plan, progress, effective, start, phases, cycle_id in kr_plan_rows(actor, ids):
         if plan is None or (effective is not None and str(effective) > today_text):
             later.append(pk)  # not stored yet, or dated after today: by the rules, below
             continue
@@ -276,7 +276,7 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
     return cockpit
 
 
-def _kr_rows(actor: Actor, cycle_ids: list[int]):
+def kr_plan_rows(actor: Actor, cycle_ids: list[int]):
     """(pk, stored plan, stored progress, latest check-in date, cycle start, phases, cycle) of the
     approved KRs of these cycles, as the database returns them."""
     from django.db import connection

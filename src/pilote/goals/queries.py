@@ -189,21 +189,31 @@ class Figures:
         ]
 
     # --- objectives
-    def terms(self, objective: Objective, _path: frozenset[int] = frozenset()) -> list[RollupTerm]:
-        terms: list[RollupTerm] = []
+    def counted(self, objective: Objective, _path: frozenset[int] = frozenset()) -> list[tuple]:
+        """What counts towards an objective (its ``progress_from``): each of its KRs and/or
+        approved children, as (row, weight, its figures)."""
+        counted: list[tuple] = []
         if objective.progress_from in ("key_results", "both"):
-            for kr in self.key_results_of(objective):
-                f = self.kr(kr)
-                terms.append(RollupTerm(f"key result {kr.key}", kr.weight, f.progress, f.status))
+            counted += [(kr, kr.weight, self.kr(kr)) for kr in self.key_results_of(objective)]
         if objective.progress_from in ("children", "both"):
             for child, weight in self.approved_children(objective):
                 if (
                     child.pk in _path
                 ):  # alignment cycles are refused on write; never loop on bad data
                     continue
-                cf = self.objective(child, _path | {objective.pk})
-                terms.append(RollupTerm(f"objective {child.key}", weight, cf.progress, cf.status))
-        return terms
+                counted.append((child, weight, self.objective(child, _path | {objective.pk})))
+        return counted
+
+    def terms(self, objective: Objective, _path: frozenset[int] = frozenset()) -> list[RollupTerm]:
+        return [
+            RollupTerm(
+                f"{'key result' if isinstance(row, KeyResult) else 'objective'} {row.key}",
+                weight,
+                f.progress,
+                f.status,
+            )
+            for row, weight, f in self.counted(objective, _path)
+        ]
 
     def objective(
         self, objective: Objective, _path: frozenset[int] = frozenset()

@@ -111,7 +111,7 @@ class Stored(Figures):
         are computed for the KRs of the positions asked only."""
         import orjson
 
-        from .cockpit import _kr_rows
+        from .cockpit import kr_plan_rows
         from .models import Cycle
 
         cycles = list(scoped(self.actor, Cycle.objects.all()).values_list("pk", flat=True))
@@ -119,7 +119,7 @@ class Stored(Figures):
         off, risk = Status.OFF_TRACK.value, Status.AT_RISK.value
         ordered: list[tuple[bool, int]] = []  # (not off track, pk)
         by_rules = []
-        for pk, plan, _progress, effective, *_ in _kr_rows(self.actor, cycles):
+        for pk, plan, _progress, effective, *_ in kr_plan_rows(self.actor, cycles):
             if pk in exclude:
                 continue
             if plan is None or (effective is not None and str(effective) > day):

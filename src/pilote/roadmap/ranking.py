@@ -101,12 +101,14 @@ class Roadmap:
         self.figures = figures or Stored(actor)
         self.policy = self.figures.policy
         self.today = self.figures.as_of
+        # Impacts have no organisation of their own: those of the actor's initiatives.
+        self._impacts = Impact.objects.filter(
+            initiative__in=scoped(actor, Initiative.objects.all())
+        )
         self.items: list[Bid] = self._bids()
         # The KRs bets name, and their objectives, as subqueries: thousands of ids as
         # parameters cost more to bind than the rows to read.
-        named = Impact.objects.filter(initiative__organization=actor.organization).values(
-            "key_result_id"
-        )
+        named = self._impacts.values("key_result_id")
         self.krs: dict[int, KRFacts] = {
             pk: KRFacts(*values)
             for pk, *values in scoped(actor, KeyResult.objects.filter(pk__in=named))
@@ -123,10 +125,8 @@ class Roadmap:
 
     def _bids(self) -> list[Bid]:
         impacts: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for ini, kr, expected in (
-            Impact.objects.filter(initiative__organization=self.actor.organization)
-            .order_by("id")
-            .values_list("initiative_id", "key_result_id", "expected")
+        for ini, kr, expected in self._impacts.order_by("id").values_list(
+            "initiative_id", "key_result_id", "expected"
         ):
             impacts[ini].append((kr, expected))
         return [

@@ -50,11 +50,7 @@ def form_errors(
 
 def describe(exc: PiloteError) -> str:
     """An action's error for a message on a page, each part in the reader's language."""
-    if not exc.errors:
-        return _t(exc.detail)
-    return "; ".join(
-        f"{path}: {_t(message)}" if path else _t(message) for path, message in exc.errors
-    )
+    return exc.describe(_t)
 
 
 def _t(english: str) -> str:

@@ -207,7 +207,7 @@ def _chart(actor, snap, kr) -> dict:
     }, history
 
 
-def _status_reason(snap, obj, figures, krs) -> str:
+def _status_reason(snap, obj, figures) -> str:
     """Why the objective is behind or outdated, in words: which of its terms have that status
     (an objective's status is the worst of its terms', pilote.okr.rollup), e.g. "At risk:
     Rating (1 of the 2 key results and objectives that count towards it)"."""
@@ -217,11 +217,7 @@ def _status_reason(snap, obj, figures, krs) -> str:
     status = figures.status
     if status not in (Status.AT_RISK, Status.OFF_TRACK, Status.OUTDATED):
         return ""  # on track, or no data (the badge says it all)
-    terms = []
-    if obj.progress_from in ("key_results", "both"):
-        terms += [(kr.title, snap.kr(kr).status) for kr in krs]
-    if obj.progress_from in ("children", "both"):
-        terms += [(c.title, snap.objective(c).status) for c, _w in snap.approved_children(obj)]
+    terms = [(row.title, f.status) for row, _weight, f in snap.counted(obj)]
     same = [title for title, s in terms if s == status]
     return _(
         "%(status)s: %(names)s (%(n)s of the %(total)s key results and objectives that count "
@@ -304,7 +300,7 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             "krs": krs,
             "explain": snap.explain_objective(obj),
             "chart": _objective_chart(actor, snap, obj),
-            "status_reason": _status_reason(snap, obj, figures, kr_list),
+            "status_reason": _status_reason(snap, obj, figures),
             "expected": expected_progress(obj.cycle.start, obj.cycle.end, snap.as_of),
             "parents": snap.parents_of(obj),
             "children": [(c, w, snap.objective(c)) for c, w in snap.all_children(obj)],
