@@ -51,3 +51,15 @@ def number(value, digits=2) -> str:
     if value == int(value):
         return number_format(int(value), force_grouping=True)
     return number_format(value, decimal_pos=None, force_grouping=True)
+
+
+def long_date(day) -> str:
+    """A date written out in the reader's language ("1 December 2026"); French writes the
+    first of a month as an ordinal, "1er décembre 2026", which Django's "j F Y" does not."""
+    from django.utils.formats import date_format
+    from django.utils.translation import get_language
+
+    text = date_format(day, "DATE_FORMAT")
+    if day.day == 1 and (get_language() or "").startswith("fr") and text.startswith("1 "):
+        text = "1er " + text[2:]
+    return text

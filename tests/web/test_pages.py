@@ -826,3 +826,21 @@ def test_the_one_page_strategy_lists_contributions_without_a_stray_separator(bro
         html = html.content.decode()
         paragraph = re.search(r"<strong>[^<]*</strong>(.*?)</p>", html, re.S)[1].strip()
         assert paragraph and not paragraph.endswith(separator.strip()), paragraph
+
+
+def test_french_writes_the_first_of_the_month_as_an_ordinal(browser):
+    from datetime import date
+
+    from django.utils import translation
+
+    from pilote.words import long_date
+
+    # The suite's clock stands on 2026-12-01.
+    fr = browser("executive", language="fr").get("/").content.decode()
+    assert "Au 1er décembre 2026" in fr
+    en = browser("executive", language="en").get("/").content.decode()
+    assert "As of Dec. 1, 2026" in en  # Django's English "N j, Y"
+    with translation.override("fr"):
+        assert long_date(date(2027, 3, 2)) == "2 mars 2027"
+        assert long_date(date(2027, 3, 1)) == "1er mars 2027"
+        assert long_date(date(2027, 3, 11)) == "11 mars 2027"

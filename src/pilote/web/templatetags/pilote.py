@@ -119,6 +119,14 @@ def run_label(code):
 
 
 @register.filter
+def long_date(value):
+    """``{{ day|long_date }}``: "1 December 2026", "1er décembre 2026" (pilote.words)."""
+    from pilote.words import long_date as written
+
+    return written(value) if value else ""
+
+
+@register.filter
 def to_json(value) -> str:
     """A value as JSON, for a data attribute (escaped by the template like any text): the data
     stays on its element when htmx swaps the page (it drops swapped JSON script tags)."""
