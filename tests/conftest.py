@@ -186,7 +186,7 @@ def add_sources_and_feedback(org, p: str) -> dict[str, int]:
     """Each organisation gets a pulled source, a pushed one, a held value, feedback, a webhook."""
     from django.utils import timezone
 
-    from pilote.goals.models import KeyResult
+    from pilote.goals.models import CheckIn, KeyResult
     from pilote.notify.actions import create_webhook
     from pilote.orgs.access import Actor
     from pilote.sources.actions import create_source
@@ -228,7 +228,8 @@ def add_sources_and_feedback(org, p: str) -> dict[str, int]:
         system, [{"channel": "App Store", "text": f"{org.name} app is slow", "rating": 2}]
     )
     hook = create_webhook(system, {"name": "chat", "url": "https://chat.example/hook"})
-    return {"held": held.pk, "feedback": item.pk, "webhook": hook.pk}
+    check_in = CheckIn.objects.get(key_result__organization=org, key_result__key=f"{p}tact-kr")
+    return {"held": held.pk, "feedback": item.pk, "webhook": hook.pk, "check_in": check_in.pk}
 
 
 @pytest.fixture(scope="session")

@@ -100,6 +100,8 @@ ROUTES = [
         None,
         CHECKERS,
     ),
+    ("POST", "/check-ins/{check_in}/correct", {"value": 14, "reason": "typo"}, None, CHECKERS),
+    ("POST", "/check-ins/{check_in}/withdraw", {"reason": "wrong KR"}, None, CHECKERS),
     ("GET", "/initiatives", None, None, ALL),
     ("POST", "/initiatives", {"key": "new-ini", "title": "I", "unit": "produit"}, None, WRITERS),
     ("GET", "/initiatives/{p}ini1", None, None, ALL),
@@ -151,7 +153,7 @@ ROUTES = [
 # Signed, not authenticated: the inbound webhook answers to its HMAC signature alone
 # (tests/sources/test_webhooks.py proves a missing or wrong signature is refused).
 SIGNED_ROUTES = {("POST", "/hooks/{}")}
-ID_PLACEHOLDERS = ("held", "feedback", "webhook")
+ID_PLACEHOLDERS = ("held", "feedback", "webhook", "check_in")
 
 
 def _fill(value, prefix: str, domain: str, own_token: str, ids: dict | None = None):

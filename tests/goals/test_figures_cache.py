@@ -160,6 +160,10 @@ step = st.one_of(
     st.tuples(st.just("held"), st.sampled_from(["confirm", "reject"])),
     st.tuples(st.just("import")),
     st.tuples(st.just("check_fix"), KRS),
+    # the latest (-1) or the first (0) counted check-in of the KR, withdrawn or corrected
+    st.tuples(st.just("withdraw"), KRS, st.sampled_from([-1, 0])),
+    st.tuples(st.just("correct"), KRS, st.sampled_from([-1, 0]),
+              st.floats(min_value=0, max_value=100, allow_nan=False)),
 )  # fmt: skip
 STEPS = 0  # counted across examples, for the closing note (printed with -s)
 
@@ -246,6 +250,19 @@ def _apply(actor: Actor, globex: Actor, world, s: tuple, n: int) -> None:
         from pilote.goals import latest
 
         latest.refresh(org.pk)
+    elif kind in ("withdraw", "correct"):
+        from pilote.goals.keyresults import correct_check_in, withdraw_check_in
+        from pilote.goals.models import CheckIn
+
+        counted = list(
+            CheckIn.objects.filter(key_result=_kr(actor, s[1])).order_by("effective", "id")
+        )
+        if counted:
+            ci = counted[s[2]]
+            if kind == "withdraw":
+                withdraw_check_in(actor, ci, f"step {n}")
+            else:
+                correct_check_in(actor, ci, s[3])
 
 
 @settings(

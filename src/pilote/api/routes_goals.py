@@ -20,6 +20,7 @@ from .schemas import (
     CheckInResult,
     CloseIn,
     CommentIn,
+    CorrectIn,
     CycleCreate,
     CycleOut,
     CycleUpdate,
@@ -35,6 +36,7 @@ from .schemas import (
     TreeOut,
     VisionIn,
     VisionOut,
+    WithdrawIn,
 )
 from .serialize import (
     ApiJSONEncoder,
@@ -466,16 +468,56 @@ def explain_key_result(request: HttpRequest, key: str, q: Query[AsOf]):
 
 
 # --- check-ins
+class HistoryPaging(Paging):
+    withdrawn: bool = False
+
+
 @router.get(
     "/key-results/{key}/check-ins",
     response=Page,
     tags=["check-ins"],
     summary="Check-in history (oldest first)",
 )
-def check_in_history(request: HttpRequest, key: str, paging: Query[Paging]):
+def check_in_history(request: HttpRequest, key: str, paging: Query[HistoryPaging]):
+    """``withdrawn=true``: the withdrawn check-ins too (each says by whom, when and why)."""
     a = actor(request)
     kr = queries.get_key_result(a, key)
-    return page([check_in_out(c) for c in queries.check_in_history(a, kr)], *_limit(paging))
+    rows = queries.check_in_history(a, kr, withdrawn=paging.withdrawn)
+    return page([check_in_out(c) for c in rows], *_limit(paging))
+
+
+@router.post(
+    "/check-ins/{check_in_id}/withdraw",
+    response=CheckInOut,
+    tags=["check-ins"],
+    summary="Withdraw a wrong check-in: it stays in the history, counts in no figure",
+)
+def withdraw_check_in(request: HttpRequest, check_in_id: int, payload: WithdrawIn):
+    a = actor(request)
+    ci = keyresults.withdraw_check_in(a, queries.get_check_in(a, check_in_id), payload.reason)
+    return check_in_out(ci)
+
+
+@router.post(
+    "/check-ins/{check_in_id}/correct",
+    response={201: CheckInResult},
+    tags=["check-ins"],
+    summary="Correct a check-in: a new one of the same day replaces it (the old one withdrawn)",
+)
+def correct_check_in(request: HttpRequest, check_in_id: int, payload: CorrectIn):
+    a = actor(request)
+    old = queries.get_check_in(a, check_in_id)
+    new = keyresults.correct_check_in(
+        a, old, payload.value, payload.confidence, payload.comment, payload.reason
+    )
+    kr = new.key_result
+    return Status(
+        201,
+        {
+            "check_in": check_in_out(new),
+            "key_result": kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr),
+        },
+    )
 
 
 @router.post(

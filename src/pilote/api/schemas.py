@@ -295,6 +295,17 @@ class CheckInCreate(In):
     date: Date | None = None
 
 
+class WithdrawIn(In):
+    reason: Text
+
+
+class CorrectIn(In):
+    value: Number
+    confidence: Integer | None = None
+    comment: Text | None = None  # None: the withdrawn check-in's comment is kept
+    reason: Text = ""
+
+
 class BulkCheckInItem(CheckInCreate):
     key_result: Ref
 
@@ -315,6 +326,11 @@ class CheckInOut(Schema):
     source: str
     fetched_at: dt.datetime | None = None
     raw_value: str = ""
+    # Set on a withdrawn check-in (listed with ?withdrawn=true): it counts in no figure.
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawal_reason: str = ""
+    replaced_by: int | None = None
 
 
 class CheckInResult(Schema):

@@ -156,6 +156,10 @@ def check_in_out(ci: CheckIn) -> dict:
         "source": ci.source,
         "fetched_at": ci.fetched_at,
         "raw_value": ci.raw_value,
+        "withdrawn_at": ci.withdrawn_at,
+        "withdrawn_by": ci.withdrawn_by.email if ci.withdrawn_by_id else None,
+        "withdrawal_reason": ci.withdrawal_reason,
+        "replaced_by": ci.replaced_by_id,
     }
 
 

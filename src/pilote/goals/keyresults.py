@@ -25,6 +25,7 @@ from pilote.orgs.access import (
     require_check_in,
     require_grader,
     require_objective_edit,
+    require_withdraw_check_in,
     scoped,
 )
 from pilote.orgs.actions import bump, check_version, validate_key
@@ -310,7 +311,7 @@ def _record(
     _check_idempotency_key(idempotency_key or None)
     if idempotency_key:
         prior = (
-            CheckIn.objects.filter(
+            CheckIn.every.filter(  # a replay of a withdrawn check-in answers it, withdrawn
                 organization=actor.organization,
                 source=actor.source,
                 idempotency_key=idempotency_key,
@@ -361,6 +362,92 @@ def _record(
             {"key_result": kr.key, "objective": kr.objective.key, "value": check_in.value},
         )
     return check_in, True
+
+
+REASON_MAX = 500
+
+
+@transaction.atomic
+def withdraw_check_in(
+    actor: Actor, check_in: CheckIn, reason: str, replaced_by: CheckIn | None = None
+) -> CheckIn:
+    """Take a wrong check-in out of every figure, keeping it (struck out, with who, when and
+    why) in its KR's history: the KR's current reading and the figures above it are
+    recomputed from the check-ins that still count, and their history rewritten."""
+    kr = check_in.key_result
+    require_withdraw_check_in(actor, check_in)
+    reason = (reason or "").strip()
+    if not reason and replaced_by is None:  # a correction says why by its new value
+        raise Invalid(
+            "a reason is required to withdraw a check-in",
+            [("reason", N_("required: say why this value does not count"))],
+        )
+    if len(reason) > REASON_MAX:
+        raise Invalid("reason too long", [("reason", N_("must be at most 500 characters"))])
+    taken = CheckIn.every.filter(pk=check_in.pk, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now(),
+        withdrawn_by=actor.user,
+        withdrawal_reason=reason,
+        replaced_by=replaced_by,
+    )
+    if not taken:  # withdrawn meanwhile (another tab, another person): nothing to do twice
+        raise Conflict(
+            "this check-in was already withdrawn",
+            [("check_in", N_("this check-in was already withdrawn"))],
+        )
+    from . import latest
+
+    reading = latest.recomputed([kr.pk]).get(kr.pk, (None, None, None, None))
+    KeyResult.objects.filter(pk=kr.pk).update(**dict(zip(latest.FIELDS, reading, strict=True)))
+    figures.refresh_key_results(actor.organization, [kr.pk])
+    audit.record(
+        actor,
+        "withdraw_check_in",
+        AuditType.KEY_RESULT,
+        kr.key,
+        before={"value": check_in.value, "date": check_in.effective, "check_in": check_in.pk},
+        after={"replaced_by": replaced_by.pk} if replaced_by else None,
+        comment=reason,
+    )
+    events.publish(
+        actor.organization.pk,
+        "check_in.recorded",  # pages and alerts hear it as they hear a new value
+        {"key_result": kr.key, "objective": kr.objective.key, "withdrawn": check_in.pk},
+    )
+    check_in.refresh_from_db()
+    return check_in
+
+
+@transaction.atomic
+def correct_check_in(
+    actor: Actor,
+    check_in: CheckIn,
+    value: Any,
+    confidence: int | None = None,
+    comment: str | None = None,
+    reason: str = "",
+) -> CheckIn:
+    """Replace a wrong value: a new check-in of the same day (its comment kept unless another
+    is given) and the old one withdrawn, pointing to it. All or nothing."""
+    require_withdraw_check_in(actor, check_in)
+    if check_in.withdrawn_at is not None:
+        raise Conflict(
+            "this check-in was already withdrawn",
+            [("check_in", N_("this check-in was already withdrawn"))],
+        )
+    kr = check_in.key_result
+    new, _ = _record(
+        actor,
+        kr,
+        value,
+        check_in.confidence if confidence is None else confidence,
+        check_in.comment if comment is None else comment,
+        check_in.effective,
+        None,
+        announce=False,
+    )
+    withdraw_check_in(actor, check_in, reason, replaced_by=new)
+    return new
 
 
 def doubt_about_check_in(actor: Actor, kr: KeyResult, value: float):
@@ -436,6 +523,7 @@ _COLUMNS = (
     "request_digest",
     "fetched_at",
     "raw_value",
+    "withdrawal_reason",
 )
 
 
@@ -466,6 +554,7 @@ def _insert(rows: list[CheckIn], batch: int = 500) -> None:
                     None,
                     ci.request_digest,
                     None,
+                    "",
                     "",
                 )
             cursor.execute(head + ", ".join([one] * len(chunk)) + " RETURNING id", params)
@@ -615,7 +704,7 @@ def _claim_bulk(
             "idempotency key reused with another body",
             [("Idempotency-Key", "this key was already used for different check-ins")],
         )
-    recorded = CheckIn.objects.filter(pk__in=prior.check_in_ids).select_related(
+    recorded = CheckIn.every.filter(pk__in=prior.check_in_ids).select_related(
         "key_result", "author"
     )
     return None, sorted(recorded, key=lambda ci: ci.pk)

@@ -213,8 +213,18 @@ class KeyResult(Gradable):
         return self.due or self.objective.cycle.end
 
 
+class CountedCheckIns(models.Manager):
+    """The check-ins that count: every reading, figure and export reads these (``objects``);
+    a withdrawn check-in stays in the table, shown struck out in its KR's history
+    (``CheckIn.every``)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class CheckIn(models.Model):
-    """Append-only: a correction is a new check-in."""
+    """Append-only: a check-in is never edited or deleted. A wrong one is withdrawn (who,
+    when, why) and, when corrected, points to the check-in that replaced it."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="check_ins"
@@ -237,8 +247,21 @@ class CheckIn(models.Model):
     # text it was read from (before parsing), so a number can always be traced back.
     fetched_at = models.DateTimeField(null=True, blank=True)
     raw_value = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CountedCheckIns()
+    every = models.Manager()
 
     class Meta:
+        default_manager_name = "objects"
+        base_manager_name = "every"  # a withdrawn check-in is still reached through its links
         ordering = ["effective", "id"]
         constraints = [
             models.UniqueConstraint(

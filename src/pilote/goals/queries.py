@@ -61,9 +61,20 @@ def current_vision(actor: Actor) -> Vision | None:
     return scoped(actor, Vision.objects.all()).order_by("-number").first()
 
 
-def check_in_history(actor: Actor, kr: KeyResult) -> QuerySet[CheckIn]:
-    return scoped(actor, CheckIn.objects.filter(key_result=kr).select_related("author")).order_by(
-        "effective", "id"
+def check_in_history(actor: Actor, kr: KeyResult, withdrawn: bool = False) -> QuerySet[CheckIn]:
+    """A KR's check-ins in the rule's order; ``withdrawn``: those withdrawn too (its
+    history as recorded, each withdrawn one saying by whom and why)."""
+    rows = (CheckIn.every if withdrawn else CheckIn.objects).filter(key_result=kr)
+    return scoped(actor, rows.select_related("author", "withdrawn_by")).order_by("effective", "id")
+
+
+def get_check_in(actor: Actor, pk: int) -> CheckIn:
+    """One check-in of the actor's organisation, withdrawn or not, with its KR."""
+    return get_scoped(
+        actor,
+        CheckIn.every.select_related("key_result__objective__cycle", "author"),
+        "check-in",
+        pk=pk,
     )
 
 

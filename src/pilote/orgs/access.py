@@ -20,7 +20,7 @@ from pilote.errors import Forbidden, NotFound
 from .models import ApiToken, Membership, Organization, Role, Unit, User
 
 if TYPE_CHECKING:
-    from pilote.goals.models import KeyResult, Objective
+    from pilote.goals.models import CheckIn, KeyResult, Objective
     from pilote.sources.models import DataSource
 
 SYSTEM = "system"
@@ -205,6 +205,28 @@ def require_check_in(actor: Actor, kr: KeyResult) -> None:
         raise _deny("this token may record check-ins only within its scope")
     if not can_check_in(actor, kr):
         raise _deny("you may check in only on key results you or your unit own")
+
+
+def can_withdraw_check_in(actor: Actor, check_in: CheckIn) -> bool:
+    """Who may withdraw (or correct) a check-in: whoever may check in on its KR, for their
+    own check-ins; beyond their own, the KR's owner, the leads of its unit and executives."""
+    kr = check_in.key_result
+    if not can_check_in(actor, kr):
+        return False
+    user_id = actor.user.pk if actor.user else None
+    if actor.role in WRITERS_OF_EVERYTHING or kr.owner_id == user_id:
+        return True
+    if check_in.author_id is not None and check_in.author_id == user_id:
+        return True
+    return actor.role == Role.LEAD and kr.objective.unit_id in actor.unit_ids
+
+
+def require_withdraw_check_in(actor: Actor, check_in: CheckIn) -> None:
+    require_check_in(actor, check_in.key_result)
+    if not can_withdraw_check_in(actor, check_in):
+        raise _deny(
+            "you may withdraw only your own check-ins, unless you own the key result or lead its unit"
+        )
 
 
 def require_grader(actor: Actor, objective: Objective) -> None:

@@ -513,7 +513,7 @@ def delete_organization(actor: Actor, org: Organization) -> None:
         raise Forbidden("only the command line deletes an organisation")
     Impact.objects.filter(initiative__organization=org).delete()
     Initiative.objects.filter(organization=org).delete()
-    CheckIn.objects.filter(organization=org).delete()
+    CheckIn.every.filter(organization=org).delete()
     KeyResult.objects.filter(organization=org).delete()
     Alignment.objects.filter(child__organization=org).delete()
     Objective.objects.filter(organization=org).delete()

@@ -43,7 +43,8 @@ class Styled(forms.Form):
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs.setdefault("class", css)
             if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{name}-help"
+                # the id the template gives the help text (prefixed forms included)
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
 
     def full_clean(self):
         super().full_clean()
@@ -59,7 +60,7 @@ class Styled(forms.Form):
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = attrs.get("class", "") + " is-invalid"
                 attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"id_{name}-err"
+                attrs["aria-describedby"] = f"{self[name].auto_id}-err"
 
 
 class CheckInForm(forms.Form):
@@ -72,6 +73,27 @@ class CheckInForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
     # Asked for when the value looks like a typo (goals.keyresults.doubt_about_check_in).
     confirm = forms.BooleanField(label=_("Yes, record this value"), required=False)
+
+
+class CorrectCheckInForm(Styled):
+    """A new value for a wrong check-in (same day); the old one is withdrawn, kept in the history."""
+
+    value = forms.FloatField(
+        label=_("Right value"),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    reason = forms.CharField(
+        label=_("Why (optional)"), required=False, max_length=500,
+        help_text=_("Shown in the key result's history, e.g. a typo: 4.8, not 48"),
+    )  # fmt: skip
+
+
+class WithdrawCheckInForm(Styled):
+    reason = forms.CharField(
+        label=_("Why it does not count"), max_length=500,
+        help_text=_("Shown in the key result's history, e.g. entered on the wrong key result"),
+    )  # fmt: skip
 
 
 class ObjectiveForm(Styled):

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Q, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pilote.goals import queries
-from pilote.goals.keyresults import doubt_about_check_in, record_check_in
+from pilote.goals.keyresults import (
+    correct_check_in,
+    doubt_about_check_in,
+    record_check_in,
+    withdraw_check_in,
+)
 from pilote.goals.stored import Stored
-from pilote.orgs.access import WRITERS_OF_EVERYTHING
+from pilote.orgs.access import WRITERS_OF_EVERYTHING, require_withdraw_check_in
 from pilote.orgs.models import Role
 from pilote.words import number
 
-from ..forms import CheckInForm
+from ..forms import CheckInForm, CorrectCheckInForm, WithdrawCheckInForm
 from .common import FORM_ERRORS, form_errors, is_htmx, member_required, safe_next
 
 
@@ -127,3 +133,47 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
     }
     # htmx swaps 2xx answers only: the row comes back with its errors and a 200.
     return render(request, "pilote/_kr_row.html", {"row": row})
+
+
+@member_required
+def fix_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a wrong check-in (a new value of the same day replaces it) or withdraw it (it
+    counts no more); either way it stays, struck out, in the key result's history."""
+    actor = request.actor
+    ci = queries.get_check_in(actor, pk)
+    require_withdraw_check_in(actor, ci)  # a 403 page for the others, before any form
+    kr = ci.key_result
+    correct = CorrectCheckInForm(prefix="correct")
+    withdraw = WithdrawCheckInForm(prefix="withdraw")
+    status = 200
+    if request.method == "POST" and ci.withdrawn_at is None:
+        action = request.POST.get("action")
+        form = (
+            CorrectCheckInForm(request.POST, prefix="correct")
+            if action == "correct"
+            else WithdrawCheckInForm(request.POST, prefix="withdraw")
+        )
+        if form.is_valid():
+            try:
+                if action == "correct":
+                    correct_check_in(
+                        actor, ci, form.cleaned_data["value"], reason=form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("Check-in corrected."))
+                else:
+                    withdraw_check_in(actor, ci, form.cleaned_data["reason"])
+                    messages.success(request, _("Check-in withdrawn."))
+                return redirect("objective", kr.objective.key)
+            except FORM_ERRORS as exc:
+                form_errors(form, exc)
+        status = 422
+        if action == "correct":
+            correct = form
+        else:
+            withdraw = form
+    return render(
+        request,
+        "pilote/fix_check_in.html",
+        {"ci": ci, "kr": kr, "correct": correct, "withdraw": withdraw},
+        status=status,
+    )

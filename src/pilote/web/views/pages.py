@@ -16,7 +16,7 @@ from pilote.goals.stored import Stored
 from pilote.goals.tree import build_tree
 from pilote.okr.pace import expected_progress
 from pilote.orgs import queries as org_queries
-from pilote.orgs.access import scoped
+from pilote.orgs.access import can_withdraw_check_in, scoped
 from pilote.orgs.actions import pending_invitations
 
 from .common import member_required
@@ -173,9 +173,12 @@ def _chart(actor, snap, kr) -> dict:
     """Values over time against the expected trajectory and the target, for Chart.js."""
     cycle = kr.objective.cycle
     facts_points = []
-    history = list(queries.check_in_history(actor, kr))
+    # Its history as recorded: the withdrawn check-ins are listed (struck out), not drawn.
+    history = list(queries.check_in_history(actor, kr, withdrawn=True))
     for ci in history:
-        facts_points.append({"x": ci.effective.isoformat(), "y": ci.value})
+        ci.key_result = kr  # what the access rule reads, without a query per row
+        if ci.withdrawn_at is None:
+            facts_points.append({"x": ci.effective.isoformat(), "y": ci.value})
     expected = []
     if kr.baseline is not None and kr.target is not None:
         from pilote.goals.keyresults import facts_of
@@ -285,6 +288,11 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
                 "chart": chart,
                 "chart_id": f"chart-{kr.key}",
                 "history": list(reversed(history)),
+                "fixable": {
+                    c.pk
+                    for c in history
+                    if c.withdrawn_at is None and can_withdraw_check_in(actor, c)
+                },
                 "explain": snap.explain_kr(kr),
                 "sources": feeds.get(kr.pk, []),
                 "held": held.get(kr.pk, []),
