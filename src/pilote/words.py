@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 STATUS_LABELS = {
     "on_track": _("On track"),
@@ -63,3 +64,79 @@ def long_date(day) -> str:
     if day.day == 1 and (get_language() or "").startswith("fr") and text.startswith("1 "):
         text = "1er " + text[2:]
     return text
+
+
+# What an audit entry says was done (``orgs.audit.record``'s action), for history lines.
+AUDIT_ACTIONS = {
+    "create": _("created"),
+    "update": _("edited"),
+    "delete": _("deleted"),
+    "submit": _("submitted for validation"),
+    "approve": _("approved"),
+    "request_changes": _("changes requested"),
+    "back_to_draft": _("back to draft"),
+    "revalidate": _("to validate again after a change"),
+    "set_status": _("status changed"),
+    "grade_override": _("grade overridden"),
+    "check_in": _("check-in"),
+    "withdraw_check_in": _("check-in withdrawn"),
+    "link": _("linked"),
+    "record": _("recorded"),
+    "refresh": _("figures recomputed"),
+}
+# The fields an edit names (objectives, key results, initiatives share most of them).
+FIELD_LABELS = {
+    "key": _("key"),
+    "title": _("title"),
+    "description": _("description"),
+    "level": _("level"),
+    "cycle": _("cycle"),
+    "unit": _("unit"),
+    "owner": _("owner"),
+    "status": _("status"),
+    "progress_from": _("progress from"),
+    "aligns_to": _("alignment"),
+    "weight": _("weight"),
+    "baseline": _("baseline"),
+    "target": _("target"),
+    "min": _("minimum"),
+    "max": _("maximum"),
+    "milestones": _("milestones"),
+    "phases": _("phased targets"),
+    "due": _("due date"),
+    "kind": _("kind"),
+}
+# Who acted, when it was not a person (``Actor.system``'s labels).
+SYSTEM_ACTORS = {
+    "import": pgettext_lazy("who acted", "Import"),
+    "demo": _("Demo data"),
+    "system": _("Pilote"),
+    "pilote check": _("Consistency check"),
+    "cli": _("Command line"),
+    "bench": _("Benchmark"),
+}
+
+
+def audit_who(entry) -> str:
+    """The person's name (with "API token" when they acted through one), a data source's
+    name, or what the system label stands for; never a raw label where a name exists."""
+    label = entry.actor_label or ""
+    if entry.actor_id is not None:
+        name = entry.actor.name or entry.actor.email
+        return name + (f" ({_('API token')})" if "(token " in label else "")
+    if label.startswith("source:"):
+        from pilote.sources.models import DataSource
+
+        key = label.removeprefix("source:")
+        found = DataSource.objects.filter(organization_id=entry.organization_id, key=key).first()
+        return str(_("data source %(name)s") % {"name": found.name if found else key})
+    return str(SYSTEM_ACTORS.get(label, label))
+
+
+def audit_what(entry) -> str:
+    """What was done, with the fields an edit changed: "edited: title, owner"."""
+    what = str(AUDIT_ACTIONS.get(entry.action, entry.action.replace("_", " ")))
+    if entry.action == "update" and isinstance(entry.after, dict) and entry.after:
+        fields = [str(FIELD_LABELS.get(k, k.replace("_", " "))) for k in entry.after]
+        return str(_("%(what)s: %(fields)s") % {"what": what, "fields": ", ".join(fields)})
+    return what

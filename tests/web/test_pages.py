@@ -844,3 +844,22 @@ def test_french_writes_the_first_of_the_month_as_an_ordinal(browser):
         assert long_date(date(2027, 3, 2)) == "2 mars 2027"
         assert long_date(date(2027, 3, 1)) == "1er mars 2027"
         assert long_date(date(2027, 3, 11)) == "11 mars 2027"
+
+
+def test_history_lines_name_who_and_say_what_in_french(browser):
+    from html import unescape
+
+    from pilote.goals import actions
+    from pilote.goals.models import Objective
+    from pilote.orgs.access import actor_for
+    from pilote.orgs.models import Organization
+
+    acme = Organization.objects.get(name="Acme")
+    lead = actor_for(User.objects.get(email="lead@acme.example"), acme)
+    o = Objective.objects.get(organization=acme, key="tact")
+    actions.update_objective(lead, o, {"title": "Une meilleure appli", "owner": None})
+    page = unescape(browser("viewer", language="fr").get("/objectives/tact/").content.decode())
+    history = page[page.index('id="audit-h"') :]
+    assert "Leo Lead — modifié : titre, responsable" in history
+    assert "Import — créé" in history
+    assert " create" not in history and "import —" not in history

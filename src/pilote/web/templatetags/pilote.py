@@ -119,6 +119,22 @@ def run_label(code):
 
 
 @register.filter
+def audit_who(entry):
+    """Who made an audit entry, by name (pilote.words.audit_who)."""
+    from pilote.words import audit_who as who
+
+    return who(entry)
+
+
+@register.filter
+def audit_what(entry):
+    """What an audit entry says was done, in the reader's language (pilote.words.audit_what)."""
+    from pilote.words import audit_what as what
+
+    return what(entry)
+
+
+@register.filter
 def long_date(value):
     """``{{ day|long_date }}``: "1 December 2026", "1er décembre 2026" (pilote.words)."""
     from pilote.words import long_date as written

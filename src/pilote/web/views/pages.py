@@ -298,7 +298,7 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
                 "held": held.get(kr.pk, []),
             }
         )
-    audit = org_queries.audit_trail(actor, "objective", obj.key)[:20]
+    audit = org_queries.audit_trail(actor, "objective", obj.key).select_related("actor")[:20]
     return render(
         request,
         "pilote/objective.html",
