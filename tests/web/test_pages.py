@@ -863,3 +863,37 @@ def test_history_lines_name_who_and_say_what_in_french(browser):
     assert "Leo Lead — modifié : titre, responsable" in history
     assert "Import — créé" in history
     assert " create" not in history and "import —" not in history
+
+
+def test_why_this_number_speaks_french_with_french_numbers(world, db):
+    from datetime import UTC, datetime
+    from html import unescape
+
+    import time_machine
+
+    with time_machine.travel(datetime(2027, 4, 1, 9, tzinfo=UTC), tick=True):
+        client = Client()
+        client.force_login(User.objects.get(email="viewer@acme.example"))
+        client.cookies["django_language"] = "fr"
+        tact = unescape(client.get("/objectives/tact/").content.decode())
+        strat = unescape(client.get("/objectives/strat/").content.decode())
+    # tact-kr: 15 on a 10 -> 20 range, on 2027-04-01 of a 2027-01-01 .. 06-30 cycle.
+    assert "Σ(poids × avancement) ÷ Σ poids : 50 %" in tact
+    assert "Rating — poids 1 (100 %) — 50 %" in tact
+    assert "(15 − 10) ÷ (20 − 10), borné entre 0 et 1 : 50 %" in tact
+    assert "90 jours écoulés ÷ 180 jours dans le cycle : 50 %" in tact
+    assert (
+        "le dernier point d'avancement au jour lu ou avant" in tact and "15 le 28 mars 2027" in tact
+    )
+    assert "Statut\u00a0: " in tact and "points de retard sur l'avancement attendu" in tact
+    assert "Son avancement vient de ses résultats clés." in tact
+    for english in (
+        "Σ(weight",
+        "clamp(",
+        "share ",
+        "progress_from",
+        "days elapsed",
+        "latest check-in",
+    ):
+        assert english not in tact and english not in strat, english
+    assert "Son avancement vient de" in strat

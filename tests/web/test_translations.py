@@ -22,7 +22,10 @@ def test_the_compiled_catalogue_matches_the_po_file():
     for entry in po:
         if entry.obsolete or entry.msgid_plural:
             continue
-        assert mo.gettext(entry.msgid) == entry.msgstr, (
+        found = (
+            mo.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt else mo.gettext(entry.msgid)
+        )
+        assert found == entry.msgstr, (
             f"django.mo is stale for {entry.msgid!r}: run django-admin compilemessages"
         )
 

@@ -222,6 +222,7 @@ class Figures:
                 weight,
                 f.progress,
                 f.status,
+                row.title,
             )
             for row, weight, f in self.counted(objective, _path)
         ]
@@ -253,6 +254,8 @@ class Figures:
             (Term(f"check-in of {f.latest.effective.isoformat()}", f.latest.value),)
             if f.latest
             else (),
+            code="latest" if f.latest else "no_check_in",
+            params={"reading": f.current, "day": f.latest.effective} if f.latest else {},
         )
         return {
             "key_result": kr.key,
@@ -273,13 +276,19 @@ class Figures:
             "status",
             f.status.value,
             "the worst status of its terms (worst first: off_track, at_risk, outdated, no_data, on_track); none: no_data",
-            tuple(Term(t.label, None, t.weight, t.status.value) for t in terms),
+            tuple(Term(t.label, None, t.weight, t.status.value, name=t.name) for t in terms),
+            code="worst_of_terms",
         )
         progress = explain_objective_progress(terms).as_dict()
         progress["notes"] = (
             list(progress["notes"])
             + [f"progress_from: {objective.progress_from}"]
             + (["only approved children count"] if objective.progress_from != "key_results" else [])
+        )
+        progress["note_codes"] = (
+            list(progress["note_codes"])
+            + [f"progress_from_{objective.progress_from}"]
+            + (["approved_children_only"] if objective.progress_from != "key_results" else [])
         )
         return {
             "objective": objective.key,

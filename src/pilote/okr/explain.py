@@ -14,6 +14,8 @@ class Term:
     value: float | None
     weight: float = 1.0
     note: str = ""
+    name: str = ""  # the row's title, for people (``label`` names it by key)
+    share: float | None = None  # its weight ÷ the sum of the weights, in a weighted mean
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,11 @@ class Explanation:
     formula: str
     terms: tuple[Term, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The formula and the notes as codes with values, for pages to word in the reader's
+    # language (``formula`` and ``notes`` are their English, for the API and the CLI).
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    note_codes: tuple[str, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

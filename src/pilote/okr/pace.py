@@ -39,6 +39,20 @@ def expected_progress(
     return 1.0
 
 
+class _Why(str):
+    """A status's reason: its English (a ``str``, as callers always read it) with a code and
+    values, for pages to word in the reader's language."""
+
+    code: str
+    params: dict
+
+
+def _why(code: str, english: str, **params) -> _Why:
+    why = _Why(english)
+    why.code, why.params = code, params
+    return why
+
+
 def kr_status(
     facts: KeyResultFacts,
     latest: Reading | None,
@@ -60,48 +74,66 @@ def _kr_status_with_reason(
     policy: Policy,
 ) -> tuple[Status, str]:
     if latest is None or progress is None:
-        return Status.NO_DATA, "no check-in yet"
+        return Status.NO_DATA, _why("no_check_in", "no check-in yet")
     age = (on - latest.effective).days
     limit = policy.rhythm_days + policy.grace_days
     if age > limit:
-        return Status.OUTDATED, f"latest check-in is {age} days old, more than {limit}"
+        return Status.OUTDATED, _why(
+            "outdated",
+            f"latest check-in is {age} days old, more than {limit}",
+            age=age,
+            limit=limit,
+        )
     if facts.kind in (Kind.INCREASE, Kind.DECREASE, Kind.MILESTONE):
         # Rounded so that "exactly 10 points behind" is not tipped over by float noise.
         gap = round(expected - progress, 9)
         points = round(gap * 100, 1)
         if gap > policy.off_track_gap:
-            return (
-                Status.OFF_TRACK,
-                f"{points} points behind expected, more than {policy.off_track_gap * 100:g}",
-            )
+            limit = policy.off_track_gap * 100
+            return Status.OFF_TRACK, _why(
+                "behind_beyond", f"{points} points behind expected, more than {limit:g}",
+                points=points, limit=limit,
+            )  # fmt: skip
         if gap > policy.at_risk_gap:
-            return (
-                Status.AT_RISK,
-                f"{points} points behind expected, more than {policy.at_risk_gap * 100:g}",
-            )
-        return (
-            Status.ON_TRACK,
-            f"{max(points, 0)} points behind expected, within {policy.at_risk_gap * 100:g}",
-        )
+            limit = policy.at_risk_gap * 100
+            return Status.AT_RISK, _why(
+                "behind_beyond", f"{points} points behind expected, more than {limit:g}",
+                points=points, limit=limit,
+            )  # fmt: skip
+        limit = policy.at_risk_gap * 100
+        return Status.ON_TRACK, _why(
+            "behind_within", f"{max(points, 0)} points behind expected, within {limit:g}",
+            points=max(points, 0), limit=limit,
+        )  # fmt: skip
     if facts.kind == Kind.BOOLEAN:
         if latest.value >= 1:
-            return Status.ON_TRACK, "done"
+            return Status.ON_TRACK, _why("done", "done")
         if facts.due is not None and on > facts.due:
-            return Status.OFF_TRACK, f"not done after the due date {facts.due.isoformat()}"
+            return Status.OFF_TRACK, _why(
+                "late", f"not done after the due date {facts.due.isoformat()}", due=facts.due
+            )
         c = latest.confidence
         if c is None:
-            return Status.AT_RISK, "not done and no confidence given"
+            return Status.AT_RISK, _why("no_confidence", "not done and no confidence given")
         if c >= policy.confidence_on_track:
-            return Status.ON_TRACK, f"not done, confidence {c} ≥ {policy.confidence_on_track}"
+            return Status.ON_TRACK, _why(
+                "confident", f"not done, confidence {c} ≥ {policy.confidence_on_track}",
+                confidence=c, threshold=policy.confidence_on_track,
+            )  # fmt: skip
         if c >= policy.confidence_at_risk:
-            return (
-                Status.AT_RISK,
-                f"not done, confidence {c} between {policy.confidence_at_risk} and {policy.confidence_on_track}",
-            )
-        return Status.OFF_TRACK, f"not done, confidence {c} < {policy.confidence_at_risk}"
+            return Status.AT_RISK, _why(
+                "unsure",
+                f"not done, confidence {c} between {policy.confidence_at_risk} and "
+                f"{policy.confidence_on_track}",
+                confidence=c, low=policy.confidence_at_risk, high=policy.confidence_on_track,
+            )  # fmt: skip
+        return Status.OFF_TRACK, _why(
+            "not_confident", f"not done, confidence {c} < {policy.confidence_at_risk}",
+            confidence=c, threshold=policy.confidence_at_risk,
+        )  # fmt: skip
     if inside_bounds(facts, latest.value):
-        return Status.ON_TRACK, "inside the bounds"
-    return Status.OFF_TRACK, "outside the bounds"
+        return Status.ON_TRACK, _why("inside_bounds", "inside the bounds")
+    return Status.OFF_TRACK, _why("outside_bounds", "outside the bounds")
 
 
 def explain_kr_status(
@@ -118,7 +150,9 @@ def explain_kr_status(
         Term("expected", expected),
         Term("latest check-in value", latest.value if latest else None),
     )
-    return Explanation("status", status.value, reason, terms)
+    return Explanation(
+        "status", status.value, str(reason), terms, code=reason.code, params=reason.params
+    )
 
 
 def worst_status(statuses: Iterable[Status]) -> Status:
@@ -140,13 +174,16 @@ def explain_expected(
     if facts is not None and facts.phases:
         formula = "linear between the phased targets (start = 0, each phase, end = 1)"
         terms = tuple(Term(f"phase {p.on.isoformat()}", p.value) for p in facts.phases)
+        code, params = "phased", {"value": value, "phases": len(facts.phases)}
     else:
         formula = f"({on.isoformat()} − {start.isoformat()}) ÷ ({end.isoformat()} − {start.isoformat()}) in days, clamped to 0..1"
         terms = (
             Term("days elapsed", float((on - start).days)),
             Term("days in cycle", float((end - start).days)),
         )
-    return Explanation("expected", value, formula, terms)
+        code = "elapsed"
+        params = {"value": value, "elapsed": (on - start).days, "days": (end - start).days}
+    return Explanation("expected", value, formula, terms, code=code, params=params)
 
 
 def check_in_due(latest: Reading | None, on: date, policy: Policy = DEFAULT_POLICY) -> bool:

@@ -125,6 +125,7 @@ def explain_kr_progress(facts: KeyResultFacts, current: float | None) -> Explana
             None,
             "no check-in yet: no data",
             notes=("No data is never shown as 0 or green.",),
+            code="no_check_in",
         )
     if kind in METRIC_KINDS:
         formula = f"clamp(({current:g} − {facts.baseline:g}) ÷ ({facts.target:g} − {facts.baseline:g}), 0, 1)"
@@ -133,13 +134,21 @@ def explain_kr_progress(facts: KeyResultFacts, current: float | None) -> Explana
             Term("baseline", facts.baseline),
             Term("target", facts.target),
         )
+        code = "metric"
+        params = {"current": current, "baseline": facts.baseline, "target": facts.target}
     elif kind == Kind.BOOLEAN:
         formula = "done = 1, not done = 0"
         terms = (Term("current", current),)
+        code, params = "boolean", {"current": current}
     elif kind == Kind.MILESTONE:
         formula = f"{current:g} milestones done ÷ {facts.milestones} milestones"
         terms = (Term("done", current), Term("total", float(facts.milestones)))
+        code, params = "milestones", {"done": current, "total": facts.milestones}
     else:
         formula = "1 if the current value is inside the bounds, else 0"
         terms = (Term("current", current), Term("min", facts.minimum), Term("max", facts.maximum))
-    return Explanation("progress", value, formula, terms)
+        code = "bounds"
+        params = {"current": current, "minimum": facts.minimum, "maximum": facts.maximum}
+    return Explanation(
+        "progress", value, formula, terms, code=code, params={**params, "value": value}
+    )

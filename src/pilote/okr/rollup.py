@@ -19,6 +19,7 @@ class RollupTerm:
     weight: float
     progress: float | None
     status: Status = Status.NO_DATA
+    name: str = ""  # its title, for people
 
 
 PROGRESS_FROM = ("key_results", "children", "both")
@@ -60,13 +61,16 @@ def objective_status(terms: Sequence[RollupTerm]) -> Status:
 
 def explain_objective_progress(terms: Sequence[RollupTerm]) -> Explanation:
     value = objective_progress(terms)
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []
     if not terms:
-        notes.append("no key result and no approved child: no data")
+        notes.append(("no_terms", "no key result and no approved child: no data"))
     elif value is None:
-        notes.append("no term has data yet: no data")
+        notes.append(("no_term_has_data", "no term has data yet: no data"))
     elif any(t.progress is None for t in terms):
-        notes.append("terms without data count as 0 because at least one term has data")
+        notes.append(
+            ("missing_terms_count_as_zero",
+             "terms without data count as 0 because at least one term has data")
+        )  # fmt: skip
     total = sum(t.weight for t in terms)
     formula = "Σ(weight × progress) ÷ Σ weight" + (f" = {value:.4f}" if value is not None else "")
     return Explanation(
@@ -74,8 +78,18 @@ def explain_objective_progress(terms: Sequence[RollupTerm]) -> Explanation:
         value,
         formula,
         tuple(
-            Term(t.label, t.progress, t.weight, f"share {t.weight / total:.0%}" if total else "")
+            Term(
+                t.label,
+                t.progress,
+                t.weight,
+                f"share {t.weight / total:.0%}" if total else "",
+                name=t.name,
+                share=t.weight / total if total else None,
+            )
             for t in terms
-        ),
-        tuple(notes),
+        ),  # fmt: skip
+        tuple(text for _, text in notes),
+        code="weighted_mean",
+        params={"value": value},
+        note_codes=tuple(code for code, _ in notes),
     )

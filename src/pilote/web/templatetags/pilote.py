@@ -135,6 +135,29 @@ def audit_what(entry):
 
 
 @register.filter
+def explain_formula(explanation):
+    """An explanation's formula or reason in the reader's words (web/explaining.py)."""
+    from pilote.web.explaining import formula
+
+    return formula(explanation) if explanation else ""
+
+
+@register.filter
+def explain_notes(explanation):
+    from pilote.web.explaining import note_lines
+
+    return note_lines(explanation) if explanation else []
+
+
+@register.simple_tag
+def colon():
+    """The colon after a label: French puts a (no-break) space before it, English does not."""
+    from django.utils.translation import get_language
+
+    return "\u00a0:" if (get_language() or "").startswith("fr") else ":"
+
+
+@register.filter
 def long_date(value):
     """``{{ day|long_date }}``: "1 December 2026", "1er décembre 2026" (pilote.words)."""
     from pilote.words import long_date as written

@@ -1,0 +1,108 @@
+"""Explanations ("why this number?") in the reader's language.
+
+The rules (``pilote.okr``) give every explanation a code and its values beside its English
+(``formula``, ``notes``: the API and the CLI read those); pages word the code here, with
+the reader's number and date formats. An unknown code falls back to the English.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from pilote.words import long_date, number, percentage
+
+
+def _values(params: dict) -> dict:
+    out = {}
+    for name, value in params.items():
+        if name == "value" or name == "share":
+            out[name] = percentage(value)
+        elif isinstance(value, date):
+            out[name] = long_date(value)
+        elif isinstance(value, str):
+            try:
+                out[name] = long_date(date.fromisoformat(value))
+            except ValueError:
+                out[name] = value
+        else:
+            out[name] = number(value)
+    return out
+
+
+def formulas() -> dict[str, str]:
+    """code -> words; the codes are those of the ``pilote.okr`` explanations."""
+    return {
+        # KR progress
+        "metric": _(
+            "(%(current)s − %(baseline)s) ÷ (%(target)s − %(baseline)s), kept between 0 and 1: "
+            "%(value)s"
+        ),
+        "boolean": _("done counts as 100 %%, not done as 0: %(value)s"),
+        "milestones": _("%(done)s milestones done ÷ %(total)s milestones: %(value)s"),
+        "bounds": _("inside the bounds counts as 100 %%, outside as 0: %(value)s"),
+        "no_check_in": _("no check-in yet: no data (never shown as 0 or as on track)"),
+        # objective progress and status
+        "weighted_mean": _("Σ(weight × progress) ÷ Σ weight: %(value)s"),
+        "worst_of_terms": _(
+            "the worst status of what counts towards it (worst first: off track, at risk, "
+            "outdated, no data, on track)"
+        ),
+        # expected progress
+        "elapsed": _("%(elapsed)s days elapsed ÷ %(days)s days in the cycle: %(value)s"),
+        "phased": _("linear between its %(phases)s phased targets: %(value)s"),
+        # current value
+        "latest": _(
+            "the latest check-in on or before the day read (ties: the latest recorded): "
+            "%(reading)s on %(day)s"
+        ),
+        # KR status
+        "outdated": _("the latest check-in is %(age)s days old, more than %(limit)s"),
+        "behind_beyond": _("%(points)s points behind the expected progress, more than %(limit)s"),
+        "behind_within": _("%(points)s points behind the expected progress, within %(limit)s"),
+        "done": _("done"),
+        "late": _("not done after the due date, %(due)s"),
+        "no_confidence": _("not done, and no confidence given"),
+        "confident": _("not done, confidence %(confidence)s ≥ %(threshold)s"),
+        "unsure": _("not done, confidence %(confidence)s between %(low)s and %(high)s"),
+        "not_confident": _("not done, confidence %(confidence)s < %(threshold)s"),
+        "inside_bounds": _("inside the bounds"),
+        "outside_bounds": _("outside the bounds"),
+    }
+
+
+def notes() -> dict[str, str]:
+    return {
+        "no_terms": _("No key result and no approved child: no data."),
+        "no_term_has_data": _("Nothing that counts towards it has data yet: no data."),
+        "missing_terms_count_as_zero": _(
+            "What has no data yet counts as 0, since at least one term has data."
+        ),
+        "progress_from_key_results": _("Its progress comes from its key results."),
+        "progress_from_children": _("Its progress comes from its approved children."),
+        "progress_from_both": _(
+            "Its progress comes from its key results and its approved children."
+        ),
+        "approved_children_only": _("Only approved children count."),
+    }
+
+
+def formula(explanation: dict) -> str:
+    """An explanation's formula or reason in words, with its values."""
+    words = formulas().get(explanation.get("code") or "")
+    if words is None:
+        return explanation.get("formula", "")
+    try:
+        return words % _values(explanation.get("params") or {})
+    except (KeyError, TypeError, ValueError):  # a translation that names another value
+        return explanation.get("formula", "")
+
+
+def note_lines(explanation: dict) -> list[str]:
+    known = notes()
+    codes = list(explanation.get("note_codes") or [])
+    english = list(explanation.get("notes") or [])
+    if len(codes) != len(english):
+        return english
+    return [str(known.get(code, text)) for code, text in zip(codes, english, strict=True)]
