@@ -105,6 +105,8 @@ FIELD_LABELS = {
     "phases": _("phased targets"),
     "due": _("due date"),
     "kind": _("kind"),
+    "effort": _("effort"),
+    "confidence": _("confidence"),
 }
 # Who acted, when it was not a person (``Actor.system``'s labels).
 SYSTEM_ACTORS = {
@@ -124,13 +126,7 @@ def audit_who(entry) -> str:
     if entry.actor_id is not None:
         name = entry.actor.name or entry.actor.email
         return name + (f" ({_('API token')})" if "(token " in label else "")
-    if label.startswith("source:"):
-        from pilote.sources.models import DataSource
-
-        key = label.removeprefix("source:")
-        found = DataSource.objects.filter(organization_id=entry.organization_id, key=key).first()
-        return str(_("data source %(name)s") % {"name": found.name if found else key})
-    return str(SYSTEM_ACTORS.get(label, label))
+    return provenance(label, entry.organization_id)
 
 
 def audit_what(entry) -> str:
@@ -140,3 +136,40 @@ def audit_what(entry) -> str:
         fields = [str(FIELD_LABELS.get(k, k.replace("_", " "))) for k in entry.after]
         return str(_("%(what)s: %(fields)s") % {"what": what, "fields": ", ".join(fields)})
     return what
+
+
+def jump_reason(code: str, params: dict, english: str = "") -> str:
+    """Why a source's value is held (pilote.okr.freshness.judge_jump), in the reader's words:
+    "a change of 1,062, beyond 90 = 5 × the usual change of 18 (median of 11 changes)"."""
+    p = {k: percentage(v) if k == "share" else number(v) for k, v in (params or {}).items()}
+    try:
+        if code == "beyond_usual":
+            return str(_(
+                "a change of %(change)s, beyond %(limit)s = %(factor)s × the usual change of "
+                "%(usual)s (median of %(changes)s changes)"
+            ) % p)  # fmt: skip
+        if code == "beyond_range":
+            return str(_(
+                "a change of %(change)s, beyond %(limit)s = %(share)s of the key result's range "
+                "(%(range)s)"
+            ) % p)  # fmt: skip
+    except KeyError:
+        pass
+    return english
+
+
+def provenance(label: str, organization_id: int | None = None) -> str:
+    """Where a check-in or an action came from, by name: "person:ada@…" → the address,
+    "source:notes-stores" → the source's name, "token:ab12cd" → "API token ab12cd", "import"
+    → "Import"."""
+    if label.startswith("person:"):
+        return label.removeprefix("person:")
+    if label.startswith("token:"):
+        return str(_("API token %(prefix)s") % {"prefix": label.removeprefix("token:")})
+    if label.startswith("source:"):
+        from pilote.sources.models import DataSource
+
+        key = label.removeprefix("source:")
+        found = DataSource.objects.filter(organization_id=organization_id, key=key).first()
+        return str(_("data source %(name)s") % {"name": found.name if found else key})
+    return str(SYSTEM_ACTORS.get(label, label))

@@ -6,6 +6,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+class Coded(str):
+    """English words (a ``str``, as callers always read them) that also carry a code and the
+    values they were built from, for pages to word in the reader's language."""
+
+    code: str
+    params: dict
+
+
+def coded(code: str, english: str, **params: Any) -> Coded:
+    words = Coded(english)
+    words.code, words.params = code, params
+    return words
+
+
 @dataclass(frozen=True)
 class Term:
     """One input of a computation, with the weight it carries."""
@@ -16,6 +30,9 @@ class Term:
     note: str = ""
     name: str = ""  # the row's title, for people (``label`` names it by key)
     share: float | None = None  # its weight ÷ the sum of the weights, in a weighted mean
+    # ``note`` as a code and values (see Explanation.code)
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class Explanation:
     code: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     note_codes: tuple[str, ...] = field(default_factory=tuple)
+    note_params: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,7 +14,7 @@ Pure functions on plain values, like every rule in this package.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
@@ -47,7 +47,13 @@ def usual_change(history: Sequence[float]) -> float | None:
 class JumpVerdict:
     jump: bool
     limit: float | None  # the largest change accepted without confirmation
-    reason: str
+    reason: str  # in English (API, CLI, logs)
+    # The reason as a code and its values, for pages and notifications to word it:
+    # "beyond_usual" / "within_usual" (change, limit, factor, usual, changes),
+    # "beyond_range" / "within_range" (change, limit, share, range), "first_value",
+    # "no_usual_change".
+    code: str = ""
+    params: dict = field(default_factory=dict)
 
 
 def judge_jump(
@@ -58,21 +64,28 @@ def judge_jump(
 ) -> JumpVerdict:
     """Whether ``new`` jumps beyond the usual change of ``history`` (oldest first)."""
     if not history:
-        return JumpVerdict(False, None, "first value: nothing to compare with")
+        return JumpVerdict(False, None, "first value: nothing to compare with", "first_value")
     factor = DEFAULT_JUMP_FACTOR if factor is None else factor
     change = abs(new - history[-1])
     usual = usual_change(history)
     if usual is not None and usual > 0:
         limit = usual * factor
         basis = f"{factor:g} × the usual change {usual:g} (median of {len(history) - 1} changes)"
+        rule = "usual"
+        params = {"factor": factor, "usual": usual, "changes": len(history) - 1}
     elif kr_range:
         limit = abs(kr_range) * RANGE_SHARE_WITHOUT_HISTORY
         basis = f"{RANGE_SHARE_WITHOUT_HISTORY:.0%} of the key result's range {abs(kr_range):g}"
+        rule = "range"
+        params = {"share": RANGE_SHARE_WITHOUT_HISTORY, "range": abs(kr_range)}
     else:
-        return JumpVerdict(False, None, "no usual change to compare with")
+        return JumpVerdict(False, None, "no usual change to compare with", "no_usual_change")
+    params = {**params, "change": change, "limit": limit}
     if change > limit:
-        return JumpVerdict(True, limit, f"change {change:g} is beyond {limit:g} = {basis}")
-    return JumpVerdict(False, limit, f"change {change:g} is within {limit:g} = {basis}")
+        reason = f"change {change:g} is beyond {limit:g} = {basis}"
+        return JumpVerdict(True, limit, reason, f"beyond_{rule}", params)
+    reason = f"change {change:g} is within {limit:g} = {basis}"
+    return JumpVerdict(False, limit, reason, f"within_{rule}", params)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .explain import Explanation, Term
+from .explain import Explanation, Term, coded
 from .types import Reading
 
 # How much a team's history may move its scores: a factor outside this range says more about
@@ -110,6 +110,8 @@ def priority_score(bet: Bet, method: str = "impact", calibration: float = 1.0) -
                     None,
                     0.0,
                     "no range (target = baseline): not counted",
+                    code="no_range",
+                    params={"key_result": imp.key_result},
                 )
             )
             continue
@@ -121,21 +123,43 @@ def priority_score(bet: Bet, method: str = "impact", calibration: float = 1.0) -
                 part,
                 1.0,
                 f"change {change:.3f} of its range × KR share {imp.kr_share:.2f} × strategic contribution {imp.contribution:.2f}",
-            )
+                code="impact_term",
+                params={
+                    "key_result": imp.key_result,
+                    "change": change,
+                    "kr_share": imp.kr_share,
+                    "contribution": imp.contribution,
+                    "part": part,
+                },
+            )  # fmt: skip
         )
-    notes = [f"calibration × {calibration:.2f} (the history of delivered bets)"]
+    notes = [coded("calibration", f"calibration × {calibration:.2f} (the history of delivered bets)",
+                   factor=calibration)]  # fmt: skip
     if not bet.impacts:
-        notes.append("declares no impact: unaligned work scores 0")
+        notes.append(coded("no_impact", "declares no impact: unaligned work scores 0"))
     if missing or (bet.effort is not None and bet.effort <= 0):
-        notes.append("needs " + " and ".join(missing or ("an effort above 0",)) + " to be scored")
+        notes.append(
+            coded("needs", "needs " + " and ".join(missing or ("an effort above 0",)) + " to be scored",
+                  missing=list(missing) or ["effort"])
+        )  # fmt: skip
         return Score(
             None,
-            Explanation("score", None, "impact score", tuple(terms), tuple(notes)),
+            Explanation("score", None, "impact score", tuple(terms), tuple(str(n) for n in notes),
+                        code="impact_unscored", note_codes=tuple(n.code for n in notes),
+                        note_params=tuple(n.params for n in notes)),
             missing or ("effort",),
-        )
+        )  # fmt: skip
     value = calibration * bet.confidence * total / bet.effort
     formula = f"{calibration:.2f} × {bet.confidence:g} × {total:.4f} ÷ {bet.effort:g} = {value:.4f}"
-    return Score(value, Explanation("score", value, formula, tuple(terms), tuple(notes)))
+    return Score(
+        value,
+        Explanation("score", value, formula, tuple(terms), tuple(str(n) for n in notes),
+                    code="impact",
+                    params={"calibration": calibration, "confidence": bet.confidence,
+                            "total": total, "effort": bet.effort, "score": value},
+                    note_codes=tuple(n.code for n in notes),
+                    note_params=tuple(n.params for n in notes)),
+    )  # fmt: skip
 
 
 def _ratio_score(bet: Bet, formula: str, factors: list[tuple[str, float | None]]) -> Score:
@@ -229,7 +253,13 @@ def ledger(ratios_per_bet: Iterable[Sequence[float]]) -> Ledger:
 def calibration_for(unit_ledger: Ledger | None, org_ledger: Ledger) -> tuple[float, str]:
     """The unit's own history once it has enough reviewed bets, else the organisation's."""
     if unit_ledger is not None and unit_ledger.reviewed >= MIN_REVIEWS_FOR_UNIT:
-        return unit_ledger.calibration, f"the unit's {unit_ledger.reviewed} reviewed bets"
+        return unit_ledger.calibration, coded(
+            "unit_bets", f"the unit's {unit_ledger.reviewed} reviewed bets", n=unit_ledger.reviewed
+        )
     if org_ledger.reviewed:
-        return org_ledger.calibration, f"the organisation's {org_ledger.reviewed} reviewed bets"
-    return 1.0, "no reviewed bet yet"
+        return org_ledger.calibration, coded(
+            "organization_bets",
+            f"the organisation's {org_ledger.reviewed} reviewed bets",
+            n=org_ledger.reviewed,
+        )
+    return 1.0, coded("no_bets", "no reviewed bet yet")

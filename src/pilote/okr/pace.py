@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from .explain import Explanation, Term
+from .explain import Explanation, Term, coded
 from .progress import inside_bounds, progress_of_value
 from .types import DEFAULT_POLICY, STATUS_SEVERITY, KeyResultFacts, Kind, Policy, Reading, Status
 
@@ -39,20 +39,6 @@ def expected_progress(
     return 1.0
 
 
-class _Why(str):
-    """A status's reason: its English (a ``str``, as callers always read it) with a code and
-    values, for pages to word in the reader's language."""
-
-    code: str
-    params: dict
-
-
-def _why(code: str, english: str, **params) -> _Why:
-    why = _Why(english)
-    why.code, why.params = code, params
-    return why
-
-
 def kr_status(
     facts: KeyResultFacts,
     latest: Reading | None,
@@ -74,11 +60,11 @@ def _kr_status_with_reason(
     policy: Policy,
 ) -> tuple[Status, str]:
     if latest is None or progress is None:
-        return Status.NO_DATA, _why("no_check_in", "no check-in yet")
+        return Status.NO_DATA, coded("no_check_in", "no check-in yet")
     age = (on - latest.effective).days
     limit = policy.rhythm_days + policy.grace_days
     if age > limit:
-        return Status.OUTDATED, _why(
+        return Status.OUTDATED, coded(
             "outdated",
             f"latest check-in is {age} days old, more than {limit}",
             age=age,
@@ -90,50 +76,50 @@ def _kr_status_with_reason(
         points = round(gap * 100, 1)
         if gap > policy.off_track_gap:
             limit = policy.off_track_gap * 100
-            return Status.OFF_TRACK, _why(
+            return Status.OFF_TRACK, coded(
                 "behind_beyond", f"{points} points behind expected, more than {limit:g}",
                 points=points, limit=limit,
             )  # fmt: skip
         if gap > policy.at_risk_gap:
             limit = policy.at_risk_gap * 100
-            return Status.AT_RISK, _why(
+            return Status.AT_RISK, coded(
                 "behind_beyond", f"{points} points behind expected, more than {limit:g}",
                 points=points, limit=limit,
             )  # fmt: skip
         limit = policy.at_risk_gap * 100
-        return Status.ON_TRACK, _why(
+        return Status.ON_TRACK, coded(
             "behind_within", f"{max(points, 0)} points behind expected, within {limit:g}",
             points=max(points, 0), limit=limit,
         )  # fmt: skip
     if facts.kind == Kind.BOOLEAN:
         if latest.value >= 1:
-            return Status.ON_TRACK, _why("done", "done")
+            return Status.ON_TRACK, coded("done", "done")
         if facts.due is not None and on > facts.due:
-            return Status.OFF_TRACK, _why(
+            return Status.OFF_TRACK, coded(
                 "late", f"not done after the due date {facts.due.isoformat()}", due=facts.due
             )
         c = latest.confidence
         if c is None:
-            return Status.AT_RISK, _why("no_confidence", "not done and no confidence given")
+            return Status.AT_RISK, coded("no_confidence", "not done and no confidence given")
         if c >= policy.confidence_on_track:
-            return Status.ON_TRACK, _why(
+            return Status.ON_TRACK, coded(
                 "confident", f"not done, confidence {c} ≥ {policy.confidence_on_track}",
                 confidence=c, threshold=policy.confidence_on_track,
             )  # fmt: skip
         if c >= policy.confidence_at_risk:
-            return Status.AT_RISK, _why(
+            return Status.AT_RISK, coded(
                 "unsure",
                 f"not done, confidence {c} between {policy.confidence_at_risk} and "
                 f"{policy.confidence_on_track}",
                 confidence=c, low=policy.confidence_at_risk, high=policy.confidence_on_track,
             )  # fmt: skip
-        return Status.OFF_TRACK, _why(
+        return Status.OFF_TRACK, coded(
             "not_confident", f"not done, confidence {c} < {policy.confidence_at_risk}",
             confidence=c, threshold=policy.confidence_at_risk,
         )  # fmt: skip
     if inside_bounds(facts, latest.value):
-        return Status.ON_TRACK, _why("inside_bounds", "inside the bounds")
-    return Status.OFF_TRACK, _why("outside_bounds", "outside the bounds")
+        return Status.ON_TRACK, coded("inside_bounds", "inside the bounds")
+    return Status.OFF_TRACK, coded("outside_bounds", "outside the bounds")
 
 
 def explain_kr_status(

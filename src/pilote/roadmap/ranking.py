@@ -284,7 +284,9 @@ class Roadmap:
                 rows[pk].rank = position
         best = max((v for v in active.values() if v is not None), default=None)
         for r in rows.values():
-            if r.score.value is not None and best:
+            # Open initiatives only: a delivered one scored above the best open one read
+            # "121 / 100"; closed ones keep their exact score.
+            if r.score.value is not None and best and not r.bid.closed:
                 r.points = max(0, round(100 * r.score.value / best))
         return rows
 

@@ -374,6 +374,8 @@ def apply_reading(
                         fetched_at=reading.fetched_at,
                         effective=effective,
                         reason=verdict.reason,
+                        reason_code=verdict.code,
+                        reason_params=verdict.params,
                     )
                 else:
                     run.check_in, _ = record_check_in(

@@ -110,7 +110,11 @@ class HeldReading(models.Model):
     raw_value = models.TextField(blank=True)
     fetched_at = models.DateTimeField()
     effective = models.DateField()
-    reason = models.TextField()
+    reason = models.TextField()  # in English (API, CLI)
+    # The reason as a code and its values (pilote.okr.freshness.JumpVerdict), worded in the
+    # reader's language where a person reads it.
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

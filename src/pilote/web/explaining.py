@@ -11,13 +11,15 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from pilote.words import long_date, number, percentage
+from pilote.words import FIELD_LABELS, long_date, number, percentage
+
+FACTORS = FIELD_LABELS  # the names a "needs …" note lists
 
 
 def _values(params: dict) -> dict:
     out = {}
     for name, value in params.items():
-        if name == "value" or name == "share":
+        if name in PERCENTAGES:
             out[name] = percentage(value)
         elif isinstance(value, date):
             out[name] = long_date(value)
@@ -26,9 +28,17 @@ def _values(params: dict) -> dict:
                 out[name] = long_date(date.fromisoformat(value))
             except ValueError:
                 out[name] = value
+        elif isinstance(value, list):
+            out[name] = ", ".join(str(FACTORS.get(v, v)) for v in value)
         else:
-            out[name] = number(value)
+            out[name] = number(value, DIGITS.get(name, 2))
     return out
+
+
+# Values shown with more digits than the usual two (a score of 0.0099 is not "0,01").
+DIGITS = {"score": 4, "total": 4, "part": 4}
+# Values that are shares of a whole, shown as percentages.
+PERCENTAGES = {"value", "share", "kr_share", "contribution", "change"}
 
 
 def formulas() -> dict[str, str]:
@@ -57,6 +67,12 @@ def formulas() -> dict[str, str]:
             "the latest check-in on or before the day read (ties: the latest recorded): "
             "%(reading)s on %(day)s"
         ),
+        # an initiative's score
+        "impact": _(
+            "calibration %(calibration)s × confidence %(confidence)s × Σ impacts %(total)s ÷ "
+            "effort %(effort)s = %(score)s"
+        ),
+        "impact_unscored": _("not scored yet"),
         # KR status
         "outdated": _("the latest check-in is %(age)s days old, more than %(limit)s"),
         "behind_beyond": _("%(points)s points behind the expected progress, more than %(limit)s"),
@@ -88,21 +104,63 @@ def notes() -> dict[str, str]:
     }
 
 
+def term_notes() -> dict[str, str]:
+    return {
+        "impact_term": _(
+            "a change of %(change)s of its range × its share %(kr_share)s among its objective's "
+            "key results × the strategy it carries %(contribution)s = %(part)s"
+        ),
+        "no_range": _("no range (target = baseline): not counted"),
+    }
+
+
+def score_notes() -> dict[str, str]:
+    return {
+        "calibration": _("calibration × %(factor)s (the history of delivered bets)"),
+        "no_impact": _("declares no impact: unaligned work scores 0"),
+        "needs": _("needs %(missing)s to be scored"),
+        "unit_bets": _("the unit's %(n)s reviewed bets"),
+        "organization_bets": _("the organisation's %(n)s reviewed bets"),
+        "no_bets": _("no reviewed bet yet"),
+    }
+
+
+def worded(words: dict[str, str], code: str, params: dict, english: str) -> str:
+    """``words[code] % params`` in the reader's formats; the English when unknown."""
+    text = words.get(code or "")
+    if text is None:
+        return english
+    try:
+        return text % _values(params or {})
+    except (KeyError, TypeError, ValueError):  # a translation that names another value
+        return english
+
+
+def term_note(term: dict) -> str:
+    return worded(term_notes(), term.get("code", ""), term.get("params", {}), term.get("note", ""))
+
+
+def coded_words(words) -> str:
+    """A ``pilote.okr.explain.Coded`` (or a plain English string) in the reader's words."""
+    return worded(score_notes(), getattr(words, "code", ""), getattr(words, "params", {}), words)
+
+
 def formula(explanation: dict) -> str:
     """An explanation's formula or reason in words, with its values."""
-    words = formulas().get(explanation.get("code") or "")
-    if words is None:
-        return explanation.get("formula", "")
-    try:
-        return words % _values(explanation.get("params") or {})
-    except (KeyError, TypeError, ValueError):  # a translation that names another value
-        return explanation.get("formula", "")
+    return worded(
+        formulas(), explanation.get("code", ""), explanation.get("params", {}),
+        explanation.get("formula", ""),
+    )  # fmt: skip
 
 
 def note_lines(explanation: dict) -> list[str]:
-    known = notes()
+    known = {**notes(), **score_notes()}
     codes = list(explanation.get("note_codes") or [])
     english = list(explanation.get("notes") or [])
     if len(codes) != len(english):
         return english
-    return [str(known.get(code, text)) for code, text in zip(codes, english, strict=True)]
+    params = list(explanation.get("note_params") or [])
+    params += [{}] * (len(codes) - len(params))
+    return [
+        worded(known, code, p, text) for code, p, text in zip(codes, params, english, strict=True)
+    ]

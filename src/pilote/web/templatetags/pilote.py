@@ -158,6 +158,40 @@ def colon():
 
 
 @register.filter
+def held_reason(held):
+    """Why a source's value waits for confirmation, in the reader's language."""
+    from pilote.words import jump_reason
+
+    return jump_reason(held.reason_code, held.reason_params, held.reason)
+
+
+@register.filter
+def check_in_source(check_in):
+    """Who or what recorded a check-in, by name (its author, else its source)."""
+    from pilote.words import provenance
+
+    if check_in.author_id:
+        return check_in.author.name or check_in.author.email
+    return provenance(check_in.source, check_in.organization_id)
+
+
+@register.filter
+def term_note(term):
+    """A term's note in the reader's words (web/explaining.py)."""
+    from pilote.web.explaining import term_note as note
+
+    return note(term) if term else ""
+
+
+@register.filter
+def coded_words(words):
+    """English words that carry a code (pilote.okr.explain.Coded), in the reader's words."""
+    from pilote.web.explaining import coded_words as worded
+
+    return worded(words) if words else ""
+
+
+@register.filter
 def long_date(value):
     """``{{ day|long_date }}``: "1 December 2026", "1er décembre 2026" (pilote.words)."""
     from pilote.words import long_date as written

@@ -123,15 +123,22 @@ def initiative(request: HttpRequest, key: str) -> HttpResponse:
         can_edit = True
     except Forbidden:  # a refusal only hides the edit button
         can_edit = False
+    explain = rm.explain(ini)
+    impacts = [(m, m.key_result) for m in ini.impacts.select_related("key_result__objective")]
+    by_key = {kr.key: kr for _, kr in impacts}
     return render(
         request,
         "pilote/initiative.html",
         {
             "ini": ini,
             "row": row,
-            "explain": rm.explain(ini),
+            "explain": explain,
+            # each term of the score beside the KR it names (a link, its title)
+            "explain_terms": [
+                (t, by_key.get((t.get("params") or {}).get("key_result"))) for t in explain["terms"]
+            ],
             "ranked_count": sum(1 for r in rm.rows.values() if r.rank),
-            "impacts": [(m, m.key_result) for m in ini.impacts.all()],
+            "impacts": impacts,
             "can_edit": can_edit,
             "window": rm.policy.review_window_days,
             "evidence": evidence(request.actor, initiatives=ini),
