@@ -19,6 +19,8 @@ def test_a_lead_moves_initiatives_with_the_keyboard_and_by_drag_and_drop(open_as
     card.get_by_role("button", name="Déplacer").focus()
     page.keyboard.press("Enter")
     expect(now.locator("#ini-signature-electronique")).to_be_visible()
+    # the focus comes back to the moved card's menu, not to the top of the page
+    expect(page.locator("#mv-signature-electronique")).to_be_focused()
     # drag and drop back to "later"
     page.locator("#ini-signature-electronique").drag_to(later)
     expect(later.locator("#ini-signature-electronique")).to_be_visible()

@@ -59,7 +59,9 @@ def test_a_lead_writes_aligns_and_submits_an_objective(open_as, server):
     )
     page.get_by_label("Cible").fill("40000")
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.get_by_text("Passer de 10 000 à 40 000 paiements par mois")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Passer de 10 000 à 40 000 paiements par mois")
+    ).to_be_visible()
     page.get_by_role("button", name="Soumettre à validation").click()
     expect(page.get_by_text("Soumis à validation.")).to_be_visible()
     expect(page.locator("header .badge").last).to_have_text("Soumis")

@@ -20,6 +20,7 @@ PAGES = [
     ("roadmap", "/roadmap/", "digital@banque.example"),
     ("roadmap-ledger", "/roadmap/ledger/", "ceo@banque.example"),
     ("initiative", "/initiatives/faq-selfcare/", "ceo@banque.example"),
+    ("sources", "/sources/", "admin@banque.example"),
 ]
 
 
@@ -37,6 +38,9 @@ def test_main_pages_render_cleanly_in_both_languages_and_on_a_phone(
     if width == 375:
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width + 1, f"{name} is {overflow}px wide on a {width}px phone"
+    if width == 1280:  # the top bar holds on one line, French labels included
+        bar = page.evaluate("document.querySelector('nav.navbar').offsetHeight")
+        assert bar <= 64, f"{name}: the top bar is {bar}px high at 1280 px in {language}"
     shoot(page, f"{name}-{language}-{width}")
     assert not page.errors, page.errors
 

@@ -14,7 +14,7 @@ def test_the_demo_shows_a_kr_fed_by_feedback_with_its_provenance(open_as, server
     expect(kr.get_by_text("Alimenté par")).to_be_visible()
     expect(kr.get_by_role("link", name="Notes des stores (90 jours)")).to_be_visible()
     kr.get_by_text("points d'avancement").click()  # the check-in history
-    expect(kr.get_by_text("source:notes-stores").first).to_be_visible()
+    expect(kr.get_by_text("source de données Notes des stores (90 jours)").first).to_be_visible()
     expect(kr.get_by_text("average_rating over 60 items, 90 days").first).to_be_visible()
     assert page.errors == []
     shoot(page, "provenance-fr-1280")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pilote.goals.models import CheckIn
@@ -18,22 +20,28 @@ def test_a_lead_sets_up_a_source_with_inline_errors_then_an_admin_a_file_source_
     settings.PILOTE_SOURCE_DIRS = [str(tmp_path)]
     lead = browser("lead")
     bad = lead.post("/sources/", {"key": "Bad Key", "name": "", "kind": "http_json",
-                                  "key_result": "tact-kr", "params": "url: [unclosed"})  # fmt: skip
+                                  "key_result": "tact-kr", "http_json__path": "data.rating",
+                                  "http_json__headers": "Authorization: [unclosed"})  # fmt: skip
     assert bad.status_code == 422
     html = bad.content.decode()
-    assert "is-invalid" in html and "per line" in html
+    # Each mistake on its field: the key, the name, the missing address, the headers' lines;
+    # what was typed stays.
+    for field in ("id_key", "id_name", "id_http_json__url", "id_http_json__headers"):
+        assert re.search(rf'id="{field}"[^>]*is-invalid|is-invalid[^>]*id="{field}"', html), field
+    assert "per line" in html and 'value="data.rating"' in html
     assert not DataSource.objects.filter(name="").exists()
     path = tmp_path / "r.csv"
     path.write_text("rating\n16\n", encoding="utf-8")
     # A file on the server: only admins set such a source up.
     refused = lead.post("/sources/", {"key": "ratings", "name": "Ratings", "kind": "csv",
                                       "key_result": "tact-kr",
-                                      "params": f"location: {path}\ncolumn: rating"})  # fmt: skip
+                                      "csv__location": str(path), "csv__column": "rating"})  # fmt: skip
     assert refused.status_code in (403, 422) and "admin" in refused.content.decode()
     assert not DataSource.objects.filter(key="ratings").exists()
     admin = browser("admin")
     ok = admin.post("/sources/", {"key": "ratings", "name": "Ratings", "kind": "csv", "key_result": "tact-kr",
-                                 "params": f"location: {path}\ncolumn: rating"})  # fmt: skip
+                                 "csv__location": str(path), "csv__column": "rating",
+                                 "csv__aggregation": "last", "csv__timeout": "7.5"})  # fmt: skip
     assert ok.status_code == 302, [
         line
         for line in ok.content.decode().splitlines()
@@ -42,6 +50,12 @@ def test_a_lead_sets_up_a_source_with_inline_errors_then_an_admin_a_file_source_
     assert lead.post("/sources/ratings/sync/").status_code == 403
     synced = admin.post("/sources/ratings/sync/", follow=True)
     assert "Sync done" in synced.content.decode() or "Relevé fait" in synced.content.decode()
+    assert DataSource.objects.get(key="ratings").params == {
+        "location": str(path),
+        "column": "rating",
+        "aggregation": "last",
+        "timeout": 7.5,
+    }
     ci = CheckIn.objects.get(source="source:ratings")
     assert ci.value == 16 and ci.raw_value == "16"
     page = lead.get("/objectives/tact/").content.decode()
@@ -53,7 +67,7 @@ def test_a_viewer_or_a_contributor_cannot_sync_or_create_a_source(browser):  # n
         client = browser(role)
         assert client.post("/sources/src/sync/").status_code == 403
         r = client.post("/sources/", {"key": "x", "name": "X", "kind": "webhook", "key_result": "tact-kr",
-                                      "params": "path: value"})  # fmt: skip
+                                      "webhook__path": "value"})  # fmt: skip
         assert r.status_code in (403, 422) and not DataSource.objects.filter(key="x").exists()
     assert browser("lead").post("/sources/src/explode/").status_code == 404
     assert browser("admin").post("/sources/g-src/sync/").status_code == 404
@@ -138,7 +152,8 @@ def test_a_lead_saving_a_source_keeps_the_admin_s_private_address_choice(browser
     page = lead.get("/sources/src/").content.decode()
     assert 'name="allow_private"' not in page
     r = lead.post("/sources/src/", {"name": "Renamed", "key_result": "tact-kr",
-                                    "params": "location: https://exports.example/x.csv\ncolumn: rating"})  # fmt: skip
+                                    "csv__location": "https://exports.example/x.csv",
+                                    "csv__column": "rating"})  # fmt: skip
     assert r.status_code == 302
     source = DataSource.objects.get(key="src")
     assert source.name == "Renamed" and source.allow_private is True

@@ -435,7 +435,7 @@ def test_a_lead_moves_an_initiative_and_a_viewer_cannot(browser):
     from pilote.roadmap.models import Initiative
 
     r = browser("lead").post("/initiatives/ini1/move/", {"horizon": "now", "next": "/roadmap/"})
-    assert r.status_code == 302 and r["Location"] == "/roadmap/"
+    assert r.status_code == 302 and r["Location"] == "/roadmap/#ini-ini1"  # back to its card
     assert Initiative.objects.get(key="ini1").horizon == "now"
     assert (
         browser("viewer").post("/initiatives/ini1/move/", {"horizon": "later"}).status_code == 403

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid
@@ -30,13 +31,51 @@ from pilote.schedule import claim, next_slot
 from pilote.signing import signature_of, verify  # noqa: F401  (signature_of: for senders)
 
 from . import connectors
-from .connectors.base import Reading, SourceConfig, SourceError, param_errors, to_number
+from .connectors.base import Param, Reading, SourceConfig, SourceError, param_errors, to_number
 from .connectors.sql import query_errors
 from .models import DataSource, HeldReading, SyncRun
 from .paths import extract, path_errors
 from .reach import database_url, local_path
 
 PUSH_KINDS = ("webhook", "feedback_inbox")
+# What the form asks of the kinds that are pushed to (no connector fetches them).
+PUSH_PARAMETERS = {
+    "webhook": (
+        Param("path", _("a JMESPath expression selecting the number in the pushed body, "
+                        "e.g. data.value"), label=_("Where the number is")),
+        Param("date_path", _("where the value's date is, if the body says it"), required=False,
+              label=_("Where the date is")),
+    ),
+    "feedback_inbox": (
+        Param("items", _("where the list of feedback items is in the body (default: the body)"),
+              required=False, label=_("Where the items are")),
+        Param("channel", _("the channel of items that do not say theirs"), required=False,
+              label=_("Channel")),
+        Param("segment", _("the segment of items that do not say theirs"), required=False,
+              label=_("Segment")),
+    ),
+}  # fmt: skip
+PUSH_LABELS = {
+    "webhook": _("Values pushed to a webhook"),
+    "feedback_inbox": _("Feedback pushed to an inbox"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """A source kind's name for people ("CSV file", not "csv")."""
+    if kind in PUSH_LABELS:
+        return str(PUSH_LABELS[kind])
+    connector = connectors.get(kind)
+    return str(connector.label) if connector is not None else kind
+
+
+def kind_parameters(kind: str) -> tuple[Param, ...]:
+    if kind in PUSH_PARAMETERS:
+        return PUSH_PARAMETERS[kind]
+    connector = connectors.get(kind)
+    return tuple(connector.parameters) if connector is not None else ()
+
+
 FIELDS = (
     "name",
     "kind",

@@ -369,17 +369,52 @@ class MappingField(forms.CharField):
         return {str(k): v for k, v in data.items()}
 
 
+# The names people read for a connector's choices (the stored values stay codes).
+CHOICE_LABELS = {
+    "last": _("the last value"),
+    "first": _("the first value"),
+    "sum": _("the sum"),
+    "average": _("the average"),
+    "min": _("the smallest"),
+    "max": _("the largest"),
+    "count": _("the number of rows"),
+    "average_rating": _("average rating"),
+    "nps": _("NPS"),
+    "volume": _("number of items"),
+}
+
+
+def _param_field(p) -> forms.Field:
+    """A form field for one connector parameter (sources/connectors/base.Param)."""
+    label, help_text = str(p.label or p.name), str(p.help)
+    if p.choices:
+        return forms.ChoiceField(
+            label=label, required=False, help_text=help_text,
+            choices=[("", "—")] + [(c, CHOICE_LABELS.get(c, c)) for c in p.choices],
+        )  # fmt: skip
+    if p.secret:
+        keep = _("Never shown again; leave empty to keep the one stored.")
+        widget = (
+            forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "autocomplete": "off"})
+            if p.mapping
+            else forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+        )
+        return forms.CharField(
+            label=label, required=False, help_text=f"{help_text} — {keep}", widget=widget
+        )
+    if p.number:
+        return forms.FloatField(label=label, required=False, help_text=help_text, localize=True)
+    return forms.CharField(label=label, required=False, help_text=help_text)
+
+
 class SourceForm(Styled):
+    """A data source: what every kind has, then the parameters of each kind, named and
+    explained (the page shows those of the kind chosen)."""
+
     key = forms.SlugField(label=_("Key"), max_length=100)
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"))
     key_result = forms.ChoiceField(label=_("Key result it feeds"), required=False)
-    params = MappingField(label=_("Parameters"), required=False)
-    secrets = MappingField(
-        label=_("Secrets"),
-        required=False,
-        help_text=_("Never shown again; leave empty to keep the ones stored."),
-    )
     interval_minutes = forms.IntegerField(
         label=_("Pull every (minutes)"), required=False, min_value=1
     )
@@ -389,18 +424,76 @@ class SourceForm(Styled):
     jump_factor = forms.FloatField(
         label=_("Hold values beyond × the usual change"),
         required=False,
+        localize=True,
         help_text=_("Empty: 5 × the median change learnt from the history."),
     )
     allow_private = forms.BooleanField(
         label=_("May reach private and loopback addresses (admins)"), required=False
     )
 
-    def __init__(self, *args, kinds=(), key_results=(), help_by_kind="", **kwargs):
+    def __init__(self, *args, kinds=(), key_results=(), stored_secrets=(), **kwargs):
+        from pilote.sources.actions import kind_label, kind_parameters
+
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, k) for k in kinds]
+        self.fields["kind"].choices = [(k, kind_label(k)) for k in kinds]
         self.fields["key_result"].choices = [("", "—")] + [(k.key, k.title) for k in key_results]
-        self.fields["params"].help_text = help_by_kind
         self.fields["allow_private"].widget.attrs["class"] = "form-check-input"
+        self.stored_secrets = set(stored_secrets)
+        # kind -> [(parameter, field name)], in the connector's order
+        self.kind_fields: dict[str, list] = {}
+        for kind in kinds:
+            for p in kind_parameters(kind):
+                name = f"{kind}__{p.name}"
+                self.fields[name] = _param_field(p)
+                self.kind_fields.setdefault(kind, []).append((p, name))
+        for name, field in self.fields.items():
+            if "__" in name and not isinstance(field.widget, forms.CheckboxInput):
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs.setdefault("class", css)
+                if field.help_text:
+                    field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
+
+    def common_fields(self):
+        return [self[n] for n in self.fields if "__" not in n]
+
+    def kind_groups(self):
+        """(kind, its label, its bound fields) for the template's fieldsets."""
+        from pilote.sources.actions import kind_label
+
+        return [
+            (kind, kind_label(kind), [self[name] for _, name in fields])
+            for kind, fields in self.kind_fields.items()
+        ]
+
+    def clean(self):
+        import yaml
+
+        data = super().clean()
+        kind = data.get("kind")
+        params, secrets = {}, {}
+        for p, name in self.kind_fields.get(kind, []):
+            value = data.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            if value in (None, ""):
+                stored = p.secret and p.name in self.stored_secrets
+                if p.required and not stored:
+                    self.add_error(name, _("This field is required."))
+                continue
+            if p.mapping:
+                try:
+                    value = yaml.safe_load(value)
+                except yaml.YAMLError:
+                    value = None
+                if not isinstance(value, dict):
+                    self.add_error(name, _("Write one “name: value” per line."))
+                    continue
+                value = {str(k): str(v) for k, v in value.items()}
+            elif p.number and float(value).is_integer():
+                value = int(value)
+            (secrets if p.secret else params)[p.name] = value
+        data["params"], data["secrets"] = params, secrets
+        return data
 
 
 class FeedbackForm(Styled):

@@ -25,10 +25,17 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Param:
+    """One parameter of a connector; the form shows ``label`` and ``help`` (translatable,
+    in a third-party connector plain text), a list when there are ``choices``."""
+
     name: str
     help: str
     required: bool = True
     secret: bool = False
+    label: str = ""
+    choices: tuple[str, ...] = ()
+    number: bool = False  # typed as a number
+    mapping: bool = False  # "name: value" lines, e.g. request headers
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import io
 import time
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import net, reach
 from .base import Param, Reading, SourceConfig, SourceError, register, to_number
@@ -21,13 +22,34 @@ AGGREGATIONS = ("last", "first", "sum", "average", "min", "max", "count")
 
 class Csv:
     name = "csv"
-    label = "CSV file"
+    label = _("CSV file")
     parameters = (
-        Param("location", "a file path on the server, or an http(s):// URL"),
-        Param("column", "the column's name in the header row"),
-        Param("aggregation", f"one of {', '.join(AGGREGATIONS)} (default last)", required=False),
-        Param("delimiter", "the separator (default: detected among , ; tab)", required=False),
-        Param("timeout", "seconds to wait for a URL (default 10)", required=False),
+        Param(
+            "location",
+            _("a file path on the server, or an http(s):// address"),
+            label=_("File or address"),
+        ),
+        Param("column", _("the column's name in the header row"), label=_("Column")),
+        Param(
+            "aggregation",
+            _("how the column's values make one number (default: the last)"),
+            required=False,
+            label=_("Aggregation"),
+            choices=tuple(AGGREGATIONS),
+        ),
+        Param(
+            "delimiter",
+            _("the separator (default: detected among , ; tab)"),
+            required=False,
+            label=_("Separator"),
+        ),
+        Param(
+            "timeout",
+            _("seconds to wait for an address (default 10)"),
+            required=False,
+            label=_("Time limit (seconds)"),
+            number=True,
+        ),
     )
 
     def fetch(self, config: SourceConfig) -> Reading:

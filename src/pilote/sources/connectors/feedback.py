@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pilote.okr.feedback import METRICS, average_rating, nps
 
@@ -17,13 +18,26 @@ from .base import Param, Reading, SourceConfig, SourceError, register
 
 class FeedbackMetric:
     name = "feedback"
-    label = "Feedback metric"
+    label = _("Feedback metric")
     parameters = (
-        Param("metric", f"one of {', '.join(METRICS)}"),
-        Param("window_days", "the last N days (default 90)", required=False),
-        Param("channel", "only this channel, e.g. App Store", required=False),
-        Param("segment", "only this segment", required=False),
-        Param("tag", "only items with this tag", required=False),
+        Param(
+            "metric",
+            _("what is measured over the feedback"),
+            label=_("Metric"),
+            choices=tuple(METRICS),
+        ),
+        Param(
+            "window_days",
+            _("the last N days (default 90)"),
+            required=False,
+            label=_("Window (days)"),
+            number=True,
+        ),
+        Param(
+            "channel", _("only this channel, e.g. App Store"), required=False, label=_("Channel")
+        ),
+        Param("segment", _("only this segment"), required=False, label=_("Segment")),
+        Param("tag", _("only items with this tag"), required=False, label=_("Tag")),
     )
 
     def fetch(self, config: SourceConfig) -> Reading:

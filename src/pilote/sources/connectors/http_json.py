@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import net
 from ..paths import extract
@@ -13,12 +14,29 @@ from .base import Param, Reading, SourceConfig, SourceError, register, to_number
 
 class HttpJson:
     name = "http_json"
-    label = "HTTP JSON"
+    label = _("JSON over HTTP")
     parameters = (
-        Param("url", "the address to GET, http(s)://…"),
-        Param("path", "a JMESPath expression selecting the number, e.g. data.rating"),
-        Param("timeout", "seconds to wait (default 10, at most 60)", required=False),
-        Param("headers", "extra request headers (e.g. Authorization)", required=False, secret=True),
+        Param("url", _("the address to read, http(s)://…"), label=_("Address")),
+        Param(
+            "path",
+            _("a JMESPath expression selecting the number, e.g. data.rating"),
+            label=_("Where the number is"),
+        ),
+        Param(
+            "timeout",
+            _("seconds to wait (default 10, at most 60)"),
+            required=False,
+            label=_("Time limit (seconds)"),
+            number=True,
+        ),
+        Param(
+            "headers",
+            _("extra request headers, one “name: value” per line (e.g. Authorization)"),
+            required=False,
+            secret=True,
+            label=_("Request headers"),
+            mapping=True,
+        ),
     )
 
     def fetch(self, config: SourceConfig) -> Reading:

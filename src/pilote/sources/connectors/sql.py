@@ -19,6 +19,7 @@ import threading
 
 import sqlalchemy as sa
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pilote.okr.text import N_
 
@@ -55,11 +56,22 @@ def query_errors(query: str) -> list[tuple[str, str]]:
 
 class Sql:
     name = "sql"
-    label = "SQL query"
+    label = _("SQL query")
     parameters = (
-        Param("query", "one SELECT returning one row with one number"),
-        Param("timeout", "statement time limit in seconds (default 10)", required=False),
-        Param("url", "the database URL, e.g. postgresql+psycopg://user@host/db", secret=True),
+        Param("query", _("one SELECT returning one row with one number"), label=_("Query")),
+        Param(
+            "timeout",
+            _("statement time limit in seconds (default 10)"),
+            required=False,
+            label=_("Time limit (seconds)"),
+            number=True,
+        ),
+        Param(
+            "url",
+            _("the database address, e.g. postgresql+psycopg://user@host/db"),
+            secret=True,
+            label=_("Database address"),
+        ),
     )
 
     def fetch(self, config: SourceConfig) -> Reading:

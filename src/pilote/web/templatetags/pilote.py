@@ -192,6 +192,14 @@ def coded_words(words):
 
 
 @register.filter
+def source_kind(kind):
+    """A data source's kind by name: "CSV file", not "csv"."""
+    from pilote.sources.actions import kind_label
+
+    return kind_label(kind)
+
+
+@register.filter
 def long_date(value):
     """``{{ day|long_date }}``: "1 December 2026", "1er décembre 2026" (pilote.words)."""
     from pilote.words import long_date as written

@@ -13,33 +13,20 @@ from pilote.errors import Forbidden, Invalid, NotFound
 from pilote.goals import queries as goals
 from pilote.goals.models import Objective
 from pilote.orgs.access import can_manage_source, scoped
-from pilote.sources import actions, connectors, feedback, queries
+from pilote.sources import actions, feedback, queries
 from pilote.sources.models import FeedbackItem
 
 from ..forms import FeedbackForm, FeedbackImportForm, SourceForm
 from .common import FORM_ERRORS, form_errors, member_required, safe_next
 
 
-def _kind_help() -> str:
-    lines = []
-    for name, c in sorted(connectors.connectors().items()):
-        params = ", ".join(
-            p.name + ("" if p.required else "?") for p in c.parameters if not p.secret
-        )
-        secret = ", ".join(p.name for p in c.parameters if p.secret)
-        lines.append(f"{name}: {params}" + (f" — secrets: {secret}" if secret else ""))
-    lines.append("webhook: path (JMESPath), date_path?")
-    lines.append("feedback_inbox: items?, channel?, segment?")
-    return " · ".join(lines)
-
-
-def _source_form(request, data=None, initial=None) -> SourceForm:
+def _source_form(request, data=None, initial=None, stored_secrets=()) -> SourceForm:
     form = SourceForm(
         data,
         initial=initial,
         kinds=actions.kinds(),
         key_results=goals.key_results(request.actor).order_by("title"),
-        help_by_kind=_kind_help(),
+        stored_secrets=stored_secrets,
     )
     if request.actor.role != "admin":
         # Only an admin decides to let a source reach inside the network: others neither see
@@ -49,7 +36,17 @@ def _source_form(request, data=None, initial=None) -> SourceForm:
 
 
 def _source_data(d: dict) -> dict:
-    return {**d, "key_result": d.get("key_result") or None}
+    """The action's fields from the form's (the per-kind fields are gathered in ``params``)."""
+    return {k: v for k, v in d.items() if "__" not in k} | {
+        "key_result": d.get("key_result") or None
+    }
+
+
+def _source_errors(form: SourceForm, exc, kind: str) -> None:
+    """The action's errors on the fields they name: "params.column" is the kind's column."""
+    names = {f"{'secrets' if p.secret else 'params'}.{p.name}": name
+             for p, name in form.kind_fields.get(kind, [])}  # fmt: skip
+    form_errors(form, exc, names)
 
 
 @member_required
@@ -69,7 +66,7 @@ def sources(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect("source", source.key)
             except FORM_ERRORS + (Forbidden,) as exc:
-                form_errors(form, exc)
+                _source_errors(form, exc, form.cleaned_data.get("kind", ""))
     rows = [(s, queries.stale(s)) for s in queries.sources(actor)]
     return render(
         request,
@@ -93,8 +90,9 @@ def source(request: HttpRequest, key: str) -> HttpResponse:
         initial = {f: getattr(src, f) for f in ("key", "name", "kind", "interval_minutes",
                                                 "expect_every_minutes", "jump_factor", "allow_private")}  # fmt: skip
         initial["key_result"] = src.key_result.key if src.key_result_id else ""
-        initial["params"] = "\n".join(f"{k}: {v}" for k, v in src.params.items())
-        form = _source_form(request, request.POST or None, initial)
+        for name, value in src.params.items():
+            initial[f"{src.kind}__{name}"] = value
+        form = _source_form(request, request.POST or None, initial, stored_secrets=src.secrets)
         form.fields["key"].disabled = True
         form.fields["kind"].disabled = True
         if request.method == "POST" and form.is_valid():
@@ -106,7 +104,7 @@ def source(request: HttpRequest, key: str) -> HttpResponse:
                 messages.success(request, _("Source saved."))
                 return redirect("source", src.key)
             except FORM_ERRORS + (Forbidden,) as exc:
-                form_errors(form, exc)
+                _source_errors(form, exc, src.kind)
     return render(
         request,
         "pilote/source.html",

@@ -110,7 +110,11 @@ def move(request: HttpRequest, key: str) -> HttpResponse:
             actions.update_initiative(request.actor, ini, {"horizon": horizon})
         except FORM_ERRORS as exc:
             messages.error(request, describe(exc))
-    return safe_next(request, reverse("roadmap"))
+    response = safe_next(request, reverse("roadmap"))
+    # Back on the board, the moved card's own menu has the focus again (pilote.js): a
+    # keyboard user goes on from where they were, not from the top of the page.
+    response["Location"] += f"#ini-{ini.key}"
+    return response
 
 
 @member_required

@@ -96,7 +96,34 @@
     });
   }
 
-  function init(root) { drawCharts(root); wirePrint(root); wireBoard(root); wireAutosubmit(root); }
+  // A data source's form shows the settings of the kind chosen only (all of them without
+  // JavaScript, each under its legend).
+  function wireSourceForms(root) {
+    root.querySelectorAll("form[data-source-form]").forEach(function (form) {
+      var kind = form.querySelector("select[name=kind]");
+      if (!kind) return;
+      function show() {
+        form.querySelectorAll("fieldset[data-kind]").forEach(function (set) {
+          set.hidden = set.dataset.kind !== kind.value;
+        });
+      }
+      kind.addEventListener("change", show);
+      show();
+    });
+  }
+
+  // After a move from the keyboard the board comes back with #ini-<key>: focus that card's
+  // menu (the browser only scrolls to it).
+  function refocusMovedCard() {
+    var match = /^#ini-([\w-]+)$/.exec(window.location.hash);
+    var select = match && document.getElementById("mv-" + match[1]);
+    if (select) select.focus();
+  }
+  window.addEventListener("load", refocusMovedCard);  // after the browser scrolled to the card
+
+  function init(root) {
+    drawCharts(root); wirePrint(root); wireBoard(root); wireAutosubmit(root); wireSourceForms(root);
+  }
 
   // The strategy tree: each node's button opens or closes its panel; a panel not loaded yet
   // loads when first opened (its loader listens for "node-open", see _node.html).
