@@ -897,3 +897,31 @@ def test_why_this_number_speaks_french_with_french_numbers(world, db):
     ):
         assert english not in tact and english not in strat, english
     assert "Son avancement vient de" in strat
+
+
+def test_keys_left_empty_are_made_from_titles_and_never_collide(browser):
+    from pilote.goals.models import KeyResult, Objective
+    from pilote.orgs.models import Unit
+
+    client = browser("lead", language="fr")
+    objective = {"key": "", "title": "Réduire l'abandon du parcours", "level": "tactical",
+                 "cycle": "q", "unit": "produit", "progress_from": "key_results"}  # fmt: skip
+    first = client.post("/objectives/new/", objective)
+    second = client.post("/objectives/new/", objective)
+    assert first["Location"] == "/objectives/reduire-labandon-du-parcours/"
+    assert second["Location"] == "/objectives/reduire-labandon-du-parcours-2/"
+    kr = {"key": "", "title": "Taux d'abandon", "kind": "decrease", "baseline": "68",
+          "target": "40", "weight": "1"}  # fmt: skip
+    for _ in range(2):
+        r = client.post("/objectives/reduire-labandon-du-parcours/key-results/new/", kr)
+        assert r.status_code == 302
+    assert sorted(
+        KeyResult.objects.filter(key__startswith="taux-dabandon").values_list("key", flat=True)
+    ) == ["taux-dabandon", "taux-dabandon-2"]
+    # Given, a key is kept as typed; a bad one is still refused on its field.
+    bad = client.post("/objectives/new/", {**objective, "key": "Pas Une Clé"})
+    assert bad.status_code == 422 and "is-invalid" in bad.content.decode()
+    assert Objective.objects.filter(title=objective["title"]).count() == 2
+    admin = browser("admin", language="fr")
+    assert admin.post("/manage/units/", {"key": "", "name": "Équipe Données"}).status_code == 302
+    assert Unit.objects.filter(organization__name="Acme", key="equipe-donnees").exists()

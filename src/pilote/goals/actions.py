@@ -21,7 +21,7 @@ from pilote.orgs.access import (
     require_objective_edit,
     require_objective_writer,
 )
-from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.actions import bump, check_version, made_key, validate_key
 from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Membership, Role, Unit, User
 
@@ -110,6 +110,7 @@ def create_cycle(
 ) -> Cycle:
     require_admin(actor)
     parent_obj = _cycle_by_key(actor, parent, "parent")
+    key = made_key(Cycle, actor.organization, key, name or (start.isoformat() if start else ""))
     errors = validate_key(key) + _cycle_errors(actor, start, end, parent_obj)
     if errors:
         raise Invalid("invalid cycle", errors)
@@ -299,7 +300,11 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
 
     ``status`` is for the importer (system actor) only: a YAML file states where each OKR stands.
     """
-    errors = validate_key(data.get("key", ""))
+    data = {
+        **data,
+        "key": made_key(Objective, actor.organization, data.get("key"), data.get("title")),
+    }
+    errors = validate_key(data["key"])
     for required in ("title", "level", "cycle", "unit"):
         if not data.get(required):
             errors.append((required, "is required"))

@@ -28,7 +28,7 @@ from pilote.orgs.access import (
     require_withdraw_check_in,
     scoped,
 )
-from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.actions import bump, check_version, made_key, validate_key
 from pilote.orgs.audit import AuditAction, AuditType
 
 from . import figures
@@ -173,7 +173,11 @@ def _apply_fields(actor: Actor, kr: KeyResult, data: dict) -> None:
 @transaction.atomic
 def create_key_result(actor: Actor, objective: Objective, data: dict) -> KeyResult:
     require_objective_edit(actor, objective)
-    errors = validate_key(data.get("key", ""))
+    data = {
+        **data,
+        "key": made_key(KeyResult, actor.organization, data.get("key"), data.get("title")),
+    }
+    errors = validate_key(data["key"])
     if errors:
         raise Invalid("invalid key result", errors)
     if KeyResult.objects.filter(organization=actor.organization, key=data["key"]).exists():

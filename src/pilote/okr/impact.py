@@ -213,12 +213,12 @@ def review_impact(
     """Declared vs measured: the KR's value `window_days` after delivery minus its value at delivery."""
     end = delivered + timedelta(days=window_days)
     if today < end:
-        return Review(key_result, expected, None, None, f"measurable from {end.isoformat()}")
+        why = coded("measurable_from", f"measurable from {end.isoformat()}", day=end)
+        return Review(key_result, expected, None, None, why)
     before, after = value_at(readings, delivered), value_at(readings, end)
     if before is None or after is None:
-        return Review(
-            key_result, expected, None, None, "no check-in at delivery or at the end of the window"
-        )
+        why = coded("no_reading", "no check-in at delivery or at the end of the window")
+        return Review(key_result, expected, None, None, why)
     measured = after - before
     ratio = measured / expected if expected else None
     return Review(
@@ -226,8 +226,12 @@ def review_impact(
         expected,
         measured,
         ratio,
-        f"{after:g} on {end.isoformat()} − {before:g} on {delivered.isoformat()}",
-    )
+        coded(
+            "measured",
+            f"{after:g} on {end.isoformat()} − {before:g} on {delivered.isoformat()}",
+            after=after, end=end, before=before, delivered=delivered,
+        ),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

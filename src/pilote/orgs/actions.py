@@ -47,6 +47,25 @@ def validate_key(key: str, path: str = "key") -> list[tuple[str, str]]:
     return []
 
 
+def made_key(model, organization, key: str | None, text: str | None) -> str:
+    """``key`` when given; else one made from ``text`` (a title or a name) that no row of
+    ``model`` in the organisation has: "Réduire l'abandon" → "reduire-labandon", then
+    "reduire-labandon-2"… People leave keys empty in the pages; the API still asks for one."""
+    if key:
+        return key
+    base = slugify(text or "")[:90].strip("-_") or model._meta.model_name
+    taken = set(
+        model.objects.filter(organization=organization, key__startswith=base).values_list(
+            "key", flat=True
+        )
+    )
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 @transaction.atomic
 def create_organization(name: str, locale: str = "fr") -> Organization:
     name = (name or "").strip()
@@ -129,6 +148,7 @@ def _unit_parent(actor: Actor, parent_key: str | None, unit: Unit | None = None)
 @transaction.atomic
 def create_unit(actor: Actor, key: str, name: str, parent: str | None = None) -> Unit:
     require_admin(actor)
+    key = made_key(Unit, actor.organization, key, name)
     errors = validate_key(key)
     if not (name or "").strip():
         errors.append(("name", N_("a name is required")))

@@ -13,7 +13,7 @@ from pilote.goals.models import KeyResult
 from pilote.okr.text import N_
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_initiative_writer
-from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.actions import bump, check_version, made_key, validate_key
 from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Unit
 
@@ -146,7 +146,11 @@ def _save(actor: Actor, ini: Initiative, data: dict, errors: list) -> None:
 
 @transaction.atomic
 def create_initiative(actor: Actor, data: dict) -> Initiative:
-    errors = validate_key(data.get("key", ""))
+    data = {
+        **data,
+        "key": made_key(Initiative, actor.organization, data.get("key"), data.get("title")),
+    }
+    errors = validate_key(data["key"])
     ini = Initiative(organization=actor.organization, key=data.get("key", ""))
     errors += _apply(actor, ini, {"title": data.get("title", ""), **data})
     if (

@@ -24,7 +24,7 @@ from pilote.okr.freshness import judge_jump
 from pilote.okr.text import N_
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, can_check_in, can_manage_source, source_reaches_server
-from pilote.orgs.actions import bump, check_version, validate_key
+from pilote.orgs.actions import bump, check_version, made_key, validate_key
 from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Role
 from pilote.schedule import claim, next_slot
@@ -228,7 +228,11 @@ def _reach_errors(source: DataSource) -> list[tuple[str, str]]:
 
 @transaction.atomic
 def create_source(actor: Actor, data: dict) -> DataSource:
-    errors = validate_key(data.get("key", ""))
+    data = {
+        **data,
+        "key": made_key(DataSource, actor.organization, data.get("key"), data.get("name")),
+    }
+    errors = validate_key(data["key"])
     if errors:
         raise Invalid("invalid data source", errors)
     if DataSource.objects.filter(organization=actor.organization, key=data["key"]).exists():

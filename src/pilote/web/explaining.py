@@ -122,6 +122,9 @@ def score_notes() -> dict[str, str]:
         "unit_bets": _("the unit's %(n)s reviewed bets"),
         "organization_bets": _("the organisation's %(n)s reviewed bets"),
         "no_bets": _("no reviewed bet yet"),
+        "measurable_from": _("measurable from %(day)s"),
+        "no_reading": _("no check-in at delivery or at the end of the window"),
+        "measured": _("%(after)s on %(end)s − %(before)s on %(delivered)s"),
     }
 
 

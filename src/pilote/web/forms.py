@@ -33,6 +33,10 @@ class PersonField(forms.EmailField):
     widget = PersonPicker
 
 
+KEY_HELP = _("Used in links and files; left empty, it is made from the name.")
+KEY_FROM_TITLE = _("Used in links and files; left empty, it is made from the title.")
+
+
 class Styled(forms.Form):
     """Bootstrap classes and ARIA on every widget, so templates stay simple."""
 
@@ -100,7 +104,10 @@ class ObjectiveForm(Styled):
     key = forms.SlugField(
         label=_("Key"),
         max_length=100,
-        help_text=_("A short name used in links, e.g. espace-client"),
+        required=False,
+        help_text=_(
+            "A short name used in links, e.g. espace-client; left empty, it is made from the title."
+        ),
     )
     title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(
@@ -146,7 +153,7 @@ class ObjectiveForm(Styled):
 
 
 class KeyResultForm(Styled):
-    key = forms.SlugField(label=_("Key"), max_length=100)
+    key = forms.SlugField(label=_("Key"), max_length=100, required=False, help_text=KEY_FROM_TITLE)
     title = forms.CharField(label=_("Title"), max_length=300)
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -189,7 +196,7 @@ class KeyResultForm(Styled):
 
 
 class UnitForm(Styled):
-    key = forms.SlugField(label=_("Key"), max_length=100)
+    key = forms.SlugField(label=_("Key"), max_length=100, required=False, help_text=KEY_HELP)
     name = forms.CharField(label=_("Name"), max_length=200)
     parent = forms.ChoiceField(label=_("Parent unit"), required=False)
 
@@ -227,7 +234,7 @@ class PersonForm(Styled):
 
 
 class CycleForm(Styled):
-    key = forms.SlugField(label=_("Key"), max_length=100)
+    key = forms.SlugField(label=_("Key"), max_length=100, required=False, help_text=KEY_HELP)
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
     start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("End (last day)"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -239,7 +246,7 @@ class CycleForm(Styled):
 
 
 class InitiativeForm(Styled):
-    key = forms.SlugField(label=_("Key"), max_length=100)
+    key = forms.SlugField(label=_("Key"), max_length=100, required=False, help_text=KEY_FROM_TITLE)
     title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -411,7 +418,7 @@ class SourceForm(Styled):
     """A data source: what every kind has, then the parameters of each kind, named and
     explained (the page shows those of the kind chosen)."""
 
-    key = forms.SlugField(label=_("Key"), max_length=100)
+    key = forms.SlugField(label=_("Key"), max_length=100, required=False, help_text=KEY_HELP)
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"))
     key_result = forms.ChoiceField(label=_("Key result it feeds"), required=False)

@@ -57,12 +57,22 @@ def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
             key=lambda p: p[0],
         )
         page = None
-        context["reviewed"] = rm.load([r for r in rm.ranked(include_closed=True) if r.reviews])
+        reviewed = rm.load([r for r in rm.ranked(include_closed=True) if r.reviews])
+        titles = _kr_titles(request.actor, {rev.key_result for r in reviewed for rev in r.reviews})
+        # each bet with its reviews, the KRs by their titles
+        context["reviewed"] = [
+            (r, [(rev, titles.get(rev.key_result, rev.key_result)) for rev in r.reviews])
+            for r in reviewed
+        ]
     else:
         page = Paginator(_cards(rm, view), CARDS_PAGE).get_page(number)
         context["groups"] = _regroup(rm, page.object_list)
     context["page"] = page
     return render(request, "pilote/roadmap.html", context)
+
+
+def _kr_titles(actor, keys: set[str]) -> dict[str, str]:
+    return dict(goal_queries.key_results(actor).filter(key__in=keys).values_list("key", "title"))
 
 
 def _page_number(text: str | None) -> int:
@@ -143,6 +153,7 @@ def initiative(request: HttpRequest, key: str) -> HttpResponse:
             ],
             "ranked_count": sum(1 for r in rm.rows.values() if r.rank),
             "impacts": impacts,
+            "reviews": [(rev, by_key.get(rev.key_result)) for rev in row.reviews],
             "can_edit": can_edit,
             "window": rm.policy.review_window_days,
             "evidence": evidence(request.actor, initiatives=ini),
