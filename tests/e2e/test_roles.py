@@ -210,3 +210,27 @@ def test_a_check_in_recorded_by_the_cli_in_another_process_appears_too(open_as, 
     page.wait_for_timeout(300)
     server.cli("checkin", "--org", "Banque Exemple", "appels-evites", "12345", "--confidence", "6")
     expect(page.locator("#kr-appels-evites")).to_contain_text("12 345", timeout=2000)
+
+
+def test_the_key_result_form_asks_what_its_kind_uses(open_as, server):
+    page = open_as("digital@banque.example")
+    page.goto(f"{server.url}/objectives/espace-client/key-results/new/")
+    kind = page.locator("select[name=kind]")
+    for choice, shown, hidden in (
+        ("increase", ["Valeur de départ", "Cible"], ["Jalons (un par ligne)"]),
+        ("boolean", [], ["Valeur de départ", "Cible", "Minimum", "Jalons (un par ligne)"]),
+        ("milestone", ["Jalons (un par ligne)"], ["Valeur de départ", "Cible"]),
+        ("maintain", ["Minimum", "Maximum"], ["Valeur de départ", "Cible"]),
+    ):
+        kind.select_option(choice)
+        for label in shown:
+            expect(page.get_by_label(label, exact=True)).to_be_visible()
+        for label in hidden:
+            expect(page.get_by_label(label, exact=True)).to_be_hidden()
+    # A KR made "done / not done" after a baseline was typed keeps none.
+    kind.select_option("increase")
+    page.locator("input[name=title]").fill("Ouvrir le chat le week-end")
+    page.get_by_label("Valeur de départ", exact=True).fill("3")
+    kind.select_option("boolean")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", name="Ouvrir le chat le week-end")).to_be_visible()

@@ -925,3 +925,23 @@ def test_keys_left_empty_are_made_from_titles_and_never_collide(browser):
     admin = browser("admin", language="fr")
     assert admin.post("/manage/units/", {"key": "", "name": "Équipe Données"}).status_code == 302
     assert Unit.objects.filter(organization__name="Acme", key="equipe-donnees").exists()
+
+
+def test_a_key_result_keeps_only_what_its_kind_uses(browser):
+    from pilote.goals.models import KeyResult
+
+    client = browser("lead", language="fr")
+    r = client.post("/objectives/tact/key-results/new/", {
+        "title": "Ouvrir le chat le week-end", "kind": "boolean", "baseline": "3",
+        "target": "9", "min": "1", "milestones": "a\nb", "weight": "1"})  # fmt: skip
+    assert r.status_code == 302
+    kr = KeyResult.objects.get(organization__name="Acme", title="Ouvrir le chat le week-end")
+    assert (kr.kind, kr.baseline, kr.target, kr.minimum, kr.milestones) == (
+        "boolean",
+        None,
+        None,
+        None,
+        [],
+    )
+    page = client.get("/objectives/tact/key-results/new/").content.decode()
+    assert 'data-kinds="increase decrease"' in page and 'data-kinds="milestone"' in page

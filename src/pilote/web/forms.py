@@ -181,10 +181,33 @@ class KeyResultForm(Styled):
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    # The fields each kind uses (the page shows only those of the kind chosen); the others
+    # are emptied on saving, so a KR turned from "increase" into "done / not done" keeps no
+    # stale baseline.
+    KIND_FIELDS = {
+        "increase": ("unit", "baseline", "target", "min", "max"),
+        "decrease": ("unit", "baseline", "target", "min", "max"),
+        "boolean": (),
+        "milestone": ("milestones",),
+        "maintain": ("unit", "min", "max"),
+    }
+
     def __init__(self, *args, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
             self.fields["key"].disabled = True
+        for name in ("unit", "baseline", "target", "min", "max", "milestones"):
+            self.fields[name].kinds = " ".join(
+                kind for kind, names in self.KIND_FIELDS.items() if name in names
+            )
+        self.fields["min"].help_text = _(
+            "Maintain: the lowest value that keeps it on track. Increase or decrease: optional, "
+            "a value below it is asked about before it is recorded."
+        )
+        self.fields["max"].help_text = _(
+            "Maintain: the highest value that keeps it on track. Increase or decrease: optional, "
+            "a value above it is asked about before it is recorded."
+        )
 
     def action_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -192,6 +215,10 @@ class KeyResultForm(Styled):
             m.strip() for m in (data.get("milestones") or "").splitlines() if m.strip()
         ]
         data["owner"] = data.get("owner") or None
+        used = self.KIND_FIELDS.get(data.get("kind"), ())
+        for name in ("unit", "baseline", "target", "min", "max", "milestones"):
+            if name not in used:
+                data[name] = [] if name == "milestones" else ("" if name == "unit" else None)
         return data
 
 

@@ -121,8 +121,24 @@
   }
   window.addEventListener("load", refocusMovedCard);  // after the browser scrolled to the card
 
+  // A key result's form shows the fields its kind uses (data-kinds on each field's block):
+  // baseline and target for a metric, bounds to maintain, the list of milestones.
+  function wireKindForms(root) {
+    root.querySelectorAll("form[data-kind-form]").forEach(function (form) {
+      var kind = form.querySelector("select[name=kind]");
+      if (!kind) return;
+      function show() {
+        form.querySelectorAll("[data-kinds]").forEach(function (block) {
+          block.hidden = block.dataset.kinds.split(" ").indexOf(kind.value) < 0;
+        });
+      }
+      kind.addEventListener("change", show);
+      show();
+    });
+  }
+
   function init(root) {
-    drawCharts(root); wirePrint(root); wireBoard(root); wireAutosubmit(root); wireSourceForms(root);
+    drawCharts(root); wirePrint(root); wireBoard(root); wireAutosubmit(root); wireSourceForms(root); wireKindForms(root);
   }
 
   // The strategy tree: each node's button opens or closes its panel; a panel not loaded yet
