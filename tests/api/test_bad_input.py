@@ -345,3 +345,33 @@ def test_unknown_objects_are_404_problems(api):
         "/key-results/ghost/explain",
     ):
         assert _problem(api("viewer").get(path))["status"] == 404
+
+
+def test_problem_details_speak_the_language_the_client_asks_for(api):
+    client = api("lead")
+    body = {"key": "same", "title": "", "kind": "increase", "baseline": 1, "target": 1}
+    english = client.post("/objectives/tact/key-results", body).json()
+    french = client.post(
+        "/objectives/tact/key-results", body, headers={"Accept-Language": "fr-FR,fr;q=0.9"}
+    )
+    assert french["Content-Language"] == "fr"
+    french = french.json()
+    assert english["title"] == "Invalid input" and french["title"] == "Saisie invalide"
+    assert [e["path"] for e in english["errors"]] == [e["path"] for e in french["errors"]]
+    # Each translated message keeps its English, for programs that match on it.
+    for en, fr in zip(english["errors"], french["errors"], strict=True):
+        assert fr.get("english", fr["message"]) == en["message"]
+        assert "english" not in en
+    assert any(e["message"] != e.get("english", e["message"]) for e in french["errors"])
+    contributor = api("contributor")
+    missing = contributor.post(
+        "/key-results/tact-kr/check-ins", {}, headers={"Accept-Language": "fr"}
+    )
+    assert missing.json()["errors"] == [
+        {"path": "value", "message": "est obligatoire", "english": "is required"}
+    ]
+    # A language Pilote does not speak: English, as before.
+    other = contributor.post(
+        "/key-results/tact-kr/check-ins", {}, headers={"Accept-Language": "de"}
+    )
+    assert other["Content-Language"] == "en" and other.json()["title"] == "Invalid input"

@@ -10,22 +10,36 @@ from django.http import HttpRequest, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from pilote.errors import PiloteError
+from pilote.okr.text import N_
 
 CONTENT_TYPE = "application/problem+json"
 TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Request too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    428: "Precondition required",
-    500: "Internal error",
+    400: N_("Bad request"),
+    401: N_("Authentication required"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    412: N_("Precondition failed"),
+    413: N_("Request too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Invalid input"),
+    428: N_("Precondition required"),
+    500: N_("Internal error"),
 }
+
+
+def language_of(request: HttpRequest) -> str:
+    """The language a client asked for (``Accept-Language``: "fr", "fr-FR;q=0.9"…); English
+    when it asked for none or for one Pilote does not speak, as the API always answered."""
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    spoken = {code for code, _ in settings.LANGUAGES}
+    for code, _q in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        base = code.split("-")[0].lower()
+        if base in spoken:
+            return base
+    return "en"
 
 
 def problem(
@@ -36,18 +50,34 @@ def problem(
     title: str | None = None,
     **headers: str,
 ) -> JsonResponse:
-    body: dict[str, Any] = {
-        "type": f"urn:pilote:problem:{status}",
-        "title": title or TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-    }
-    if errors:
-        body["errors"] = [{"path": p, "message": m} for p, m in errors]
+    """The problem in the request's language (``Accept-Language``): the fixed messages of the
+    rules and actions are in the catalogue; ``english`` keeps each one's English, stable for
+    programs to match on."""
+    from django.utils import translation
+
+    language = language_of(request)
+
+    def words(english: str) -> str:
+        return translation.gettext(english) if english else english
+
+    with translation.override(language):
+        title = title or TITLES.get(status, "Error")
+        body: dict[str, Any] = {
+            "type": f"urn:pilote:problem:{status}",
+            "title": words(title),
+            "status": status,
+            "detail": words(detail),
+            "instance": request.path,
+        }
+        if errors:
+            body["errors"] = [
+                {"path": p, "message": words(m), **({"english": m} if words(m) != m else {})}
+                for p, m in errors
+            ]
     response = JsonResponse(
         body, status=status, content_type=CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
     )
+    response["Content-Language"] = language
     for k, v in headers.items():
         response[k.replace("_", "-")] = v
     return response
@@ -77,18 +107,18 @@ def install(api) -> None:
         for e in exc.errors:
             msg = e.get("msg", "invalid")
             if e.get("type") == "missing":
-                msg = "is required"
+                msg = N_("is required")
             elif e.get("type") == "extra_forbidden":
-                msg = "unknown field (check its spelling)"
+                msg = N_("unknown field (check its spelling)")
             errors.append((_path(e.get("loc", ())), msg))
-        return problem(request, 422, "the request has invalid fields", errors)
+        return problem(request, 422, N_("the request has invalid fields"), errors)
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request, exc):
         return problem(
             request,
             401,
-            "sign in, or send a valid API token (Authorization: Bearer …)",
+            N_("sign in, or send a valid API token (Authorization: Bearer …)"),
             WWW_Authenticate='Bearer realm="pilote"',
         )
 
@@ -120,7 +150,14 @@ PROBLEM_SCHEMA = {
             "items": {
                 "type": "object",
                 "required": ["path", "message"],
-                "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+                "properties": {
+                    "path": {"type": "string"},
+                    "message": {"type": "string"},
+                    "english": {
+                        "type": "string",
+                        "description": "the message in English, when `message` is translated",
+                    },
+                },
             },
         },
     },
