@@ -15,7 +15,8 @@ class PiloteError(Exception):
 
     def __init__(self, detail: str = "", errors: Iterable[tuple[str, str]] = ()):
         self.detail = detail or self.title
-        self.errors = [(str(p), str(m)) for p, m in errors]
+        # A message that is already a str stays the object it is (a coded one keeps its code)
+        self.errors = [(str(p), m if isinstance(m, str) else str(m)) for p, m in errors]
         super().__init__(self.describe())
 
     def describe(self, words: Callable[[str], str] = str) -> str:
@@ -69,7 +70,9 @@ def unknown(what: str, ref: object) -> str:
     reference of a file up front, so a later one is either already reported or the
     echo of another object's error.
     """
-    return f"{UNKNOWN}{what} {ref!r}"
+    from pilote.okr.explain import coded
+
+    return coded("unknown", f"{UNKNOWN}{what} {ref!r}", what=what, ref=str(ref))
 
 
 def is_unknown_reference(message: str) -> bool:

@@ -173,3 +173,33 @@ def provenance(label: str, organization_id: int | None = None) -> str:
         found = DataSource.objects.filter(organization_id=organization_id, key=key).first()
         return str(_("data source %(name)s") % {"name": found.name if found else key})
     return str(SYSTEM_ACTORS.get(label, label))
+
+
+# What "unknown …" names, for "unknown unit 'x'" in the reader's words.
+THINGS = {
+    "unit": _("unit"),
+    "person": _("person"),
+    "cycle": _("cycle"),
+    "objective": _("objective"),
+    "key result": _("key result"),
+    "initiative": _("initiative"),
+    "data source": _("data source"),
+}
+
+
+def message(english: str) -> str:
+    """An error message of the rules and actions in the active language: a fixed one from
+    the catalogue (marked ``N_``), one built with values from its code (``one_of``,
+    ``errors.unknown``); anything else as it is."""
+    from django.utils.translation import get_language, gettext
+
+    if (get_language() or "en").startswith("en"):
+        return english  # the English of the rules, word for word (the API's stable wording)
+    code = getattr(english, "code", "")
+    params = getattr(english, "params", {})
+    if code == "one_of":
+        return str(_("must be one of: %(values)s") % {"values": ", ".join(params["values"])})
+    if code == "unknown":
+        what = THINGS.get(params["what"], params["what"])
+        return str(_("unknown %(what)s “%(ref)s”") % {"what": what, "ref": params["ref"]})
+    return gettext(english) if english else english

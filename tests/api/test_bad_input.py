@@ -375,3 +375,19 @@ def test_problem_details_speak_the_language_the_client_asks_for(api):
         "/key-results/tact-kr/check-ins", {}, headers={"Accept-Language": "de"}
     )
     assert other["Content-Language"] == "en" and other.json()["title"] == "Invalid input"
+
+
+def test_messages_built_with_values_are_worded_in_french_too(api):
+    lead = api("lead")
+    fr = {"Accept-Language": "fr"}
+    r = lead.post("/objectives", {"key": "x-obj", "title": "X", "level": "tactical",
+                                  "cycle": "q", "unit": "nowhere"}, headers=fr)  # fmt: skip
+    assert r.status_code == 422
+    by_path = {e["path"]: e for e in r.json()["errors"]}
+    assert by_path["unit"]["message"] == "unité « nowhere » inconnu(e)"
+    assert by_path["unit"]["english"] == "unknown unit 'nowhere'"
+    r = lead.get("/cycles/q/tree?level=galactic", headers=fr)
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert error["message"] == "doit être l'une de ces valeurs : strategic, tactical"
+    assert error["english"] == "must be one of strategic, tactical"

@@ -162,6 +162,7 @@ step = st.one_of(
     st.tuples(st.just("check_fix"), KRS),
     # the latest (-1) or the first (0) counted check-in of the KR, withdrawn or corrected
     st.tuples(st.just("withdraw"), KRS, st.sampled_from([-1, 0])),
+    st.tuples(st.just("no_data_policy"), st.sampled_from(["zero", "skip"])),
     st.tuples(st.just("correct"), KRS, st.sampled_from([-1, 0]),
               st.floats(min_value=0, max_value=100, allow_nan=False)),
 )  # fmt: skip
@@ -250,6 +251,8 @@ def _apply(actor: Actor, globex: Actor, world, s: tuple, n: int) -> None:
         from pilote.goals import latest
 
         latest.refresh(org.pk)
+    elif kind == "no_data_policy":
+        orgs.update_organization(actor, org, {"policy": {"no_data_terms": s[1]}})
     elif kind in ("withdraw", "correct"):
         from pilote.goals.keyresults import correct_check_in, withdraw_check_in
         from pilote.goals.models import CheckIn

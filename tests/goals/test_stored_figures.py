@@ -219,3 +219,48 @@ def test_stored_and_recomputed_readers_find_the_same_key_results_in_trouble(worl
     assert keyed(Stored(actor, day).key_results_in_trouble(start=1)[1]) == keyed(everything[1:])
     without_first = Stored(actor, day).key_results_in_trouble(frozenset({everything[0][0].pk}))
     assert without_first[0] == total - 1 and keyed(without_first[1]) == keyed(everything[1:])
+
+
+def test_an_organisation_that_leaves_out_terms_without_data_keeps_its_parent_where_it_was(world):
+    from pilote.goals import actions
+    from pilote.goals.figures import mismatches
+    from pilote.orgs import actions as orgs
+
+    actor = _acme()
+    org = actor.organization
+    strat = Objective.objects.get(organization=org, key="strat")
+    actions.update_objective(actor, strat, {"progress_from": "children"})
+    submitted = Objective.objects.get(organization=org, key="submitted-obj")  # no check-in yet
+    counted_before = Objective.objects.get(pk=strat.pk).stored_progress
+    orgs.update_organization(actor, org, {"policy": {"no_data_terms": "skip"}})
+    assert mismatches(org) == []
+    from pilote.orgs.access import actor_for
+    from pilote.orgs.models import User
+
+    ceo = actor_for(User.objects.get(email="executive@acme.example"), org)
+    actions.approve_objective(ceo, submitted)
+    skipped = Objective.objects.get(pk=strat.pk).stored_progress
+    orgs.update_organization(actor, org, {"policy": {"no_data_terms": "zero"}})
+    counted = Objective.objects.get(pk=strat.pk).stored_progress
+    assert mismatches(org) == []
+    # Left out, the approved objective without data moves nothing; counted as 0, it pulls.
+    assert skipped == counted_before and counted < skipped
+
+
+def test_a_rebuild_from_scratch_reaches_an_approved_child_without_key_results(world):
+    """Found by the API fuzzer: an approved objective without KRs beneath one with KRs was
+    read, emptied, before its own turn in a rebuild from scratch (`pilote check` answered 500)."""
+    from pilote.goals.figures import mismatches, rebuild_from_scratch
+
+    actor = _acme()
+    org = actor.organization
+    strat = Objective.objects.get(organization=org, key="strat")
+    actions.update_objective(actor, strat, {"progress_from": "both"})
+    child = actions.create_objective(
+        actor, {"key": "empty-child", "title": "No KR", "level": "tactical", "cycle": "q",
+                "unit": "produit", "aligns_to": [{"objective": "strat"}]},
+        status="approved",
+    )  # fmt: skip
+    assert child.status == "approved"
+    rebuild_from_scratch(org)
+    assert mismatches(org) == []

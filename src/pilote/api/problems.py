@@ -57,8 +57,7 @@ def problem(
 
     language = language_of(request)
 
-    def words(english: str) -> str:
-        return translation.gettext(english) if english else english
+    from pilote.words import message as words
 
     with translation.override(language):
         title = title or TITLES.get(status, "Error")

@@ -51,17 +51,23 @@ def _figures_of(facts, reading: Reading | None, cycle, policy: Policy) -> tuple:
 
 
 def objective_values(
-    progress_from: str, krs: list[tuple], children: list[tuple]
+    progress_from: str, krs: list[tuple], children: list[tuple], no_data: str = "zero"
 ) -> tuple[float | None, list, object]:
     """What an objective row stores, from its terms: ``krs`` and ``children`` as (weight,
-    progress, plan, valid from), children the approved ones only."""
+    progress, plan, valid from), children the approved ones only; ``no_data``: the
+    organisation's policy for terms without data ("skip": left out of progress and plan)."""
     terms = []
     if progress_from in ("key_results", "both"):
         terms += krs
     if progress_from in ("children", "both"):
         terms += children
+    if no_data == "skip":
+        terms = [t for t in terms if t[1] is not None]
     progress = objective_progress([RollupTerm("", w, p) for w, p, _, _ in terms])
-    plan = as_json(merge([plan for _, _, plan, _ in terms])) if terms else as_json(NO_DATA_PLAN)
+    # A term not computed yet (a child reached later in a rebuild from scratch, whose row was
+    # just emptied) counts as no data until it is: its change then refreshes this one.
+    plans = [NO_DATA_PLAN if plan is None else plan for _, _, plan, _ in terms]
+    plan = as_json(merge(plans)) if terms else as_json(NO_DATA_PLAN)
     dates = [d for *_, d in terms if d is not None]
     return progress, plan, max(dates) if dates else None
 
@@ -251,6 +257,11 @@ def _refresh_objectives(dirty: set[int], force: bool, history: bool) -> list:
             ),
             "id", "status", *OBJECTIVE_FIELDS)
     }  # fmt: skip
+    no_data = (
+        Organization.objects.get(pk=next(iter(rows.values())).organization_id).policy.no_data_terms
+        if rows
+        else "zero"
+    )
     # Children first: an objective is done once every child of it among these is.
     order = _children_first(rows, children, parents)
     changed, before = [], {}
@@ -263,7 +274,7 @@ def _refresh_objectives(dirty: set[int], force: bool, history: bool) -> list:
             c = rows.get(child_id) or outside.get(child_id)
             if c is not None and c.status == WorkflowStatus.APPROVED:
                 approved.append((weight, c.stored_progress, c.stored_plan, c.stored_from))
-        values = objective_values(o.progress_from, krs.get(pk, []), approved)
+        values = objective_values(o.progress_from, krs.get(pk, []), approved, no_data)
         old = (o.stored_progress, o.stored_plan, o.stored_from)
         before[pk] = o.stored_from
         if values[0] != old[0] or not _same(values[1], old[1]) or values[2] != old[2]:
@@ -392,8 +403,9 @@ def rebuild_history(organization: Organization, objective_ids: Iterable[int]) ->
             for kind, key, term in events[day]:
                 (kr_terms if kind == "kr" else child_terms)[key] = term
             progress, plan, _ = objective_values(
-                o.progress_from, list(kr_terms.values()), list(child_terms.values())
-            )
+                o.progress_from, list(kr_terms.values()), list(child_terms.values()),
+                policy.no_data_terms,
+            )  # fmt: skip
             if progress != last[0] or not _same(plan, last[1]):
                 out.append((day, progress, plan))
                 last = (progress, plan)

@@ -233,10 +233,11 @@ class Figures:
         if objective.pk not in self._obj:
             terms = self.terms(objective, _path)
             cycle = objective.cycle
+            no_data = self.policy.no_data_terms
             self._obj[objective.pk] = ObjectiveFigures(
                 objective,
-                objective_progress(terms),
-                objective_status(terms),
+                objective_progress(terms, no_data),
+                objective_status(terms, no_data),
                 terms,
                 expected_progress(cycle.start, cycle.end, self.as_of),
             )
@@ -279,7 +280,7 @@ class Figures:
             tuple(Term(t.label, None, t.weight, t.status.value, name=t.name) for t in terms),
             code="worst_of_terms",
         )
-        progress = explain_objective_progress(terms).as_dict()
+        progress = explain_objective_progress(terms, self.policy.no_data_terms).as_dict()
         progress["notes"] = (
             list(progress["notes"])
             + [f"progress_from: {objective.progress_from}"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pilote.errors import Invalid, NotFound, unknown
+from pilote.okr.text import one_of
 from pilote.okr.types import Status
 from pilote.orgs.access import Actor, scoped
 
@@ -94,9 +95,9 @@ def filter_errors(
     if unit is not None and not scoped(actor, Unit.objects.filter(key=unit)).exists():
         errors.append(("unit", unknown("unit", unit)))
     if level is not None and level not in {lv.value for lv in Level}:
-        errors.append(("level", f"must be one of {', '.join(lv.value for lv in Level)}"))
+        errors.append(("level", one_of(lv.value for lv in Level)))
     if status is not None and status not in {st.value for st in Status}:
-        errors.append(("status", f"must be one of {', '.join(st.value for st in Status)}"))
+        errors.append(("status", one_of(st.value for st in Status)))
     if (
         owner is not None
         and not scoped(actor, Membership.objects.filter(user__email=owner.lower())).exists()

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pilote.errors import Invalid
-from pilote.okr.text import N_
+from pilote.okr.text import N_, one_of
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_admin, scoped
 from pilote.orgs.audit import AuditType
@@ -161,7 +161,7 @@ def create_webhook(actor: Actor, data: dict) -> Webhook:
         errors.append(("url", N_("must be an http(s) address")))
     hook.format = data.get("format") or "json"
     if hook.format not in Webhook.Format.values:
-        errors.append(("format", f"must be one of {', '.join(Webhook.Format.values)}"))
+        errors.append(("format", one_of(Webhook.Format.values)))
     kinds = data.get("kinds") or []
     if not isinstance(kinds, list) or any(k not in Kind.values for k in kinds):
         errors.append(("kinds", f"must be a list among {', '.join(Kind.values)} (empty: all)"))

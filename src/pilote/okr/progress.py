@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .explain import Explanation, Term
-from .text import N_
+from .text import N_, one_of
 from .types import METRIC_KINDS, KeyResultFacts, Kind, Reading
 
 
@@ -22,7 +22,7 @@ def resolve_kind(
     """The KR's kind, given or inferred from baseline and target, or the errors saying why not."""
     if kind:
         if kind not in Kind._value2member_map_:
-            return None, [("kind", f"must be one of {', '.join(k.value for k in Kind)}")]
+            return None, [("kind", one_of(k.value for k in Kind))]
         return Kind(kind), []
     inferred = infer_kind(baseline, target)
     if inferred is not None:

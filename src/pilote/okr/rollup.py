@@ -40,12 +40,21 @@ def weight_errors(weight: object) -> list[str]:
     return []
 
 
-def objective_progress(terms: Sequence[RollupTerm]) -> float | None:
+def counted_terms(terms: Sequence[RollupTerm], no_data: str = "zero") -> list[RollupTerm]:
+    """The terms that count, by the organisation's policy for terms without data yet:
+    "zero" keeps them all (they count as 0), "skip" leaves them out until they have data."""
+    if no_data == "skip":
+        return [t for t in terms if t.progress is not None]
+    return list(terms)
+
+
+def objective_progress(terms: Sequence[RollupTerm], no_data: str = "zero") -> float | None:
     """Weighted mean of the terms' progress.
 
-    A term with no data counts as 0 as long as at least one term has data;
-    if none has, the objective has no data (None).
+    A term with no data counts as 0 as long as at least one term has data (``no_data``
+    "zero"), or is left out (``no_data`` "skip"); if none has, the objective has no data.
     """
+    terms = counted_terms(terms, no_data)
     if not terms or all(t.progress is None for t in terms):
         return None
     total = sum(t.weight for t in terms)
@@ -54,16 +63,26 @@ def objective_progress(terms: Sequence[RollupTerm]) -> float | None:
     return sum(t.weight * (t.progress or 0.0) for t in terms) / total
 
 
-def objective_status(terms: Sequence[RollupTerm]) -> Status:
-    """The worst status of its terms; without terms, ``no_data``."""
-    return worst_status(t.status for t in terms)
+def objective_status(terms: Sequence[RollupTerm], no_data: str = "zero") -> Status:
+    """The worst status of the terms that count; without any, ``no_data``."""
+    return worst_status(t.status for t in counted_terms(terms, no_data))
 
 
-def explain_objective_progress(terms: Sequence[RollupTerm]) -> Explanation:
-    value = objective_progress(terms)
+def explain_objective_progress(terms: Sequence[RollupTerm], no_data: str = "zero") -> Explanation:
+    value = objective_progress(terms, no_data)
     notes: list[tuple[str, str]] = []
+    counted = counted_terms(terms, no_data)
+    left_out = len(terms) - len(counted)
     if not terms:
         notes.append(("no_terms", "no key result and no approved child: no data"))
+    elif left_out and value is not None:
+        notes.append(
+            ("no_data_left_out",
+             f"{left_out} term(s) without data yet left out until their first check-in")
+        )  # fmt: skip
+    had_terms, terms = bool(terms), counted
+    if not had_terms:
+        pass
     elif value is None:
         notes.append(("no_term_has_data", "no term has data yet: no data"))
     elif any(t.progress is None for t in terms):
@@ -92,4 +111,7 @@ def explain_objective_progress(terms: Sequence[RollupTerm]) -> Explanation:
         code="weighted_mean",
         params={"value": value},
         note_codes=tuple(code for code, _ in notes),
+        note_params=tuple(
+            {"n": left_out} if code == "no_data_left_out" else {} for code, _ in notes
+        ),
     )

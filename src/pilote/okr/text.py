@@ -12,3 +12,12 @@ from __future__ import annotations
 
 def N_(message: str) -> str:  # noqa: N802  the usual name of a gettext no-op marker
     return message
+
+
+def one_of(values) -> str:
+    """ "must be one of a, b, c", carrying its code and values (``explain.Coded``) so that a
+    page or the API words it in the reader's language."""
+    from .explain import coded
+
+    values = [str(v) for v in values]
+    return coded("one_of", "must be one of " + ", ".join(values), values=values)

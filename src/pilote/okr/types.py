@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from .text import N_
+from .text import N_, one_of
 
 
 class Kind(StrEnum):
@@ -85,6 +85,9 @@ class Policy:
     review_window_days: int = (
         28  # measured impact = KR value this long after delivery − at delivery
     )
+    # How a term without data yet (no check-in beneath it) counts in its objective: "zero"
+    # (as 0, once another term has data) or "skip" (left out until its first check-in).
+    no_data_terms: str = "zero"
 
 
 DEFAULT_POLICY = Policy()
@@ -103,6 +106,7 @@ POLICY_RULES: dict[str, tuple[type, float | None, float | None]] = {
     "review_window_days": (int, 1, 365),
 }
 PRIORITISATION_METHODS = ("impact", "rice", "value_effort")
+NO_DATA_TERMS = ("zero", "skip")
 
 
 def policy_errors(overrides: object) -> list[tuple[str, str]]:
@@ -113,11 +117,18 @@ def policy_errors(overrides: object) -> list[tuple[str, str]]:
     for name, value in overrides.items():
         if name == "prioritisation":
             if value not in PRIORITISATION_METHODS:
-                errors.append((name, f"must be one of {', '.join(PRIORITISATION_METHODS)}"))
+                errors.append((name, one_of(PRIORITISATION_METHODS)))
+            continue
+        if name == "no_data_terms":
+            if value not in NO_DATA_TERMS:
+                errors.append((name, one_of(NO_DATA_TERMS)))
             continue
         if name not in POLICY_RULES:
             errors.append(
-                (name, f"unknown setting; known: {', '.join([*POLICY_RULES, 'prioritisation'])}")
+                (
+                    name,
+                    f"unknown setting; known: {', '.join([*POLICY_RULES, 'prioritisation', 'no_data_terms'])}",
+                )
             )
             continue
         kind, low, high = POLICY_RULES[name]

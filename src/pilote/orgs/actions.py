@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from pilote.errors import Conflict, Forbidden, Invalid, NotFound, unknown
-from pilote.okr.text import N_
+from pilote.okr.text import N_, one_of
 from pilote.okr.types import policy_errors
 
 from . import audit, versions
@@ -249,7 +249,7 @@ def add_person(
     except DjangoValidationError:
         errors.append(("email", N_("must be an e-mail address")))
     if role not in Role.values:
-        errors.append(("role", f"must be one of {', '.join(Role.values)}"))
+        errors.append(("role", one_of(Role.values)))
     if errors:
         raise Invalid("invalid person", errors)
     unit_objs = _units_by_key(actor, units or [])
@@ -364,7 +364,7 @@ def update_person(
     before = membership_snapshot(membership)
     if "role" in changes:
         if changes["role"] not in Role.values:
-            raise Invalid("invalid role", [("role", f"must be one of {', '.join(Role.values)}")])
+            raise Invalid("invalid role", [("role", one_of(Role.values))])
         if membership.role == Role.ADMIN and changes["role"] != Role.ADMIN:
             _keep_an_admin(actor, membership)
         membership.role = changes["role"]

@@ -10,7 +10,7 @@ from django.db import transaction
 from pilote.errors import Conflict, Invalid, unknown
 from pilote.goals.actions import member_by_email
 from pilote.goals.models import KeyResult
-from pilote.okr.text import N_
+from pilote.okr.text import N_, one_of
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_initiative_writer
 from pilote.orgs.actions import bump, check_version, made_key, validate_key
@@ -72,7 +72,7 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
             errors.extend(exc.errors)
     if "status" in data and data["status"] is not None:
         if data["status"] not in InitiativeStatus.values:
-            errors.append(("status", f"must be one of {', '.join(InitiativeStatus.values)}"))
+            errors.append(("status", one_of(InitiativeStatus.values)))
         ini.status = data["status"]
     if "horizon" in data:
         if data["horizon"] and data["horizon"] not in Horizon.values:

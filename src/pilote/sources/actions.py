@@ -21,7 +21,7 @@ from pilote.errors import Conflict, Forbidden, Invalid
 from pilote.goals.keyresults import check_in_errors, record_check_in
 from pilote.goals.models import CheckIn, KeyResult
 from pilote.okr.freshness import judge_jump
-from pilote.okr.text import N_
+from pilote.okr.text import N_, one_of
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, can_check_in, can_manage_source, source_reaches_server
 from pilote.orgs.actions import bump, check_version, made_key, validate_key
@@ -132,7 +132,7 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
     if "kind" in data:
         source.kind = data["kind"]
     if source.kind not in kinds():
-        errors.append(("kind", f"must be one of {', '.join(kinds())}"))
+        errors.append(("kind", one_of(kinds())))
     if "key_result" in data:
         ref = data["key_result"]
         source.key_result = None

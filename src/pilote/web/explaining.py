@@ -101,6 +101,10 @@ def notes() -> dict[str, str]:
             "Its progress comes from its key results and its approved children."
         ),
         "approved_children_only": _("Only approved children count."),
+        "no_data_left_out": _(
+            "%(n)s without data yet left out until their first check-in (the organisation's "
+            "choice)."
+        ),
     }
 
 

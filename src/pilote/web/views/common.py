@@ -9,7 +9,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext
 
 from pilote.errors import Conflict, Invalid, PiloteError, PreconditionFailed
 
@@ -54,9 +53,12 @@ def describe(exc: PiloteError) -> str:
 
 
 def _t(english: str) -> str:
-    """The reader's words for a message of the catalogue (as is when it is not one of them;
-    never gettext(""), which is the catalogue's header)."""
-    return gettext(english) if english else english
+    """The reader's words for a message of the rules and actions (pilote.words.message: the
+    catalogue's, or a coded one's; as is otherwise, never gettext(""), the catalogue's
+    header)."""
+    from pilote.words import message
+
+    return message(english)
 
 
 def is_htmx(request: HttpRequest) -> bool:
