@@ -64,7 +64,7 @@ def _pages(org) -> list[str]:
     pages = ["/", "/strategy/", "/strategy/one-page/", "/my/", "/inbox/", "/roadmap/",
              "/roadmap/timeline/", "/roadmap/ledger/", "/roadmap/unaligned/",
              "/roadmap/uncovered/", "/sources/", "/feedback/", "/notifications/", "/manage/",
-             "/manage/units/", "/manage/people/", "/manage/cycles/", "/manage/webhooks/",
+             "/manage/units/", "/manage/people/", "/manage/cycles/", "/manage/webhooks/", "/manage/rules/",
              "/objectives/new/", "/initiatives/new/", "/account/password/"]  # fmt: skip
     pages += [
         f"/objectives/{k}/"

@@ -945,3 +945,23 @@ def test_a_key_result_keeps_only_what_its_kind_uses(browser):
     )
     page = client.get("/objectives/tact/key-results/new/").content.decode()
     assert 'data-kinds="increase decrease"' in page and 'data-kinds="milestone"' in page
+
+
+def test_an_admin_sets_the_rules_in_the_browser_and_others_may_not(browser):
+    from pilote.orgs.models import Organization
+
+    assert browser("executive").get("/manage/rules/").status_code == 403
+    admin = browser("admin", language="fr")
+    page = admin.get("/manage/rules/").content.decode()
+    assert "Laissé de côté jusqu" in page and 'value="10"' in page  # at risk: 10 points
+    data = {"rhythm_days": "14", "grace_days": "7", "at_risk_gap": "15", "off_track_gap": "30",
+            "confidence_on_track": "7", "confidence_at_risk": "4", "no_data_terms": "skip",
+            "grade_green": "0,7", "grade_yellow": "0,4", "prioritisation": "impact",
+            "review_window_days": "28"}  # fmt: skip
+    # Wrong input: said on the fields, nothing saved.
+    bad = admin.post("/manage/rules/", {**data, "at_risk_gap": "40"})
+    assert bad.status_code == 422 and "is-invalid" in bad.content.decode()
+    assert Organization.objects.get(name="Acme").policy.at_risk_gap == 0.10
+    assert admin.post("/manage/rules/", data).status_code == 302
+    policy = Organization.objects.get(name="Acme").policy
+    assert (policy.rhythm_days, policy.at_risk_gap, policy.no_data_terms) == (14, 0.15, "skip")

@@ -572,3 +572,79 @@ class WebhookForm(Styled):
         self.fields["kinds"].choices = kinds
         self.fields["kinds"].widget.attrs["class"] = "form-check-input"
         self.fields["allow_private"].widget.attrs["class"] = "form-check-input"
+
+
+class RulesForm(Styled):
+    """The organisation's rule settings (pilote.okr.types.Policy), in words and percentages."""
+
+    rhythm_days = forms.IntegerField(
+        label=_("Check-in rhythm (days)"),
+        min_value=1,
+        max_value=365,
+        help_text=_("How often each key result is expected to be checked in."),
+    )
+    grace_days = forms.IntegerField(
+        label=_("Grace period (days)"),
+        min_value=0,
+        max_value=365,
+        help_text=_("Beyond the rhythm and this grace, a key result is outdated."),
+    )
+    at_risk_gap = forms.IntegerField(
+        label=_("At risk beyond (points behind)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("Points of progress behind the expected progress."),
+    )
+    off_track_gap = forms.IntegerField(
+        label=_("Off track beyond (points behind)"), min_value=0, max_value=100
+    )
+    confidence_on_track = forms.IntegerField(
+        label=_("Done / not done: on track from confidence"), min_value=0, max_value=10
+    )
+    confidence_at_risk = forms.IntegerField(
+        label=_("Done / not done: at risk from confidence"), min_value=0, max_value=10
+    )
+    no_data_terms = forms.ChoiceField(
+        label=_("What has no data yet, in its objective"),
+        choices=[
+            ("zero", _("Counts as 0 once something else has data")),
+            ("skip", _("Left out until its first check-in")),
+        ],
+        help_text=_(
+            "Left out, approving a new objective without check-ins does not pull its parent down."
+        ),
+    )
+    grade_green = forms.FloatField(
+        label=_("Grade: green from"), min_value=0, max_value=1, localize=True
+    )
+    grade_yellow = forms.FloatField(
+        label=_("Grade: yellow from"), min_value=0, max_value=1, localize=True
+    )
+    prioritisation = forms.ChoiceField(
+        label=_("Roadmap ranking"),
+        choices=[
+            ("impact", _("By expected impact on the strategy")),
+            ("rice", _("RICE")),
+            ("value_effort", _("Value ÷ effort")),
+        ],
+    )
+    review_window_days = forms.IntegerField(
+        label=_("Impact measured after delivery (days)"), min_value=1, max_value=365
+    )
+
+    PERCENT = ("at_risk_gap", "off_track_gap")
+
+    @classmethod
+    def initial_of(cls, policy) -> dict:
+        from dataclasses import asdict
+
+        values = asdict(policy)
+        for name in cls.PERCENT:
+            values[name] = round(values[name] * 100)
+        return values
+
+    def policy(self) -> dict:
+        values = dict(self.cleaned_data)
+        for name in self.PERCENT:
+            values[name] = values[name] / 100
+        return values

@@ -44,6 +44,7 @@ urlpatterns = [
     path("manage/cycles/", manage.cycles, name="manage_cycles"),
     path("manage/cycles/<slug:key>/", manage.cycle, name="manage_cycle"),
     path("manage/webhooks/", notifications.webhooks, name="manage_webhooks"),
+    path("manage/rules/", manage.rules, name="manage_rules"),
     path("sources/", data.sources, name="sources"),
     path("sources/<slug:key>/", data.source, name="source"),
     path("sources/<slug:key>/<str:what>/", data.source_action, name="source_action"),

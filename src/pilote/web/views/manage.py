@@ -16,7 +16,7 @@ from pilote.orgs import actions as orgs
 from pilote.orgs import queries
 from pilote.orgs.access import scoped
 
-from ..forms import CycleForm, PersonForm, UnitForm
+from ..forms import CycleForm, PersonForm, RulesForm, UnitForm
 from .common import FORM_ERRORS, form_errors, member_required, posted_version
 
 
@@ -247,5 +247,26 @@ def cycle(request: HttpRequest, key: str) -> HttpResponse:
         request,
         "pilote/manage_edit.html",
         {"form": form, "obj": c, "title": c.name or c.key, "section": "cycles"},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """The organisation's rule settings: rhythm, thresholds, how what has no data counts."""
+    _admin(request)
+    org = request.actor.organization
+    form = RulesForm(request.POST or None, initial=RulesForm.initial_of(org.policy))
+    if request.method == "POST" and form.is_valid():
+        try:
+            orgs.update_organization(request.actor, org, {"policy": form.policy()})
+            messages.success(request, _("Rules saved: every figure follows them."))
+            return redirect("manage_rules")
+        except FORM_ERRORS as exc:
+            form_errors(form, exc, {f"policy.{name}": name for name in form.fields})
+    return render(
+        request,
+        "pilote/manage_rules.html",
+        {"form": form, "section": "rules"},
         status=422 if form.errors else 200,
     )
