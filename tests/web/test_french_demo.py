@@ -109,3 +109,35 @@ def test_the_demo_bank_in_french_shows_no_english(bank, email):
                 found.setdefault(" ".join(part.split())[:120], path)
     assert read >= 25, read  # the pages were read, not refused
     assert found == {}, found
+
+
+@pytest.mark.parametrize("email", ["ceo@banque.example", "digital@banque.example"])
+def test_the_demo_bank_shows_names_not_keys(bank, email):
+    """No key of an objective, key result, initiative, unit or source in the visible text of
+    a page, where its name exists (keys stay in links and the API)."""
+    from pilote.goals.models import KeyResult, Objective
+    from pilote.orgs.models import Unit, User
+    from pilote.roadmap.models import Initiative
+    from pilote.sources.models import DataSource
+
+    keys = set()
+    for model in (Objective, KeyResult, Initiative, Unit, DataSource):
+        keys |= {
+            k
+            for k in model.objects.filter(organization=bank).values_list("key", flat=True)
+            if "-" in k
+        }
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    client.cookies["django_language"] = "fr"
+    found: dict[str, str] = {}
+    for path in _pages(bank):
+        response = client.get(path)
+        if response.status_code != 200:
+            continue
+        parser = _Text()
+        parser.feed(response.content.decode())
+        for part in parser.parts:
+            for key in keys & set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", part)):
+                found.setdefault(key, f"{path}: {' '.join(part.split())[:100]}")
+    assert found == {}, found

@@ -105,9 +105,7 @@ class ObjectiveForm(Styled):
         label=_("Key"),
         max_length=100,
         required=False,
-        help_text=_(
-            "A short name used in links, e.g. espace-client; left empty, it is made from the title."
-        ),
+        help_text=KEY_FROM_TITLE,
     )
     title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(
