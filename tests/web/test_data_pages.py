@@ -158,3 +158,35 @@ def test_a_lead_saving_a_source_keeps_the_admin_s_private_address_choice(browser
     source = DataSource.objects.get(key="src")
     assert source.name == "Renamed" and source.allow_private is True
     assert 'name="allow_private"' in browser("admin").get("/sources/src/").content.decode()
+
+
+def test_testing_a_source_reads_it_once_and_records_nothing(browser, tmp_path, settings):  # noqa: F811
+    from pilote.sources.models import SyncRun
+
+    settings.PILOTE_SOURCE_DIRS = [str(tmp_path)]
+    path = tmp_path / "r.csv"
+    path.write_text("rating\n4.2\n4.6\n", encoding="utf-8")
+    form = {"key": "", "name": "Ratings", "kind": "csv", "key_result": "tact-kr",
+            "csv__location": str(path), "csv__column": "rating", "test": "1"}  # fmt: skip
+    counts = (DataSource.objects.count(), SyncRun.objects.count(), CheckIn.every.count())
+    admin = browser("admin", language="fr")
+    r = admin.post("/sources/", form)
+    html = r.content.decode()
+    assert (
+        r.status_code == 200
+        and "Test : elle relève 4,6" in html
+        and "Rien n&#x27;a été enregistré" in html
+    )
+    assert 'value="Ratings"' in html  # the form keeps what was typed
+    wrong = admin.post("/sources/", {**form, "csv__column": "note"})
+    assert wrong.status_code == 422 and "note" in wrong.content.decode()
+    # A lead may not read a file on the server, tested or not.
+    refused = browser("lead").post("/sources/", form)
+    assert refused.status_code == 422 and "admin" in refused.content.decode()
+    # An existing source, tested with a change that is not saved.
+    page = admin.post("/sources/src/", {"name": "Renamed", "key_result": "tact-kr",
+                                        "csv__location": str(path), "csv__column": "rating",
+                                        "test": "1"})  # fmt: skip
+    assert page.status_code == 200 and "4,6" in page.content.decode()
+    assert DataSource.objects.get(key="src").name != "Renamed"
+    assert (DataSource.objects.count(), SyncRun.objects.count(), CheckIn.every.count()) == counts

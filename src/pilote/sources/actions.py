@@ -300,6 +300,36 @@ def _config(source: DataSource) -> SourceConfig:
     )
 
 
+def try_source(actor: Actor, data: dict, source: DataSource | None = None) -> Reading:
+    """Fetch once what this configuration reads (a new source's, or ``source`` with these
+    changes), recording nothing: no run, no check-in, no change to the source. The same
+    validation and access rules as saving it; a fetch that fails is an ``Invalid`` saying
+    why, as a run would."""
+    if source is None:
+        candidate = DataSource(
+            organization=actor.organization,
+            key=data.get("key") or "test",
+            kind=data.get("kind", ""),
+        )
+    else:
+        candidate = DataSource.objects.get(pk=source.pk)  # a copy: nothing of it is saved
+        _require_manager(actor, candidate)
+    _apply(actor, candidate, {k: v for k, v in data.items() if k in FIELDS})
+    _require_manager(actor, candidate)
+    if candidate.kind in PUSH_KINDS:
+        raise Invalid(
+            "nothing to test",
+            [("kind", N_("a pushed source has nothing to fetch: send it a value"))],
+        )
+    connector = connectors.get(candidate.kind)
+    try:
+        if connector is None:
+            raise SourceError(f"no connector named {candidate.kind!r} is installed")
+        return connector.fetch(_config(candidate))
+    except SourceError as exc:
+        raise Invalid("the test failed", [("", str(exc))]) from None
+
+
 def sync_now(actor: Actor, source: DataSource) -> SyncRun:
     """ "Sync now" by a person: whoever manages the source (the gate), then ``sync_source``."""
     _require_manager(actor, source)

@@ -42,6 +42,27 @@ def _source_data(d: dict) -> dict:
     }
 
 
+def _test(request, form: SourceForm, kind: str, source=None) -> None:
+    """The form's "Test" button: read the value once, record nothing, say what was read."""
+    if not form.is_valid():
+        return
+    data = _source_data(form.cleaned_data)
+    if source is not None:
+        data = {k: v for k, v in data.items() if k not in ("key", "kind")}
+    try:
+        reading = actions.try_source(request.actor, data, source)
+    except FORM_ERRORS + (Forbidden,) as exc:
+        _source_errors(form, exc, kind)
+        return
+    from pilote.words import number
+
+    messages.info(
+        request,
+        _("Test: it reads %(value)s (raw “%(raw)s”). Nothing was recorded.")
+        % {"value": number(reading.value, 4), "raw": reading.raw[:80]},
+    )
+
+
 def _source_errors(form: SourceForm, exc, kind: str) -> None:
     """The action's errors on the fields they name: "params.column" is the kind's column."""
     names = {f"{'secrets' if p.secret else 'params'}.{p.name}": name
@@ -53,7 +74,9 @@ def _source_errors(form: SourceForm, exc, kind: str) -> None:
 def sources(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     form = _source_form(request, request.POST or None)
-    if request.method == "POST":
+    if request.method == "POST" and "test" in request.POST:
+        _test(request, form, form.cleaned_data.get("kind", "") if form.is_valid() else "")
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 source = actions.create_source(actor, _source_data(form.cleaned_data))
@@ -95,7 +118,9 @@ def source(request: HttpRequest, key: str) -> HttpResponse:
         form = _source_form(request, request.POST or None, initial, stored_secrets=src.secrets)
         form.fields["key"].disabled = True
         form.fields["kind"].disabled = True
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and "test" in request.POST:
+            _test(request, form, src.kind, src)
+        elif request.method == "POST" and form.is_valid():
             data = {
                 k: v for k, v in _source_data(form.cleaned_data).items() if k not in ("key", "kind")
             }
