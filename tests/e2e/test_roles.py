@@ -42,7 +42,9 @@ def test_a_lead_writes_aligns_and_submits_an_objective(open_as, server):
     page.get_by_label("Intitulé").fill("Payer en un geste depuis l'application")
     page.get_by_label("Niveau").select_option("tactical")
     page.get_by_label("Direction / équipe").select_option("digital")
-    page.get_by_label("Contribue à").select_option(["satisfaction"])
+    page.locator("#align-filter").fill("satisfaction")  # search, then tick, then weigh
+    page.locator("#al-satisfaction").check()
+    page.locator("#w-satisfaction").fill("2")
     page.get_by_role("button", name="Enregistrer").click()
     expect(
         page.get_by_role("heading", name="Payer en un geste depuis l'application")
@@ -234,3 +236,16 @@ def test_the_key_result_form_asks_what_its_kind_uses(open_as, server):
     kind.select_option("boolean")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("heading", name="Ouvrir le chat le week-end")).to_be_visible()
+
+
+def test_the_alignment_list_is_searched_as_one_types(open_as, server):
+    page = open_as("digital@banque.example")
+    page.goto(f"{server.url}/objectives/new/")
+    rows = page.locator("#align-list li")
+    total = rows.count()
+    assert total > 3
+    page.locator("#align-filter").fill("satisfaction")
+    visible = page.locator("#align-list li:visible")
+    expect(visible.first).to_contain_text("satisfaction")
+    assert 0 < visible.count() < total
+    assert page.errors == []

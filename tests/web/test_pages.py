@@ -965,3 +965,21 @@ def test_an_admin_sets_the_rules_in_the_browser_and_others_may_not(browser):
     assert admin.post("/manage/rules/", data).status_code == 302
     policy = Organization.objects.get(name="Acme").policy
     assert (policy.rhythm_days, policy.at_risk_gap, policy.no_data_terms) == (14, 0.15, "skip")
+
+
+def test_an_objective_contributes_to_parents_each_with_its_weight(browser):
+    from pilote.goals.models import Alignment, Objective
+
+    client = browser("lead", language="fr")
+    page = client.get("/objectives/new/").content.decode()
+    assert 'name="weight__strat"' in page and 'data-filter-list="align-list"' in page
+    base = {"title": "Simplifier l'inscription", "level": "tactical", "cycle": "q",
+            "unit": "produit", "progress_from": "key_results", "aligns_to": ["strat"]}  # fmt: skip
+    bad = client.post("/objectives/new/", {**base, "weight__strat": "-1"})
+    assert bad.status_code == 422 and "Poids de la contribution à" in bad.content.decode()
+    assert not Objective.objects.filter(title=base["title"]).exists()
+    assert 'value="-1"' in bad.content.decode()  # what was typed stays
+    r = client.post("/objectives/new/", {**base, "weight__strat": "2,5"})
+    assert r.status_code == 302
+    link = Alignment.objects.get(child__title=base["title"])
+    assert (link.parent.key, link.weight) == ("strat", 2.5)

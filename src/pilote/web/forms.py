@@ -125,29 +125,57 @@ class ObjectiveForm(Styled):
             ("both", _("both")),
         ],
     )
-    aligns_to = forms.MultipleChoiceField(
-        label=_("Contributes to"), required=False, widget=forms.SelectMultiple(attrs={"size": 5})
-    )
+    aligns_to = forms.MultipleChoiceField(label=_("Contributes to"), required=False)
 
     def __init__(self, *args, cycles=(), units=(), parents=(), editing=False, links=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # One weight per current parent (new parents start at 1 and can be weighed once saved);
-        # left empty, a weight stays as it was.
+        # The current links' weights; a parent newly chosen weighs 1 unless given another.
         self.link_weights = {key: weight for key, _, weight in links}
-        for key, title, weight in links:
-            self.fields[f"weight__{key}"] = forms.FloatField(
-                label=_("Weight of the contribution to « %(title)s »") % {"title": title},
-                initial=weight,
-                min_value=0.01,
-                localize=True,
-                required=False,
-            )
-            self.fields[f"weight__{key}"].widget.attrs["class"] = "form-control"
         self.fields["cycle"].choices = [(c.key, c.name or c.key) for c in cycles]
         self.fields["unit"].choices = [(u.key, u.name) for u in units]
+        parents = list(parents)
         self.fields["aligns_to"].choices = [(o.key, o.title) for o in parents]
+        self.parents = parents
         if editing:
             self.fields["key"].disabled = True
+
+    def plain_fields(self):
+        """Every field but the alignment, which the page shows as a searchable list."""
+        return [self[name] for name in self.fields if name != "aligns_to"]
+
+    def parent_rows(self):
+        """(level label, [(objective, chosen, weight as typed or stored)]) for the list."""
+        from pilote.words import number
+
+        chosen = set(self["aligns_to"].value() or [])
+        groups: dict[str, list] = {}
+        for o in self.parents:
+            typed = self.data.get(f"weight__{o.key}") if self.is_bound else None
+            weight = typed if typed not in (None, "") else number(self.link_weights.get(o.key, 1))
+            label = (
+                _("Strategic objectives") if o.level == "strategic" else _("Tactical objectives")
+            )
+            groups.setdefault(str(label), []).append((o, o.key in chosen, weight))
+        return list(groups.items())
+
+    def clean(self):
+        data = super().clean()
+        weight = forms.FloatField(min_value=0.01, localize=True)
+        titles = dict(self.fields["aligns_to"].choices)
+        for key in data.get("aligns_to") or []:
+            raw = (self.data.get(f"weight__{key}") or "").strip()
+            if not raw:
+                data[f"weight__{key}"] = self.link_weights.get(key, 1.0)
+                continue
+            try:
+                data[f"weight__{key}"] = weight.clean(raw)
+            except forms.ValidationError as exc:
+                self.add_error(
+                    "aligns_to",
+                    _("Weight of the contribution to « %(title)s »: %(error)s")
+                    % {"title": titles.get(key, key), "error": " ".join(exc.messages)},
+                )
+        return data
 
 
 class KeyResultForm(Styled):

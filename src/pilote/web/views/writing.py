@@ -27,7 +27,8 @@ def _objective_form(request, data=None, initial=None, editing=False, exclude=Non
     snap_parents = (
         queries.objectives(actor)
         .exclude(pk=exclude.pk if exclude else None)
-        .order_by("level", "title")
+        .select_related("unit", "cycle")
+        .order_by("level", "title")  # strategic before tactical
     )
     return ObjectiveForm(
         data,

@@ -137,6 +137,22 @@
     });
   }
 
+  // A list filtered as one types (the alignment picker): rows whose data-filter-text does
+  // not hold every word typed are hidden.
+  document.addEventListener("input", function (e) {
+    var input = e.target;
+    if (!input.dataset || !input.dataset.filterList) return;
+    var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var list = document.getElementById(input.dataset.filterList);
+    if (!list) return;
+    list.querySelectorAll("[data-filter-text]").forEach(function (row) {
+      var text = row.dataset.filterText;
+      // not the hidden attribute: the rows are flex boxes, and Bootstrap's d-flex is !important
+      if (words.every(function (w) { return text.indexOf(w) >= 0; })) row.style.removeProperty("display");
+      else row.style.setProperty("display", "none", "important");
+    });
+  });
+
   function init(root) {
     drawCharts(root); wirePrint(root); wireBoard(root); wireAutosubmit(root); wireSourceForms(root); wireKindForms(root);
   }
