@@ -133,7 +133,10 @@ def audit_what(entry) -> str:
     """What was done, with the fields an edit changed: "edited: title, owner"."""
     what = str(AUDIT_ACTIONS.get(entry.action, entry.action.replace("_", " ")))
     if entry.action == "update" and isinstance(entry.after, dict) and entry.after:
-        fields = [str(FIELD_LABELS.get(k, k.replace("_", " "))) for k in entry.after]
+        # in the fields' usual order (PostgreSQL's jsonb keeps a mapping's keys in its own)
+        order = {name: i for i, name in enumerate(FIELD_LABELS)}
+        names = sorted(entry.after, key=lambda k: (order.get(k, len(order)), k))
+        fields = [str(FIELD_LABELS.get(k, k.replace("_", " "))) for k in names]
         return str(_("%(what)s: %(fields)s") % {"what": what, "fields": ", ".join(fields)})
     return what
 
