@@ -386,6 +386,8 @@ def test_messages_built_with_values_are_worded_in_french_too(api):
     by_path = {e["path"]: e for e in r.json()["errors"]}
     assert by_path["unit"]["message"] == "unité « nowhere » inconnu(e)"
     assert by_path["unit"]["english"] == "unknown unit 'nowhere'"
+    assert by_path["unit"]["code"] == "unknown"
+    assert by_path["unit"]["params"] == {"what": "unit", "ref": "nowhere"}
     r = lead.get("/cycles/q/tree?level=galactic", headers=fr)
     assert r.status_code == 422
     (error,) = r.json()["errors"]

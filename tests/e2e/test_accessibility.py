@@ -24,6 +24,10 @@ PAGES = [
     ("admin@banque.example", "/manage/people/"),
     ("admin@banque.example", "/manage/units/"),
     ("admin@banque.example", "/manage/cycles/"),
+    ("admin@banque.example", "/manage/rules/"),
+    ("digital@banque.example", "/objectives/new/"),
+    ("digital@banque.example", "/objectives/espace-client/key-results/new/"),
+    ("digital@banque.example", "/initiatives/cache-api/"),
 ]
 
 

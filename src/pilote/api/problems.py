@@ -70,7 +70,13 @@ def problem(
         }
         if errors:
             body["errors"] = [
-                {"path": p, "message": words(m), **({"english": m} if words(m) != m else {})}
+                {
+                    "path": p,
+                    "message": words(m),
+                    **({"english": m} if words(m) != m else {}),
+                    # a message built with values says which one it is, with its values
+                    **({"code": m.code, "params": m.params} if getattr(m, "code", "") else {}),
+                }
                 for p, m in errors
             ]
     response = JsonResponse(
@@ -156,6 +162,11 @@ PROBLEM_SCHEMA = {
                         "type": "string",
                         "description": "the message in English, when `message` is translated",
                     },
+                    "code": {
+                        "type": "string",
+                        "description": "for a message built with values: which (`unknown`, `one_of`)",
+                    },
+                    "params": {"type": "object", "description": "the values of a coded message"},
                 },
             },
         },
