@@ -92,7 +92,12 @@ def test_bulk_check_ins_name_unknown_key_results(api):
     r = api("lead").post("/check-ins/bulk", {"check_ins": [{"key_result": "nope", "value": 1}]})
     assert r.status_code == 422
     assert r.json()["errors"] == [
-        {"path": "check_ins[0].key_result", "message": "unknown key result 'nope'"}
+        {
+            "path": "check_ins[0].key_result",
+            "message": "unknown key result 'nope'",
+            "code": "unknown",
+            "params": {"what": "key result", "ref": "nope"},
+        }
     ]
 
 

@@ -510,14 +510,15 @@ def correct_check_in(request: HttpRequest, check_in_id: int, payload: CorrectIn)
     new = keyresults.correct_check_in(
         a, old, payload.value, payload.confidence, payload.comment, payload.reason
     )
-    kr = new.key_result
-    return Status(
-        201,
-        {
-            "check_in": check_in_out(new),
-            "key_result": kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr),
-        },
-    )
+    return Status(201, _check_in_result(a, new, new.key_result))
+
+
+def _check_in_result(a, ci, kr) -> dict:
+    """A check-in just recorded, with its KR's figures after it."""
+    return {
+        "check_in": check_in_out(ci),
+        "key_result": kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr),
+    }
 
 
 @router.post(
@@ -546,13 +547,7 @@ def post_check_in(
     )
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return Status(
-        201,
-        {
-            "check_in": check_in_out(ci),
-            "key_result": kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr),
-        },
-    )
+    return Status(201, _check_in_result(a, ci, kr))
 
 
 @router.post(
