@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models.signals import pre_save
 
 from pilote.errors import Invalid
+from pilote.okr.text import N_, at_most_characters
 
 GUARDED_APPS = {"orgs", "goals", "roadmap", "sources", "notify"}
 
@@ -38,14 +39,14 @@ def row_errors(instance: models.Model) -> list[tuple[str, str]]:
             continue
         value = getattr(instance, field.attname, None)
         if has_nul(value):
-            errors.append((field.name, "may not contain NUL characters"))
+            errors.append((field.name, N_("may not contain NUL characters")))
         elif (
             isinstance(field, models.CharField)
             and isinstance(value, str)
             and field.max_length
             and len(value) > field.max_length
         ):
-            errors.append((field.name, f"must be at most {field.max_length} characters"))
+            errors.append((field.name, at_most_characters(field.max_length)))
     return errors
 
 

@@ -202,6 +202,17 @@ def message(english: str) -> str:
     params = getattr(english, "params", {})
     if code == "one_of":
         return str(_("must be one of: %(values)s") % {"values": ", ".join(params["values"])})
+    if code == "between":
+        return str(_("must be between %(low)s and %(high)s")
+                   % {"low": number(params["low"]), "high": number(params["high"])})  # fmt: skip
+    if code == "number_range":
+        words = (_("must be a whole number from %(low)s to %(high)s") if params["whole"]
+                 else _("must be a number from %(low)s to %(high)s"))  # fmt: skip
+        return str(words % {"low": number(params["low"]), "high": number(params["high"])})
+    if code == "at_most_characters":
+        return str(_("must be at most %(n)s characters") % {"n": params["n"]})
+    if code == "listed_twice":
+        return str(_("“%(key)s” is listed twice") % {"key": params["key"]})
     if code == "unknown":
         what = THINGS.get(params["what"], params["what"])
         return str(_("unknown %(what)s “%(ref)s”") % {"what": what, "ref": params["ref"]})

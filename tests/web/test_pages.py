@@ -983,3 +983,16 @@ def test_an_objective_contributes_to_parents_each_with_its_weight(browser):
     assert r.status_code == 302
     link = Alignment.objects.get(child__title=base["title"])
     assert (link.parent.key, link.weight) == ("strat", 2.5)
+
+
+def test_the_issues_french_examples_read_in_french(browser):
+    from html import unescape
+
+    client = browser("lead", language="fr")
+    r = client.post("/feedback/", {"channel": "", "text": "Lent", "rating": "7"})
+    html = unescape(r.content.decode())
+    assert r.status_code == 422
+    assert "obligatoire : d'où vient le retour, par exemple App Store" in html
+    assert "doit être un nombre de 0 à 5" in html
+    for english in ("required: where", "must be a number from"):
+        assert english not in html

@@ -14,6 +14,7 @@ from pilote.goals.keyresults import kr_snapshot
 from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.goals.queries import KeyResultFiguresOnly, Snapshot
 from pilote.okr.grading import effective_grade
+from pilote.okr.text import N_
 from pilote.orgs.access import Actor
 from pilote.orgs.models import ApiToken, AuditEntry, Invitation, Membership, Unit
 from pilote.roadmap.actions import initiative_snapshot
@@ -46,7 +47,7 @@ def expected_version(request: HttpRequest, obj: Any) -> int:
     if not header:
         raise PreconditionRequired(
             "send If-Match with the ETag you read (GET the object first)",
-            [("If-Match", "is required on updates")],
+            [("If-Match", N_("is required on updates"))],
         )
     tags = [t.strip() for t in header.split(",")]
     if "*" in tags:

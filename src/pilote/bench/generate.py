@@ -21,6 +21,7 @@ from django.db import connection, transaction
 
 from pilote.errors import Conflict
 from pilote.goals.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
+from pilote.okr.text import N_
 from pilote.orgs.models import Membership, Organization, Unit, User
 from pilote.roadmap.models import Impact, Initiative
 
@@ -61,7 +62,7 @@ def generate(
     name = name or f"Synthetic {employees}"
     if Organization.objects.filter(name=name).exists():
         raise Conflict(
-            f"an organisation named {name!r} already exists", [("--name", "already exists")]
+            f"an organisation named {name!r} already exists", [("--name", N_("already exists"))]
         )
     domain = f"s{seed}-n{employees}-{Organization.objects.count()}.synthetic.example"
     with transaction.atomic():

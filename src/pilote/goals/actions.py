@@ -11,7 +11,7 @@ from django.utils import timezone
 from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid, unknown
 from pilote.okr.rollup import weight_errors
-from pilote.okr.text import N_
+from pilote.okr.text import N_, listed_twice
 from pilote.okr.workflow import Transition, WorkflowStatus, target_status, transition_error
 from pilote.orgs import audit
 from pilote.orgs.access import (
@@ -242,7 +242,7 @@ def set_alignments(
             errors.append((f"{path}[{i}].objective", unknown("objective", key)))
             continue
         if key in seen_keys:
-            errors.append((f"{path}[{i}].objective", f"{key!r} is listed twice"))
+            errors.append((f"{path}[{i}].objective", listed_twice(key)))
         seen_keys.add(key)
         errors += [(f"{path}[{i}].weight", m) for m in weight_errors(weight)]
         if parent.pk == objective.pk or objective.pk in _ancestors({parent.pk}):
@@ -307,7 +307,7 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
     errors = validate_key(data["key"])
     for required in ("title", "level", "cycle", "unit"):
         if not data.get(required):
-            errors.append((required, "is required"))
+            errors.append((required, N_("is required")))
     fields = _objective_fields(actor, data, errors)
     if errors:
         raise Invalid("invalid objective", errors)

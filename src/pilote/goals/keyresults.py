@@ -120,7 +120,7 @@ def _apply_fields(actor: Actor, kr: KeyResult, data: dict) -> None:
     errors: list[tuple[str, str]] = []
     for name in ("baseline", "target", "min", "max", "weight"):
         if name in data and data[name] is not None and not _finite(data[name]):
-            errors.append((name, "must be a number"))
+            errors.append((name, N_("must be a number")))
     if "title" in data:
         if not (data["title"] or "").strip():
             errors.append(("title", N_("a title is required")))
@@ -145,11 +145,11 @@ def _apply_fields(actor: Actor, kr: KeyResult, data: dict) -> None:
         phases = data["phases"] or []
         for i, p in enumerate(phases):
             if not isinstance(p, dict) or not _finite(p.get("value")):
-                errors.append((f"phases[{i}].value", "must be a number"))
+                errors.append((f"phases[{i}].value", N_("must be a number")))
             try:
                 date.fromisoformat(str(p.get("date") if isinstance(p, dict) else ""))
             except ValueError:
-                errors.append((f"phases[{i}].date", "must be a date (YYYY-MM-DD)"))
+                errors.append((f"phases[{i}].date", N_("must be a date (YYYY-MM-DD)")))
         if not any(path.startswith("phases") for path, _ in errors):
             kr.phases = [{"date": str(p["date"]), "value": float(p["value"])} for p in phases]
     if "due" in data:
@@ -278,15 +278,15 @@ def check_in_errors(
     p = f"{path}." if path else ""
     errors = []
     if not _finite(value):
-        errors.append((f"{p}value", "must be a number"))
+        errors.append((f"{p}value", N_("must be a number")))
     else:
         errors += [(f"{p}value", m) for m in value_errors(facts_of(kr), float(value))]
     if confidence is not None and (
         not isinstance(confidence, int) or isinstance(confidence, bool) or not 0 <= confidence <= 10
     ):
-        errors.append((f"{p}confidence", "must be a whole number from 0 to 10"))
+        errors.append((f"{p}confidence", N_("must be a whole number from 0 to 10")))
     if not isinstance(effective, date):
-        errors.append((f"{p}date", "must be a date (YYYY-MM-DD)"))
+        errors.append((f"{p}date", N_("must be a date (YYYY-MM-DD)")))
     return errors
 
 
@@ -327,7 +327,7 @@ def _record(
             if prior.request_digest != digest:
                 raise Invalid(
                     "idempotency key reused with another body",
-                    [("Idempotency-Key", "this key was already used for a different check-in")],
+                    [("Idempotency-Key", N_("this key was already used for a different check-in"))],
                 )
             return prior, False
     errors = check_in_errors(kr, value, confidence, effective, path)
@@ -672,7 +672,7 @@ def _check_idempotency_key(key: str | None) -> None:
     if key is not None and (not key.strip() or len(key) > 200):
         raise Invalid(
             "invalid idempotency key",
-            [("Idempotency-Key", "must be 1 to 200 characters (a UUID is a good choice)")],
+            [("Idempotency-Key", N_("must be 1 to 200 characters (a UUID is a good choice)"))],
         )
 
 
@@ -706,7 +706,7 @@ def _claim_bulk(
     if prior.digest != digest:
         raise Invalid(
             "idempotency key reused with another body",
-            [("Idempotency-Key", "this key was already used for different check-ins")],
+            [("Idempotency-Key", N_("this key was already used for different check-ins"))],
         )
     recorded = CheckIn.every.filter(pk__in=prior.check_in_ids).select_related(
         "key_result", "author"

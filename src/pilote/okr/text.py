@@ -21,3 +21,22 @@ def one_of(values) -> str:
 
     values = [str(v) for v in values]
     return coded("one_of", "must be one of " + ", ".join(values), values=values)
+
+
+def between(low, high) -> str:
+    """ "must be between 0 and 1", with its values."""
+    from .explain import coded
+
+    return coded("between", f"must be between {low:g} and {high:g}", low=low, high=high)
+
+
+def at_most_characters(n: int) -> str:
+    from .explain import coded
+
+    return coded("at_most_characters", f"must be at most {n} characters", n=n)
+
+
+def listed_twice(key: str) -> str:
+    from .explain import coded
+
+    return coded("listed_twice", f"{key!r} is listed twice", key=key)

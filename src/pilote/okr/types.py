@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from .text import N_, one_of
+from .text import N_, between, one_of
 
 
 class Kind(StrEnum):
@@ -138,7 +138,7 @@ def policy_errors(overrides: object) -> list[tuple[str, str]]:
         if not ok_type:
             errors.append((name, "must be a whole number" if kind is int else "must be a number"))
         elif (low is not None and value < low) or (high is not None and value > high):
-            errors.append((name, f"must be between {low:g} and {high:g}"))
+            errors.append((name, between(low, high)))
     if not errors:
         p = Policy(**overrides)
         if p.at_risk_gap > p.off_track_gap:

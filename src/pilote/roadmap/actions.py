@@ -10,7 +10,7 @@ from django.db import transaction
 from pilote.errors import Conflict, Invalid, unknown
 from pilote.goals.actions import member_by_email
 from pilote.goals.models import KeyResult
-from pilote.okr.text import N_, one_of
+from pilote.okr.text import N_, listed_twice, one_of
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_initiative_writer
 from pilote.orgs.actions import bump, check_version, made_key, validate_key
@@ -96,7 +96,7 @@ def _apply(actor: Actor, ini: Initiative, data: dict) -> list[tuple[str, str]]:
     for f in ("reach", "rice_impact", "value"):
         if f in data:
             if data[f] is not None and (not _num(data[f]) or data[f] < 0):
-                errors.append((f, "must be a number of 0 or more"))
+                errors.append((f, N_("must be a number of 0 or more")))
             setattr(ini, f, data[f])
     return errors
 
@@ -117,7 +117,7 @@ def _impacts(actor: Actor, impacts: list[dict], errors: list) -> list[tuple[KeyR
             )
             continue
         if kr.key in seen:
-            errors.append((f"impacts[{n}].key_result", f"{kr.key!r} is listed twice"))
+            errors.append((f"impacts[{n}].key_result", listed_twice(kr.key)))
         seen.add(kr.key)
         if not _num(imp.get("expected")):
             errors.append(

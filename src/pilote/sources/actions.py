@@ -145,7 +145,7 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
         if name in data:
             value = data[name] or {}
             if not isinstance(value, dict):
-                errors.append((name, "must be a mapping"))
+                errors.append((name, N_("must be a mapping")))
             elif name == "secrets":
                 # A secret left empty keeps the stored one: forms never show secrets back.
                 source.secrets = {
@@ -160,7 +160,7 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
             if value is not None and (
                 not isinstance(value, int) or isinstance(value, bool) or value < 1
             ):
-                errors.append((name, "must be a whole number of minutes, at least 1"))
+                errors.append((name, N_("must be a whole number of minutes, at least 1")))
             else:
                 setattr(source, name, value)
     if "jump_factor" in data:
@@ -174,7 +174,7 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
     for name in ("allow_private", "enabled"):
         if name in data:
             if not isinstance(data[name], bool):
-                errors.append((name, "must be true or false"))
+                errors.append((name, N_("must be true or false")))
             else:
                 setattr(source, name, data[name])
     if (

@@ -22,7 +22,9 @@ from pilote import events
 from pilote.errors import Forbidden, Invalid
 from pilote.goals.models import Objective
 from pilote.guards import row_errors
+from pilote.okr.explain import coded
 from pilote.okr.feedback import average_rating, nps, volume_by_tag
+from pilote.okr.text import N_
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, scoped
 from pilote.orgs.audit import AuditType
@@ -44,7 +46,7 @@ def _require_writer(actor: Actor) -> None:
 
 def _item(raw: Any, path: str, errors: list) -> FeedbackItem | None:
     if not isinstance(raw, dict):
-        errors.append((path, "must be a mapping of feedback fields"))
+        errors.append((path, N_("must be a mapping of feedback fields")))
         return None
     for name in raw:
         if name not in FIELDS:
@@ -57,13 +59,15 @@ def _item(raw: Any, path: str, errors: list) -> FeedbackItem | None:
         link=str(raw.get("link") or "").strip(),
     )
     if not item.channel:
-        errors.append((f"{path}.channel", "required: where the feedback came from, e.g. App Store"))
+        errors.append(
+            (f"{path}.channel", N_("required: where the feedback came from, e.g. App Store"))
+        )
     try:
         item.received = (
             date.fromisoformat(str(raw["date"])[:10]) if raw.get("date") else timezone.localdate()
         )
     except ValueError:
-        errors.append((f"{path}.date", "must be a date (YYYY-MM-DD)"))
+        errors.append((f"{path}.date", N_("must be a date (YYYY-MM-DD)")))
     for name, low, high in (("rating", 0, 5), ("nps", 0, 10)):
         value = raw.get(name)
         if value in (None, ""):
@@ -74,24 +78,29 @@ def _item(raw: Any, path: str, errors: list) -> FeedbackItem | None:
             errors.append((f"{path}.{name}", str(exc)))
             continue
         if not low <= number <= high or (name == "nps" and number != int(number)):
-            kind = "a whole number" if name == "nps" else "a number"
-            errors.append((f"{path}.{name}", f"must be {kind} from {low} to {high}"))
+            whole = name == "nps"
+            kind = "a whole number" if whole else "a number"
+            errors.append((
+                f"{path}.{name}",
+                coded("number_range", f"must be {kind} from {low} to {high}",
+                      whole=whole, low=low, high=high),
+            ))  # fmt: skip
             continue
         setattr(item, name, int(number) if name == "nps" else number)
     tags = raw.get("tags") or []
     if isinstance(tags, str):
         tags = [t for t in (s.strip() for s in tags.replace(";", ",").split(",")) if t]
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        errors.append((f"{path}.tags", "must be a list of words"))
+        errors.append((f"{path}.tags", N_("must be a list of words")))
     else:
         item.tags = sorted({t.strip().lower() for t in tags if t.strip()})
     if item.link:
         try:
             URLValidator(schemes=["http", "https"])(item.link)
         except ValidationError:
-            errors.append((f"{path}.link", "must be an http(s) address"))
+            errors.append((f"{path}.link", N_("must be an http(s) address")))
     if not item.text and all(raw.get(k) in (None, "") for k in ("rating", "nps")):
-        errors.append((path, "needs a text, a rating or an NPS score"))
+        errors.append((path, N_("needs a text, a rating or an NPS score")))
     # bulk_create sends no pre_save signal: the rows' own limits are checked here.
     errors += [(f"{path}.{field}", message) for field, message in row_errors(item)]
     return item
