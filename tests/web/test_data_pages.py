@@ -152,12 +152,23 @@ def test_a_lead_saving_a_source_keeps_the_admin_s_private_address_choice(browser
     page = lead.get("/sources/src/").content.decode()
     assert 'name="allow_private"' not in page
     r = lead.post("/sources/src/", {"name": "Renamed", "key_result": "tact-kr",
-                                    "csv__location": "https://exports.example/x.csv",
+                                    "csv__location": "https://exports.example/ratings.csv",
                                     "csv__column": "rating"})  # fmt: skip
     assert r.status_code == 302
     source = DataSource.objects.get(key="src")
     assert source.name == "Renamed" and source.allow_private is True
     assert 'name="allow_private"' in browser("admin").get("/sources/src/").content.decode()
+    # …but where it reads stays the admin's decision: pointing it elsewhere (saved or only
+    # tested) is refused, nothing changes, nothing is read.
+    elsewhere = {"name": "Renamed", "key_result": "tact-kr",
+                 "csv__location": "http://10.0.0.7/secrets.csv", "csv__column": "rating"}  # fmt: skip
+    for extra in ({}, {"test": "1"}):
+        r = lead.post("/sources/src/", {**elsewhere, **extra})
+        assert r.status_code == 422 and "only an admin may change where" in r.content.decode()
+    assert (
+        DataSource.objects.get(key="src").params["location"]
+        == "https://exports.example/ratings.csv"
+    )
 
 
 def test_testing_a_source_reads_it_once_and_records_nothing(browser, tmp_path, settings):  # noqa: F811

@@ -388,6 +388,9 @@ def withdraw_check_in(
         )
     if len(reason) > REASON_MAX:
         raise Invalid("reason too long", [("reason", N_("must be at most 500 characters"))])
+    # The KR's row locked first: a check-in recorded meanwhile (its conditional UPDATE of
+    # this row) waits, or has committed and is read below; its reading is never overwritten.
+    list(KeyResult.objects.select_for_update().filter(pk=kr.pk).values_list("pk", flat=True))
     taken = CheckIn.every.filter(pk=check_in.pk, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now(),
         withdrawn_by=actor.user,

@@ -125,6 +125,10 @@ def _require_manager(actor: Actor, source: DataSource) -> None:
 
 def _apply(actor: Actor, source: DataSource, data: dict) -> None:
     errors: list[tuple[str, str]] = []
+    # Where a source that may reach private addresses reads is an admin's decision: the
+    # admin allowed that address, not whatever a lead types next (a lead renaming it, or
+    # changing its schedule, keeps the admin's choice).
+    reach_before = (dict(source.params), dict(source.secrets), source.allow_private)
     if "name" in data:
         source.name = str(data["name"] or "").strip()
         if not source.name:
@@ -183,6 +187,17 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
         and actor.role not in (Role.ADMIN, "system")
     ):
         errors.append(("allow_private", N_("only an admin may allow private addresses")))
+    params_before, secrets_before, allowed_before = reach_before
+    if (
+        allowed_before
+        and source.allow_private
+        and actor.role not in (Role.ADMIN, "system")
+        and (source.params != params_before or source.secrets != secrets_before)
+    ):
+        errors.append(
+            ("params", N_("only an admin may change where a source allowed to reach private "
+                          "addresses reads"))
+        )  # fmt: skip
     if source.kind in kinds() and not errors:
         errors += _kind_errors(source)
     if source.kind != "feedback_inbox" and source.key_result_id is None and not errors:
