@@ -161,7 +161,9 @@ def jump_reason(code: str, params: dict, english: str = "") -> str:
     return english
 
 
-def provenance(label: str, organization_id: int | None = None) -> str:
+def provenance(
+    label: str, organization_id: int | None = None, source_name: str | None = None
+) -> str:
     """Where a check-in or an action came from, by name: "person:ada@…" → the address,
     "source:notes-stores" → the source's name, "token:ab12cd" → "API token ab12cd", "import"
     → "Import"."""
@@ -173,8 +175,10 @@ def provenance(label: str, organization_id: int | None = None) -> str:
         from pilote.sources.models import DataSource
 
         key = label.removeprefix("source:")
-        found = DataSource.objects.filter(organization_id=organization_id, key=key).first()
-        return str(_("data source %(name)s") % {"name": found.name if found else key})
+        if source_name is None:  # the caller did not read the names of its sources at once
+            found = DataSource.objects.filter(organization_id=organization_id, key=key).first()
+            source_name = found.name if found else key
+        return str(_("data source %(name)s") % {"name": source_name})
     return str(SYSTEM_ACTORS.get(label, label))
 
 

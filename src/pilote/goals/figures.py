@@ -162,7 +162,7 @@ def refresh_key_results(
             row.stored_progress, row.stored_plan = progress, plan
             changed.append(row)
     _write(KeyResult, KR_FIELDS, changed)
-    moved = refresh_objectives(objectives, history=False)
+    moved = refresh_objectives(objectives, history=False, organization=organization)
     if not history:
         return
     # The usual check-in: one day, the latest reading of each of its KRs, and nothing dated
@@ -209,18 +209,22 @@ def refresh_cycle(cycle) -> None:
 
 
 def refresh_objectives(
-    objective_ids: Iterable[int], force: bool = False, history: bool = True
+    objective_ids: Iterable[int],
+    force: bool = False,
+    history: bool = True,
+    organization: Organization | None = None,
 ) -> list[tuple[Objective, date | None]]:
     """Recompute these objectives' stored figures from their terms, and those of every
     objective above them whose terms changed (children first); with ``history``, rewrite the
     history of these objectives and of every one above them (a definition changed). Returns
     every objective recomputed, with its ``stored_from`` from before and whether it changed.
-    ``force``: their parents are recomputed even where their own figures are the same."""
+    ``force``: their parents are recomputed even where their own figures are the same.
+    ``organization``: theirs, when the caller has it (else read from their rows, once)."""
     with transaction.atomic():  # the locks below last until the caller's transaction ends
-        return _refresh_objectives(set(objective_ids), force, history)
+        return _refresh_objectives(set(objective_ids), force, history, organization)
 
 
-def _refresh_objectives(dirty: set[int], force: bool, history: bool) -> list:
+def _refresh_objectives(dirty: set[int], force: bool, history: bool, organization=None) -> list:
     if not dirty:
         return []
     asked = set(dirty)
@@ -257,11 +261,9 @@ def _refresh_objectives(dirty: set[int], force: bool, history: bool) -> list:
             ),
             "id", "status", *OBJECTIVE_FIELDS)
     }  # fmt: skip
-    no_data = (
-        Organization.objects.get(pk=next(iter(rows.values())).organization_id).policy.no_data_terms
-        if rows
-        else "zero"
-    )
+    if organization is None and rows:
+        organization = Organization.objects.get(pk=next(iter(rows.values())).organization_id)
+    no_data = organization.policy.no_data_terms if organization is not None else "zero"
     # Children first: an objective is done once every child of it among these is.
     order = _children_first(rows, children, parents)
     changed, before = [], {}
@@ -285,7 +287,6 @@ def _refresh_objectives(dirty: set[int], force: bool, history: bool) -> list:
             dirty.update(parents.get(pk, ()))
     _write(Objective, OBJECTIVE_FIELDS, changed)
     if history and rows:
-        organization = Organization.objects.get(pk=next(iter(rows.values())).organization_id)
         rebuild_history(organization, asked)
     moved = {o.pk for o in changed}
     return [(rows[pk], when, pk in moved) for pk, when in before.items()]

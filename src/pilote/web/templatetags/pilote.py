@@ -172,7 +172,9 @@ def check_in_source(check_in):
 
     if check_in.author_id:
         return check_in.author.name or check_in.author.email
-    return provenance(check_in.source, check_in.organization_id)
+    return provenance(
+        check_in.source, check_in.organization_id, getattr(check_in, "source_name", None)
+    )
 
 
 @register.filter

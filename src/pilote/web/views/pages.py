@@ -18,6 +18,7 @@ from pilote.okr.pace import expected_progress
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_withdraw_check_in, scoped
 from pilote.orgs.actions import pending_invitations
+from pilote.sources.models import DataSource
 
 from .common import member_required
 
@@ -175,8 +176,14 @@ def _chart(actor, snap, kr) -> dict:
     facts_points = []
     # Its history as recorded: the withdrawn check-ins are listed (struck out), not drawn.
     history = list(queries.check_in_history(actor, kr, withdrawn=True))
+    # The sources' names, read once for the history (not one query per check-in)
+    keys = {ci.source.removeprefix("source:") for ci in history if ci.source.startswith("source:")}
+    names = dict(
+        scoped(actor, DataSource.objects.filter(key__in=keys)).values_list("key", "name")
+    ) if keys else {}  # fmt: skip
     for ci in history:
         ci.key_result = kr  # what the access rule reads, without a query per row
+        ci.source_name = names.get(ci.source.removeprefix("source:"))
         if ci.withdrawn_at is None:
             facts_points.append({"x": ci.effective.isoformat(), "y": ci.value})
     expected = []
