@@ -270,15 +270,32 @@ def _system(args: argparse.Namespace):
     return Actor.system(_organization(getattr(args, "org", None)), "cli")
 
 
-def _print_errors(exc: Exception) -> None:
-    from pilote.errors import PiloteError
+def cli_language() -> str:
+    """The language of the CLI's errors: ``PILOTE_LANGUAGE``, else the locale's
+    (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as gettext reads them): French or English."""
+    for name in ("PILOTE_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
 
-    if isinstance(exc, PiloteError):
-        print(f"error: {exc.detail}", file=sys.stderr)
-        for path, message in exc.errors:
-            print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
-    else:  # pragma: no cover
-        print(f"error: {exc}", file=sys.stderr)
+
+def _print_errors(exc: Exception) -> None:
+    """An error on standard error, each message in the CLI's language (``cli_language``)."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from pilote.errors import PiloteError
+    from pilote.words import message
+
+    with translation.override(cli_language()):
+        if isinstance(exc, PiloteError):
+            print(_("error: %(what)s") % {"what": message(exc.detail)}, file=sys.stderr)
+            for path, english in exc.errors:
+                words = message(english)
+                print(f"  {path}: {words}" if path else f"  {words}", file=sys.stderr)
+        else:  # pragma: no cover
+            print(_("error: %(what)s") % {"what": exc}, file=sys.stderr)
 
 
 # --- commands -------------------------------------------------------------------

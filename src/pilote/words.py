@@ -8,6 +8,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from pilote.messages import TEMPLATES
+
 STATUS_LABELS = {
     "on_track": _("On track"),
     "at_risk": _("At risk"),
@@ -220,4 +222,32 @@ def message(english: str) -> str:
     if code == "unknown":
         what = THINGS.get(params["what"], params["what"])
         return str(_("unknown %(what)s “%(ref)s”") % {"what": what, "ref": params["ref"]})
+    if code in TEMPLATES:
+        try:
+            return gettext(TEMPLATES[code]).format(
+                **{name: _worded_value(name, value) for name, value in params.items()}
+            )
+        except (KeyError, IndexError, ValueError):  # a translation naming another value
+            return english
     return gettext(english) if english else english
+
+
+def _worded_value(name: str, value) -> str:
+    """A value of a coded message in the reader's words: numbers in their format, a nested
+    coded message worded, the things Pilote names (``what``) by their name."""
+    from django.utils.translation import gettext
+
+    from pilote.messages import rebuilt
+
+    if isinstance(value, dict):
+        nested = rebuilt(value)
+        return message(nested) if nested is not None else str(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return number(value, 2)
+    if name == "what" and value in THINGS:
+        return str(THINGS[value])
+    if name == "help":  # a connector's help, kept in English: it is in the catalogue
+        return gettext(value)
+    return str(value)

@@ -20,6 +20,12 @@ EXAMPLE = ROOT / "examples" / "banque-exemple.yaml"
 ORG = ["--org", "Banque Exemple"]
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """The CLI speaks the locale's language: these tests read its English."""
+    monkeypatch.setenv("PILOTE_LANGUAGE", "en")
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -86,6 +92,27 @@ def test_lint_reports_every_error_with_its_path_and_changes_nothing(capsys, tmp_
     code, out, _ = run(capsys, "lint", str(EXAMPLE))
     assert code == 0 and "no errors" in out
     assert not Membership.objects.filter(organization__name="Banque Exemple").exists()
+
+
+@pytest.mark.django_db
+def test_lint_speaks_the_locale_language(capsys, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        EXAMPLE.read_text(encoding="utf-8")
+        .replace("target: 4.8", "target: 4.1")
+        .replace("aligns_to: [{objective: satisfaction", "aligns_to: [{objective: nowhere")
+    )
+    monkeypatch.delenv("PILOTE_LANGUAGE")
+    monkeypatch.setenv("LC_ALL", "")
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    code, _, err = run(capsys, "lint", str(bad))
+    assert code == 1
+    assert err.startswith("erreur : ")
+    assert "objectives[1].key_results[0].target: doit différer de la valeur de départ" in err
+    assert "objectives[1].aligns_to[0].objective: objectif « nowhere » inconnu(e)" in err, err
+    monkeypatch.setenv("PILOTE_LANGUAGE", "en")  # the operator's choice wins over the locale
+    _, _, err = run(capsys, "lint", str(bad))
+    assert "error: " in err and "must differ from baseline" in err
 
 
 @pytest.mark.django_db

@@ -100,7 +100,7 @@ def test_a_jump_waits_for_the_owner_who_confirms_or_rejects_it(src, world):
 def test_a_value_the_key_result_cannot_take_fails_the_run_with_the_reason(src):
     KeyResult.objects.filter(key="tact-kr").update(kind="boolean", baseline=0, target=1)
     run = read(src, 0.5)
-    assert run.outcome == "failed" and "not valid for tact-kr" in run.error
+    assert run.outcome == "failed" and "not valid for Rating" in run.error
     assert "takes 1 (done) or 0" in run.error
 
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from pilote.errors import PiloteError
+from pilote.messages import say
 from pilote.okr.text import N_
 
 CONTENT_TYPE = "application/problem+json"
@@ -130,7 +131,7 @@ def install(api) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        return problem(request, 413, f"the body is larger than {limit} MB")
+        return problem(request, 413, say("body_too_large", limit=limit))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

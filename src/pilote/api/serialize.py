@@ -13,6 +13,7 @@ from pilote.goals.actions import objective_fields
 from pilote.goals.keyresults import kr_snapshot
 from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.goals.queries import KeyResultFiguresOnly, Snapshot
+from pilote.messages import say
 from pilote.okr.grading import effective_grade
 from pilote.okr.text import N_
 from pilote.orgs.access import Actor
@@ -55,7 +56,7 @@ def expected_version(request: HttpRequest, obj: Any) -> int:
     if etag(obj) not in [t.removeprefix("W/") for t in tags]:
         raise PreconditionFailed(
             "the object changed since you read it; GET it again and retry",
-            [("If-Match", f"stale: the current ETag is {etag(obj)}")],
+            [("If-Match", say("stale_etag", etag=etag(obj)))],
         )
     return obj.version
 

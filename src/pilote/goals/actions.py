@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid, unknown
+from pilote.messages import say
 from pilote.okr.rollup import weight_errors
 from pilote.okr.text import N_, listed_twice
 from pilote.okr.workflow import Transition, WorkflowStatus, target_status, transition_error
@@ -115,7 +116,9 @@ def create_cycle(
     if errors:
         raise Invalid("invalid cycle", errors)
     if Cycle.objects.filter(organization=actor.organization, key=key).exists():
-        raise Conflict(f"cycle {key!r} already exists", [("key", N_("already exists"))])
+        raise Conflict(
+            say("already_exists", what="cycle", key=key), [("key", N_("already exists"))]
+        )
     cycle = Cycle.objects.create(
         organization=actor.organization,
         key=key,
@@ -161,7 +164,7 @@ def update_cycle(
 def delete_cycle(actor: Actor, cycle: Cycle) -> None:
     require_admin(actor)
     if cycle.objectives.exists() or cycle.children.exists():
-        raise Conflict(f"cycle {cycle.key!r} still has objectives or nested cycles")
+        raise Conflict(say("cycle_in_use", key=cycle.key))
     before = cycle_snapshot(cycle)
     cycle.delete()
     audit.record(actor, "delete", AuditType.CYCLE, before["key"], before=before)
@@ -313,7 +316,10 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
         raise Invalid("invalid objective", errors)
     require_objective_writer(actor, fields["level"], fields["unit"].pk)
     if Objective.objects.filter(organization=actor.organization, key=data["key"]).exists():
-        raise Conflict(f"objective {data['key']!r} already exists", [("key", N_("already exists"))])
+        raise Conflict(
+            say("already_exists", what="objective", key=data["key"]),
+            [("key", N_("already exists"))],
+        )
     if status is not None and actor.role != "system":
         raise Forbidden("only an import sets a workflow status directly")
     if status is None:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pilote.errors import Conflict
+from pilote.messages import say
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_executive
 from pilote.orgs.audit import AuditType
@@ -20,7 +21,7 @@ def close_cycle(actor: Actor, cycle: Cycle, retrospective: str = "") -> Cycle:
     require_executive(actor)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.closed_at is not None:
-        raise Conflict(f"cycle {cycle.key!r} is already closed")
+        raise Conflict(say("cycle_closed", key=cycle.key))
     snap = Snapshot(actor, cycle.end)
     grades = {}
     for objective in snap.objectives.values():

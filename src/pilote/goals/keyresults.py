@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid
+from pilote.messages import say
 from pilote.okr.grading import grade_errors
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
 from pilote.okr.rollup import weight_errors
@@ -182,7 +183,8 @@ def create_key_result(actor: Actor, objective: Objective, data: dict) -> KeyResu
         raise Invalid("invalid key result", errors)
     if KeyResult.objects.filter(organization=actor.organization, key=data["key"]).exists():
         raise Conflict(
-            f"key result {data['key']!r} already exists", [("key", N_("already exists"))]
+            say("already_exists", what="key result", key=data["key"]),
+            [("key", N_("already exists"))],
         )
     kr = KeyResult(organization=actor.organization, objective=objective, key=data["key"], kind="")
     payload = {**data, "kind": data.get("kind")}

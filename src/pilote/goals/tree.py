@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pilote.errors import Invalid, NotFound, unknown
+from pilote.messages import say
 from pilote.okr.text import one_of
 from pilote.okr.types import Status
 from pilote.orgs.access import Actor, scoped
@@ -164,7 +165,7 @@ def build_tree(
             or start.cycle_id not in family
             or (keep is not None and start.pk not in keep)
         ):
-            raise NotFound(f"objective {root!r} not found in this cycle")
+            raise NotFound(say("not_in_cycle", root=root))
         roots = [start]
     else:
         roots = [o for o in snap.family_roots(family) if keep is None or o.pk in keep]

@@ -26,8 +26,10 @@ from pilote.errors import Invalid, PiloteError, is_unknown_reference, unknown
 from pilote.goals import actions as goals
 from pilote.goals import keyresults
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
+from pilote.messages import say
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
 from pilote.okr.rollup import weight_errors
+from pilote.okr.text import N_
 from pilote.okr.types import KeyResultFacts
 from pilote.orgs import actions as orgs
 from pilote.orgs.access import Actor
@@ -39,7 +41,7 @@ from .document import CycleIn, Document, KeyResultIn, ObjectiveIn, UnitIn, parse
 
 
 class ImportFailed(Invalid):
-    title = "The file has errors; nothing was changed"
+    title = N_("The file has errors; nothing was changed")
 
 
 @dataclass
@@ -66,14 +68,19 @@ def read_file(path: str | Path) -> Any:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFailed(
-            f"cannot read {path}: {exc}", [("", f"cannot read the file: {exc}")]
+            f"cannot read {path}: {exc}", [("", say("cannot_read_file", detail=str(exc)))]
         ) from None
     try:
         return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ImportFailed("not valid YAML", [(where, str(getattr(exc, "problem", exc)))]) from None
+        problem = str(getattr(exc, "problem", exc))
+        raise ImportFailed(
+            N_("not valid YAML"),
+            [(where, say("yaml_at", line=mark.line + 1, column=mark.column + 1, detail=problem)
+                     if mark else problem)],
+        ) from None  # fmt: skip
 
 
 def _topological(items: list, parent_of: Callable[[Any], str | None]) -> list[tuple[int, Any]]:
@@ -118,7 +125,10 @@ def rule_errors(doc: Document) -> list[tuple[str, str]]:
         for i, it in enumerate(items):
             if it.key in seen:
                 errors.append(
-                    (f"{kind}[{i}].key", f"{it.key!r} is already used by {kind}[{seen[it.key]}]")
+                    (
+                        f"{kind}[{i}].key",
+                        say("key_used_by", key=it.key, where=f"{kind}[{seen[it.key]}]"),
+                    )
                 )
             seen.setdefault(it.key, i)
     emails: dict[str, int] = {}
@@ -127,7 +137,9 @@ def rule_errors(doc: Document) -> list[tuple[str, str]]:
             errors.append(
                 (
                     f"people[{i}].email",
-                    f"{p.email} is already listed at people[{emails[p.email.lower()]}]",
+                    say(
+                        "email_listed_at", email=p.email, where=f"people[{emails[p.email.lower()]}]"
+                    ),  # fmt: skip
                 )
             )
         emails.setdefault(p.email.lower(), i)
@@ -136,7 +148,9 @@ def rule_errors(doc: Document) -> list[tuple[str, str]]:
         for ki, kr in enumerate(o.key_results):
             path = f"objectives[{oi}].key_results[{ki}]"
             if kr.key in kr_seen:
-                errors.append((f"{path}.key", f"{kr.key!r} is already used by {kr_seen[kr.key]}"))
+                errors.append(
+                    (f"{path}.key", say("key_used_by", key=kr.key, where=kr_seen[kr.key]))
+                )
             kr_seen.setdefault(kr.key, path)
             facts, kind_errors = _facts(kr)
             if facts is None:
@@ -179,9 +193,7 @@ def reference_errors(doc: Document, existing: dict[str, set[str]]) -> list[tuple
 
     def check(path: str, what: str, ref: str | None, known: set[str]) -> None:
         if ref and (ref.lower() if what == "person" else ref) not in known:
-            message = unknown(what, ref) + (
-                " (not a member of this organisation)" if what == "person" else ""
-            )
+            message = say("unknown_member", ref=ref) if what == "person" else unknown(what, ref)
             errors.append((path, message))
 
     for i, u in enumerate(doc.units):
@@ -395,7 +407,7 @@ class _Writer:
         if existing.objective_id != objective.pk:
             raise Invalid(
                 "moved key result",
-                [("key", f"{kr.key!r} belongs to objective {existing.objective.key!r}")],
+                [("key", say("kr_belongs_to", key=kr.key, objective=existing.objective.key))],
             )
         snap = keyresults.kr_snapshot(existing)
         data["kind"] = data["kind"] or existing.kind
@@ -487,7 +499,7 @@ def import_data(data: Any, *, dry_run: bool = False) -> Report:
     """Import a parsed document. Raises ImportFailed (nothing changed) listing every error."""
     doc, errors = parse(data)
     if doc is None:
-        raise ImportFailed("the file has errors; nothing was changed", errors)
+        raise ImportFailed(N_("the file has errors; nothing was changed"), errors)
     errors = rule_errors(doc)
     report = Report(doc.organization, dry_run=dry_run)
     with transaction.atomic():
@@ -516,7 +528,7 @@ def import_data(data: Any, *, dry_run: bool = False) -> Report:
         if errors or dry_run:
             transaction.set_rollback(True)
     if errors:
-        raise ImportFailed("the file has errors; nothing was changed", errors)
+        raise ImportFailed(N_("the file has errors; nothing was changed"), errors)
     return report
 
 

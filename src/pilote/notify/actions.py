@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pilote.errors import Invalid
+from pilote.messages import say
 from pilote.okr.text import N_, one_of
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_admin, scoped
@@ -121,7 +122,7 @@ def set_preferences(actor: Actor, choices: dict) -> None:
     errors = []
     for kind, channels in choices.items():
         if kind not in Kind.values:
-            errors.append((kind, f"unknown kind; known: {', '.join(Kind.values)}"))
+            errors.append((kind, say("unknown_kind", known=", ".join(Kind.values))))
         elif not isinstance(channels, dict) or not all(
             k in ("in_app", "email") and isinstance(v, bool) for k, v in channels.items()
         ):
@@ -164,7 +165,7 @@ def create_webhook(actor: Actor, data: dict) -> Webhook:
         errors.append(("format", one_of(Webhook.Format.values)))
     kinds = data.get("kinds") or []
     if not isinstance(kinds, list) or any(k not in Kind.values for k in kinds):
-        errors.append(("kinds", f"must be a list among {', '.join(Kind.values)} (empty: all)"))
+        errors.append(("kinds", say("kinds_among", known=", ".join(Kind.values))))
     hook.kinds = kinds if isinstance(kinds, list) else []
     hook.allow_private = bool(data.get("allow_private", False))
     if errors:

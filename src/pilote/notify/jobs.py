@@ -197,7 +197,10 @@ def source_trouble(organization: Organization, source_key: str, message: str) ->
         return 0
     kr = source.key_result
     people = [kr.owner, *leads_of(kr.objective.unit_id)]
-    params = {"source": source.name, "error": source.last_error or ""}
+    params = {
+        "source": source.name, "error": source.last_error or "",
+        "error_code": source.last_error_code, "error_params": source.last_error_params,
+    }  # fmt: skip
     return len(notify(organization, people, Kind.SOURCE, message, params,
                       f"/sources/{source.key}/",
                       dedupe=f"source:{source.key}:{message}:{timezone.localdate()}"))  # fmt: skip

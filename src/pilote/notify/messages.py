@@ -18,7 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from pilote.words import STATUS_LABELS, percentage
+from pilote.messages import said
+from pilote.words import STATUS_LABELS, message, percentage
 
 AT_RISK = "kr_at_risk"
 VALIDATION = "validation_request"
@@ -103,7 +104,8 @@ def _digest(p: dict) -> tuple[str, str]:
 
 
 def _source_failed(p: dict) -> tuple[str, str]:
-    return _("%(source)s: sync failed") % p, p.get("error", "")
+    error = said(p.get("error", ""), p.get("error_code", ""), p.get("error_params"))
+    return _("%(source)s: sync failed") % p, message(error)
 
 
 def _source_held(p: dict) -> tuple[str, str]:

@@ -10,6 +10,7 @@ import json
 
 from django.conf import settings
 
+from pilote.messages import say
 from pilote.signing import signature_of
 from pilote.sources import net
 from pilote.sources.connectors.base import SourceError
@@ -54,4 +55,4 @@ def post(delivery: Delivery) -> None:
     }
     status, _ = net.request("POST", hook.url, headers, body, 10.0, hook.allow_private)
     if not 200 <= status < 300:
-        raise SourceError(f"{hook.url} answered HTTP {status}")
+        raise SourceError(say("webhook_status", url=hook.url, status=status))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 
 from pilote.errors import Forbidden, NotFound
+from pilote.messages import say
 
 from .models import ApiToken, Membership, Organization, Role, Unit, User
 
@@ -142,7 +143,7 @@ def get_scoped(actor: Actor, queryset: QuerySet, what: str, **lookup: Any) -> An
         return scoped(actor, queryset).get(**lookup)
     except queryset.model.DoesNotExist:
         ref = ", ".join(f"{v}" for v in lookup.values())
-        raise NotFound(f"{what} {ref!r} not found") from None
+        raise NotFound(say("not_found", what=what, ref=ref)) from None
 
 
 # --- what a role may do -----------------------------------------------------

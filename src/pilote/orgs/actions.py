@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from pilote.errors import Conflict, Forbidden, Invalid, NotFound, unknown
+from pilote.messages import say
 from pilote.okr.text import N_, one_of
 from pilote.okr.types import policy_errors
 
@@ -155,7 +156,7 @@ def create_unit(actor: Actor, key: str, name: str, parent: str | None = None) ->
     if errors:
         raise Invalid("invalid unit", errors)
     if Unit.objects.filter(organization=actor.organization, key=key).exists():
-        raise Conflict(f"unit {key!r} already exists", [("key", N_("already exists"))])
+        raise Conflict(say("already_exists", what="unit", key=key), [("key", N_("already exists"))])
     unit = Unit.objects.create(
         organization=actor.organization,
         key=key,
@@ -192,7 +193,7 @@ def update_unit(
 def delete_unit(actor: Actor, unit: Unit) -> None:
     require_admin(actor)
     if unit.children.exists() or unit.objectives.exists() or unit.initiatives.exists():
-        raise Conflict(f"unit {unit.key!r} still has sub-units, objectives or initiatives")
+        raise Conflict(say("unit_in_use", key=unit.key))
     before = unit_snapshot(unit)
     unit.delete()
     audit.record(actor, "delete", AuditType.UNIT, before["key"], before=before)
@@ -258,9 +259,9 @@ def add_person(
         user is not None
         and Membership.objects.filter(user=user, organization=actor.organization).exists()
     ):
-        raise Conflict(f"{email} is already a member", [("email", N_("already a member"))])
+        raise Conflict(say("already_member", email=email), [("email", N_("already a member"))])
     if Invitation.objects.filter(organization=actor.organization, email=email).exists():
-        raise Conflict(f"{email} is already invited", [("email", N_("already invited"))])
+        raise Conflict(say("already_invited", email=email), [("email", N_("already invited"))])
     if password:
         _check_password(password)
     if user is not None and actor.role != SYSTEM:
@@ -457,7 +458,8 @@ def create_token(
         )
     if not Membership.objects.filter(user=user, organization=actor.organization).exists():
         raise Invalid(
-            "not a member", [("user", f"{user.email} is not a member of {actor.organization}")]
+            "not a member",
+            [("user", say("not_member", email=user.email, organization=actor.organization.name))],
         )
     if not (name or "").strip():
         raise Invalid("invalid token", [("name", N_("a name is required (what the token is for)"))])

@@ -10,6 +10,7 @@ from django.db import transaction
 from pilote.errors import Conflict, Invalid, unknown
 from pilote.goals.actions import member_by_email
 from pilote.goals.models import KeyResult
+from pilote.messages import say
 from pilote.okr.text import N_, listed_twice, one_of
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_initiative_writer
@@ -157,7 +158,9 @@ def create_initiative(actor: Actor, data: dict) -> Initiative:
         not errors
         and Initiative.objects.filter(organization=actor.organization, key=ini.key).exists()
     ):
-        raise Conflict(f"initiative {ini.key!r} already exists", [("key", N_("already exists"))])
+        raise Conflict(
+            say("already_exists", what="initiative", key=ini.key), [("key", N_("already exists"))]
+        )
     _save(actor, ini, data, errors)
     audit.record(actor, "create", AuditType.INITIATIVE, ini.key, after=initiative_snapshot(ini))
     return ini

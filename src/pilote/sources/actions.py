@@ -20,6 +20,7 @@ from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid
 from pilote.goals.keyresults import check_in_errors, record_check_in
 from pilote.goals.models import CheckIn, KeyResult
+from pilote.messages import say, stored
 from pilote.okr.freshness import judge_jump
 from pilote.okr.text import N_, one_of
 from pilote.orgs import audit
@@ -143,7 +144,7 @@ def _apply(actor: Actor, source: DataSource, data: dict) -> None:
         if ref:
             found = KeyResult.objects.filter(organization=actor.organization, key=ref).first()
             if found is None:
-                errors.append(("key_result", f"no key result {ref!r}"))
+                errors.append(("key_result", say("no_such", what="key result", ref=ref)))
             source.key_result = found
     for name in ("params", "secrets"):
         if name in data:
@@ -237,7 +238,7 @@ def _reach_errors(source: DataSource) -> list[tuple[str, str]]:
         elif source_reaches_server(source.kind, source.params) and source.params.get("location"):
             local_path(source.params["location"])
     except SourceError as exc:
-        return [("secrets.url" if source.kind == "sql" else "params.location", str(exc))]
+        return [("secrets.url" if source.kind == "sql" else "params.location", exc.message)]
     return []
 
 
@@ -252,7 +253,8 @@ def create_source(actor: Actor, data: dict) -> DataSource:
         raise Invalid("invalid data source", errors)
     if DataSource.objects.filter(organization=actor.organization, key=data["key"]).exists():
         raise Conflict(
-            f"data source {data['key']!r} already exists", [("key", N_("already exists"))]
+            say("already_exists", what="data source", key=data["key"]),
+            [("key", N_("already exists"))],
         )
     source = DataSource(organization=actor.organization, key=data["key"], kind=data.get("kind", ""))
     _apply(actor, source, {k: v for k, v in data.items() if k in FIELDS})
@@ -339,10 +341,10 @@ def try_source(actor: Actor, data: dict, source: DataSource | None = None) -> Re
     connector = connectors.get(candidate.kind)
     try:
         if connector is None:
-            raise SourceError(f"no connector named {candidate.kind!r} is installed")
+            raise SourceError(say("no_connector", kind=candidate.kind))
         return connector.fetch(_config(candidate))
     except SourceError as exc:
-        raise Invalid("the test failed", [("", str(exc))]) from None
+        raise Invalid(N_("the test failed"), [("", exc.message)]) from None
 
 
 def sync_now(actor: Actor, source: DataSource) -> SyncRun:
@@ -366,13 +368,13 @@ def sync_source(
     connector = connectors.get(source.kind)
     try:
         if connector is None:
-            raise SourceError(f"no connector named {source.kind!r} is installed")
+            raise SourceError(say("no_connector", kind=source.kind))
         reading = connector.fetch(_config(source))
     except SourceError as exc:
-        return _failed(source, trigger, scheduled_for, worker, started, str(exc))
+        return _failed(source, trigger, scheduled_for, worker, started, exc.message)
     except Exception as exc:  # noqa: BLE001 — a connector's bug must not stop the scheduler
         return _failed(
-            source, trigger, scheduled_for, worker, started, f"unexpected error: {exc!r}"
+            source, trigger, scheduled_for, worker, started, say("unexpected", detail=repr(exc))
         )
     return apply_reading(source, reading, trigger, scheduled_for, worker, started)
 
@@ -382,11 +384,14 @@ def _failed(
 ) -> SyncRun:
     with transaction.atomic():
         run = _new_run(source, trigger, scheduled_for, worker, started, SyncRun.Outcome.FAILED)
+        code, params = stored(error)
         run.error, run.value, run.raw_value = error, value, raw
+        run.error_code, run.error_params = code, params
         run.save()
         DataSource.objects.filter(pk=source.pk).update(
-            last_run_at=run.finished_at, last_error=error
-        )
+            last_run_at=run.finished_at, last_error=error, last_error_code=code,
+            last_error_params=params,
+        )  # fmt: skip
     _announce(source, "source.failed", {"error": error})
     return run
 
@@ -426,10 +431,10 @@ def apply_reading(
     effective = effective or timezone.localdate()
     errors = check_in_errors(kr, reading.value, None, effective)
     if errors:
-        message = "; ".join(m for _, m in errors)
+        reason = errors[0][1] if len(errors) == 1 else "; ".join(m for _, m in errors)
         return _failed(
             source, trigger, scheduled_for, worker, started,
-            f"the value {reading.value:g} is not valid for {kr.key}: {message}",
+            say("value_refused", value=reading.value, key_result=kr.title, reason=reason),
             reading.value, reading.raw,
         )  # fmt: skip
     history = list(
@@ -505,7 +510,7 @@ def receive_webhook(source: DataSource, body: bytes) -> SyncRun | list:
         return record_feedback(actor, items_from_document(document, source.params))
     try:
         found = extract(source.params["path"], document)
-        value = to_number(found, f"value at {source.params['path']!r}")
+        value = to_number(found, say("value_at", path=source.params["path"]))
         effective = None
         if source.params.get("date_path"):
             effective = _date(extract(source.params["date_path"], document))
@@ -516,10 +521,10 @@ def receive_webhook(source: DataSource, body: bytes) -> SyncRun | list:
             None,
             "",
             started,
-            str(exc),
+            exc.message,
             raw=body[:500].decode("utf-8", "replace"),
         )
-        raise Invalid("the body does not hold a value", [("body", str(exc))]) from None
+        raise Invalid(N_("the body does not hold a value"), [("body", exc.message)]) from None
     reading = Reading(value, json.dumps(found)[:500], started)
     return apply_reading(source, reading, "webhook", started=started, effective=effective)
 
@@ -528,7 +533,7 @@ def _date(raw: Any) -> date:
     try:
         return date.fromisoformat(str(raw)[:10])
     except ValueError:
-        raise SourceError(f"the date {raw!r} is not YYYY-MM-DD") from None
+        raise SourceError(say("not_a_date", raw=raw)) from None
 
 
 # --- held readings: the owner decides ----------------------------------------------------
@@ -548,7 +553,7 @@ def confirm_reading(actor: Actor, held: HeldReading) -> HeldReading:
     )
     _require_decider(actor, held)
     if held.status != HeldReading.Status.PENDING:
-        raise Conflict(f"this reading was already {held.status}")
+        raise Conflict(say("reading_already", status=say(f"reading_{held.status}")))
     source_actor = Actor.system(actor.organization, label=f"source:{held.source.key}")
     held.check_in, _ = record_check_in(
         source_actor, held.key_result, held.value, effective=held.effective,
@@ -566,7 +571,7 @@ def reject_reading(actor: Actor, held: HeldReading) -> HeldReading:
     )
     _require_decider(actor, held)
     if held.status != HeldReading.Status.PENDING:
-        raise Conflict(f"this reading was already {held.status}")
+        raise Conflict(say("reading_already", status=say(f"reading_{held.status}")))
     return _decide(actor, held, HeldReading.Status.REJECTED)
 
 

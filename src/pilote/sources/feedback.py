@@ -22,6 +22,7 @@ from pilote import events
 from pilote.errors import Forbidden, Invalid
 from pilote.goals.models import Objective
 from pilote.guards import row_errors
+from pilote.messages import say
 from pilote.okr.explain import coded
 from pilote.okr.feedback import average_rating, nps, volume_by_tag
 from pilote.okr.text import N_
@@ -50,7 +51,7 @@ def _item(raw: Any, path: str, errors: list) -> FeedbackItem | None:
         return None
     for name in raw:
         if name not in FIELDS:
-            errors.append((f"{path}.{name}", f"unknown field; known: {', '.join(FIELDS)}"))
+            errors.append((f"{path}.{name}", say("unknown_field", known=", ".join(FIELDS))))
     item = FeedbackItem(
         channel=str(raw.get("channel") or "").strip()[:100],
         text=str(raw.get("text") or "").strip(),
@@ -73,9 +74,9 @@ def _item(raw: Any, path: str, errors: list) -> FeedbackItem | None:
         if value in (None, ""):
             continue
         try:
-            number = to_number(value, name)
+            number = to_number(value)
         except SourceError as exc:
-            errors.append((f"{path}.{name}", str(exc)))
+            errors.append((f"{path}.{name}", exc.message))
             continue
         if not low <= number <= high or (name == "nps" and number != int(number)):
             whole = name == "nps"
@@ -113,7 +114,7 @@ def record_feedback(actor: Actor, raw_items: list, path: str = "items") -> list[
     if not isinstance(raw_items, list):
         raise Invalid("invalid feedback", [(path, "must be a list of feedback items")])
     if len(raw_items) > MAX_ITEMS:
-        raise Invalid("too many items", [(path, f"at most {MAX_ITEMS} items per request")])
+        raise Invalid(N_("too many items"), [(path, say("at_most_items", n=MAX_ITEMS))])
     errors: list[tuple[str, str]] = []
     items = [_item(raw, f"{path}[{i}]", errors) for i, raw in enumerate(raw_items)]
     if errors:
@@ -153,7 +154,7 @@ def items_from_document(document: Any, params: dict) -> list[dict]:
     try:
         found = extract(params.get("items") or "@", document)
     except SourceError as exc:
-        raise Invalid("the body holds no feedback", [("body", str(exc))]) from None
+        raise Invalid(N_("the body holds no feedback"), [("body", exc.message)]) from None
     found = found if isinstance(found, list) else [found]
     fixed = {k: params[k] for k in ("channel", "segment") if params.get(k)}
     return [{**fixed, **item} if isinstance(item, dict) else item for item in found]
@@ -176,7 +177,9 @@ def link_feedback(
             continue
         rows = {o.key: o for o in scoped(actor, model.objects.filter(key__in=keys))}
         errors += [
-            (f"{name}[{i}]", f"no {name[:-1]} {k!r}") for i, k in enumerate(keys) if k not in rows
+            (f"{name}[{i}]", say("no_such", what=name[:-1], ref=k))
+            for i, k in enumerate(keys)
+            if k not in rows
         ]
         found[name] = list(rows.values())
     if errors:

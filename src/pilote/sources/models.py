@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from pilote.goals.models import CheckIn, KeyResult, Objective
+from pilote.messages import said
 from pilote.orgs.models import Organization
 from pilote.roadmap.models import Initiative
 
@@ -45,7 +46,10 @@ class DataSource(models.Model):
     next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)  # in English (API, CLI)
+    # the error as a code and its values (pilote.messages), worded where a person reads it
+    last_error_code = models.CharField(max_length=40, blank=True)
+    last_error_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
@@ -57,6 +61,11 @@ class DataSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def last_error_said(self) -> str:
+        """The last error, carrying its code and values (``pilote.messages.said``)."""
+        return said(self.last_error, self.last_error_code, self.last_error_params)
 
 
 class SyncRun(models.Model):
@@ -78,7 +87,9 @@ class SyncRun(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     value = models.FloatField(null=True, blank=True)
     raw_value = models.TextField(blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # in English
+    error_code = models.CharField(max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     check_in = models.ForeignKey(
         CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -93,6 +104,10 @@ class SyncRun(models.Model):
                 condition=models.Q(scheduled_for__isnull=False),
             )
         ]
+
+    @property
+    def error_said(self) -> str:
+        return said(self.error, self.error_code, self.error_params)
 
 
 class HeldReading(models.Model):

@@ -18,6 +18,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from pilote.messages import say
+
 from .connectors.base import SourceError
 from .reach import MAX_BYTES, resolve
 
@@ -30,11 +32,11 @@ def check_url(url: str, allow_private: bool) -> tuple[str, str, str]:
     """(the URL rewritten to the checked address, its host, its Host header) or SourceError."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SourceError(f"{url!r} is not an http(s) URL")
+        raise SourceError(say("not_http", url=url))
     try:
         port = parts.port
     except ValueError:
-        raise SourceError(f"{url!r} has an invalid port") from None
+        raise SourceError(say("bad_port", url=url)) from None
     address = resolve(parts.hostname, port or (443 if parts.scheme == "https" else 80),
                       allow_private)[0]  # fmt: skip
     host = f"[{address}]" if ipaddress.ip_address(address).version == 6 else address
@@ -74,23 +76,21 @@ def request(
                     if response.is_redirect:
                         location = response.headers.get("location")
                         if method != "GET" or not location:
-                            raise SourceError(f"{url} redirects: give the final address")
+                            raise SourceError(say("redirects", url=url))
                         url = urljoin(url, location)
                         continue
                     if response.status_code >= 400:
-                        raise SourceError(f"{url} answered HTTP {response.status_code}")
+                        raise SourceError(say("http_status", url=url, status=response.status_code))
                     data = bytearray()
                     for chunk in response.iter_bytes():
                         data += chunk
                         if len(data) > MAX_BYTES:
-                            raise SourceError(
-                                f"{url} sent more than {MAX_BYTES // 1024 // 1024} MB"
-                            )
+                            raise SourceError(say("too_big", url=url, mb=MAX_BYTES // 1024 // 1024))
                         if time.monotonic() > deadline:
                             raise httpx.ReadTimeout("deadline")
                     return response.status_code, bytes(data)
-            raise SourceError(f"{url} redirects more than {MAX_REDIRECTS} times")
+            raise SourceError(say("too_many_redirects", url=url, n=MAX_REDIRECTS))
     except httpx.TimeoutException:
-        raise SourceError(f"{url} did not answer within {seconds:g} s") from None
+        raise SourceError(say("timed_out", url=url, seconds=seconds)) from None
     except httpx.HTTPError as exc:
-        raise SourceError(f"{url} could not be read: {type(exc).__name__}") from None
+        raise SourceError(say("unreadable", url=url, detail=type(exc).__name__)) from None

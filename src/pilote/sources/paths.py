@@ -11,16 +11,19 @@ from typing import Any
 import jmespath
 from jmespath.exceptions import JMESPathError
 
+from pilote.messages import say
+from pilote.okr.text import N_
+
 from .connectors.base import SourceError
 
 
 def path_errors(expression: str, where: str) -> list[tuple[str, str]]:
     if not expression or not str(expression).strip():
-        return [(where, "a JMESPath expression is required, e.g. data.rating")]
+        return [(where, N_("a JMESPath expression is required, e.g. data.rating"))]
     try:
         jmespath.compile(expression)
     except JMESPathError as exc:
-        return [(where, f"not a valid JMESPath expression: {str(exc).splitlines()[0]}")]
+        return [(where, say("path_invalid", detail=str(exc).splitlines()[0]))]
     return []
 
 
@@ -28,7 +31,9 @@ def extract(expression: str, document: Any) -> Any:
     try:
         found = jmespath.search(expression, document)
     except JMESPathError as exc:
-        raise SourceError(f"the path {expression!r} failed: {str(exc).splitlines()[0]}") from None
+        raise SourceError(
+            say("path_failed", path=expression, detail=str(exc).splitlines()[0])
+        ) from None
     if found is None:
-        raise SourceError(f"the path {expression!r} found nothing in the document")
+        raise SourceError(say("path_found_nothing", path=expression))
     return found

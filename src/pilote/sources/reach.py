@@ -27,6 +27,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from pilote.messages import say
+from pilote.okr.text import N_
+
 from .connectors.base import SourceError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -55,18 +58,15 @@ def resolve(host: str, port: int | None, allow_private: bool) -> list[str]:
         infos = socket.getaddrinfo(host, port or 0, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         reason = getattr(exc, "strerror", None) or "not a host name"
-        raise SourceError(f"cannot resolve {host!r}: {reason}") from None
+        raise SourceError(say("unresolved_because", host=host, detail=reason)) from None
     addresses = []
     for info in infos:
         ip = ipaddress.ip_address(info[4][0].split("%")[0])
         if refused_address(ip) and not allow_private:
-            raise SourceError(
-                f"{host!r} resolves to {ip}, a private or loopback address: refused "
-                "(an admin may allow private addresses for this source)"
-            )
+            raise SourceError(say("private_address", host=host, ip=str(ip)))
         addresses.append(str(ip))
     if not addresses:
-        raise SourceError(f"cannot resolve {host!r}")
+        raise SourceError(say("unresolved", host=host))
     return addresses
 
 
@@ -104,24 +104,23 @@ def local_path(location: str) -> Path:
     if text.startswith("file:"):
         text = text.removeprefix("file://").removeprefix("file:")
     if not text or "\x00" in text:
-        raise SourceError("a file path is required")
+        raise SourceError(N_("a file path is required"))
     path = Path(text)
     if not path.is_absolute():
-        raise SourceError(f"{location!r} is not an absolute path")
+        raise SourceError(say("not_absolute", location=location))
     dirs = source_dirs()
     if not dirs:
         raise SourceError(
-            "this server reads no local files for sources: the operator lists the directories "
-            "that may be read in PILOTE_SOURCE_DIRS"
+            N_(
+                "this server reads no local files for sources: the operator lists the directories "
+                "that may be read in PILOTE_SOURCE_DIRS"
+            )
         )
     resolved = path.resolve()
     if not any(resolved.is_relative_to(d) for d in dirs):
-        raise SourceError(
-            f"{location!r} is outside the directories this server opens to sources "
-            "(PILOTE_SOURCE_DIRS)"
-        )
+        raise SourceError(say("outside_dirs", location=location))
     if _is_own(resolved):
-        raise SourceError(f"{location!r} is one of Pilote's own files: refused")
+        raise SourceError(say("own_file", location=location))
     return resolved
 
 
@@ -132,16 +131,16 @@ def read_local(location: str) -> bytes:
         # O_NONBLOCK: opening a FIFO must not hang; the type is checked on the open file.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
-        raise SourceError(f"cannot read {location}: {exc.strerror}") from None
+        raise SourceError(say("cannot_read", location=location, detail=exc.strerror)) from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise SourceError(f"{location} is not a regular file")
+            raise SourceError(say("not_regular_file", location=location))
         if info.st_size > MAX_BYTES:
-            raise SourceError(f"{location} is larger than {MAX_BYTES // 1024 // 1024} MB")
+            raise SourceError(say("file_too_big", location=location, mb=MAX_BYTES // 1024 // 1024))
         data = f.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise SourceError(f"{location} is larger than {MAX_BYTES // 1024 // 1024} MB")
+        raise SourceError(say("file_too_big", location=location, mb=MAX_BYTES // 1024 // 1024))
     return data
 
 
@@ -166,34 +165,36 @@ def database_url(url: str, allow_private: bool):
         parsed = sa.make_url(str(url or ""))
     except Exception:  # noqa: BLE001 — any malformed URL is the user's to fix
         raise SourceError(
-            "the database URL is not usable: expected e.g. postgresql+psycopg://user@host/db"
+            N_("the database URL is not usable: expected e.g. postgresql+psycopg://user@host/db")
         ) from None
     dialect = parsed.get_backend_name()
     unknown = sorted(set(parsed.query) - SAFE_URL_OPTIONS)
     if unknown:
-        raise SourceError(f"the database URL may not set {', '.join(unknown)}")
+        raise SourceError(say("url_may_not_set", names=", ".join(unknown)))
     if dialect == "sqlite":
         if not parsed.database or parsed.database.startswith(":memory:"):
-            raise SourceError("a SQLite source needs a database file")
+            raise SourceError(N_("a SQLite source needs a database file"))
         path = local_path(parsed.database)
         # Read-only at the file level too: SQLite opens it with mode=ro.
         return parsed.set(database=f"file:{path}?mode=ro", query={"uri": "true"}), {}
     if dialect not in NETWORK_DIALECTS:
-        raise SourceError(f"databases of kind {dialect!r} are not supported")
+        raise SourceError(say("dialect_unsupported", dialect=dialect))
     hosts = [h for h in (parsed.host or "").split(",") if h]
     if not hosts or any(h.startswith("/") for h in hosts):
         # No host: a local socket, i.e. this server.
         if not allow_private:
             raise SourceError(
-                "the database URL names no host (a local socket): refused "
-                "(an admin may allow private addresses for this source)"
+                N_(
+                    "the database URL names no host (a local socket): refused "
+                    "(an admin may allow private addresses for this source)"
+                )
             )
         hosts = hosts or ["localhost"]
     if len(hosts) > 1:
-        raise SourceError("the database URL must name one host")
+        raise SourceError(N_("the database URL must name one host"))
     addresses = resolve(hosts[0], parsed.port, allow_private)
     if _is_pilote_database(dialect, addresses, parsed.port, parsed.database):
-        raise SourceError("this URL is Pilote's own database: refused")
+        raise SourceError(N_("this URL is Pilote's own database: refused"))
     connect_args = {}
     if dialect == "postgresql":
         # Connect to the address that was checked, not to a second DNS answer.

@@ -11,7 +11,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from pilote.words import FIELD_LABELS, long_date, number, percentage
+from pilote.words import FIELD_LABELS, long_date, message, number, percentage
 
 FACTORS = FIELD_LABELS  # the names a "needs …" note lists
 
@@ -148,8 +148,12 @@ def term_note(term: dict) -> str:
 
 
 def coded_words(words) -> str:
-    """A ``pilote.okr.explain.Coded`` (or a plain English string) in the reader's words."""
-    return worded(score_notes(), getattr(words, "code", ""), getattr(words, "params", {}), words)
+    """A ``pilote.okr.explain.Coded`` (or a plain English string) in the reader's words: an
+    explanation's note, else a message of the rules and actions (``pilote.words.message``)."""
+    code = getattr(words, "code", "")
+    if code in score_notes():
+        return worded(score_notes(), code, getattr(words, "params", {}), words)
+    return message(words)
 
 
 def formula(explanation: dict) -> str:

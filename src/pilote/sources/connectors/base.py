@@ -18,9 +18,19 @@ from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
+from django.utils import translation
+
+from pilote.messages import say
+
 
 class SourceError(Exception):
     """What went wrong while fetching, said for the person who set the source up."""
+
+    @property
+    def message(self) -> str:
+        """The message as raised: a coded one (``pilote.messages.say``) keeps its code."""
+        first = self.args[0] if self.args else ""
+        return first if isinstance(first, str) and len(self.args) == 1 else str(self)
 
 
 @dataclass(frozen=True)
@@ -88,24 +98,26 @@ def param_errors(connector: Connector, params: dict, secrets: dict) -> list[tupl
     for p in connector.parameters:
         where = secrets if p.secret else params
         if p.required and where.get(p.name) in (None, ""):
-            errors.append(
-                (f"{'secrets' if p.secret else 'params'}.{p.name}", f"required: {p.help}")
-            )
+            with translation.override("en"):  # the English, worded again where it is read
+                help_text = str(p.help)
+            path = f"{'secrets' if p.secret else 'params'}.{p.name}"
+            errors.append((path, say("required_param", help=help_text)))
     for name in params:
         if name not in known:
-            errors.append((f"params.{name}", f"unknown parameter for {connector.name}"))
+            errors.append((f"params.{name}", say("unknown_param", kind=connector.name)))
     return errors
 
 
-def to_number(raw: Any, what: str = "value") -> float:
+def to_number(raw: Any, what: str | None = None) -> float:
     """A number from JSON, SQL or CSV; « 4,8 » (French decimal comma) is read as 4.8.
 
     The error says what was expected, not what was found: a source's data is not for
     every reader of its runs (ARCHITECTURE.md rule 12).
     """
+    what = what or say("the_value")
     if isinstance(raw, bool) or raw is None:
-        found = "empty" if raw is None else "a true/false value"
-        raise SourceError(f"the {what} is {found}, not a number")
+        found = say("empty") if raw is None else say("true_false")
+        raise SourceError(say("not_a_number", what=what, found=found))
     if isinstance(raw, (int, float)):
         value = float(raw)
     else:
@@ -115,16 +127,16 @@ def to_number(raw: Any, what: str = "value") -> float:
         try:
             value = float(text)
         except ValueError:
-            raise SourceError(f"the {what} is {_shape(raw)}, not a number") from None
+            raise SourceError(say("not_a_number", what=what, found=_shape(raw))) from None
     if not math.isfinite(value):
-        raise SourceError(f"the {what} is not a finite number")
+        raise SourceError(say("not_finite", what=what))
     return value
 
 
 def _shape(raw: Any) -> str:
     """What kind of value this is, without its content."""
     if isinstance(raw, (list, tuple)):
-        return f"a list of {len(raw)} item(s)"
+        return say("a_list", n=len(raw))
     if isinstance(raw, dict):
-        return f"an object of {len(raw)} field(s)"
-    return f"a text of {len(str(raw))} character(s)"
+        return say("an_object", n=len(raw))
+    return say("a_text", n=len(str(raw)))

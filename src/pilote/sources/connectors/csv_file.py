@@ -14,6 +14,8 @@ import time
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pilote.messages import say
+
 from .. import net, reach
 from .base import Param, Reading, SourceConfig, SourceError, register, to_number
 
@@ -62,14 +64,16 @@ class Csv:
         fetched_at = timezone.now()
         aggregation = p.get("aggregation") or "last"
         if aggregation not in AGGREGATIONS:
-            raise SourceError(f"aggregation must be one of {', '.join(AGGREGATIONS)}")
+            raise SourceError(
+                say("param_one_of", label=say("label_aggregation"), values=", ".join(AGGREGATIONS))
+            )
         column = p["column"]
         cells = _column(data, column, p.get("delimiter"))
         if aggregation == "count":
             return Reading(float(len(cells)), f"{len(cells)} rows", fetched_at)
         if not cells:
-            raise SourceError(f"the column {column!r} has no value")
-        numbers = [to_number(c, f"value of column {column!r} on row {n}") for n, c in cells]
+            raise SourceError(say("no_value_in_column", column=column))
+        numbers = [to_number(c, say("value_of_column", column=column, row=n)) for n, c in cells]
         value = {
             "last": lambda: numbers[-1],
             "first": lambda: numbers[0],
@@ -93,22 +97,20 @@ def _column(data: bytes, column: str, delimiter: str | None) -> list[tuple[int, 
     if reader.fieldnames is None:
         return []
     if column not in reader.fieldnames:
-        raise SourceError(
-            f"no column {column!r} in the header row ({len(reader.fieldnames)} columns)"
-        )
+        raise SourceError(say("no_column", column=column, n=len(reader.fieldnames)))
     deadline = time.monotonic() + 10
     cells = []
     try:
         for n, row in enumerate(reader, start=2):
             if n > reach.MAX_ROWS + 1:
-                raise SourceError(f"the file has more than {reach.MAX_ROWS} rows")
+                raise SourceError(say("too_many_rows", n=reach.MAX_ROWS))
             if n % 10_000 == 0 and time.monotonic() > deadline:
-                raise SourceError("the file took longer than 10 s to read")
+                raise SourceError(say("file_too_slow", seconds=10))
             cell = row.get(column) or ""
             if cell.strip():
                 cells.append((n, cell))
     except csv.Error as exc:
-        raise SourceError(f"the file is not valid CSV (line {reader.line_num})") from exc
+        raise SourceError(say("not_csv", line=reader.line_num)) from exc
     return cells
 
 

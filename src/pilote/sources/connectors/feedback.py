@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pilote.messages import say
 from pilote.okr.feedback import METRICS, average_rating, nps
 
 from .base import Param, Reading, SourceConfig, SourceError, register
@@ -46,7 +47,9 @@ class FeedbackMetric:
         p = config.params
         metric = p.get("metric")
         if metric not in METRICS:
-            raise SourceError(f"metric must be one of {', '.join(METRICS)}")
+            raise SourceError(
+                say("param_one_of", label=say("label_metric"), values=", ".join(METRICS))
+            )
         days = int(p.get("window_days") or 90)
         since = timezone.localdate() - timedelta(days=days - 1)
         items = FeedbackItem.objects.filter(
@@ -68,9 +71,7 @@ class FeedbackMetric:
         else:
             value = nps(r[1] for r in rows)
         if value is None:
-            raise SourceError(
-                f"no feedback item with a {metric.replace('_', ' ')} in the last {days} days"
-            )
+            raise SourceError(say("no_feedback", metric=say(f"metric_{metric}"), days=days))
         return Reading(
             round(value, 4), f"{metric} over {len(rows)} items, {days} days", timezone.now()
         )

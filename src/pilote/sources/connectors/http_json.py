@@ -7,6 +7,9 @@ import json
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pilote.messages import say
+from pilote.okr.text import N_
+
 from .. import net
 from ..paths import extract
 from .base import Param, Reading, SourceConfig, SourceError, register, to_number
@@ -43,16 +46,16 @@ class HttpJson:
         p = config.params
         headers = config.secrets.get("headers") or {}
         if not isinstance(headers, dict):
-            raise SourceError("secrets.headers must be a mapping of header names to values")
+            raise SourceError(N_("secrets.headers must be a mapping of header names to values"))
         body = net.get(p["url"], headers, p.get("timeout"), config.allow_private)
         fetched_at = timezone.now()
         try:
             document = json.loads(body)
         except ValueError:
-            raise SourceError(f"{p['url']} did not answer JSON: {body[:80]!r}") from None
+            raise SourceError(say("not_json", url=p["url"], start=repr(body[:80]))) from None
         found = extract(p["path"], document)
         return Reading(
-            to_number(found, f"value at {p['path']!r}"), json.dumps(found)[:500], fetched_at
+            to_number(found, say("value_at", path=p["path"])), json.dumps(found)[:500], fetched_at
         )
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pilote.messages import say
 from pilote.okr.text import N_
 
 from .. import reach
@@ -49,8 +50,7 @@ def query_errors(query: str) -> list[tuple[str, str]]:
         return [("params.query", N_("must be a single statement (no ';' inside)"))]
     found = _SERVER_FUNCTIONS.search(text)
     if found:
-        return [("params.query", f"may not call {found.group(1).split()[0]}: it reaches the "
-                 "database server's files or programs")]  # fmt: skip
+        return [("params.query", say("query_calls", function=found.group(1).split()[0]))]
     return []
 
 
@@ -84,17 +84,19 @@ class Sql:
         try:
             engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)
         except Exception as exc:  # noqa: BLE001 — any bad URL is the user's to fix
-            raise SourceError(f"the database URL is not usable: {type(exc).__name__}") from None
+            raise SourceError(say("url_unusable", detail=type(exc).__name__)) from None
         try:
             rows = self._run(engine, query, limit)
         finally:
             engine.dispose()
         if len(rows) != 1 or len(rows[0]) != 1:
-            shape = f"{len(rows)} row(s)" + (f" of {len(rows[0])} column(s)" if rows else "")
-            raise SourceError(f"the query must return one row with one column; it returned {shape}")
+            raise SourceError(
+                say("one_row_one_column_of", rows=len(rows), columns=len(rows[0]))
+                if rows else say("one_row_one_column", rows=0)
+            )  # fmt: skip
         raw = rows[0][0]
         # The raw text is kept only once it has proved to be a number.
-        return Reading(to_number(raw, "query's result"), str(raw)[:100], timezone.now())
+        return Reading(to_number(raw, say("query_result")), str(raw)[:100], timezone.now())
 
     def _run(self, engine: sa.Engine, query: str, limit: float) -> list:
         dialect = engine.dialect.name
@@ -117,12 +119,12 @@ class Sql:
         except sa.exc.OperationalError as exc:
             text = str(exc.orig)
             if "timeout" in text or "interrupted" in text or "canceling statement" in text:
-                raise SourceError(f"the query ran longer than its limit of {limit:g} s") from None
-            raise SourceError(f"the database refused: {_error_class(exc.orig)}") from None
+                raise SourceError(say("query_too_long", seconds=limit)) from None
+            raise SourceError(say("database_refused", detail=_error_class(exc.orig))) from None
         except sa.exc.DBAPIError as exc:
-            raise SourceError(f"the database refused: {_error_class(exc.orig)}") from None
+            raise SourceError(say("database_refused", detail=_error_class(exc.orig))) from None
         except sa.exc.ArgumentError:
-            raise SourceError("the database URL is not usable") from None
+            raise SourceError(N_("the database URL is not usable")) from None
         finally:
             if timer is not None:
                 timer.cancel()
@@ -144,9 +146,7 @@ def _fetch(conn, dialect: str, query: str) -> list[tuple]:
     columns = [d[0] for d in probe.cursor.description or ()]
     probe.close()
     if len(columns) != 1:
-        raise SourceError(
-            f"the query must return one row with one column; it returns {len(columns)} columns"
-        )
+        raise SourceError(say("columns_returned", columns=len(columns)))
     name = '"' + str(columns[0]).replace('"', '""') + '"'
     bounded = (
         f"SELECT substr(CAST(pilote_q.{name} AS TEXT), 1, {MAX_VALUE_CHARS + 1})"
@@ -164,8 +164,10 @@ def _refuse_powerful_role(conn) -> None:
     ).scalar()
     if powerful:
         raise SourceError(
-            "the database role may read the server's files (a superuser, or a member of "
-            "pg_read_server_files): connect with a read-only role (docs/sources.md)"
+            N_(
+                "the database role may read the server's files (a superuser, or a member of "
+                "pg_read_server_files): connect with a read-only role (docs/sources.md)"
+            )
         )
 
 

@@ -15,9 +15,10 @@ from pilote.goals.models import Objective
 from pilote.orgs.access import can_manage_source, scoped
 from pilote.sources import actions, feedback, queries
 from pilote.sources.models import FeedbackItem
+from pilote.words import message
 
 from ..forms import FeedbackForm, FeedbackImportForm, SourceForm
-from .common import FORM_ERRORS, form_errors, member_required, safe_next
+from .common import FORM_ERRORS, describe, form_errors, member_required, safe_next
 
 
 def _source_form(request, data=None, initial=None, stored_secrets=()) -> SourceForm:
@@ -155,7 +156,7 @@ def source_action(request: HttpRequest, key: str, what: str) -> HttpResponse:
     if what == "sync":
         run = actions.sync_now(actor, src)
         if run.outcome == "failed":
-            messages.error(request, _("Sync failed: %(e)s") % {"e": run.error})
+            messages.error(request, _("Sync failed: %(e)s") % {"e": message(run.error_said)})
         else:
             from ..templatetags.pilote import run_label
 
@@ -212,8 +213,8 @@ def feedback_page(request: HttpRequest) -> HttpResponse:
             except UnicodeDecodeError:
                 upload.add_error("file", _("The file is not UTF-8 text."))
             except Invalid as exc:
-                for path, message in exc.errors[:20]:
-                    upload.add_error("file", f"{path}: {message}")
+                for path, english in exc.errors[:20]:
+                    upload.add_error("file", f"{path}: {message(english)}")
         status = 422
     elif request.method == "POST":
         form = FeedbackForm(request.POST)
@@ -269,5 +270,5 @@ def feedback_link(request: HttpRequest, pk: int) -> HttpResponse:
         feedback.link_feedback(actor, item, objectives, initiatives)
         messages.success(request, _("Evidence links saved."))
     except Invalid as exc:
-        messages.error(request, "; ".join(f"{p}: {m}" for p, m in exc.errors))
+        messages.error(request, describe(exc))
     return safe_next(request, "/feedback/")
