@@ -56,6 +56,56 @@ def number(value, digits=2) -> str:
     return number_format(value, decimal_pos=None, force_grouping=True)
 
 
+# A key result's definition in a sentence (the KR form, live, and the objective page): the
+# same words in Python and in the form's script (``kr_sentences``), values named %(name)s.
+def kr_sentences() -> dict[str, str]:
+    return {
+        "increase": str(_("Increase from %(baseline)s to %(target)s%(unit)s")),
+        "decrease": str(_("Decrease from %(baseline)s to %(target)s%(unit)s")),
+        "maintain": str(_("Keep between %(min)s and %(max)s%(unit)s")),
+        "maintain_min": str(_("Keep at %(min)s%(unit)s or more")),
+        "maintain_max": str(_("Keep at %(max)s%(unit)s or less")),
+        "boolean": str(_("Done or not done")),
+        "milestone": str(_("Milestones reached, out of %(n)s")),
+        "increase_wrong_way": str(
+            _(
+                "The target is not above the baseline: an increase goes up (choose “Decrease” "
+                "to go down)."
+            )
+        ),  # fmt: skip
+        "decrease_wrong_way": str(
+            _(
+                "The target is not below the baseline: a decrease goes down (choose “Increase” "
+                "to go up)."
+            )
+        ),  # fmt: skip
+    }
+
+
+def kr_sentence(kind, baseline=None, target=None, minimum=None, maximum=None, unit="",
+                milestones=0) -> str:  # fmt: skip
+    """ "Increase from 4.1 to 4.8 ★" in the reader's language; "" while the values that the
+    kind needs are missing."""
+    words = kr_sentences()
+    values = {"baseline": number(baseline), "target": number(target), "min": number(minimum),
+              "max": number(maximum), "unit": f"\u00a0{unit}" if unit else "", "n": milestones}  # fmt: skip
+    if kind in ("increase", "decrease"):
+        if baseline is None or target is None:
+            return ""
+        if (target <= baseline) if kind == "increase" else (target >= baseline):
+            return words[f"{kind}_wrong_way"]
+        return words[kind] % values
+    if kind == "maintain":
+        if minimum is not None and maximum is not None:
+            return words["maintain"] % values
+        if minimum is not None or maximum is not None:
+            return words["maintain_min" if minimum is not None else "maintain_max"] % values
+        return ""
+    if kind == "milestone":
+        return words["milestone"] % values if milestones else ""
+    return words["boolean"] if kind == "boolean" else ""
+
+
 def long_date(day) -> str:
     """A date written out in the reader's language ("1 December 2026"); French writes the
     first of a month as an ordinal, "1er décembre 2026", which Django's "j F Y" does not."""

@@ -153,10 +153,10 @@ def test_french_and_english_pages_show_their_words_and_numbers(open_as, server):
     page = open_as("ceo@banque.example")
     page.goto(f"{server.url}/objectives/espace-client/")
     expect(page.get_by_role("heading", name="Résultats clés")).to_be_visible()
-    expect(page.locator("#kr-note-espace-client")).to_contain_text("départ 4,1")
+    expect(page.locator("#kr-note-espace-client")).to_contain_text("Augmenter de 4,1 à 4,8")
     page.get_by_label("Langue").select_option("en")  # applies on choice: no button to press
     expect(page.get_by_role("heading", name="Key results")).to_be_visible()
-    expect(page.locator("#kr-note-espace-client")).to_contain_text("baseline 4.1")
+    expect(page.locator("#kr-note-espace-client")).to_contain_text("Increase from 4.1 to 4.8")
 
 
 def test_another_organisations_pages_are_out_of_reach(open_as, server):
@@ -241,11 +241,38 @@ def test_the_key_result_form_asks_what_its_kind_uses(open_as, server):
 def test_the_alignment_list_is_searched_as_one_types(open_as, server):
     page = open_as("digital@banque.example")
     page.goto(f"{server.url}/objectives/new/")
-    rows = page.locator("#align-list li")
+    rows = page.locator("#align-results li")
     total = rows.count()
     assert total > 3
     page.locator("#align-filter").fill("satisfaction")
-    visible = page.locator("#align-list li:visible")
-    expect(visible.first).to_contain_text("satisfaction")
-    assert 0 < visible.count() < total
+    expect(rows.first).to_contain_text("satisfaction")  # the database's answer, swapped in
+    expect(rows).not_to_have_count(total)
+    first = rows.first
+    title = first.locator("label.form-check-label").inner_text()
+    first.locator("input[type=checkbox]").check()
+    chosen = page.locator("#align-chosen li")
+    expect(chosen).to_have_count(1)  # a ticked candidate joins the chosen ones
+    page.locator("#align-filter").fill("zzz")
+    expect(page.locator("#align-results")).to_contain_text("Aucun objectif")
+    expect(chosen).to_have_count(1)  # and stays when the search changes
+    assert title.split(" · ")[0] in chosen.first.inner_text()
+    page.locator("#align-filter").press("Enter")  # Enter searches, it does not send the form
+    assert page.url.endswith("/objectives/new/")
+    assert page.errors == []
+
+
+def test_the_key_result_form_states_its_definition_as_one_types(open_as, server):
+    page = open_as("digital@banque.example")
+    page.goto(f"{server.url}/objectives/espace-client/key-results/new/")
+    sentence = page.locator("[data-kr-sentence]")
+    page.locator("select[name=kind]").select_option("increase")
+    page.get_by_label("Valeur de départ", exact=True).fill("4,1")
+    page.get_by_label("Cible", exact=True).fill("4,8")
+    page.locator("input[name=unit]").fill("★")
+    expect(sentence).to_have_text("Augmenter de 4,1 à 4,8\u00a0★")
+    page.get_by_label("Cible", exact=True).fill("3")
+    expect(sentence).to_contain_text("choisissez « Diminuer »")
+    page.locator("select[name=kind]").select_option("maintain")
+    page.get_by_label("Minimum", exact=True).fill("99,5")
+    expect(sentence).to_contain_text("Maintenir à 99,5")
     assert page.errors == []

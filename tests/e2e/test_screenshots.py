@@ -16,6 +16,7 @@ PAGES = [
     ("my-key-results", "/my/", "mobile@banque.example"),
     ("inbox", "/inbox/", "ceo@banque.example"),
     ("new-objective", "/objectives/new/", "digital@banque.example"),
+    ("key-result", "/key-results/note-espace-client/edit/", "digital@banque.example"),
     ("admin-people", "/manage/people/", "admin@banque.example"),
     ("roadmap", "/roadmap/", "digital@banque.example"),
     ("roadmap-ledger", "/roadmap/ledger/", "ceo@banque.example"),

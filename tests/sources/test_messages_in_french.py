@@ -69,7 +69,10 @@ def test_a_failed_run_keeps_its_code_and_the_source_page_words_it_in_french(
     src, run, base = failing_source
     run = SyncRun.objects.get(pk=run.pk)
     assert run.outcome == "failed" and run.error == f"{base}/v answered HTTP 404"
-    assert run.error_code == "http_status" and run.error_params == {"url": f"{base}/v", "status": 404}
+    assert run.error_code == "http_status" and run.error_params == {
+        "url": f"{base}/v",
+        "status": 404,
+    }
     assert src.last_error_code == "http_status"
     french = browser("admin", language="fr").get("/sources/gone/").content.decode()
     assert f"{base}/v a répondu HTTP 404" in french and "answered HTTP" not in french
@@ -95,7 +98,9 @@ def test_the_api_words_a_connector_error_in_the_request_language_with_its_code(a
     assert unknown["message"] == "paramètre inconnu pour ce type de source (csv)"
     required = errors["params.location"]
     assert required["code"] == "required_param"
-    assert required["message"].startswith("obligatoire : ") and "required" not in required["message"]
+    assert (
+        required["message"].startswith("obligatoire : ") and "required" not in required["message"]
+    )
     assert not DataSource.objects.filter(key="s2").exists()
     # English stays the API's default
     r = admin.post("/sources", body)

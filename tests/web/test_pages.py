@@ -473,7 +473,7 @@ def test_a_lead_weighs_the_contribution_to_each_parent(browser):
 
     client = browser("lead", language="en")
     page = client.get("/objectives/tact/edit/").content.decode()
-    assert "Weight of the contribution to « Grow »" in page
+    assert "Weight of the contribution to “Grow”" in page
     data = {
         "title": "Ship a better app",
         "level": "tactical",
@@ -972,7 +972,7 @@ def test_an_objective_contributes_to_parents_each_with_its_weight(browser):
 
     client = browser("lead", language="fr")
     page = client.get("/objectives/new/").content.decode()
-    assert 'name="weight__strat"' in page and 'data-filter-list="align-list"' in page
+    assert 'name="weight__strat"' in page and 'hx-get="/objectives/parents/"' in page
     base = {"title": "Simplifier l'inscription", "level": "tactical", "cycle": "q",
             "unit": "produit", "progress_from": "key_results", "aligns_to": ["strat"]}  # fmt: skip
     bad = client.post("/objectives/new/", {**base, "weight__strat": "-1"})
@@ -983,6 +983,54 @@ def test_an_objective_contributes_to_parents_each_with_its_weight(browser):
     assert r.status_code == 302
     link = Alignment.objects.get(child__title=base["title"])
     assert (link.parent.key, link.weight) == ("strat", 2.5)
+
+
+def test_the_alignment_picker_is_searched_by_the_database_within_the_organisation(browser):
+    from pilote.goals.models import Objective
+
+    client = browser("lead", language="fr")
+    found = client.get("/objectives/parents/", {"align_q": ""}).content.decode()
+    acme = set(Objective.objects.filter(organization__name="Acme").values_list("key", flat=True))
+    keys = set(re.findall(r'name="aligns_to" value="([^"]+)"', found))
+    assert keys and keys <= acme  # never another organisation's objectives
+    # Every word typed must be found (title or unit); what is ticked is not offered again.
+    assert (
+        client.get("/objectives/parents/", {"align_q": "zzz nothing"})
+        .content.decode()
+        .count('name="aligns_to"')
+        == 0
+    )
+    ticked = next(iter(keys))
+    again = client.get("/objectives/parents/", {"align_q": "", "aligns_to": ticked})
+    assert f'value="{ticked}"' not in again.content.decode()
+    # Another organisation's objective searched by its title: not there.
+    other = Objective.objects.filter(organization__name="Globex").first()
+    answer = client.get("/objectives/parents/", {"align_q": other.title}).content.decode()
+    assert f'value="{other.key}"' not in answer
+    # A key that names no objective (typed into the request): refused, nothing saved.
+    base = {"title": "Aligner nulle part", "level": "tactical", "cycle": "q", "unit": "produit",
+            "progress_from": "key_results", "aligns_to": [other.key]}  # fmt: skip
+    bad = client.post("/objectives/new/", base)
+    assert bad.status_code == 422 and not Objective.objects.filter(title=base["title"]).exists()
+
+
+def test_the_alignment_picker_lists_only_the_first_candidates(browser, monkeypatch):
+    from pilote.goals import queries
+
+    real = queries.parent_candidates
+    monkeypatch.setattr(queries, "parent_candidates", lambda *a, **k: real(*a, **{**k, "limit": 1}))
+    page = browser("lead", language="fr").get("/objectives/new/").content.decode()
+    assert page.count('name="aligns_to"') == 1
+    assert "Les 1 premiers sur" in page and "tapez pour affiner la liste" in page
+
+
+def test_a_key_result_says_what_it_defines_in_words(browser):
+    page = browser("lead", language="fr").get("/objectives/tact/").content.decode()
+    assert "Augmenter de 10 à 20" in page
+    english = browser("lead", language="en").get("/objectives/tact/").content.decode()
+    assert "Increase from 10 to 20" in english
+    form = browser("lead", language="fr").get("/key-results/tact-kr/edit/").content.decode()
+    assert "data-kr-sentence" in form and "Augmenter de 10 à 20" in form
 
 
 def test_the_issues_french_examples_read_in_french(browser):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pilote.okr.explain import Explanation, Term
 from pilote.okr.grading import effective_grade, grade_color
@@ -37,6 +37,19 @@ from .models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
 
 def objectives(actor: Actor) -> QuerySet[Objective]:
     return scoped(actor, Objective.objects.select_related("cycle", "unit", "owner"))
+
+
+def parent_candidates(
+    actor: Actor, text: str = "", exclude=(), limit: int = 40
+) -> tuple[list[Objective], int]:
+    """The objectives one may pick to align to, holding every word typed in their title or
+    their unit's name, strategic first: (the first ``limit``, how many match). Answered by the
+    database: the alignment picker never lists the whole organisation."""
+    found = objectives(actor).exclude(key__in=list(exclude))
+    for word in (text or "").split()[:8]:
+        found = found.filter(Q(title__icontains=word) | Q(unit__name__icontains=word))
+    found = found.order_by("level", "title", "pk")  # "strategic" sorts before "tactical"
+    return list(found[:limit]), found.count()
 
 
 def key_results(actor: Actor) -> QuerySet[KeyResult]:

@@ -100,6 +100,13 @@ class WithdrawCheckInForm(Styled):
     )  # fmt: skip
 
 
+class KeysField(forms.MultipleChoiceField):
+    """A list of keys checked by the action that receives them, not against choices."""
+
+    def valid_value(self, value) -> bool:
+        return bool(str(value).strip())
+
+
 class ObjectiveForm(Styled):
     key = forms.SlugField(
         label=_("Key"),
@@ -125,17 +132,23 @@ class ObjectiveForm(Styled):
             ("both", _("both")),
         ],
     )
-    aligns_to = forms.MultipleChoiceField(label=_("Contributes to"), required=False)
+    # Any keys: the picker searches the organisation (goals.queries.parent_candidates), and
+    # the action says which key names no objective the actor may align to.
+    aligns_to = KeysField(label=_("Contributes to"), required=False)
 
-    def __init__(self, *args, cycles=(), units=(), parents=(), editing=False, links=(), **kwargs):
+    def __init__(
+        self, *args, cycles=(), units=(), chosen=(), candidates=(), matching=0, editing=False,
+        links=(), **kwargs,
+    ):  # fmt: skip
         super().__init__(*args, **kwargs)
         # The current links' weights; a parent newly chosen weighs 1 unless given another.
         self.link_weights = {key: weight for key, _, weight in links}
         self.fields["cycle"].choices = [(c.key, c.name or c.key) for c in cycles]
         self.fields["unit"].choices = [(u.key, u.name) for u in units]
-        parents = list(parents)
-        self.fields["aligns_to"].choices = [(o.key, o.title) for o in parents]
-        self.parents = parents
+        self.chosen, self.candidates, self.matching = list(chosen), list(candidates), matching
+        self.titles = {key: title for key, title, _ in links} | {
+            o.key: o.title for o in self.chosen
+        }
         if editing:
             self.fields["key"].disabled = True
 
@@ -143,25 +156,24 @@ class ObjectiveForm(Styled):
         """Every field but the alignment, which the page shows as a searchable list."""
         return [self[name] for name in self.fields if name != "aligns_to"]
 
-    def parent_rows(self):
-        """(level label, [(objective, chosen, weight as typed or stored)]) for the list."""
+    def _weight(self, key: str) -> str:
         from pilote.words import number
 
-        chosen = set(self["aligns_to"].value() or [])
-        groups: dict[str, list] = {}
-        for o in self.parents:
-            typed = self.data.get(f"weight__{o.key}") if self.is_bound else None
-            weight = typed if typed not in (None, "") else number(self.link_weights.get(o.key, 1))
-            label = (
-                _("Strategic objectives") if o.level == "strategic" else _("Tactical objectives")
-            )
-            groups.setdefault(str(label), []).append((o, o.key in chosen, weight))
-        return list(groups.items())
+        typed = self.data.get(f"weight__{key}") if self.is_bound else None
+        return typed if typed not in (None, "") else number(self.link_weights.get(key, 1))
+
+    def chosen_rows(self):
+        """[(objective, True, weight as typed or stored)] of the parents ticked."""
+        return [(o, True, self._weight(o.key)) for o in self.chosen]
+
+    def parent_rows(self):
+        """(level label, [(objective, False, weight)]) of the first candidates found."""
+        return candidate_groups(self.candidates)
 
     def clean(self):
         data = super().clean()
         weight = forms.FloatField(min_value=0.01, localize=True)
-        titles = dict(self.fields["aligns_to"].choices)
+        titles = self.titles
         for key in data.get("aligns_to") or []:
             raw = (self.data.get(f"weight__{key}") or "").strip()
             if not raw:
@@ -172,10 +184,19 @@ class ObjectiveForm(Styled):
             except forms.ValidationError as exc:
                 self.add_error(
                     "aligns_to",
-                    _("Weight of the contribution to « %(title)s »: %(error)s")
+                    _("Weight of the contribution to “%(title)s”: %(error)s")
                     % {"title": titles.get(key, key), "error": " ".join(exc.messages)},
                 )
         return data
+
+
+def candidate_groups(candidates) -> list[tuple[str, list]]:
+    """The picker's candidates by level: (label, [(objective, False, "1")])."""
+    groups: dict[str, list] = {}
+    for o in candidates:
+        label = _("Strategic objectives") if o.level == "strategic" else _("Tactical objectives")
+        groups.setdefault(str(label), []).append((o, False, "1"))
+    return list(groups.items())
 
 
 class KeyResultForm(Styled):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/options/", pages.people_options, name="people_options"),
     path("units/options/", pages.unit_options, name="unit_options"),
     path("strategy/one-page/", pages.one_page, name="one_page"),
+    path("objectives/parents/", writing.parent_options, name="parent_options"),
     path("objectives/new/", writing.objective_create, name="objective_create"),
     path("objectives/<slug:key>/", pages.objective, name="objective"),
     path("objectives/<slug:key>/edit/", writing.objective_edit, name="objective_edit"),

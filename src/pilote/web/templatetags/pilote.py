@@ -194,6 +194,33 @@ def coded_words(words):
 
 
 @register.filter
+def quoted(text):
+    """Words quoted as the reader's language does: “so” in English, « ainsi » in French."""
+    from django.utils.translation import gettext
+
+    return gettext("“%(text)s”") % {"text": text}
+
+
+@register.filter
+def kr_sentence(kr):
+    """A key result's definition in words: "Increase from 4.1 to 4.8 ★" (pilote.words)."""
+    from pilote.words import kr_sentence as sentence
+
+    return sentence(kr.kind, kr.baseline, kr.target, kr.minimum, kr.maximum, kr.unit_label,
+                    len(kr.milestones or []))  # fmt: skip
+
+
+@register.simple_tag
+def kr_sentences_json():
+    """The sentences of ``kr_sentence`` for the KR form's script, as JSON."""
+    import json
+
+    from pilote.words import kr_sentences
+
+    return json.dumps(kr_sentences(), ensure_ascii=False)
+
+
+@register.filter
 def source_kind(kind):
     """A data source's kind by name: "CSV file", not "csv"."""
     from pilote.sources.actions import kind_label

@@ -18,17 +18,20 @@ from pilote.goals.stored import Stored
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_write_objective, scoped
 
-from ..forms import KeyResultForm, ObjectiveForm
+from ..forms import KeyResultForm, ObjectiveForm, candidate_groups
 from .common import FORM_ERRORS, describe, form_errors, member_required, posted_version, safe_next
 
 
 def _objective_form(request, data=None, initial=None, editing=False, exclude=None, links=()):
+    """The objective form; its alignment picker shows the parents ticked and the first
+    candidates, and searches the rest as one types (``parent_options``)."""
     actor = request.actor
-    snap_parents = (
-        queries.objectives(actor)
-        .exclude(pk=exclude.pk if exclude else None)
-        .select_related("unit", "cycle")
-        .order_by("level", "title")  # strategic before tactical
+    keys = data.getlist("aligns_to") if data is not None else (initial or {}).get("aligns_to")
+    keys = [k for k in dict.fromkeys(keys or []) if k][:MAX_PARENTS]
+    found = {o.key: o for o in queries.objectives(actor).filter(key__in=keys)}
+    chosen = [found[k] for k in keys if k in found]
+    candidates, matching = queries.parent_candidates(
+        actor, exclude=[*keys, *([exclude.key] if exclude else [])]
     )
     return ObjectiveForm(
         data,
@@ -36,8 +39,29 @@ def _objective_form(request, data=None, initial=None, editing=False, exclude=Non
         editing=editing,
         cycles=scoped(actor, Cycle.objects.all()).order_by("start"),
         units=org_queries.units(actor).order_by("name"),
-        parents=snap_parents,
+        chosen=chosen,
+        candidates=candidates,
+        matching=matching,
         links=links,
+    )
+
+
+MAX_PARENTS = 50  # more parents than that is no alignment; the rest are not looked up
+
+
+@member_required
+def parent_options(request: HttpRequest) -> HttpResponse:
+    """The alignment picker's search: the first objectives holding every word typed, less
+    those already ticked and the objective being edited."""
+    actor = request.actor
+    exclude = [k for k in request.GET.getlist("aligns_to") if k][:MAX_PARENTS]
+    if request.GET.get("align_exclude"):
+        exclude.append(request.GET["align_exclude"])
+    candidates, matching = queries.parent_candidates(actor, request.GET.get("align_q", ""), exclude)
+    return render(
+        request,
+        "pilote/_align_results.html",
+        {"groups": candidate_groups(candidates), "shown": len(candidates), "matching": matching},
     )
 
 

@@ -112,6 +112,48 @@
     });
   }
 
+  // The KR form states what it defines in a sentence as one types: "Increase from 4.1 to
+  // 4.8 ★" (the words come from the page, in its language: pilote.words.kr_sentences).
+  function wireKrSentence(form, kind) {
+    var out = form.querySelector("[data-kr-sentence]");
+    if (!out) return;
+    var words = JSON.parse(out.dataset.sentences);
+    var format = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 2 });
+    function read(name) {
+      var input = form.querySelector("[name=" + name + "]");
+      if (!input || input.value.trim() === "") return null;
+      var n = Number(input.value.trim().replace(/[\s\u00a0\u202f]/g, "").replace(",", "."));
+      return isFinite(n) ? n : null;
+    }
+    function fill(text, values) {
+      return text.replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; });
+    }
+    function update() {
+      var k = kind.value, b = read("baseline"), t = read("target"), lo = read("min"), hi = read("max");
+      var unitInput = form.querySelector("[name=unit_label]") || form.querySelector("[name=unit]");
+      var unit = unitInput && unitInput.value.trim() ? "\u00a0" + unitInput.value.trim() : "";
+      var list = form.querySelector("[name=milestones]");
+      var n = list ? list.value.split("\n").filter(function (l) { return l.trim(); }).length : 0;
+      var v = { baseline: b === null ? "" : format.format(b), target: t === null ? "" : format.format(t),
+                min: lo === null ? "" : format.format(lo), max: hi === null ? "" : format.format(hi), unit: unit, n: n };
+      var text = "";
+      if (k === "increase" || k === "decrease") {
+        if (b !== null && t !== null) text = (k === "increase" ? t <= b : t >= b) ? words[k + "_wrong_way"] : fill(words[k], v);
+      } else if (k === "maintain") {
+        if (lo !== null && hi !== null) text = fill(words.maintain, v);
+        else if (lo !== null || hi !== null) text = fill(words[lo !== null ? "maintain_min" : "maintain_max"], v);
+      } else if (k === "milestone") { if (n) text = fill(words.milestone, v); }
+      else if (k === "boolean") text = words.boolean;
+      out.textContent = text;
+      out.hidden = !text;
+      out.classList.toggle("alert-warning", text === words.increase_wrong_way || text === words.decrease_wrong_way);
+      out.classList.toggle("alert-light", !out.classList.contains("alert-warning"));
+    }
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
+  }
+
   // After a move from the keyboard the board comes back with #ini-<key>: focus that card's
   // menu (the browser only scrolls to it).
   function refocusMovedCard() {
@@ -134,23 +176,22 @@
       }
       kind.addEventListener("change", show);
       show();
+      wireKrSentence(form, kind);
     });
   }
 
-  // A list filtered as one types (the alignment picker): rows whose data-filter-text does
-  // not hold every word typed are hidden.
-  document.addEventListener("input", function (e) {
-    var input = e.target;
-    if (!input.dataset || !input.dataset.filterList) return;
-    var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-    var list = document.getElementById(input.dataset.filterList);
-    if (!list) return;
-    list.querySelectorAll("[data-filter-text]").forEach(function (row) {
-      var text = row.dataset.filterText;
-      // not the hidden attribute: the rows are flex boxes, and Bootstrap's d-flex is !important
-      if (words.every(function (w) { return text.indexOf(w) >= 0; })) row.style.removeProperty("display");
-      else row.style.setProperty("display", "none", "important");
-    });
+  // The alignment picker: a candidate ticked joins the chosen list (the next search replaces
+  // the candidates, never what was chosen); Enter in its search does not send the form.
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches("input[type=checkbox]")) return;
+    var results = box.closest("[data-move-checked]");
+    if (!results || !box.checked) return;
+    var chosen = document.getElementById(results.dataset.moveChecked);
+    if (chosen) { chosen.appendChild(box.closest("li")); box.focus(); }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.id === "align-filter") e.preventDefault();
   });
 
   function init(root) {
