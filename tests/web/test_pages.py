@@ -1012,6 +1012,9 @@ def test_the_alignment_picker_is_searched_by_the_database_within_the_organisatio
             "progress_from": "key_results", "aligns_to": [other.key]}  # fmt: skip
     bad = client.post("/objectives/new/", base)
     assert bad.status_code == 422 and not Objective.objects.filter(title=base["title"]).exists()
+    # Hundreds of keys posted at once: refused on the field before anything is looked up.
+    flood = client.post("/objectives/new/", {**base, "aligns_to": [f"k{i}" for i in range(200)]})
+    assert flood.status_code == 422 and "Au plus 50 parents" in flood.content.decode()
 
 
 def test_the_alignment_picker_lists_only_the_first_candidates(browser, monkeypatch):

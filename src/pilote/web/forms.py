@@ -100,6 +100,9 @@ class WithdrawCheckInForm(Styled):
     )  # fmt: skip
 
 
+MAX_PARENTS = 50  # an objective aligned to more is aligned to nothing in particular
+
+
 class KeysField(forms.MultipleChoiceField):
     """A list of keys checked by the action that receives them, not against choices."""
 
@@ -174,6 +177,12 @@ class ObjectiveForm(Styled):
         data = super().clean()
         weight = forms.FloatField(min_value=0.01, localize=True)
         titles = self.titles
+        if len(data.get("aligns_to") or []) > MAX_PARENTS:
+            self.add_error(
+                "aligns_to", _("At most %(n)s parents: choose those it really contributes to.")
+                % {"n": MAX_PARENTS},
+            )  # fmt: skip
+            return data
         for key in data.get("aligns_to") or []:
             raw = (self.data.get(f"weight__{key}") or "").strip()
             if not raw:

@@ -18,7 +18,7 @@ from pilote.goals.stored import Stored
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_write_objective, scoped
 
-from ..forms import KeyResultForm, ObjectiveForm, candidate_groups
+from ..forms import MAX_PARENTS, KeyResultForm, ObjectiveForm, candidate_groups
 from .common import FORM_ERRORS, describe, form_errors, member_required, posted_version, safe_next
 
 
@@ -44,9 +44,6 @@ def _objective_form(request, data=None, initial=None, editing=False, exclude=Non
         matching=matching,
         links=links,
     )
-
-
-MAX_PARENTS = 50  # more parents than that is no alignment; the rest are not looked up
 
 
 @member_required
