@@ -40,10 +40,13 @@ KIND_LABELS = {
 
 
 def percentage(value) -> str:
-    """0.4286 -> '43 %'; None -> 'No data' (never a silent 0)."""
+    """0.4286 -> '43%' in English, '43 %' in French; None -> 'No data' (never a silent 0)."""
+    from django.utils.translation import get_language
+
     if value is None:
         return str(_("No data"))
-    return f"{number_format(round(value * 100))} %"
+    english = (get_language() or "en").startswith("en")
+    return f"{number_format(round(value * 100))}{'' if english else ' '}%"
 
 
 def number(value, digits=2) -> str:

@@ -27,6 +27,7 @@ PAGES = [
     ("admin@banque.example", "/manage/rules/"),
     ("digital@banque.example", "/objectives/new/"),
     ("digital@banque.example", "/objectives/espace-client/key-results/new/"),
+    ("digital@banque.example", "/key-results/note-espace-client/edit/"),
     ("digital@banque.example", "/initiatives/cache-api/"),
 ]
 

@@ -49,9 +49,9 @@ def formulas() -> dict[str, str]:
             "(%(current)s − %(baseline)s) ÷ (%(target)s − %(baseline)s), kept between 0 and 1: "
             "%(value)s"
         ),
-        "boolean": _("done counts as 100 %%, not done as 0: %(value)s"),
+        "boolean": _("done counts as 100%%, not done as 0: %(value)s"),
         "milestones": _("%(done)s milestones done ÷ %(total)s milestones: %(value)s"),
-        "bounds": _("inside the bounds counts as 100 %%, outside as 0: %(value)s"),
+        "bounds": _("inside the bounds counts as 100%%, outside as 0: %(value)s"),
         "no_check_in": _("no check-in yet: no data (never shown as 0 or as on track)"),
         # objective progress and status
         "weighted_mean": _("Σ(weight × progress) ÷ Σ weight: %(value)s"),

@@ -193,6 +193,16 @@
   document.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && e.target.id === "align-filter") e.preventDefault();
   });
+  // An answer that left while a candidate was being ticked may offer it again: not twice.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var results = e.target.closest && e.target.closest("[data-move-checked]");
+    if (!results) return;
+    var chosen = document.getElementById(results.dataset.moveChecked);
+    if (!chosen) return;
+    results.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      if (chosen.querySelector('input[type=checkbox][value="' + CSS.escape(box.value) + '"]')) box.closest("li").remove();
+    });
+  });
 
   function init(root) {
     drawCharts(root); wirePrint(root); wireBoard(root); wireAutosubmit(root); wireSourceForms(root); wireKindForms(root);
