@@ -5,7 +5,7 @@
     pilote serve --port 8802 --no-worker &
     python benchmarks/http_pages.py http://127.0.0.1:8802 EMAIL PASSWORD [PATH ...]
 
-Signs in through the login form, warms the figures cache with one read, then prints each
+Signs in through the login form, reads each page once, then prints each
 page's median of 7 reads with its size and its ratio to the same run's /healthz floor.
 """
 

@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
-
-from pilote.goals import cache as figures_cache
 
 ROLES = ("admin", "executive", "lead", "contributor", "viewer")
 # The suite's "now": the fixtures' quarter (2027-01-01 – 2027-06-30) lies ahead of it, as the
@@ -306,18 +303,3 @@ def api(world, db):
 def _alerts_at_once(settings):
     """At-risk alerts are checked as soon as a worker runs (tests/notify sets the debounce)."""
     settings.PILOTE_ALERT_DEBOUNCE_SECONDS = 0
-
-
-@pytest.fixture(autouse=True)
-def _figures_cache():
-    """Each test starts with no cached figures; its own transaction stands for autocommit.
-
-    Every test runs in a transaction rolled back at its end, so a version number one test
-    reached is reached again by the next with other data: the cache is emptied between
-    tests. Within a test, the cache works as in production (goals/cache.py).
-    """
-    figures_cache.clear()
-    figures_cache.OUTER_BLOCKS = len(connection.atomic_blocks)
-    yield
-    figures_cache.clear()
-    figures_cache.OUTER_BLOCKS = 0

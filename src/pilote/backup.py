@@ -9,8 +9,8 @@
 
 Backups hold password hashes and secrets: they are written owner-only (0600). After a
 restore, pending migrations are applied (a backup of an older release is upgraded) and
-every organisation's data version gets a new epoch, so every running process's figures
-cache rebuilds on its next read instead of trusting version numbers the restore reused.
+every organisation's data version gets a new epoch (the version numbers the restore reused
+are never taken for the old ones).
 """
 
 from __future__ import annotations

@@ -185,7 +185,7 @@ def do_notify(args: argparse.Namespace) -> int:
 
 def do_check(args: argparse.Namespace) -> int:
     from pilote.cli import _system
-    from pilote.goals import cache, figures, latest
+    from pilote.goals import figures, latest
 
     actor = _system(args)
     org = actor.organization
@@ -195,17 +195,14 @@ def do_check(args: argparse.Namespace) -> int:
     if wrong and args.fix:
         print(f"fixed {latest.refresh(org.pk)} key result(s)")
         return 0
-    # This process's cache, advanced by the check-ins since it was built, against a rebuild.
-    # A server's own cache is checked by GET /api/v1/check (admin).
-    cached = [] if wrong else cache.differences(actor)
     # The figures stored on every KR and objective row (goals/figures.py) against a rebuild.
     kept = [] if wrong else figures.mismatches(org)
     if kept and args.fix:
         print(f"fixed {figures.rebuild(org)} stored figure(s)")
         return 0
-    for line in (cached + kept)[:50]:
+    for line in kept[:50]:
         print(line)
-    total = len(wrong) + len(cached) + len(kept)
+    total = len(wrong) + len(kept)
     print(f"{org.name}: {total} difference(s) between stored and recomputed figures")
     return 1 if total else 0
 

@@ -12,7 +12,6 @@
 | PILOTE_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _SSL; PILOTE_EMAIL_FROM | no e-mail |
 | PILOTE_WEBHOOK_RETRY_SECONDS | 30 (first retry of an outgoing webhook; doubles each time) |
 | PILOTE_EMBEDDED_WORKER | true: `pilote serve` runs the background worker in a thread |
-| PILOTE_FIGURES_CACHE | 4: organisations whose figures each process keeps in memory (0: none) |
 | PILOTE_DB_POOL, PILOTE_DB_POOL_SIZE | true, 8: PostgreSQL connections pooled per process (psycopg-pool) |
 | PILOTE_SOURCE_DIRS | none: directories whose files CSV and SQLite sources may read (os.pathsep-separated) |
 | PILOTE_TRUSTED_PROXIES | 0: reverse proxies in front of Pilote whose X-Forwarded-For is believed |
@@ -283,9 +282,6 @@ PILOTE_SOURCE_DIRS = [
 ]
 
 PILOTE_EMBEDDED_WORKER = _env_bool("PILOTE_EMBEDDED_WORKER", True)
-# Each process keeps the computed figures of this many organisations (the most recently read),
-# checked against the organisation's data version on every read (goals/cache.py); 0 turns it off.
-PILOTE_FIGURES_CACHE = int(os.environ.get("PILOTE_FIGURES_CACHE", 4))
 
 # Where people open Pilote: the links in e-mails and outgoing webhooks start with it.
 PILOTE_BASE_URL = os.environ.get("PILOTE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -52,6 +52,40 @@ def test_tree_filters_keep_matching_nodes_and_their_ancestors(api):
     assert _find(no_data, "tact") is None and _find(no_data, "draft-obj") is not None
 
 
+def test_the_tree_is_read_a_part_at_a_time_with_root_depth_and_page_size(api):
+    client = api("viewer")
+    whole = client.get("/cycles/q/tree?as_of=2027-04-01").json()
+    strat = _find(whole["objectives"], "strat")
+    assert strat["loaded"] and strat["hidden"] == 0 and len(strat["children"]) == 2
+    # depth 0: the top objectives in full, each child a summary saying there is more
+    top = client.get("/cycles/q/tree?as_of=2027-04-01&depth=0").json()
+    summary = _find(top["objectives"], "strat")["children"]
+    assert {c["key"] for c in summary} == {"tact", "submitted-obj"}
+    assert all(not c["loaded"] and c["more"] and c["key_results"] == [] for c in summary)
+    # a summary's figures are those of the whole tree
+    tact_whole, tact_top = _find(whole["objectives"], "tact"), _find(summary, "tact")
+    assert (tact_top["progress"], tact_top["status"]) == (
+        tact_whole["progress"],
+        tact_whole["status"],
+    )
+    # root: the subtree under one objective; page_size: its children a page at a time
+    first = client.get("/cycles/q/tree?root=strat&page_size=1").json()["objectives"]
+    assert [n["key"] for n in first] == ["strat"]
+    assert len(first[0]["children"]) == 1 and first[0]["hidden"] == 1
+    rest = client.get(
+        f"/cycles/q/tree?root=strat&page_size=1&offset={first[0]['next_offset']}"
+    ).json()["objectives"]
+    assert len(rest[0]["children"]) == 1 and rest[0]["hidden"] == 0
+    seen = {first[0]["children"][0]["key"], rest[0]["children"][0]["key"]}
+    assert seen == {"tact", "submitted-obj"}
+    # bad paging: a clear 422; a root of another organisation or cycle: 404
+    for bad in ("depth=-1", "page_size=0", "page_size=5000", "offset=-3", "depth=x"):
+        r = client.get(f"/cycles/q/tree?{bad}")
+        assert r.status_code == 422, (bad, r.status_code)
+    assert client.get("/cycles/q/tree?root=g-strat").status_code == 404
+    assert client.get("/cycles/q/tree?root=nowhere").status_code == 404
+
+
 def test_an_objective_with_several_parents_shows_under_each(api):
     api("executive").post(
         "/objectives",

@@ -453,6 +453,13 @@ class TreeNode(Schema):
     parents: list[AlignmentOut]
     key_results: list[KeyResultOut]
     children: list[TreeNode]
+    loaded: bool = Field(
+        True, description="false beyond `depth`: its key results and children are not in this "
+        "answer (`more` says whether it has any); ask with `root` = its key",
+    )  # fmt: skip
+    more: bool = False
+    hidden: int = Field(0, description="children not in this answer (with `page_size`)")
+    next_offset: int = Field(0, description="the `offset` that asks for the next children")
 
 
 class TreeOut(Schema):

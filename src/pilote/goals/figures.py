@@ -496,7 +496,6 @@ def mismatches(organization: Organization) -> list[str]:
         if have != (f.progress, f.status):
             out.append(f"objective {o.key}: stored {have}, by the rules {(f.progress, f.status)}")
     # The cockpit read from the stored figures, against the one built from the recomputation.
-    from .cache import _cockpit_figures
     from .cockpit import build_cockpit, build_stored_cockpit
 
     kept, built = build_stored_cockpit(snap.actor), build_cockpit(snap.actor, snap)
@@ -553,3 +552,16 @@ def rebuild_from_scratch(organization: Organization) -> None:
     )
     ObjectiveHistory.objects.filter(organization=organization).delete()
     rebuild(organization)
+
+
+def _cockpit_figures(c) -> tuple:
+    """The cockpit's counts and lists, as its page shows them."""
+    return (
+        c.counts,
+        c.attention_total,
+        [f.kr.key for f in c.attention],
+        c.overdue_total,
+        [f.kr.key for f in c.overdue],
+        [(f.objective.key, f.progress, f.status.value) for f in c.strategic],
+        c.waiting_total,
+    )

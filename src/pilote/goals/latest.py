@@ -101,8 +101,7 @@ def _rows(organization_id: int):
 def refresh(organization_id: int, batch: int = 2000) -> int:
     """Recompute every KR's stored reading from its check-ins; returns how many changed.
 
-    A change is audited (and so raises the organisation's data version): every cache of
-    its figures hears of it.
+    A change is audited.
     """
     changed = 0
     ids = list(

@@ -35,6 +35,18 @@ from .latest import FIELDS as LATEST_FIELDS
 from .models import Alignment, CheckIn, Cycle, KeyResult, Objective, Vision
 
 
+def consistent_snapshot(actor: Actor, as_of: date | None = None) -> Snapshot:
+    """The whole organisation's rows and figures read afresh, in one consistent view of the
+    database (``pilote.db.consistent_read``: a write committed meanwhile is wholly in it or
+    not at all). For what must read everything (the YAML/JSON export); nothing
+    keeps it once the caller is done: pages and the API read the stored figures of the rows
+    they show (``goals.stored``)."""
+    from pilote.db import consistent_read
+
+    with consistent_read():
+        return Snapshot(actor, as_of)
+
+
 def objectives(actor: Actor) -> QuerySet[Objective]:
     return scoped(actor, Objective.objects.select_related("cycle", "unit", "owner"))
 

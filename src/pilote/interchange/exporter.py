@@ -11,9 +11,8 @@ from typing import Any
 
 import yaml
 
-from pilote.goals import cache
 from pilote.goals.models import CheckIn, Cycle
-from pilote.goals.queries import Snapshot, current_vision
+from pilote.goals.queries import Snapshot, consistent_snapshot, current_vision
 from pilote.okr.grading import effective_grade
 from pilote.orgs.access import Actor, scoped
 from pilote.orgs.queries import people, units
@@ -33,7 +32,7 @@ def _num(v: float | None) -> float | int | None:
 
 def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) -> dict[str, Any]:
     """The organisation as a plain document (same structure as the YAML format)."""
-    snap = cache.snapshot(actor, as_of)
+    snap = consistent_snapshot(actor, as_of)
     org = actor.organization
     doc: dict[str, Any] = {
         "organization": org.name,

@@ -15,12 +15,7 @@ from .models import AuditEntry
 
 
 class AuditType(StrEnum):
-    """What an audit entry is about: an enumeration, never a string matched by text.
-
-    The figures cache decides from these whether a change touches the figures
-    (``goals.cache``); a new kind of object is added here, and the cache's test over every
-    member (tests/goals/test_figures_cache.py) makes whoever adds it say which it is.
-    """
+    """What an audit entry is about: an enumeration, never a string matched by text."""
 
     ORGANIZATION = "organization"
     UNIT = "unit"
@@ -39,7 +34,7 @@ class AuditType(StrEnum):
 
 
 class AuditAction(StrEnum):
-    """Actions the figures cache reads (the others are free text for people to read)."""
+    """Actions programs read (the others are free text for people to read)."""
 
     CHECK_IN = "check_in"
 

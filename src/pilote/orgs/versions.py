@@ -1,4 +1,5 @@
-"""Each organisation's data version: raised by every audited write, read by figure caches.
+"""Each organisation's data version: raised by every audited write, kept on its audit entry
+(the order of an organisation's changes). The per-process figures cache that read it is gone.
 
 ``bump`` runs in the writer's transaction (``audit.record`` calls it): one UPDATE … RETURNING
 of the organisation's row. ``current`` is one indexed read. See ``DataVersion``.

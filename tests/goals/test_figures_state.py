@@ -1,4 +1,5 @@
-"""The figures each process keeps in memory (goals/cache.py) always equal a recomputation."""
+"""The figures stored on every row (goals/figures.py) and what pages and the API read from
+them (goals/stored.py) always equal a recomputation of the whole organisation."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pilote.goals import actions, cache, figures
+from pilote.goals import actions, figures
 from pilote.goals.keyresults import create_key_result, record_check_in, record_check_ins
 from pilote.goals.models import Cycle, KeyResult, Objective
+from pilote.goals.queries import Snapshot
+from pilote.goals.stored import Stored
 from pilote.orgs.access import Actor
 from pilote.orgs.models import Organization
 from tests.conftest import NOW
@@ -40,102 +43,6 @@ def _current_quarter(actor: Actor) -> None:
         q,
         {"start": TODAY - timedelta(days=60), "end": TODAY + timedelta(days=60)},
     )
-
-
-def test_a_check_in_advances_the_cached_figures_up_to_the_top(world):
-    actor = _acme()
-    _current_quarter(actor)
-    before = cache.snapshot(actor)
-    assert cache.snapshot(actor) is before  # nothing changed: the same snapshot
-    strat = Objective.objects.get(organization=actor.organization, key="strat")
-    old_top = before.objective(before.objectives[strat.pk]).progress
-    builds = cache.stats["builds"]
-
-    record_check_in(actor, _kr(actor, "tact-kr"), 20, effective=TODAY)
-
-    after = cache.snapshot(actor)
-    assert after is not before
-    assert cache.stats["builds"] == builds  # advanced, not rebuilt
-    kr = _kr(actor, "tact-kr")
-    assert after.latest[kr.pk].value == 20
-    new_top = after.objective(after.objectives[strat.pk]).progress
-    assert new_top != old_top  # the roll-up reached the strategic objective
-    assert cache.differences(actor) == []
-    # The old snapshot is untouched (a reader holding it sees one consistent state).
-    assert before.objective(before.objectives[strat.pk]).progress == old_top
-
-
-def test_an_edit_rebuilds_and_an_unrelated_write_keeps_the_snapshot(world):
-    actor = _acme()
-    first = cache.snapshot(actor)
-    builds = cache.stats["builds"]
-    from pilote.notify.actions import create_webhook
-
-    create_webhook(actor, {"name": "ops", "url": "https://hooks.example.org/x", "format": "json"})
-    assert cache.snapshot(actor) is first
-    o = Objective.objects.get(organization=actor.organization, key="tact")
-    actions.update_objective(actor, o, {"title": "Renamed"})
-    second = cache.snapshot(actor)
-    assert cache.stats["builds"] == builds + 1
-    assert second.objectives[o.pk].title == "Renamed"
-
-
-def test_nothing_read_inside_a_transaction_enters_the_cache(world):
-    actor = _acme()
-    outside = cache.snapshot(actor)
-    with transaction.atomic():
-        record_check_in(actor, _kr(actor, "tact-kr"), 18, effective=TODAY)
-        inside = cache.snapshot(actor)
-        assert inside is not outside
-        assert inside.latest[_kr(actor, "tact-kr").pk].value == 18
-    # The transaction committed (the test's own stands for autocommit): the next read advances.
-    assert cache.snapshot(actor).latest[_kr(actor, "tact-kr").pk].value == 18
-    assert cache.differences(actor) == []
-
-
-def test_a_rolled_back_write_never_shows(world):
-    actor = _acme()
-    cache.snapshot(actor)
-    try:
-        with transaction.atomic():
-            record_check_in(actor, _kr(actor, "tact-kr"), 99, effective=TODAY)
-            cache.snapshot(actor)
-            raise RuntimeError("abandon")
-    except RuntimeError:
-        pass
-    record_check_in(actor, _kr(actor, "sales-kr"), 3, effective=TODAY)
-    snap = cache.snapshot(actor)
-    assert snap.latest.get(_kr(actor, "tact-kr").pk) is None or (
-        snap.latest[_kr(actor, "tact-kr").pk].value != 99
-    )
-    assert cache.differences(actor) == []
-
-
-def test_another_organisation_keeps_its_snapshot(world):
-    acme, globex = _acme(), Actor.system(Organization.objects.get(name="Globex"))
-    theirs = cache.snapshot(globex)
-    record_check_in(acme, _kr(acme, "tact-kr"), 12, effective=TODAY)
-    assert cache.snapshot(globex) is theirs
-
-
-def test_a_new_day_rebuilds(world, monkeypatch):
-    actor = _acme()
-    first = cache.snapshot(actor)
-
-    class Tomorrow(date):
-        @classmethod
-        def today(cls):
-            return TODAY + timedelta(days=1)
-
-    monkeypatch.setattr(cache, "date", Tomorrow)
-    second = cache.snapshot(actor)
-    assert second is not first and second.as_of == TODAY + timedelta(days=1)
-
-
-def test_turned_off_it_builds_every_time(world, settings):
-    settings.PILOTE_FIGURES_CACHE = 0
-    actor = _acme()
-    assert cache.snapshot(actor) is not cache.snapshot(actor)
 
 
 KRS = st.sampled_from(["tact-kr", "strat-kr", "sales-kr"])
@@ -274,9 +181,10 @@ def _apply(actor: Actor, globex: Actor, world, s: tuple, n: int) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(step, min_size=1, max_size=12))
-def test_cached_figures_equal_a_recomputation_after_random_actions(world, steps):
-    """A state machine over every action that changes what pages show: after each step, the
-    cached snapshot equals one read afresh (rows, names, figures, cockpit)."""
+def test_stored_figures_equal_a_recomputation_after_random_actions(world, steps):
+    """A state machine over every action that changes a figure: after each step, the stored
+    figures of every KR and objective, and the cockpit read from them, equal a recomputation
+    of the organisation (``figures.mismatches``, what ``pilote check`` runs)."""
     from pilote.errors import PiloteError
     from pilote.orgs.models import Membership, User
 
@@ -284,59 +192,43 @@ def test_cached_figures_equal_a_recomputation_after_random_actions(world, steps)
     actor = _acme()
     globex = Actor.system(Organization.objects.get(name="Globex"))
     sid = transaction.savepoint()
-    cache.clear()
     try:
         _current_quarter(actor)
         shared = User.objects.get(email="lead@globex.example")
         Membership.objects.create(organization=actor.organization, user=shared, role="lead")
         sales = Objective.objects.get(organization=actor.organization, key="sales-obj")
         actions.update_objective(actor, sales, {"owner": shared.email})
-        cache.snapshot(actor)
         for n, s in enumerate(steps):
             if s[0] == "check_fix":
-                # A bulk load that bypassed the actions left a wrong stored reading, and a
-                # process cached it (outside any transaction); `pilote check --fix` repairs
-                # it, and every process must hear of it.
+                # A bulk load that bypassed the actions left a wrong stored reading;
+                # `pilote check --fix` repairs it and every figure above it.
                 KeyResult.objects.filter(organization=actor.organization, key=s[1]).update(
                     last_value=999, last_effective=TODAY
                 )
-                cache.clear()
-                cache.snapshot(actor)
+                from pilote.goals import latest
+
+                latest.refresh(actor.organization.pk)
+                figures.rebuild(actor.organization)
             try:
                 with transaction.atomic():
                     _apply(actor, globex, world, s, n)
             except PiloteError:
                 pass  # refused (a closed cycle, a decided reading…): nothing changed
             STEPS += 1
-            assert cache.differences(actor) == [], s
             assert figures.mismatches(actor.organization) == [], (s, steps)
     finally:
         transaction.savepoint_rollback(sid)
-        cache.clear()
         print(f"state machine: {STEPS} steps so far")  # shown with -s
 
 
-def test_the_check_route_checks_the_serving_process(api):
+def test_the_check_route_compares_the_stored_figures_with_a_recomputation(api):
     admin = api("admin")
     actor = _acme()
-    cache.snapshot(actor)
     record_check_in(actor, _kr(actor, "tact-kr"), 17, effective=TODAY)
     body = admin.get("/check").json()
-    assert body == {
-        "stored_readings": [],
-        "cached_figures": [],
-        "stored_figures": [],
-        "differences": 0,
-    }
-    # A cache that missed a change is found out (here: one figure tampered with in memory).
-    snap = cache.snapshot(actor)
+    assert body == {"stored_readings": [], "stored_figures": [], "differences": 0}
     kr = _kr(actor, "tact-kr")
-    snap.latest[kr.pk] = type(snap.latest[kr.pk])(value=1, effective=TODAY)
-    snap._kr.pop(kr.pk, None)
-    body = admin.get("/check").json()
-    assert body["differences"] == 1
-    assert body["cached_figures"][0].startswith("key result tact-kr: cached")
-    # And a stored reading that drifted.
+    # A stored reading that drifted.
     KeyResult.objects.filter(pk=kr.pk).update(last_value=99)
     assert admin.get("/check").json()["stored_readings"][0].startswith("key result tact-kr")
     # And a stored figure.
@@ -345,7 +237,7 @@ def test_the_check_route_checks_the_serving_process(api):
     assert any(line.startswith("objective tact: stored (0.01") for line in found), found
 
 
-def test_the_kept_tree_answer_follows_every_check_in(api):
+def test_the_tree_answer_follows_every_check_in(api):
     viewer, lead = api("viewer"), api("lead")
     _current_quarter(_acme())
 
@@ -364,7 +256,7 @@ def test_the_kept_tree_answer_follows_every_check_in(api):
         return found
 
     first = figures()
-    assert figures() == first  # kept: the same answer
+    assert figures() == first  # read again: the same answer
     assert lead.post("/key-results/tact-kr/check-ins", {"value": 19}).status_code == 201
     second = figures()
     assert second["tact-kr"] == 19 and second["strat"] != first["strat"]
@@ -373,11 +265,11 @@ def test_the_kept_tree_answer_follows_every_check_in(api):
     }
 
 
-def test_the_tree_written_from_kept_parts_equals_the_tree_built_afresh(world):
+def test_the_tree_read_from_the_stored_figures_equals_the_tree_built_afresh(world):
     import orjson
 
-    from pilote.api.tree import tree_out, whole_tree_json
-    from pilote.goals.queries import Snapshot, current_vision
+    from pilote.api.tree import tree_out
+    from pilote.goals.stored import Stored
     from pilote.goals.tree import build_tree
 
     actor = _acme()
@@ -385,7 +277,8 @@ def test_the_tree_written_from_kept_parts_equals_the_tree_built_afresh(world):
     cycle = Cycle.objects.get(organization=actor.organization, key="q")
 
     def both():
-        kept = whole_tree_json(cache.snapshot(actor), cycle, current_vision(actor))
+        stored = Stored(actor)
+        kept = orjson.dumps(tree_out(stored, build_tree(actor, cycle, snap=stored)))
         fresh = Snapshot(actor)
         built = orjson.dumps(tree_out(fresh, build_tree(actor, cycle, snap=fresh)))
         return orjson.loads(kept), orjson.loads(built)
@@ -398,56 +291,6 @@ def test_the_tree_written_from_kept_parts_equals_the_tree_built_afresh(world):
         assert kept == built
 
 
-def test_a_request_that_read_an_older_version_takes_the_newer_snapshot(world, monkeypatch):
-    """Requests run in threads: one may read the version, then find that another request
-    already stored a newer snapshot. It takes that one (it holds every write the older
-    version did) instead of rebuilding — rebuilds there stalled reads for seconds under load."""
-    from pilote.orgs import versions
-
-    actor = _acme()
-    cache.snapshot(actor)
-    epoch, old = versions.current(actor.organization.pk)
-    record_check_in(actor, _kr(actor, "tact-kr"), 16, effective=TODAY)
-    newer = cache.snapshot(actor)
-    builds = cache.stats["builds"]
-    monkeypatch.setattr(versions, "current", lambda org_id: (epoch, old))
-    assert cache.snapshot(actor) is newer
-    assert cache.stats["builds"] == builds
-
-
-def test_concurrent_readers_build_an_organisation_once(world):
-    import threading
-
-    actor = _acme()
-    builds = cache.stats["builds"]
-    got = []
-    threads = [threading.Thread(target=lambda: got.append(cache.snapshot(actor))) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(got) == 4 and len({id(s) for s in got}) == 1
-    assert cache.stats["builds"] == builds + 1
-
-
-def test_the_cache_keeps_the_most_recently_read_organisations(world, settings):
-    settings.PILOTE_FIGURES_CACHE = 1
-    acme, globex = _acme(), Actor.system(Organization.objects.get(name="Globex"))
-    first = cache.snapshot(acme)
-    assert cache.snapshot(acme) is first
-    cache.snapshot(globex)  # pushes Acme out: one organisation kept
-    assert cache.snapshot(acme) is not first
-
-
-def test_every_audit_type_is_said_to_touch_the_figures_or_not():
-    from pilote.orgs.audit import AuditType
-
-    assert cache.RELATED | cache.UNRELATED == set(AuditType)
-    assert not cache.RELATED & cache.UNRELATED
-    assert {AuditType.KEY_RESULT, AuditType.OBJECTIVE, AuditType.PERSON, AuditType.UNIT,
-            AuditType.CYCLE} <= cache.RELATED  # fmt: skip
-
-
 def test_an_audit_entry_of_an_unknown_type_is_refused(world):
     from pilote.orgs import audit
 
@@ -455,42 +298,22 @@ def test_an_audit_entry_of_an_unknown_type_is_refused(world):
         audit.record(_acme(), "update", "objectiv", "typo")
 
 
-def test_a_confirmed_held_reading_advances_the_figures_without_a_rebuild(world):
+def test_a_confirmed_held_reading_moves_the_stored_figures(world):
     from pilote.sources.actions import confirm_reading
     from pilote.sources.models import HeldReading
 
     actor = _acme()
     _current_quarter(actor)
-    cache.snapshot(actor)
-    builds = cache.stats["builds"]
     held = HeldReading.objects.get(pk=world.ids[("Acme", "held")])
     confirm_reading(actor, held)
-    snap = cache.snapshot(actor)
-    assert cache.stats["builds"] == builds  # advanced: the held entry changes no row
-    assert snap.latest[_kr(actor, "tact-kr").pk].value == 18
-    assert cache.differences(actor) == []
+    kr = _kr(actor, "tact-kr")
+    assert Stored(actor).kr(kr).latest.value == 18
+    assert figures.mismatches(actor.organization) == []
 
 
-def test_the_check_finds_a_stale_title_owner_name_or_unit_not_only_figures(world):
-    from pilote.orgs.models import Unit, User
-
-    actor = _acme()
-    cache.snapshot(actor)
-    # Writes that bypass the actions (no data version raised): the cache cannot know...
-    Objective.objects.filter(organization=actor.organization, key="tact").update(title="New")
-    User.objects.filter(email="lead@acme.example").update(name="Leon")
-    Unit.objects.filter(organization=actor.organization, key="ventes").update(name="Revenue")
-    found = "\n".join(cache.differences(actor))
-    # ... but the check does.
-    assert "objective tact:" in found and "'New'" in found
-    assert "Leon" in found and "Revenue" in found
-
-
-def test_tree_filters_name_what_exists_and_do_not_grow_the_memo(api):
+def test_tree_filters_name_what_exists(api):
     viewer = api("viewer")
     assert viewer.get("/cycles/q/tree").status_code == 200
-    snap = cache.snapshot(_acme())
-    kept = len(snap.memo)
     for n in range(20):
         r = viewer.get(f"/cycles/q/tree?owner=nobody{n}@acme.example")
         assert r.status_code == 422 and r.json()["errors"][0]["path"] == "owner"
@@ -499,7 +322,6 @@ def test_tree_filters_name_what_exists_and_do_not_grow_the_memo(api):
         r = viewer.get(f"/cycles/q/tree?{query}")
         assert r.status_code == 422 and r.json()["errors"][0]["path"] == path
     assert viewer.get("/cycles/q/tree?owner=lead@acme.example").status_code == 200
-    assert len(cache.snapshot(_acme()).memo) == kept
 
 
 RACE = """
@@ -507,7 +329,7 @@ import json, threading
 import django
 django.setup()
 from django.db import connections
-from pilote.goals import cache, queries
+from pilote.goals import queries
 from pilote.goals.keyresults import create_objective_with_key_results
 from pilote.goals.models import Objective
 from pilote.interchange.importer import import_data
@@ -541,11 +363,11 @@ def list_then_write(rows):
 queries.list = list_then_write
 error = None
 try:
-    snap = cache.build(actor)
+    snap = queries.consistent_snapshot(actor)
 except Exception as exc:
     error = repr(exc)
 queries.list = real_list
-after = cache.build(actor)
+after = queries.consistent_snapshot(actor)
 print(json.dumps({
     "error": error,
     "committed": Objective.objects.filter(key="racer").exists(),
