@@ -40,7 +40,6 @@ TEMPLATES: dict[str, str] = {
     "kinds_among": N_("must be a list among {known} (empty: all)"),
     "unknown_field": N_("unknown field; known: {known}"),
     "at_most_items": N_("at most {n} items per request"),
-    "day_between": N_("must be between {first} and {last}"),
     # a data source's settings
     "required_param": N_("required: {help}"),
     "unknown_param": N_("unknown parameter for {kind}"),
@@ -142,10 +141,11 @@ def _english(value: Any) -> str:
 
 
 def plain(value: Any) -> Any:
-    """A value fit for JSON: a coded message becomes ``{"code", "params"}``."""
+    """A value fit for JSON: a coded message becomes ``{"code", "params", "english"}``."""
     code = getattr(value, "code", "")
     if code and isinstance(value, str):
-        return {"code": code, "params": dict(getattr(value, "params", {}))}
+        return {"code": code, "params": plain(dict(getattr(value, "params", {}))),
+                "english": str(value)}  # fmt: skip
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
@@ -158,22 +158,19 @@ def plain(value: Any) -> Any:
 def stored(message: str) -> tuple[str, dict]:
     """What a row keeps of a message beside its English: its code and values ("" and {})."""
     code = getattr(message, "code", "")
-    return (code, plain(getattr(message, "params", {}))) if code in TEMPLATES else ("", {})
+    return (code, plain(getattr(message, "params", {}))) if code else ("", {})
 
 
 def said(english: str, code: str, params: dict | None) -> str:
     """A message read back from a row: its English carrying its code and values again."""
-    if not code or code not in TEMPLATES:
+    if not code:
         return english or ""
     return coded(code, english or "", **(params or {}))
 
 
 def rebuilt(value: dict) -> Coded | None:
-    """A nested coded value (``plain``) as a message again; None when it is not one."""
-    if isinstance(value, dict) and value.get("code") in TEMPLATES:
-        params = value.get("params") or {}
-        try:
-            return say(value["code"], **params)
-        except (KeyError, IndexError, ValueError):
-            return None
+    """A nested coded value (``plain``) as a message again (its English and code: the
+    wording knows the codes of ``pilote.okr.text`` too); None when it is not one."""
+    if isinstance(value, dict) and value.get("code"):
+        return coded(value["code"], str(value.get("english", "")), **(value.get("params") or {}))
     return None

@@ -288,8 +288,6 @@ def message(english: str) -> str:
 def _worded_value(name: str, value) -> str:
     """A value of a coded message in the reader's words: numbers in their format, a nested
     coded message worded, the things Pilote names (``what``) by their name."""
-    from django.utils.translation import gettext
-
     from pilote.messages import rebuilt
 
     if isinstance(value, dict):
@@ -301,6 +299,6 @@ def _worded_value(name: str, value) -> str:
         return number(value, 2)
     if name == "what" and value in THINGS:
         return str(THINGS[value])
-    if name == "help":  # a connector's help, kept in English: it is in the catalogue
-        return gettext(value)
+    if name in ("help", "reason"):  # a connector's help, a rule's message: in the catalogue
+        return message(value) if value else ""
     return str(value)

@@ -38,7 +38,11 @@ def test_every_template_is_translated_and_fills_with_its_values_in_both_language
 def test_a_nested_message_is_kept_as_data_and_worded_in_turn():
     words = say("not_a_number", what=say("value_at", path="data.x"), found=say("a_list", n=3))
     assert str(words) == "the value at 'data.x' is a list of 3 item(s), not a number"
-    assert words.params["what"] == {"code": "value_at", "params": {"path": "data.x"}}
+    assert words.params["what"] == {
+        "code": "value_at",
+        "params": {"path": "data.x"},
+        "english": "value at 'data.x'",
+    }
     code, params = "not_a_number", plain(words.params)
     with translation.override("fr"):
         assert message(said(str(words), code, params)) == (
@@ -46,6 +50,26 @@ def test_a_nested_message_is_kept_as_data_and_worded_in_turn():
         )
     # read back without its code (an older row): the English as it is
     assert said("older words", "", {}) == "older words"
+
+
+def test_a_source_value_refused_by_the_rules_says_why_in_french(world, db):
+    from pilote.goals.keyresults import check_in_errors
+    from pilote.goals.models import KeyResult
+
+    kr = KeyResult.objects.get(organization__name="Acme", key="tact-kr")
+    reason = check_in_errors(kr, float("nan"), None, None)[0][1]
+    refused = say("value_refused", value=1.5, key_result=kr.title, reason=reason)
+    with translation.override("fr"):
+        french = message(said(str(refused), *stored_parts(refused)))
+    assert french.startswith("la valeur 1,5 n’est pas valable pour « Rating » : ")
+    with translation.override("fr"):  # the reason itself in its French words
+        assert french.endswith(message(reason)) and message(reason) != str(reason)
+
+
+def stored_parts(words):
+    from pilote.messages import stored
+
+    return stored(words)
 
 
 @pytest.fixture
