@@ -77,7 +77,7 @@ TEMPLATES: dict[str, str] = {
     "too_many_redirects": N_("{url} redirects more than {n} times"),
     "timed_out": N_("{url} did not answer within {seconds} s"),
     "unreadable": N_("{url} could not be read: {detail}"),
-    "not_json": N_("{url} did not answer JSON: {start}"),
+    "not_json": N_("{url} did not answer JSON ({n} bytes)"),
     "unresolved": N_("cannot resolve '{host}'"),
     "unresolved_because": N_("cannot resolve '{host}': {detail}"),
     "private_address": N_(

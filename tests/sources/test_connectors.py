@@ -92,6 +92,18 @@ def test_a_bad_http_source_leaves_a_clear_error_and_loses_nothing(answer, path, 
     assert_failed(src, run, words, before)
 
 
+def test_a_source_error_never_quotes_what_the_source_read():
+    secret = b"<html>salary of the CEO: 1234567</html>"
+    for answer, path in ((Answer(body=secret), "value"),
+                         (Answer(body=b'{"v": ["salary 1234567"]}'), "sum(v)")):  # fmt: skip
+        with http_server({"/v": answer}) as srv:
+            src = source("http_json", {"url": f"{srv.url}/v", "path": path, "timeout": 1})
+            run = sync_source(src)
+        assert run.outcome == "failed" and run.error
+        assert "1234567" not in run.error and "salary" not in run.error, run.error
+        DataSource.objects.filter(pk=src.pk).delete()
+
+
 def test_loopback_and_private_addresses_are_refused_unless_an_admin_allows_them():
     before = check_ins()
     with http_server({"/v": Answer(body=b'{"value": 15}')}) as srv:

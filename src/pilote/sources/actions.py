@@ -374,7 +374,12 @@ def sync_source(
         return _failed(source, trigger, scheduled_for, worker, started, exc.message)
     except Exception as exc:  # noqa: BLE001 — a connector's bug must not stop the scheduler
         return _failed(
-            source, trigger, scheduled_for, worker, started, say("unexpected", detail=repr(exc))
+            source,
+            trigger,
+            scheduled_for,
+            worker,
+            started,
+            say("unexpected", detail=type(exc).__name__),
         )
     return apply_reading(source, reading, trigger, scheduled_for, worker, started)
 

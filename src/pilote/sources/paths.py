@@ -31,9 +31,8 @@ def extract(expression: str, document: Any) -> Any:
     try:
         found = jmespath.search(expression, document)
     except JMESPathError as exc:
-        raise SourceError(
-            say("path_failed", path=expression, detail=str(exc).splitlines()[0])
-        ) from None
+        # the error's class, not its text: JMESPath's runtime errors quote the values they met
+        raise SourceError(say("path_failed", path=expression, detail=type(exc).__name__)) from None
     if found is None:
         raise SourceError(say("path_found_nothing", path=expression))
     return found

@@ -52,7 +52,8 @@ class HttpJson:
         try:
             document = json.loads(body)
         except ValueError:
-            raise SourceError(say("not_json", url=p["url"], start=repr(body[:80]))) from None
+            # what it read is not quoted: a source's data is not for every reader of its runs
+            raise SourceError(say("not_json", url=p["url"], n=len(body))) from None
         found = extract(p["path"], document)
         return Reading(
             to_number(found, say("value_at", path=p["path"])), json.dumps(found)[:500], fetched_at
