@@ -216,6 +216,9 @@ def test_stored_figures_equal_a_recomputation_after_random_actions(world, steps)
                 pass  # refused (a closed cycle, a decided reading…): nothing changed
             STEPS += 1
             assert figures.mismatches(actor.organization) == [], (s, steps)
+            for day in (TODAY, TODAY - timedelta(days=20)):
+                lean, fresh = _trees(actor, day)
+                assert lean == fresh, (s, steps, day)
     finally:
         transaction.savepoint_rollback(sid)
         print(f"state machine: {STEPS} steps so far")  # shown with -s
@@ -265,30 +268,54 @@ def test_the_tree_answer_follows_every_check_in(api):
     }
 
 
-def test_the_tree_read_from_the_stored_figures_equals_the_tree_built_afresh(world):
+def _trees(actor, day=None, **filters) -> tuple[dict, ...]:
+    """The API's tree of every cycle read from the stored figures as values (``Lean``, the
+    route's reader), from them as model instances (``Stored``, the pages'), and recomputed
+    from every reading (``Snapshot``), as JSON values."""
     import orjson
 
     from pilote.api.tree import tree_out
-    from pilote.goals.stored import Stored
+    from pilote.goals.lean import Lean
     from pilote.goals.tree import build_tree
 
+    out = []
+    for reader in (Lean, Stored, Snapshot):
+        trees = []
+        for cycle in Cycle.objects.filter(organization=actor.organization).order_by("id"):
+            snap = reader(actor, day)
+            trees.append(tree_out(snap, build_tree(actor, cycle, snap=snap, **filters)))
+        out.append(orjson.loads(orjson.dumps(trees)))
+    lean, stored, fresh = out
+    assert lean == stored
+    return lean, fresh
+
+
+def test_the_tree_read_from_the_stored_figures_equals_the_tree_built_afresh(world):
     actor = _acme()
     _current_quarter(actor)
-    cycle = Cycle.objects.get(organization=actor.organization, key="q")
+    past = TODAY - timedelta(days=10)
 
-    def both():
-        stored = Stored(actor)
-        kept = orjson.dumps(tree_out(stored, build_tree(actor, cycle, snap=stored)))
-        fresh = Snapshot(actor)
-        built = orjson.dumps(tree_out(fresh, build_tree(actor, cycle, snap=fresh)))
-        return orjson.loads(kept), orjson.loads(built)
+    def same():
+        for day, filters in (
+            (None, {}),
+            (past, {}),
+            (None, {"status": "on_track"}),
+            (None, {"depth": 0}),
+            (None, {"page": 1}),
+        ):
+            lean, fresh = _trees(actor, day, **filters)
+            assert lean == fresh, (day, filters)
+        return lean
 
-    kept, built = both()
-    assert kept == built and kept["objectives"]
-    for value, key in ((17, "tact-kr"), (3, "sales-kr"), (18, "tact-kr")):
-        record_check_in(actor, _kr(actor, key), value, effective=TODAY)
-        kept, built = both()
-        assert kept == built
+    assert same()[0]["objectives"]
+    for value, key, day in (
+        (17, "tact-kr", TODAY),
+        (3, "sales-kr", TODAY),
+        (18, "tact-kr", past - timedelta(days=3)),
+        (19, "tact-kr", TODAY + timedelta(days=5)),  # dated in the future
+    ):
+        record_check_in(actor, _kr(actor, key), value, effective=day)
+        same()
 
 
 def test_an_audit_entry_of_an_unknown_type_is_refused(world):

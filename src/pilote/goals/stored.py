@@ -23,6 +23,7 @@ from pilote.okr.plan import NO_DATA_PLAN, status_on, value_on
 from pilote.okr.types import Status
 from pilote.orgs.access import Actor, scoped
 
+from .keyresults import facts_of
 from .latest import stored
 from .models import Alignment, KeyResult, Objective, ObjectiveHistory
 from .queries import Figures, KRFigures, ObjectiveFigures, kr_figures, latest_readings
@@ -46,6 +47,7 @@ class Stored(Figures):
         self._readings: dict[int, object] = {}  # KRs' readings of the day read, where older
         self._history: dict[int, tuple | None] = {}  # objectives' history rows of that day
         self._obj: dict[int, ObjectiveFigures] = {}
+        self._pace: dict[int, float] = {}  # each cycle's expected progress on the day read
         # What readers of a Snapshot keep beside it; here they live for one request.
         self.memo: dict = {}
         self.indexes: dict = {}
@@ -79,21 +81,11 @@ class Stored(Figures):
             self.krs_by_objective[pk] = []
             self.children[pk] = []
             self.parents[pk] = []
-        krs = (
-            KeyResult.objects.filter(objective_id__in=todo)
-            .select_related("owner")
-            .order_by("position", "id")
-        )
-        for kr in krs:
-            kr.objective = self.objectives[kr.objective_id]
+        for kr in self._key_results_of(todo):
             self.krs_by_objective[kr.objective_id].append(kr)
         parents = set()
         wanted = set(todo)
-        for child, parent, weight, child_cycle in (
-            Alignment.objects.filter(Q(child_id__in=todo) | Q(parent_id__in=todo))
-            .order_by("id")
-            .values_list("child_id", "parent_id", "weight", "child__cycle_id")
-        ):
+        for child, parent, weight, child_cycle in self._links(todo):
             if parent in wanted:
                 self.children[parent].append((child, weight))
                 self._child_cycles[child] = child_cycle
@@ -102,6 +94,25 @@ class Stored(Figures):
                 parents.add(parent)
         self._full.update(todo)
         self._ensure(parents)  # children are read when shown (rows_of)
+
+    def _key_results_of(self, objective_ids: list[int]) -> list[KeyResult]:
+        """The KRs of these objectives (read already), in their order."""
+        krs = list(
+            KeyResult.objects.filter(objective_id__in=objective_ids)
+            .select_related("owner")
+            .order_by("position", "id")
+        )
+        for kr in krs:
+            kr.objective = self.objectives[kr.objective_id]
+        return krs
+
+    def _links(self, objective_ids: list[int]):
+        """(child, parent, weight, child's cycle) of every link to or from these objectives."""
+        return (
+            Alignment.objects.filter(Q(child_id__in=objective_ids) | Q(parent_id__in=objective_ids))
+            .order_by("id")
+            .values_list("child_id", "parent_id", "weight", "child__cycle_id")
+        )
 
     def key_results_in_trouble(
         self, exclude: frozenset[int] = frozenset(), start: int = 0, stop: int | None = None
@@ -182,11 +193,7 @@ class Stored(Figures):
             self._summary[pk] = (pk in with_krs, [])
             self.parents.setdefault(pk, [])
         parents = set()
-        for child, parent, weight, child_cycle in (
-            Alignment.objects.filter(Q(child_id__in=todo) | Q(parent_id__in=todo))
-            .order_by("id")
-            .values_list("child_id", "parent_id", "weight", "child__cycle_id")
-        ):
+        for child, parent, weight, child_cycle in self._links(todo):
             if parent in self._summary and parent in todo:
                 self._summary[parent][1].append((child, child_cycle))
             if child in self._summary and child in todo:
@@ -207,8 +214,10 @@ class Stored(Figures):
 
     def row(self, objective: Objective) -> Objective:
         """The objective as this read holds it, its KRs and links read."""
-        self.prefetch([self.objectives.get(objective.pk, objective)])
-        return self.objectives[objective.pk]
+        pk = objective.pk
+        if pk not in self._full:
+            self.prefetch([self.objectives.get(pk, objective)])
+        return self.objectives[pk]
 
     # --- what Figures reads
     def key_results_of(self, objective: Objective) -> list[KeyResult]:
@@ -232,6 +241,19 @@ class Stored(Figures):
     def kr(self, kr: KeyResult) -> KRFigures:
         if kr.pk not in self._kr:
             reading = stored(kr)
+            plan = kr.stored_plan
+            if plan is not None and (reading is None or reading.effective <= self.as_of):
+                # Its stored figures hold on the day read: the status is its plan's on that
+                # day, the expected progress its cycle's (or its phases') on that day.
+                cycle = kr.objective.cycle
+                if kr.phases:
+                    expected = expected_progress(cycle.start, cycle.end, self.as_of, facts_of(kr))
+                else:
+                    expected = self._expected(cycle)
+                self._kr[kr.pk] = KRFigures(
+                    kr, reading, kr.stored_progress, expected, status_on(plan, self.as_of)
+                )
+                return self._kr[kr.pk]
             if reading is not None and reading.effective > self.as_of:
                 # Its latest check-in is dated after the day read: the one current that day
                 # (read for every KR read so far that needs it, at once).
@@ -248,6 +270,12 @@ class Stored(Figures):
                 reading = self._readings[kr.pk]
             self._kr[kr.pk] = kr_figures(kr, reading, self.as_of, self.policy)
         return self._kr[kr.pk]
+
+    def _expected(self, cycle) -> float:
+        """The cycle's expected progress on the day read (one computation per cycle)."""
+        if cycle.pk not in self._pace:
+            self._pace[cycle.pk] = expected_progress(cycle.start, cycle.end, self.as_of)
+        return self._pace[cycle.pk]
 
     def _history_of(self, objective: Objective) -> tuple | None:
         """The objective's history row of the day read (its latest on or before it), read for
@@ -288,7 +316,7 @@ class Stored(Figures):
             progress,
             status_on(plan, self.as_of),
             [],
-            expected_progress(cycle.start, cycle.end, self.as_of),
+            self._expected(cycle),
         )
         self._obj[o.pk] = f
         return f
