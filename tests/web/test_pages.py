@@ -558,6 +558,32 @@ def test_the_strategy_page_lists_no_more_key_results_as_objectives_grow_below_th
     assert after.count('hx-trigger="node-open once"') >= 25  # a page of them
 
 
+def test_the_strategy_tree_escapes_what_people_wrote_and_speaks_the_reader_s_language(browser):
+    """The tree's nodes are written in Python (pilote/web/tree_html.py): titles, names and
+    units are escaped as the templates escaped them, and the words are French in French."""
+    from pilote.goals import actions
+    from pilote.goals.models import Objective
+    from pilote.orgs.access import Actor
+    from pilote.orgs.models import Organization
+    from tests.api.test_query_counts import grow
+
+    actor = Actor.system(Organization.objects.get(name="Acme"))
+    tact = Objective.objects.get(organization=actor.organization, key="tact")
+    actions.update_objective(actor, tact, {"title": '<script>alert("t")</script> & co'})
+    grow(30, 0)  # more children than a page shows: "show more"
+    page = browser("viewer", language="fr").get("/strategy/?cycle=q").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; co" in page
+    assert "Afficher ou masquer ce qui compte pour" in page and "Tactique" in page
+    assert "objectifs de plus" in page and "Show " not in page
+    opened = browser("viewer", language="fr").get("/strategy/node/strat/?cycle=q&offset=25")
+    part = opened.content.decode()
+    below = Objective.objects.get(organization=actor.organization, key="strat").child_links
+    assert opened.status_code == 200
+    assert part.count('<li class="node level-tactical">') == below.count() - 25
+    assert "Chargement…" in part and "Loading" not in part
+
+
 def test_the_owner_filter_suggests_people_as_one_types_from_this_organisation_only(browser):
     client = browser("viewer")
     page = client.get("/strategy/?cycle=q").content.decode()

@@ -251,3 +251,25 @@ def to_json(value) -> str:
 def approved_nodes(nodes):
     """The tree nodes whose objective is approved (a list's separators then fall right)."""
     return [n for n in nodes if n.objective.status == "approved"]
+
+
+# The strategy tree's nodes (pilote/web/tree_html.py: written in Python, ~130 per page).
+@register.simple_tag(takes_context=True)
+def tree_node(context, n):
+    from pilote.web import tree_html
+
+    return tree_html.node(n, context.get("tree_query") or "")
+
+
+@register.simple_tag(takes_context=True)
+def tree_node_body(context, n):
+    from pilote.web import tree_html
+
+    return tree_html.body(n, context.get("tree_query") or "")
+
+
+@register.simple_tag(takes_context=True)
+def tree_node_children(context, n):
+    from pilote.web import tree_html
+
+    return tree_html.children(n, context.get("tree_query") or "")

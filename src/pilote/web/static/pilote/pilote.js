@@ -209,7 +209,7 @@
   }
 
   // The strategy tree: each node's button opens or closes its panel; a panel not loaded yet
-  // loads when first opened (its loader listens for "node-open", see _node.html).
+  // loads when first opened (its loader listens for "node-open", see pilote/web/tree_html.py).
   document.addEventListener("click", function (e) {
     var button = e.target.closest && e.target.closest(".node-toggle");
     if (!button) return;
