@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 import orjson
+from django.db import connection
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
@@ -70,9 +71,10 @@ class PersonRow(_Lean):
 
 def _values(rows, columns: tuple[str, ...]) -> Iterator[tuple]:
     """``rows.values_list(*columns)``, the JSON columns read as text and parsed by orjson,
-    the dates as text read by ``date.fromisoformat`` (Django's regular expression for
-    SQLite's dates was a quarter of reading the KRs)."""
-    texts = {c for c in columns if c in _JSON or c in _DATES}
+    on SQLite the dates as text read by ``date.fromisoformat`` (Django's regular expression
+    for SQLite's dates was a quarter of reading the KRs)."""
+    dates_as_text = connection.vendor == "sqlite"  # PostgreSQL's driver gives dates as dates
+    texts = {c for c in columns if c in _JSON or (dates_as_text and c in _DATES)}
     annotations = {f"{c}_text": Cast(c, TextField()) for c in texts}
     names = [f"{c}_text" if c in texts else c for c in columns]
     parse = [(i, orjson.loads if c in _JSON else _day) for i, c in enumerate(columns) if c in texts]
