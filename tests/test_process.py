@@ -1,15 +1,36 @@
-"""An app process paces Python's garbage collector once loaded (pilote/process.py)."""
+"""The cyclic collector is held off while one large answer is built (pilote/process.py)."""
 
-import subprocess
-import sys
+import gc
+
+import pytest
+
+from pilote.process import collecting_after
 
 
-def test_an_app_process_paces_the_garbage_collector_once_loaded(tmp_path):
-    code = (
-        "import gc; before = gc.get_threshold(); import pilote.asgi; "
-        "from pilote.process import THRESHOLDS; "
-        "assert before != THRESHOLDS and gc.get_threshold() == THRESHOLDS, gc.get_threshold()"
-    )
-    env = {"PILOTE_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
-    assert done.returncode == 0, done.stderr.decode()
+def test_the_collector_waits_inside_the_block_and_runs_again_after_it_even_on_error():
+    assert gc.isenabled()
+    with collecting_after():
+        assert not gc.isenabled()
+        with collecting_after():  # nested: leaves it as it found it
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), collecting_after():
+        raise ZeroDivisionError
+    assert gc.isenabled()
+
+
+def test_the_tree_answer_leaves_the_collector_running(api, monkeypatch):
+    seen = []
+    from pilote.api import routes_goals
+
+    real = routes_goals._tree
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(routes_goals, "_tree", spy)
+    assert api("viewer").get("/cycles/q/tree").status_code == 200
+    assert seen == [False] and gc.isenabled()
+    assert api("viewer").get("/cycles/nope/tree").status_code == 404 and gc.isenabled()

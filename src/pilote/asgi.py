@@ -4,7 +4,3 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pilote.settings")
 application = get_asgi_application()
-
-from pilote.process import settle  # noqa: E402 (after Django has loaded)
-
-settle()

@@ -1,25 +1,37 @@
-"""What an app process sets once it has loaded: the pace of Python's garbage collector.
+"""Python's cyclic garbage collector held off while one large answer is built.
 
-A read of a large tree makes ~100,000 short-lived objects (rows, dicts, figures); with the
-collector's default pace (a young collection every 700 allocations, a full one every
-~70,000) the full collections scanned every object of the process again and again.
-Measured in-process on the whole-tree API at 10,000 people, interleaved, medians of 9:
-2,122 ms with the default pace, 1,182 ms with this one (session 6). Reference counting
-still frees every object that is not in a cycle at once; only cyclic garbage waits longer,
-which costs memory: the process after a round of every page was 122 MB with the default
-pace, 150–200 MB with this one (the unpaged whole tree's high-water mark dominates).
-``gc.freeze()`` after loading was tried as well: no measurable gain, and more memory.
+The whole-tree API at 10,000 people makes ~100,000 short-lived objects (rows, nodes, dicts)
+in one request; CPython's collector runs a full collection each time the objects that
+survived young collections grow by a quarter, and each full collection scans every object
+of the process: a large answer paid for being large several times over. Measured
+in-process, interleaved, medians of 9 (session 6): 2,122 ms with the default pace,
+1,182 ms with a slower pace for the whole process — which cost 30 to 130 MB more per
+process after a round of every page, above the 200 MB budget of issue 12's table.
+
+Held off for the one answer instead: reference counting frees every object that is not in
+a cycle as soon as it is unused, as always (the tree's rows and nodes hold no cycles);
+cyclic garbage made meanwhile waits for the next collection after it. The process's
+collector then runs at its default pace for everything else.
 """
 
 from __future__ import annotations
 
 import gc
-
-# (young, middle, old): a young collection every 50,000 allocations, a middle one every 20
-# young, a full one every 10 middle (and only once a quarter of the objects are new:
-# CPython's own rule).
-THRESHOLDS = (50_000, 20, 10)
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
-def settle() -> None:
-    gc.set_threshold(*THRESHOLDS)
+@contextmanager
+def collecting_after() -> Iterator[None]:
+    """No cyclic collection inside the block (a collection may follow it as usual).
+
+    Sync views of one process run in one thread under ASGI (Django's thread-sensitive
+    mode), so two blocks never overlap; a nested block leaves the collector as it found it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
