@@ -28,6 +28,15 @@ TEMPLATES: dict[str, str] = {
     "unit_in_use": N_("unit '{key}' still has sub-units, objectives or initiatives"),
     "not_in_cycle": N_("objective '{root}' not found in this cycle"),
     "cycle_closed": N_("cycle '{key}' is already closed"),
+    # closing the loop (pilote/okr/carry.py)
+    "carry_target_reached": N_(
+        "the last value {value} already reaches the target {target}: give a new target"
+    ),
+    "already_carried": N_("objective '{key}' was already carried over to '{to}'"),
+    "not_carried_decision": N_(
+        "objective '{key}' is decided '{decision}': only keep and change are carried over"
+    ),
+    "carry_same_cycle": N_("the objectives are carried over to a later cycle than '{key}'"),
     "already_member": N_("{email} is already a member"),
     "already_invited": N_("{email} is already invited"),
     "not_member": N_("{email} is not a member of {organization}"),
