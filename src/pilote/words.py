@@ -22,6 +22,14 @@ WORKFLOW_LABELS = {
     "submitted": _("Submitted"),
     "approved": _("Approved"),
     "changes_requested": _("Changes requested"),
+    "deferred": pgettext_lazy("objective", "Deferred"),
+    "dropped": pgettext_lazy("objective", "Dropped"),
+}
+DECISION_LABELS = {
+    "keep": _("Keep"),
+    "change": _("Change"),
+    "defer": _("Defer"),
+    "drop": _("Drop"),
 }
 ROLE_LABELS = {
     "admin": _("Administrator"),

@@ -71,6 +71,8 @@ ROUTES = [
     ),
     ("POST", "/objectives/{p}submitted-obj/back-to-draft", {}, None, WRITERS),
     ("POST", "/objectives/{p}tact/grade", {"grade": 0.6, "reason": "late data"}, None, WRITERS),
+    ("POST", "/objectives/{p}tact/decision", {"decision": "keep"}, None, WRITERS),
+    ("POST", "/cycles/{p}q/carry-over", {"to": "{p}cycle-vide"}, None, WRITERS),
     ("GET", "/objectives/{p}tact/explain", None, None, ALL),
     ("GET", "/key-results", None, None, ALL),
     (

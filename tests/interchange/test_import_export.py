@@ -261,3 +261,39 @@ def test_policy_rules_check_their_relations():
     ]
     assert policy_errors({"rhythm_days": 7.5}) == [("rhythm_days", "must be a whole number")]
     assert policy_errors({}) == []
+
+
+@pytest.mark.django_db
+def test_decisions_and_lineage_go_out_and_come_back_with_the_file():
+    """A decision, its retrospective and the lineage of what was carried over (issue 14) are
+    in the export, and an import of it into an empty database gives them back."""
+    from pilote.goals import actions, carrying
+    from pilote.goals.models import Cycle
+
+    import_file(EXAMPLE)
+    org = Organization.objects.get(name="Banque Exemple")
+    system = Actor.system(org)
+    actions.create_cycle(system, "2027-S2", date(2027, 7, 1), date(2027, 12, 31), parent="2027")
+    sat = Objective.objects.get(organization=org, key="satisfaction")
+    carrying.decide(system, sat, {"decision": "keep", "learnt": "Mesurer chaque semaine"})
+    espace = Objective.objects.get(organization=org, key="espace-client")
+    carrying.decide(system, espace, {"decision": "drop", "what_did_not": "Trop large"})
+    s1, s2 = (Cycle.objects.get(organization=org, key=k) for k in ("2027-S1", "2027-S2"))
+    ((new, plan),) = carrying.carry_over(system, s1, s2, ["satisfaction"])
+    first = export()
+    by_key = {o["key"]: o for o in first["objectives"]}
+    assert by_key["satisfaction"]["decision"] == {
+        "decision": "keep", "learnt": "Mesurer chaque semaine"
+    }  # fmt: skip
+    assert by_key["espace-client"]["status"] == "dropped"
+    assert by_key[new.key]["carried_from"] == "satisfaction"
+    assert [k.get("carried_from") for k in by_key[new.key]["key_results"]] == [
+        k.came_from for k in plan.key_results
+    ]
+    # Into an empty database through YAML text: the same again; and again: nothing changes.
+    text = exporter.to_yaml(first)
+    delete_organization(system, org)
+    import_data(yaml.safe_load(text))
+    assert export() == first
+    assert import_data(yaml.safe_load(text)).counts.total() == 0
+    assert export() == first

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
 
-from pilote.goals import actions, keyresults, queries
+from pilote.goals import actions, carrying, keyresults, queries
 from pilote.goals.closing import close_cycle
 from pilote.goals.lean import Lean
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
@@ -20,6 +20,8 @@ from pilote.process import collecting_after
 from .routes_org import Paging, QueryInt, _limit
 from .schemas import (
     BulkCheckIns,
+    CarriedOut,
+    CarryIn,
     CheckInCreate,
     CheckInOut,
     CheckInResult,
@@ -30,6 +32,7 @@ from .schemas import (
     CycleOut,
     CycleUpdate,
     Date,
+    DecisionIn,
     GradeIn,
     KeyResultCreate,
     KeyResultOut,
@@ -349,6 +352,55 @@ def back_to_draft(request: HttpRequest, key: str):
 )
 def grade_objective(request: HttpRequest, key: str, payload: GradeIn):
     return _workflow(request, key, keyresults.override_grade, payload.grade, payload.reason)
+
+
+@router.post(
+    "/objectives/{key}/decision",
+    response=ObjectiveOut,
+    tags=["cycles"],
+    summary="Decide its future at the end of its cycle (keep, change, defer, drop), with its "
+    "retrospective",
+)
+def decide(request: HttpRequest, key: str, payload: DecisionIn):
+    """Keep or change: it continues next cycle (``POST /cycles/{key}/carry-over``); defer or
+    drop: it leaves the roll-up above it (workflow status ``deferred`` / ``dropped``), and a
+    later keep or change gives it back the status it had. Its owner decides keep or change;
+    the leads of its unit and executives decide anything."""
+    return _workflow(request, key, carrying.decide, payload.model_dump())
+
+
+@router.post(
+    "/cycles/{key}/carry-over",
+    response={201: list[CarriedOut]},
+    tags=["cycles"],
+    summary="Carry the objectives decided keep or change into a later cycle, with lineage",
+)
+def carry_over(request: HttpRequest, key: str, payload: CarryIn):
+    """All or nothing. Each carried objective keeps its title, level, unit, owner and way of
+    counting; each KR starts from its last measured value (the new baseline) towards its
+    target (or the one given in ``targets``); each alignment points to the parent's carried
+    objective, or to the parent itself when it lives on in the later cycle, else is left
+    out (``unaligned``). A carried tactical objective is a draft its owner submits."""
+    a = actor(request)
+    made = carrying.carry_over(
+        a,
+        queries.get_cycle(a, key),
+        queries.get_cycle(a, payload.to),
+        payload.objectives,
+        payload.targets,
+    )
+    return Status(
+        201,
+        [
+            {
+                "came_from": c.came_from,
+                "objective": o.key,
+                "key_results": {k.came_from: k.key for k in c.key_results},
+                "unaligned": list(c.unaligned),
+            }
+            for o, c in made
+        ],
+    )
 
 
 @router.get(

@@ -12,7 +12,7 @@ from pydantic import AllowInfNan, BeforeValidator, ConfigDict, Field, Strict
 Role = Literal["admin", "executive", "lead", "contributor", "viewer"]
 KRKind = Literal["increase", "decrease", "boolean", "milestone", "maintain"]
 Health = Literal["no_data", "outdated", "off_track", "at_risk", "on_track"]
-Workflow = Literal["draft", "submitted", "approved", "changes_requested"]
+Workflow = Literal["draft", "submitted", "approved", "changes_requested", "deferred", "dropped"]
 
 
 # --- input types: what a field accepts is what its schema says (the fuzzer holds us to it)
@@ -160,6 +160,45 @@ class CloseIn(In):
     retrospective: Text = ""
 
 
+Retro = Annotated[str, Field(max_length=5000)]  # pilote.okr.carry.RETROSPECTIVE_MAX
+
+
+class DecisionIn(In):
+    decision: Literal["keep", "change", "defer", "drop"]
+    what_worked: Retro = ""
+    what_did_not: Retro = ""
+    learnt: Retro = ""
+
+
+class DecisionOut(Schema):
+    decision: Literal["keep", "change", "defer", "drop"]
+    what_worked: str
+    what_did_not: str
+    learnt: str
+    by: str | None
+    at: dt.datetime | None
+
+
+class CarryIn(In):
+    to: Key = Field(description="the cycle the objectives continue in (a later one)")
+    objectives: list[Key] | None = Field(
+        None, max_length=1000,
+        description="the objectives to carry (default: every one decided keep or change, "
+        "not carried yet)",
+    )  # fmt: skip
+    targets: dict[Key, Number] = Field(
+        default_factory=dict, max_length=5000,
+        description="new targets by key result key (old keys); others keep theirs",
+    )  # fmt: skip
+
+
+class CarriedOut(Schema):
+    came_from: str
+    objective: str
+    key_results: dict[str, str]  # old key -> new key
+    unaligned: list[str]  # parents it no longer aligns to (neither carried nor still open)
+
+
 # --- vision
 class VisionIn(In):
     statement: Text
@@ -274,6 +313,9 @@ class ObjectiveOut(Schema):
     pending_changes: list[dict[str, Any]]
     review_comment: str
     grade: float | None
+    decision: DecisionOut | None
+    carried_from: str | None
+    carried_to: str | None
     key_results: list[KeyResultOut]
     version: int
 

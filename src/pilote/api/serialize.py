@@ -140,9 +140,33 @@ def objective_out(snap: Snapshot, o: Objective) -> dict:
         "pending_changes": list(o.pending_changes or []),
         "review_comment": o.review_comment,
         "grade": effective_grade(o.grade, o.grade_override),
+        **lineage(snap, o),
         "key_results": [kr_out(snap, kr) for kr in snap.key_results_of(o)],
         "version": o.version,
     }
+
+
+def lineage(snap: Snapshot, o: Objective) -> dict:
+    """Its decision, and the objectives it was carried from and to: read once for every
+    objective the reader holds (a page of the list API is one query, not one per row)."""
+    from pilote.goals.carrying import decision_of
+
+    memo = snap.memo.setdefault("lineage", {})
+    if o.pk not in memo:
+        held = [pk for pk in snap.objectives if pk not in memo]
+        pks = {o.pk, *(held if len(held) <= 1000 else ())}
+        found = {pk: [None, None, None] for pk in pks}
+        rows = Objective.objects.filter(pk__in=pks).exclude(carried_from=None, decision="")
+        for pk, came_from, by in rows.values_list("pk", "carried_from__key", "decided_by__email"):
+            found[pk][0], found[pk][2] = came_from, by
+        for pk, key in Objective.objects.filter(carried_from__in=pks).values_list(
+            "carried_from_id", "key"
+        ):
+            found[pk][1] = key
+        memo.update(found)
+    came_from, carried_to, by = memo[o.pk]
+    decision = decision_of(o, by)
+    return {"decision": decision, "carried_from": came_from, "carried_to": carried_to}
 
 
 def check_in_out(ci: CheckIn) -> dict:

@@ -12,7 +12,7 @@ from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid, unknown
 from pilote.messages import say
 from pilote.okr.rollup import weight_errors
-from pilote.okr.text import N_, listed_twice
+from pilote.okr.text import N_, listed_twice, one_of
 from pilote.okr.workflow import Transition, WorkflowStatus, target_status, transition_error
 from pilote.orgs import audit
 from pilote.orgs.access import (
@@ -329,7 +329,7 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
     if status not in {s.value for s in WorkflowStatus}:
         raise Invalid(
             "invalid objective",
-            [("status", N_("must be draft, submitted, approved or changes_requested"))],
+            [("status", one_of(s.value for s in WorkflowStatus))],
         )
     objective = Objective(organization=actor.organization, key=data["key"], status=status, **fields)
     if status == WorkflowStatus.SUBMITTED:
@@ -530,10 +530,10 @@ def set_status_from_file(actor: Actor, objective: Objective, status: str) -> Obj
     if status not in {s.value for s in WorkflowStatus}:
         raise Invalid(
             "invalid status",
-            [("status", N_("must be draft, submitted, approved or changes_requested"))],
+            [("status", one_of(s.value for s in WorkflowStatus))],
         )
-    if objective.level == Level.STRATEGIC:
-        status = WorkflowStatus.APPROVED.value
+    if objective.level == Level.STRATEGIC and status not in ("deferred", "dropped"):
+        status = WorkflowStatus.APPROVED.value  # no validation; a decision may still drop it
     if objective.status != status:
         before = objective.status
         objective.status = status

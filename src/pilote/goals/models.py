@@ -137,6 +137,20 @@ class Objective(Gradable):
     stored_progress = models.FloatField(null=True, blank=True)
     stored_plan = models.JSONField(null=True, blank=True)
     stored_from = models.DateField(null=True, blank=True)
+    # The end of its cycle (goals/carrying.py, pilote/okr/carry.py): the decision and the
+    # retrospective, who decided when, the status a defer or drop replaced, and lineage.
+    decision = models.CharField(max_length=10, blank=True)
+    what_worked = models.TextField(blank=True)
+    what_did_not = models.TextField(blank=True)
+    learnt = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    status_before_decision = models.CharField(max_length=20, blank=True)
+    carried_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to"
+    )
 
     class Meta:
         constraints = [
@@ -198,6 +212,10 @@ class KeyResult(Gradable):
     # Its progress and status plan from that reading (goals/figures.py).
     stored_progress = models.FloatField(null=True, blank=True)
     stored_plan = models.JSONField(null=True, blank=True)
+    # The KR of the previous cycle it continues (carry-over): its chart reads both.
+    carried_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to"
+    )
 
     class Meta:
         constraints = [

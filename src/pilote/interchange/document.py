@@ -90,11 +90,22 @@ class KeyResultIn(Model):
     expected: Number | None = None
     status: str | None = None
     grade: Number | None = None
+    carried_from: Key | None = None  # the KR of an earlier cycle it continues
 
 
 class AlignmentIn(Model):
     objective: Key
     weight: Number = 1.0
+
+
+class DecisionIn(Model):
+    """The end of its cycle (pilote/okr/carry.py)."""
+
+    decision: Literal["keep", "change", "defer", "drop"]
+    what_worked: str = Field(default="", max_length=5000)
+    what_did_not: str = Field(default="", max_length=5000)
+    learnt: str = Field(default="", max_length=5000)
+    by: str | None = None
 
 
 class ObjectiveIn(Model):
@@ -106,10 +117,14 @@ class ObjectiveIn(Model):
     title: str
     description: str = ""
     status: str | None = None
-    workflow_status: Literal["draft", "submitted", "approved", "changes_requested"] | None = None
+    workflow_status: (
+        Literal["draft", "submitted", "approved", "changes_requested", "deferred", "dropped"] | None
+    ) = None
     progress_from: Literal["key_results", "children", "both"] = "key_results"
     aligns_to: list[AlignmentIn] = Field(default_factory=list)
     key_results: list[KeyResultIn] = Field(default_factory=list)
+    decision: DecisionIn | None = None
+    carried_from: Key | None = None  # the objective of an earlier cycle it continues
     # computed by the JSON export; ignored on import
     progress: Number | None = None
     grade: Number | None = None

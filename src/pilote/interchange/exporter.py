@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from pilote.goals.models import CheckIn, Cycle
+from pilote.goals.carrying import decision_of
+from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective
 from pilote.goals.queries import Snapshot, consistent_snapshot, current_vision
 from pilote.okr.grading import effective_grade
 from pilote.orgs.access import Actor, scoped
@@ -76,6 +77,19 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
     history: dict[int, list[CheckIn]] = {}
     for ci in scoped(actor, CheckIn.objects.select_related("author")).order_by("effective", "id"):
         history.setdefault(ci.key_result_id, []).append(ci)
+    # Where each objective and KR came from (carry-over), and who decided: one query each.
+    lineage: dict[tuple[str, int], str] = {}
+    for pk, came_from, by in scoped(actor, Objective.objects.all()).values_list(
+        "pk", "carried_from__key", "decided_by__email"
+    ):
+        if came_from:
+            lineage[("objective", pk)] = came_from
+        if by:
+            lineage[("by", pk)] = by
+    for pk, came_from in scoped(
+        actor, KeyResult.objects.filter(carried_from__isnull=False)
+    ).values_list("pk", "carried_from__key"):
+        lineage[("kr", pk)] = came_from
     objectives = []
     for o in sorted(snap.objectives.values(), key=lambda o: o.pk):
         entry: dict[str, Any] = {
@@ -103,8 +117,14 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
             {"objective": p.key, "weight": _num(w)} for p, w in snap.parents_of(o)
         ]
         entry["key_results"] = [
-            _kr(snap, kr, history.get(kr.pk, []), computed) for kr in snap.key_results_of(o)
+            _kr(snap, kr, history.get(kr.pk, []), computed, lineage.get(("kr", kr.pk)))
+            for kr in snap.key_results_of(o)
         ]
+        decision = decision_of(o, lineage.get(("by", o.pk)))
+        if decision is not None:
+            decision.pop("at")
+            entry["decision"] = _drop_empty(decision)
+        entry["carried_from"] = lineage.get(("objective", o.pk))
         objectives.append(_drop_empty(entry, keep=("progress", "status") if computed else ()))
     doc["objectives"] = objectives
     roadmap = Roadmap(actor, snap) if computed else None
@@ -147,7 +167,9 @@ def _initiative(i, roadmap: Roadmap | None) -> dict:
     return _drop_empty(entry)
 
 
-def _kr(snap: Snapshot, kr, check_ins: list[CheckIn], computed: bool) -> dict:
+def _kr(
+    snap: Snapshot, kr, check_ins: list[CheckIn], computed: bool, carried_from: str | None = None
+) -> dict:
     entry: dict[str, Any] = {
         "key": kr.key,
         "title": kr.title,
@@ -177,6 +199,7 @@ def _kr(snap: Snapshot, kr, check_ins: list[CheckIn], computed: bool) -> dict:
             )
             for c in check_ins
         ],
+        "carried_from": carried_from,
     }
     keep: tuple[str, ...] = ()
     if computed:

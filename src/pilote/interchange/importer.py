@@ -24,7 +24,7 @@ from django.db import transaction
 
 from pilote.errors import Invalid, PiloteError, is_unknown_reference, unknown
 from pilote.goals import actions as goals
-from pilote.goals import keyresults
+from pilote.goals import carrying, keyresults
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
 from pilote.messages import say
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
@@ -371,6 +371,21 @@ class _Writer:
                     organization=self.actor.organization, key=kr.key
                 ).exists():
                     self._check_ins(path, kr)
+            if (
+                o.decision is not None
+                or o.carried_from
+                or any(k.carried_from for k in o.key_results)
+            ):
+                self.attempt(
+                    f"objectives[{oi}].decision",
+                    lambda o=o: carrying.set_end_of_cycle_from_file(
+                        self.actor,
+                        Objective.objects.get(organization=self.actor.organization, key=o.key),
+                        o.decision.model_dump() if o.decision else None,
+                        o.carried_from,
+                        {k.key: k.carried_from for k in o.key_results if k.carried_from},
+                    ),
+                )
             if o.workflow():
                 self.attempt(
                     f"objectives[{oi}].status",

@@ -26,7 +26,7 @@ from pilote.messages import say
 
 from .progress import definition_errors
 from .text import N_
-from .types import METRIC_KINDS, Kind, KeyResultFacts
+from .types import METRIC_KINDS, KeyResultFacts, Kind
 
 
 class Decision(StrEnum):

@@ -10,6 +10,9 @@ class WorkflowStatus(StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     CHANGES_REQUESTED = "changes_requested"
+    # Decided at the end of a cycle (pilote/okr/carry.py): out of the roll-up, saying why.
+    DEFERRED = "deferred"
+    DROPPED = "dropped"
 
 
 class Transition(StrEnum):

@@ -237,6 +237,30 @@ def require_grader(actor: Actor, objective: Objective) -> None:
     require_objective_edit(actor, objective)
 
 
+def require_some_objective_writer(actor: Actor) -> None:
+    """Leads and executives write objectives (each within their reach): others do not."""
+    if actor.role not in WRITERS_OF_EVERYTHING and actor.role != Role.LEAD:
+        raise _deny("only the leads of a unit and executives write objectives")
+
+
+def require_decider(actor: Actor, objective: Objective, decision: str) -> None:
+    """Who decides an objective's future at the end of its cycle (pilote/okr/carry.py): its
+    owner (not a viewer), the leads of its unit and executives decide keep or change and
+    write the retrospective; defer and drop take it out of the roll-up above it, so only
+    those who write it (leads of its unit, executives) do that."""
+    from pilote.okr.carry import CARRIED
+
+    if can_write_objective(actor, objective.level, objective.unit_id):
+        return
+    user_id = actor.user.pk if actor.user else None
+    owner = user_id is not None and objective.owner_id == user_id and actor.role != Role.VIEWER
+    if owner and decision in CARRIED:
+        return
+    if owner:
+        raise _deny("only the leads of its unit and executives defer or drop an objective")
+    raise _deny("only its owner, the leads of its unit and executives decide its future")
+
+
 def require_initiative_writer(actor: Actor, unit_id: int | None) -> None:
     if actor.role in WRITERS_OF_EVERYTHING:
         return
