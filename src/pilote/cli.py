@@ -115,6 +115,48 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="as_email", help="record as this member (their rights apply); default: the CLI"
     )
 
+    de = cmd(
+        "decide",
+        "Decide an objective's future at the end of its cycle, with its retrospective.",
+    )
+    org_opt(de)
+    de.add_argument("objective", help="the objective's key")
+    de.add_argument(
+        "decision",
+        choices=["keep", "change", "defer", "drop"],
+        help="keep or change: it continues next cycle; defer or drop: it leaves the roll-up",
+    )
+    de.add_argument("--what-worked", default="", help="what worked")
+    de.add_argument("--what-did-not", default="", help="what did not")
+    de.add_argument("--learnt", default="", help="what was learnt")
+    de.add_argument(
+        "--as", dest="as_email", help="decide as this member (their rights apply); default: the CLI"
+    )
+
+    co = cmd(
+        "carry-over",
+        "Carry a cycle's objectives decided keep or change into a later cycle (all or nothing).",
+    )
+    org_opt(co)
+    co.add_argument("cycle", help="the cycle the objectives come from")
+    co.add_argument("--to", required=True, help="the later cycle they continue in")
+    co.add_argument(
+        "--objective",
+        action="append",
+        dest="objectives",
+        help="carry only this one (repeat for several); default: every one decided keep or change",
+    )
+    co.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="KR=VALUE",
+        help="a new target for a key result (its old key), e.g. note-app=4.9",
+    )
+    co.add_argument(
+        "--as", dest="as_email", help="carry as this member (their rights apply); default: the CLI"
+    )
+
     u = cmd("user", "Manage people.")
     usub = u.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     ua = usub.add_parser(
@@ -411,6 +453,64 @@ def do_checkin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _acting(args: argparse.Namespace):
+    """The CLI's actor, or the member named by ``--as`` (their rights apply)."""
+    from pilote.errors import NotFound
+    from pilote.orgs.access import actor_for
+    from pilote.orgs.models import User
+
+    actor = _system(args)
+    if getattr(args, "as_email", None):
+        user = User.objects.filter(email=args.as_email.lower()).first()
+        if user is None:
+            raise NotFound("unknown person", [("--as", f"no member {args.as_email}")])
+        actor = actor_for(user, actor.organization)
+    return actor
+
+
+def do_decide(args: argparse.Namespace) -> int:
+    from pilote.goals import carrying, queries
+
+    actor = _acting(args)
+    o = carrying.decide(
+        actor,
+        queries.get_objective(actor, args.objective),
+        {"decision": args.decision, "what_worked": args.what_worked,
+         "what_did_not": args.what_did_not, "learnt": args.learnt},
+    )  # fmt: skip
+    print(f"{o.key}: {o.decision} ({o.status})")
+    return 0
+
+
+def do_carry_over(args: argparse.Namespace) -> int:
+    from pilote.errors import Invalid
+    from pilote.goals import carrying, queries
+    from pilote.okr.text import N_
+
+    actor = _acting(args)
+    targets, errors = {}, []
+    for i, pair in enumerate(args.target):
+        key, _, value = pair.partition("=")
+        try:
+            targets[key.strip()] = float(value)
+        except ValueError:
+            errors.append((f"--target[{i}]", N_("must be KEY=NUMBER")))
+    if errors:
+        raise Invalid("invalid targets: nothing was carried", errors)
+    made = carrying.carry_over(
+        actor,
+        queries.get_cycle(actor, args.cycle),
+        queries.get_cycle(actor, args.to),
+        args.objectives,
+        targets,
+    )
+    for o, c in made:
+        left = f"  (no longer aligned to {', '.join(c.unaligned)})" if c.unaligned else ""
+        print(f"{c.came_from} -> {o.key} ({o.status}; key results: {len(c.key_results)}){left}")
+    print(f"{len(made)} objective(s) carried over to {args.to}")
+    return 0
+
+
 def do_user(args: argparse.Namespace) -> int:
     from pilote.orgs import actions, queries
 
@@ -600,6 +700,8 @@ COMMANDS = {
     "export": do_export,
     "lint": do_lint,
     "checkin": do_checkin,
+    "decide": do_decide,
+    "carry-over": do_carry_over,
     "user": do_user,
     "token": do_token,
     "org": do_org,

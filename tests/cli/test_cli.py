@@ -304,3 +304,30 @@ def test_the_installed_command_imports_and_exports_on_a_fresh_sqlite_file(tmp_pa
         check=True,
     ).stdout.strip()
     assert mode == "wal"
+
+
+@pytest.mark.django_db
+def test_decide_then_carry_over_from_the_cli(capsys):
+    from pilote.goals import actions
+    from pilote.goals.models import Objective
+    from pilote.orgs.access import Actor
+    from pilote.orgs.models import Organization
+
+    run(capsys, "import", str(EXAMPLE))
+    org = Organization.objects.get(name="Banque Exemple")
+    from datetime import date
+
+    actions.create_cycle(Actor.system(org), "2027-S2", date(2027, 7, 1), date(2027, 12, 31))
+    code, out, _ = run(capsys, "decide", *ORG, "satisfaction", "keep", "--learnt", "Weekly")
+    assert code == 0 and out.strip() == "satisfaction: keep (approved)"
+    code, _, err = run(
+        capsys, "decide", *ORG, "satisfaction", "drop", "--as", "digital@banque.example"
+    )
+    assert code == 1 and "decide its future" in err
+    code, _, err = run(capsys, "carry-over", *ORG, "2027-S1", "--to", "2027-S2", "--target", "x")
+    assert code == 1 and "--target[0]" in err and "KEY=NUMBER" in err
+    code, out, _ = run(capsys, "carry-over", *ORG, "2027-S1", "--to", "2027-S2")
+    assert code == 0 and out.startswith("satisfaction -> satisfaction-2027-S2 (approved; key")
+    assert out.strip().endswith("1 objective(s) carried over to 2027-S2")
+    new = Objective.objects.get(organization=org, key="satisfaction-2027-S2")
+    assert new.carried_from.key == "satisfaction" and new.cycle.key == "2027-S2"
