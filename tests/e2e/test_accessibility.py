@@ -28,6 +28,7 @@ PAGES = [
     ("digital@banque.example", "/objectives/new/"),
     ("digital@banque.example", "/objectives/espace-client/key-results/new/"),
     ("digital@banque.example", "/key-results/note-espace-client/edit/"),
+    ("digital@banque.example", "/objectives/espace-client/decision/"),
     ("digital@banque.example", "/initiatives/cache-api/"),
 ]
 

@@ -17,6 +17,7 @@ PAGES = [
     ("inbox", "/inbox/", "ceo@banque.example"),
     ("new-objective", "/objectives/new/", "digital@banque.example"),
     ("key-result", "/key-results/note-espace-client/edit/", "digital@banque.example"),
+    ("end-of-cycle", "/objectives/espace-client/decision/", "digital@banque.example"),
     ("admin-people", "/manage/people/", "admin@banque.example"),
     ("roadmap", "/roadmap/", "digital@banque.example"),
     ("roadmap-ledger", "/roadmap/ledger/", "ceo@banque.example"),

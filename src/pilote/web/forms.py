@@ -110,6 +110,44 @@ class KeysField(forms.MultipleChoiceField):
         return bool(str(value).strip())
 
 
+class DecisionForm(Styled):
+    """An objective's decision at the end of its cycle, with its retrospective
+    (pilote/okr/carry.py)."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("keep", _("Keep: it continues next cycle as it is")),
+            ("change", _("Change: it continues next cycle, edited")),
+            ("defer", _("Defer: not now (it leaves the roll-up)")),
+            ("drop", _("Drop: we stop it (it leaves the roll-up)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    what_worked = forms.CharField(
+        label=_("What worked"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    what_did_not = forms.CharField(
+        label=_("What did not"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    learnt = forms.CharField(
+        label=_("What we learnt"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].widget.attrs["class"] = "form-check-input"
+
+
 class ObjectiveForm(Styled):
     key = forms.SlugField(
         label=_("Key"),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("objectives/new/", writing.objective_create, name="objective_create"),
     path("objectives/<slug:key>/", pages.objective, name="objective"),
     path("objectives/<slug:key>/edit/", writing.objective_edit, name="objective_edit"),
+    path("objectives/<slug:key>/decision/", writing.objective_decision, name="objective_decision"),
     path(
         "objectives/<slug:key>/key-results/new/",
         writing.key_result_create,

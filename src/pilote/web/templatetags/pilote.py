@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from pilote.words import (  # the words live outside the web layer (notifications use them)
+    DECISION_LABELS,
     KIND_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
@@ -37,6 +38,11 @@ def status_label(code):
 @register.filter
 def workflow_label(code):
     return WORKFLOW_LABELS.get(str(code), code)
+
+
+@register.filter
+def decision_label(code):
+    return DECISION_LABELS.get(str(code), code)
 
 
 @register.filter

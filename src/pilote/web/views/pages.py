@@ -324,8 +324,32 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             "today": date.today(),
             "can_edit": _can_edit(actor, obj),
             "evidence": _evidence(actor, obj),
+            **_end_of_cycle(actor, obj),
         },
     )
+
+
+def _end_of_cycle(actor, obj) -> dict:
+    """Its decision, where it came from and where it went on (carry-over), and whether the
+    reader may decide (pilote.orgs.access.require_decider)."""
+    from pilote.errors import Forbidden
+    from pilote.goals.models import Objective
+    from pilote.orgs.access import require_decider
+
+    try:
+        require_decider(actor, obj, "keep")
+        can_decide = True
+    except Forbidden:
+        can_decide = False
+    lineage = scoped(actor, Objective.objects.select_related("cycle"))
+    return {
+        "can_decide": can_decide,
+        "carried_from": lineage.filter(pk=obj.carried_from_id).first()
+        if obj.carried_from_id
+        else None,
+        "carried_to": lineage.filter(carried_from=obj).first(),
+        "decided_by": obj.decided_by if obj.decided_by_id else None,
+    }
 
 
 def _provenance(actor, kr_list) -> tuple[dict, dict]:

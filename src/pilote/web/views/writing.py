@@ -152,6 +152,35 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @member_required
+def objective_decision(request: HttpRequest, key: str) -> HttpResponse:
+    """The end of its cycle: a decision (keep, change, defer, drop) and a retrospective."""
+    from pilote.goals import carrying
+    from pilote.orgs.access import require_decider
+
+    from ..forms import DecisionForm
+
+    actor = request.actor
+    o = queries.get_objective(actor, key)
+    require_decider(actor, o, "keep")  # who may decide anything at all (403 otherwise)
+    initial = {"decision": o.decision or "keep", "what_worked": o.what_worked,
+               "what_did_not": o.what_did_not, "learnt": o.learnt}  # fmt: skip
+    form = DecisionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            carrying.decide(actor, o, form.cleaned_data)
+            messages.success(request, _("Decision recorded."))
+            return redirect("objective", key=o.key)
+        except (*FORM_ERRORS, Forbidden) as exc:  # an owner may keep or change, not drop
+            form_errors(form, exc)
+    return render(
+        request,
+        "pilote/decision_form.html",
+        {"form": form, "o": o},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
 def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
     o = _editable(actor, queries.get_objective(actor, key))
