@@ -185,3 +185,83 @@ def test_carry_over_goes_through_the_gate(api):
         api("executive", "Globex").post("/cycles/q/carry-over", {"to": "cycle-vide"}).status_code
         == 404
     )
+
+
+RACE = r"""
+import json, threading
+import django
+django.setup()
+from django.db import connection, transaction
+from pilote.goals import carrying
+from pilote.goals.models import Cycle, Objective
+from pilote.interchange.importer import import_data
+from pilote.orgs.access import Actor
+from pilote.orgs.models import Organization
+
+import_data({
+    "organization": "Race", "locale": "en",
+    "units": [{"key": "dg", "name": "DG"}],
+    "cycles": [{"key": "q1", "start": "2027-01-01", "end": "2027-03-31"},
+               {"key": "q2", "start": "2027-04-01", "end": "2027-06-30"}],
+    "objectives": [{"key": "o", "level": "strategic", "cycle": "q1", "unit": "dg", "title": "O",
+                    "key_results": [{"key": "a", "title": "A", "baseline": 0, "target": 10}]}],
+})
+org = Organization.objects.get(name="Race")
+carrying.decide(Actor.system(org), Objective.objects.get(key="o"), {"decision": "keep"})
+barrier = threading.Barrier(2, timeout=10)
+gate = carrying.require_some_objective_writer
+
+def both_in(actor):
+    gate(actor)
+    barrier.wait()  # both inside their transaction, neither has read what is carried yet
+
+carrying.require_some_objective_writer = both_in
+results = []
+
+def carry():
+    try:
+        with transaction.atomic():
+            cycles = {c.key: c for c in Cycle.objects.filter(organization=org)}
+            made = carrying.carry_over(Actor.system(org), cycles["q1"], cycles["q2"], ["o"])
+            results.append(["made", [o.key for o, _ in made]])
+    except Exception as exc:
+        results.append([type(exc).__name__, str(exc), [p for p, _ in getattr(exc, "errors", [])]])
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=carry) for _ in range(2)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps({"results": sorted(results),
+                  "carried": Objective.objects.filter(carried_from__key="o").count()}))
+"""
+
+
+def test_two_carry_overs_of_one_objective_at_once_make_one(tmp_path):
+    """Real connections on the PostgreSQL pass (the test's own transaction would hide the
+    race): the second waits for the first's commit, then says it is carried already."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.e2e.conftest import _database_url
+
+    url = _database_url(tmp_path, "pilote_carry_race")
+    if url is None:
+        pytest.skip("SQLite lets one writer in at a time: the race needs PostgreSQL's pass")
+    env = {**os.environ, "PILOTE_DATABASE_URL": url, "PILOTE_DATA_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "pilote.settings",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # fmt: skip
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=240
+    )
+    assert run("-m", "pilote.cli", "migrate").returncode == 0
+    raced = run("-c", RACE)
+    assert raced.returncode == 0, raced.stderr
+    found = json.loads(raced.stdout.strip().splitlines()[-1])
+    assert found["carried"] == 1, found
+    failed, made = found["results"]
+    assert made == ["made", ["o-q2"]], found
+    assert failed[0] == "Invalid" and failed[2] == ["objectives"], found

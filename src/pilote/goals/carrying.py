@@ -173,6 +173,14 @@ def carry_over(
         o = rows[key]
         if not can_write_objective(actor, o.level, o.unit_id):
             require_objective_writer(actor, o.level, o.unit_id)  # raises, with the reason
+    # Two carry-overs of one objective at once: the second waits for the first's commit
+    # (the rows locked), then finds it carried instead of failing on the one-to-one link.
+    locked = Objective.objects.select_for_update().filter(pk__in=[rows[k].pk for k in chosen])
+    list(locked.values_list("pk", flat=True))
+    for key, to_key in Objective.objects.filter(
+        carried_from__in=[rows[k].pk for k in chosen]
+    ).values_list("carried_from__key", "key"):
+        errors.append(("objectives", say("already_carried", key=key, to=to_key)))
     links: dict[int, list[tuple[Objective, float]]] = {}
     for link in Alignment.objects.filter(child__in=[rows[k] for k in chosen]).select_related(
         "parent__cycle"
