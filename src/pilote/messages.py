@@ -36,7 +36,9 @@ TEMPLATES: dict[str, str] = {
     "not_carried_decision": N_(
         "objective '{key}' is decided '{decision}': only keep and change are carried over"
     ),
-    "carry_same_cycle": N_("the objectives are carried over to a later cycle than '{key}'"),
+    "carry_same_cycle": N_(
+        "the objectives are carried over to a cycle that starts and ends after '{key}'"
+    ),
     "already_member": N_("{email} is already a member"),
     "already_invited": N_("{email} is already invited"),
     "not_member": N_("{email} is not a member of {organization}"),

@@ -265,3 +265,16 @@ def test_two_carry_overs_of_one_objective_at_once_make_one(tmp_path):
     failed, made = found["results"]
     assert made == ["made", ["o-q2"]], found
     assert failed[0] == "Invalid" and failed[2] == ["objectives"], found
+
+
+def test_a_cycle_that_holds_this_one_is_not_a_later_cycle(api):
+    from datetime import date
+
+    from pilote.goals import actions
+    from pilote.orgs.access import Actor
+
+    actions.create_cycle(Actor.system(_acme()), "year", date(2027, 1, 1), date(2027, 12, 31))
+    api("executive").post("/objectives/strat/decision", {"decision": "keep"})
+    r = api("executive").post("/cycles/q/carry-over", {"to": "year"})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "to"
+    assert "starts and ends after" in r.json()["errors"][0]["message"]

@@ -29,6 +29,7 @@ PAGES = [
     ("digital@banque.example", "/objectives/espace-client/key-results/new/"),
     ("digital@banque.example", "/key-results/note-espace-client/edit/"),
     ("digital@banque.example", "/objectives/espace-client/decision/"),
+    ("ceo@banque.example", "/cycles/trimestre/close/"),
     ("digital@banque.example", "/initiatives/cache-api/"),
 ]
 

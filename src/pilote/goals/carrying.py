@@ -110,6 +110,12 @@ def decide(actor: Actor, objective: Objective, values: dict) -> Objective:
     return objective
 
 
+def later_cycle(cycle: Cycle, to: Cycle) -> bool:
+    """Whether objectives of ``cycle`` may continue in ``to``: it starts and ends after
+    ``cycle`` (a semester holding the quarter is not a later cycle)."""
+    return to.pk != cycle.pk and to.start > cycle.start and to.end > cycle.end
+
+
 def _family_up(cycle: Cycle) -> set[int]:
     """The cycle and the cycles that hold it (a year holds its quarters)."""
     ids, c = set(), cycle
@@ -134,7 +140,7 @@ def carry_over(
     from .keyresults import create_key_result
 
     require_some_objective_writer(actor)  # and each one carried is checked below
-    if to.pk == cycle.pk or to.end <= cycle.end:
+    if not later_cycle(cycle, to):
         raise Invalid("invalid carry-over", [("to", say("carry_same_cycle", key=cycle.key))])
     rows = {
         o.key: o

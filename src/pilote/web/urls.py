@@ -3,7 +3,17 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import live
-from .views import account, checkins, data, manage, notifications, pages, roadmap, writing
+from .views import (
+    account,
+    checkins,
+    closing,
+    data,
+    manage,
+    notifications,
+    pages,
+    roadmap,
+    writing,
+)
 
 urlpatterns = [
     path("", pages.cockpit, name="cockpit"),
@@ -17,6 +27,7 @@ urlpatterns = [
     path("objectives/<slug:key>/", pages.objective, name="objective"),
     path("objectives/<slug:key>/edit/", writing.objective_edit, name="objective_edit"),
     path("objectives/<slug:key>/decision/", writing.objective_decision, name="objective_decision"),
+    path("cycles/<slug:key>/close/", closing.cycle_close, name="cycle_close"),
     path(
         "objectives/<slug:key>/key-results/new/",
         writing.key_result_create,

@@ -1,0 +1,130 @@
+"""The end of a cycle in the browser: every objective of the cycle with its grade and its
+decision, carrying over the ticked ones, and closing the cycle (goals/carrying.py,
+goals/closing.py; the rules in pilote/okr/carry.py and pilote/okr/grading.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from pilote.errors import Conflict, Forbidden, Invalid, NotFound
+from pilote.goals import carrying, queries
+from pilote.goals.closing import close_cycle
+from pilote.goals.models import Cycle, Objective
+from pilote.goals.stored import Stored
+from pilote.okr.grading import effective_grade, grade_color
+from pilote.orgs.access import require_some_objective_writer, scoped
+
+from .common import describe, member_required
+
+PAGE = 50  # objectives per page: a cycle of a 10,000-person company holds thousands
+
+
+def _problems(exc: Invalid | Conflict | Forbidden) -> list[str]:
+    """Each problem of a refused action, in the reader's words (path first where it names
+    something: the objective or the KR the problem is about)."""
+    from .common import _t
+
+    if not exc.errors:
+        return [describe(exc)]
+    return [f"{path} — {_t(message)}" if path else _t(message) for path, message in exc.errors]
+
+
+@member_required
+def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
+    actor = request.actor
+    require_some_objective_writer(actor)  # leads and executives; others read the strategy
+    cycle = queries.get_cycle(actor, key)
+    later = [
+        c
+        for c in scoped(actor, Cycle.objects.filter(end__gt=cycle.end)).order_by("start")
+        if carrying.later_cycle(cycle, c)
+    ]
+    problems: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "carry":
+                to = request.POST.get("to") or ""
+                chosen = request.POST.getlist("objective")
+                if not chosen:
+                    raise Invalid("nothing chosen", [("", _("Tick the objectives to carry over."))])
+                made = carrying.carry_over(actor, cycle, queries.get_cycle(actor, to), chosen)
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s objective carried over: its owner now submits it.",
+                        "%(count)s objectives carried over: their owners now submit them.",
+                        len(made),
+                    )
+                    % {"count": len(made)},
+                )
+                return redirect(request.get_full_path())
+            if action == "close":
+                close_cycle(actor, cycle, (request.POST.get("retrospective") or "").strip())
+                messages.success(request, _("Cycle closed: every objective has its grade."))
+                return redirect(request.get_full_path())
+            problems.append(_("This action is not known."))
+        except (Invalid, Conflict, Forbidden) as exc:
+            problems = _problems(exc)
+        except NotFound:  # no such cycle to carry to (the cycle itself was found above)
+            problems = [_("Choose the cycle the objectives continue in.")]
+
+    rows = (
+        scoped(actor, Objective.objects.filter(cycle=cycle))
+        .select_related("unit", "owner", "cycle")
+        .order_by("-level", "unit__name", "id")  # strategic first ("tactical" > "strategic")
+    )
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    # The grade it has (closed) or would have if the cycle closed now: progress at its end.
+    snap = Stored(actor, min(date.today(), cycle.end))
+    snap.prefetch(shown)  # a fixed number of queries for the page, history rows included
+    carried_to = dict(
+        Objective.objects.filter(carried_from__in=shown).values_list("carried_from_id", "key")
+    )
+    entries = []
+    for o in shown:
+        grade = (
+            effective_grade(o.grade, o.grade_override)
+            if cycle.closed_at
+            else snap.objective(o).progress
+        )
+        entries.append(
+            {
+                "o": o,
+                "grade": grade,
+                "color": grade_color(grade, actor.organization.policy),
+                "carried_to": carried_to.get(o.pk),
+                "can_carry": o.decision in ("keep", "change") and o.pk not in carried_to,
+            }
+        )
+    decided = dict(
+        scoped(actor, Objective.objects.filter(cycle=cycle))
+        .values_list("decision")
+        .annotate(n=Count("id"))
+        .values_list("decision", "n")
+    )
+    return render(
+        request,
+        "pilote/cycle_close.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "entries": entries,
+            "later": later,
+            "problems": problems,
+            "total": page.paginator.count,
+            "undecided": decided.get("", 0),
+            "decided": {k: v for k, v in decided.items() if k},
+            "can_close": actor.role in ("admin", "executive", "system") and not cycle.closed_at,
+        },
+        status=422 if problems else 200,
+    )

@@ -1,0 +1,102 @@
+"""The end of a cycle in the browser: every objective with its grade and decision, carrying
+over the ticked ones, closing the cycle (issue 14)."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from pilote.goals import carrying
+from pilote.goals.models import Cycle, Objective
+from pilote.orgs.access import Actor
+from pilote.orgs.models import Organization, User
+
+
+def _client(email: str, language: str = "fr") -> Client:
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    client.cookies["django_language"] = language
+    return client
+
+
+def _acme():
+    return Organization.objects.get(name="Acme")
+
+
+def _decide(key: str, decision: str) -> None:
+    o = Objective.objects.get(organization=_acme(), key=key)
+    carrying.decide(Actor.system(_acme()), o, {"decision": decision})
+
+
+def test_the_screen_lists_the_cycle_s_objectives_with_grades_and_decisions(world, db):
+    _decide("tact", "keep")
+    page = _client("lead@acme.example").get("/cycles/q/close/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Fin de cycle : q" in html and "Ship a better app" in html and "Sell" in html
+    assert 'name="objective" value="tact"' in html  # decided keep: can be carried
+    assert 'name="objective" value="sales-obj"' not in html  # no decision yet
+    assert "objectifs n’ont pas encore de décision" in html
+    assert "Clore le cycle" not in html  # a lead does not close a cycle
+    assert (
+        "Clore le cycle"
+        in _client("executive@acme.example").get("/cycles/q/close/").content.decode()
+    )
+    assert (
+        "/cycles/q/close/"
+        in _client("lead@acme.example").get("/strategy/?cycle=q").content.decode()
+    )
+
+
+def test_who_opens_the_screen(world, db):
+    assert _client("viewer@acme.example").get("/cycles/q/close/").status_code == 403
+    assert _client("contributor@acme.example").get("/cycles/q/close/").status_code == 403
+    assert _client("executive@acme.example").get("/cycles/g-q/close/").status_code == 404
+
+
+def test_the_ticked_objectives_are_carried_over_and_shown_as_continued(world, db):
+    _decide("strat", "keep")
+    _decide("tact", "change")
+    executive = _client("executive@acme.example")
+    r = executive.post(
+        "/cycles/q/close/", {"action": "carry", "to": "cycle-vide", "objective": ["strat", "tact"]}
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert Objective.objects.filter(organization=_acme(), cycle__key="cycle-vide").count() == 2
+    page = executive.get(r["Location"]).content.decode()
+    assert "2 objectifs reconduits" in page and "Prolongé dans" in page
+    assert 'name="objective" value="tact"' not in page  # carried: no second time
+
+
+def test_a_wrong_carry_over_is_said_on_the_screen_and_makes_nothing(world, db):
+    _decide("strat", "keep")
+    _decide("tact", "keep")
+    lead, count = _client("lead@acme.example"), Objective.objects.count()
+    none = lead.post("/cycles/q/close/", {"action": "carry", "to": "cycle-vide"})
+    assert none.status_code == 422 and "Cochez les objectifs" in none.content.decode()
+    nowhere = lead.post("/cycles/q/close/", {"action": "carry", "to": "nope", "objective": "tact"})
+    assert nowhere.status_code == 422 and "Choisissez le cycle" in nowhere.content.decode()
+    # A lead does not write strategic objectives: the reason, and nothing carried.
+    strat = lead.post(
+        "/cycles/q/close/", {"action": "carry", "to": "cycle-vide", "objective": ["strat", "tact"]}
+    )
+    assert strat.status_code == 422 and "strategic" in strat.content.decode()
+    assert Objective.objects.count() == count
+
+
+def test_an_executive_closes_the_cycle_and_the_grades_stay(world, db):
+    executive = _client("executive@acme.example")
+    assert (
+        _client("lead@acme.example").post("/cycles/q/close/", {"action": "close"}).status_code
+        == 422
+    )
+    assert Cycle.objects.get(organization=_acme(), key="q").closed_at is None
+    r = executive.post("/cycles/q/close/", {"action": "close", "retrospective": "Bon trimestre"})
+    assert r.status_code == 302
+    cycle = Cycle.objects.get(organization=_acme(), key="q")
+    assert cycle.closed_at is not None
+    tact = Objective.objects.get(organization=_acme(), key="tact")
+    assert tact.grade is not None and tact.retrospective == "Bon trimestre"
+    page = executive.get("/cycles/q/close/").content.decode()
+    assert "Clos le" in page and 'value="close"' not in page
+    again = executive.post("/cycles/q/close/", {"action": "close"})
+    assert again.status_code == 422 and "le cycle « q » est déjà clos" in again.content.decode()
