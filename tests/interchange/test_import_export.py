@@ -297,3 +297,14 @@ def test_decisions_and_lineage_go_out_and_come_back_with_the_file():
     assert export() == first
     assert import_data(yaml.safe_load(text)).counts.total() == 0
     assert export() == first
+    # A file may list the carried objective before the one it came from.
+    reversed_doc = yaml.safe_load(text)
+    reversed_doc["objectives"].reverse()
+    delete_organization(system, Organization.objects.get(name="Banque Exemple"))
+    import_data(reversed_doc)
+    org = Organization.objects.get(name="Banque Exemple")
+    carried = Objective.objects.get(organization=org, key=new.key)
+    assert carried.carried_from.key == "satisfaction"
+    assert sorted(k.carried_from.key for k in carried.key_results.all()) == sorted(
+        k.came_from for k in plan.key_results
+    )

@@ -371,21 +371,6 @@ class _Writer:
                     organization=self.actor.organization, key=kr.key
                 ).exists():
                     self._check_ins(path, kr)
-            if (
-                o.decision is not None
-                or o.carried_from
-                or any(k.carried_from for k in o.key_results)
-            ):
-                self.attempt(
-                    f"objectives[{oi}].decision",
-                    lambda o=o: carrying.set_end_of_cycle_from_file(
-                        self.actor,
-                        Objective.objects.get(organization=self.actor.organization, key=o.key),
-                        o.decision.model_dump() if o.decision else None,
-                        o.carried_from,
-                        {k.key: k.carried_from for k in o.key_results if k.carried_from},
-                    ),
-                )
             if o.workflow():
                 self.attempt(
                     f"objectives[{oi}].status",
@@ -395,6 +380,26 @@ class _Writer:
                         o.workflow(),
                     ),
                 )
+
+    def end_of_cycle(self) -> None:
+        """Decisions and lineage, once every objective and KR exists (a file may list an
+        objective before the one it was carried from)."""
+        for oi, o in enumerate(self.doc.objectives):
+            lineage = {k.key: k.carried_from for k in o.key_results if k.carried_from}
+            if o.key in self.failed_objectives or not (
+                o.decision is not None or o.carried_from or lineage
+            ):
+                continue
+            self.attempt(
+                f"objectives[{oi}].decision",
+                lambda o=o, lineage=lineage: carrying.set_end_of_cycle_from_file(
+                    self.actor,
+                    Objective.objects.get(organization=self.actor.organization, key=o.key),
+                    o.decision.model_dump() if o.decision else None,
+                    o.carried_from,
+                    lineage,
+                ),
+            )
 
     def _key_result(self, objective: Objective, kr: KeyResultIn) -> None:
         data = {
@@ -496,6 +501,7 @@ class _Writer:
             self.objectives,
             self.alignments,
             self.key_results,
+            self.end_of_cycle,
             self.initiatives,
         ):
             step()
