@@ -115,7 +115,7 @@ class Lean(Stored):
         for values in User.objects.filter(pk__in=people).values_list("id", "email", "name"):
             self._people[values[0]] = PersonRow(PersonRow.__slots__, values)
         for o in objectives:
-            o.cycle, o.unit, o.owner = self._cycles[o.cycle_id], self._units[o.unit_id], None
+            o.cycle, o.unit = self._cycles[o.cycle_id], self._units[o.unit_id]
             o.owner = self._people.get(o.owner_id)
         for kr in krs:
             kr.owner = self._people.get(kr.owner_id)
