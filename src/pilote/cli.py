@@ -432,17 +432,8 @@ def do_export(args: argparse.Namespace) -> int:
 def do_checkin(args: argparse.Namespace) -> int:
     from pilote.goals import queries
     from pilote.goals.keyresults import record_check_in
-    from pilote.orgs.access import actor_for
-    from pilote.orgs.models import User
 
-    actor = _system(args)
-    if args.as_email:
-        from pilote.errors import NotFound
-
-        user = User.objects.filter(email=args.as_email.lower()).first()
-        if user is None:
-            raise NotFound("unknown person", [("--as", f"no member {args.as_email}")])
-        actor = actor_for(user, actor.organization)
+    actor = _acting(args)
     kr = queries.get_key_result(actor, args.key_result)
     ci, _ = record_check_in(actor, kr, args.value, args.confidence, args.comment, args.date)
     f = queries.KeyResultFiguresOnly(actor, [kr]).kr(kr)

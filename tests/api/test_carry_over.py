@@ -240,27 +240,9 @@ print(json.dumps({"results": sorted(results),
 def test_two_carry_overs_of_one_objective_at_once_make_one(tmp_path):
     """Real connections on the PostgreSQL pass (the test's own transaction would hide the
     race): the second waits for the first's commit, then says it is carried already."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+    from tests.e2e.conftest import race_on_postgres
 
-    from tests.e2e.conftest import _database_url
-
-    url = _database_url(tmp_path, "pilote_carry_race")
-    if url is None:
-        pytest.skip("SQLite lets one writer in at a time: the race needs PostgreSQL's pass")
-    env = {**os.environ, "PILOTE_DATABASE_URL": url, "PILOTE_DATA_DIR": str(tmp_path),
-           "DJANGO_SETTINGS_MODULE": "pilote.settings",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # fmt: skip
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=240
-    )
-    assert run("-m", "pilote.cli", "migrate").returncode == 0
-    raced = run("-c", RACE)
-    assert raced.returncode == 0, raced.stderr
-    found = json.loads(raced.stdout.strip().splitlines()[-1])
+    found = race_on_postgres(tmp_path, "pilote_carry_race", RACE)
     assert found["carried"] == 1, found
     failed, made = found["results"]
     assert made == ["made", ["o-q2"]], found

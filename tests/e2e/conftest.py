@@ -53,6 +53,31 @@ def _database_url(tmp: Path, name: str = "pilote_e2e") -> str | None:
     return f"{base}/{name}"
 
 
+def race_on_postgres(tmp: Path, name: str, script: str) -> dict:
+    """Run ``script`` (Python that prints a JSON line last) in a process of its own against a
+    scratch PostgreSQL database, migrated first: real connections, as a race needs (the
+    test's own transaction would hide it). Skips on the SQLite pass."""
+    import json
+
+    url = _database_url(tmp, name)
+    if url is None:
+        pytest.skip("SQLite lets one writer in at a time: the race needs PostgreSQL's pass")
+    env = {**os.environ, "PILOTE_DATABASE_URL": url, "PILOTE_DATA_DIR": str(tmp),
+           "DJANGO_SETTINGS_MODULE": "pilote.settings",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # fmt: skip
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, *args], env=env, capture_output=True, text=True, timeout=240
+        )
+
+    migrated = run("-m", "pilote.cli", "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    raced = run("-c", script)
+    assert raced.returncode == 0, raced.stderr
+    return json.loads(raced.stdout.strip().splitlines()[-1])
+
+
 class Server:
     def __init__(self, url: str, env: dict[str, str]):
         self.url = url

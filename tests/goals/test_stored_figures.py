@@ -164,27 +164,9 @@ def test_concurrent_check_ins_beneath_one_objective_both_count(tmp_path):
     objective locked before its terms are read, each computed it from the other's old
     figures and the later commit lost the earlier one. Real connections (the test's own
     transaction would hide the race): on the PostgreSQL pass, a scratch database."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+    from tests.e2e.conftest import race_on_postgres
 
-    from tests.e2e.conftest import _database_url
-
-    url = _database_url(tmp_path, "pilote_figures_race")
-    if url is None:
-        pytest.skip("SQLite lets one writer in at a time: the race needs PostgreSQL's pass")
-    env = {**os.environ, "PILOTE_DATABASE_URL": url, "PILOTE_DATA_DIR": str(tmp_path),
-           "DJANGO_SETTINGS_MODULE": "pilote.settings",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # fmt: skip
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=240
-    )
-    assert run("-m", "pilote.cli", "migrate").returncode == 0
-    raced = run("-c", CONCURRENT)
-    assert raced.returncode == 0, raced.stderr
-    result = json.loads(raced.stdout.strip().splitlines()[-1])
+    result = race_on_postgres(tmp_path, "pilote_figures_race", CONCURRENT)
     assert result == {"errors": [], "mismatches": []}, result
 
 

@@ -116,3 +116,13 @@ def test_a_new_target_clears_the_error_of_a_target_reached():
     assert [p for p, _ in errors] == ["key_results.k.target"]
     (c,), errors = carry_plan([o], "q2", targets={"k": 8.0})
     assert errors == [] and (c.key_results[0].baseline, c.key_results[0].target) == (6.0, 8.0)
+
+
+def test_defer_and_drop_hold_the_status_they_replace_and_keep_gives_it_back():
+    from pilote.okr.carry import decided_status
+
+    assert decided_status("drop", "approved", "") == ("dropped", "approved")
+    assert decided_status("defer", "dropped", "approved") == ("deferred", "approved")
+    assert decided_status("keep", "deferred", "approved") == ("approved", "")
+    assert decided_status("change", "dropped", "") == ("draft", "")
+    assert decided_status("keep", "submitted", "") == ("submitted", "")

@@ -18,15 +18,16 @@ from django.utils import timezone
 from pilote import events
 from pilote.errors import Conflict, Invalid
 from pilote.messages import say
+from pilote.okr import carry as carry_rules
 from pilote.okr.carry import (
     CARRIED,
-    DECISION_STATUS,
     RETROSPECTIVE_FIELDS,
     Carried,
     Decision,
     KRToCarry,
     ToCarry,
     carry_plan,
+    decided_status,
     retrospective_errors,
 )
 from pilote.okr.text import listed_twice, one_of
@@ -75,20 +76,16 @@ def decide(actor: Actor, objective: Objective, values: dict) -> Objective:
     if carried is not None and decision not in CARRIED:
         raise Conflict(say("already_carried", key=objective.key, to=carried.key))
     before = {"decision": objective.decision, "status": objective.status}
-    status = DECISION_STATUS.get(Decision(decision))
-    if status is not None and objective.status not in DECISION_STATUS.values():
-        objective.status_before_decision = objective.status
-    if status is None and objective.status in DECISION_STATUS.values():
-        status = objective.status_before_decision or "draft"  # back to where it stood
-        objective.status_before_decision = ""
+    status, objective.status_before_decision = decided_status(
+        decision, objective.status, objective.status_before_decision
+    )
     objective.decision = decision
     for name in RETROSPECTIVE_FIELDS:
         setattr(objective, name, (values.get(name) or "").strip())
     objective.decided_by = actor.user
     objective.decided_at = timezone.now()
-    status_changed = status is not None and status != objective.status
-    if status is not None:
-        objective.status = status
+    status_changed = status != objective.status
+    objective.status = status
     bump(objective)
     objective.save()
     if status_changed:
@@ -111,9 +108,8 @@ def decide(actor: Actor, objective: Objective, values: dict) -> Objective:
 
 
 def later_cycle(cycle: Cycle, to: Cycle) -> bool:
-    """Whether objectives of ``cycle`` may continue in ``to``: it starts and ends after
-    ``cycle`` (a semester holding the quarter is not a later cycle)."""
-    return to.pk != cycle.pk and to.start > cycle.start and to.end > cycle.end
+    """Whether objectives of ``cycle`` may continue in ``to`` (pilote.okr.carry)."""
+    return carry_rules.later_cycle(cycle.start, cycle.end, to.start, to.end)
 
 
 def _family_up(cycle: Cycle) -> set[int]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from pilote.messages import say
@@ -78,6 +79,26 @@ class Carried:
     aligns_to: tuple[str, ...]
     key_results: tuple[CarriedKR, ...]
     unaligned: tuple[str, ...] = field(default=())  # parents it no longer aligns to
+
+
+def later_cycle(start: date, end: date, to_start: date, to_end: date) -> bool:
+    """Whether objectives of the cycle ``start``–``end`` may continue in ``to_start``–
+    ``to_end``: it starts and ends after it (a semester holding the quarter does not)."""
+    return to_start > start and to_end > end
+
+
+def decided_status(decision: str, status: str, before: str) -> tuple[str, str]:
+    """(workflow status, status to give back later) after ``decision`` on an objective that
+    is ``status``, having been ``before`` until a defer or drop (empty: none): defer and
+    drop set their status and remember the one they replaced; keep and change give back
+    the remembered one (a draft when none was remembered)."""
+    decided = DECISION_STATUS.get(Decision(decision))
+    held = set(DECISION_STATUS.values())
+    if decided is not None:
+        return decided, before if status in held else status
+    if status in held:
+        return before or "draft", ""
+    return status, before
 
 
 def retrospective_errors(values: dict) -> list[tuple[str, str]]:

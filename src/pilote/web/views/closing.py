@@ -87,9 +87,12 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
     # The grade it has (closed) or would have if the cycle closed now: progress at its end.
     snap = Stored(actor, min(date.today(), cycle.end))
     snap.prefetch(shown)  # a fixed number of queries for the page, history rows included
-    carried_to = dict(
-        Objective.objects.filter(carried_from__in=shown).values_list("carried_from_id", "key")
-    )
+    carried_to = {
+        came_from: (key, title)
+        for came_from, key, title in scoped(
+            actor, Objective.objects.filter(carried_from__in=shown)
+        ).values_list("carried_from_id", "key", "title")
+    }
     entries = []
     for o in shown:
         grade = (
