@@ -183,7 +183,7 @@ def add_sources_and_feedback(org, p: str) -> dict[str, int]:
     """Each organisation gets a pulled source, a pushed one, a held value, feedback, a webhook."""
     from django.utils import timezone
 
-    from pilote.goals.models import CheckIn, KeyResult
+    from pilote.goals.models import CheckIn, KeyResult, Objective
     from pilote.notify.actions import create_webhook
     from pilote.orgs.access import Actor
     from pilote.sources.actions import create_source
@@ -226,6 +226,11 @@ def add_sources_and_feedback(org, p: str) -> dict[str, int]:
     )
     hook = create_webhook(system, {"name": "chat", "url": "https://chat.example/hook"})
     check_in = CheckIn.objects.get(key_result__organization=org, key_result__key=f"{p}tact-kr")
+    # A grade proposed by the lead, for an executive to confirm or dismiss.
+    for model, key in ((Objective, f"{p}draft-obj"), (KeyResult, f"{p}draft-kr")):
+        model.objects.filter(organization=org, key=key).update(
+            grade_proposal=0.6, grade_proposal_reason="late data"
+        )
     return {"held": held.pk, "feedback": item.pk, "webhook": hook.pk, "check_in": check_in.pk}
 
 

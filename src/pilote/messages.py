@@ -28,6 +28,7 @@ TEMPLATES: dict[str, str] = {
     "unit_in_use": N_("unit '{key}' still has sub-units, objectives or initiatives"),
     "not_in_cycle": N_("objective '{root}' not found in this cycle"),
     "cycle_closed": N_("cycle '{key}' is already closed"),
+    "no_grade_proposal": N_("'{key}' has no proposed grade to confirm or dismiss"),
     # closing the loop (pilote/okr/carry.py)
     "carry_target_reached": N_(
         "the last value {value} already reaches the target {target}: give a new target"

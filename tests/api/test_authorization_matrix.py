@@ -71,6 +71,8 @@ ROUTES = [
     ),
     ("POST", "/objectives/{p}submitted-obj/back-to-draft", {}, None, WRITERS),
     ("POST", "/objectives/{p}tact/grade", {"grade": 0.6, "reason": "late data"}, None, WRITERS),
+    ("POST", "/objectives/{p}draft-obj/grade/confirm", None, None, EXECS),
+    ("POST", "/objectives/{p}draft-obj/grade/dismiss", None, None, EXECS),
     ("POST", "/objectives/{p}tact/decision", {"decision": "keep"}, None, WRITERS),
     ("POST", "/cycles/{p}q/carry-over", {"to": "{p}cycle-vide"}, None, WRITERS),
     ("GET", "/objectives/{p}tact/explain", None, None, ALL),
@@ -86,6 +88,8 @@ ROUTES = [
     ("PATCH", "/key-results/{p}tact-kr", {"title": "Store rating"}, STAR, WRITERS),
     ("DELETE", "/key-results/{p}tact-kr", None, None, WRITERS),
     ("POST", "/key-results/{p}tact-kr/grade", {"grade": 0.5, "reason": "partial"}, None, WRITERS),
+    ("POST", "/key-results/{p}draft-kr/grade/confirm", None, None, EXECS),
+    ("POST", "/key-results/{p}draft-kr/grade/dismiss", None, None, EXECS),
     ("GET", "/key-results/{p}tact-kr/explain", None, None, ALL),
     ("GET", "/key-results/{p}tact-kr/check-ins", None, None, ALL),
     (

@@ -127,10 +127,46 @@ def test_closing_a_cycle_grades_and_an_override_keeps_both(api):
     api("executive").post("/cycles/q/close", {"retrospective": "Good half"})
     kr = api("viewer").get("/key-results/tact-kr").json()
     assert kr["grade"] == pytest.approx(0.5)
-    api("lead").post("/key-results/tact-kr/grade", {"grade": 0.7, "reason": "store lagged a week"})
+    # The lead proposes; nothing counts until an executive confirms.
+    r = api("lead").post("/key-results/tact-kr/grade", {"grade": 0.7, "reason": "store lagged"})
+    assert r.status_code == 200, r.content
+    assert r.json()["grade"] == pytest.approx(0.5)
+    assert r.json()["grade_proposal"] == {"grade": 0.7, "reason": "store lagged"}
+    assert api("lead").post("/key-results/tact-kr/grade/confirm").status_code == 403
+    r = api("executive").post("/key-results/tact-kr/grade/confirm")
+    assert r.status_code == 200 and r.json()["grade_proposal"] is None
     ex = api("viewer").get("/key-results/tact-kr/explain").json()["grade"]
     assert ex["computed"] == pytest.approx(0.5) and ex["override"] == 0.7 and ex["color"] == "green"
     assert api("executive").post("/cycles/q/close", {}).status_code == 409
+
+
+def test_a_proposed_grade_is_confirmed_or_dismissed_by_an_executive_and_audited(api):
+    api("executive").post("/cycles/q/close", {})
+    lead, exe = api("lead"), api("executive")
+    assert exe.post("/objectives/tact/grade/confirm").status_code == 409  # nothing proposed
+    assert lead.post("/objectives/tact/grade", {"grade": 0.9, "reason": "late data"}).json()[
+        "grade_proposal"
+    ] == {"grade": 0.9, "reason": "late data"}
+    assert lead.post("/objectives/tact/grade/dismiss").status_code == 403
+    r = exe.post("/objectives/tact/grade/dismiss")
+    assert r.status_code == 200 and r.json()["grade_proposal"] is None
+    assert r.json()["grade"] == pytest.approx(0.5)  # the computed grade still counts
+    assert exe.post("/objectives/tact/grade/dismiss").status_code == 409
+    # An executive's own grade is the override at once, and clears a pending proposal.
+    lead.post("/objectives/tact/grade", {"grade": 0.9, "reason": "late data"})
+    r = exe.post("/objectives/tact/grade", {"grade": 0.6, "reason": "agreed in review"})
+    assert r.json()["grade"] == 0.6 and r.json()["grade_proposal"] is None
+    actions = [
+        e["action"]
+        for e in api("viewer").get("/audit?object_type=objective&object_key=tact").json()["items"]
+    ]
+    assert actions[:4] == ["grade_override", "grade_proposal", "grade_dismiss", "grade_proposal"]
+    assert (
+        api("contributor")
+        .post("/objectives/tact/grade", {"grade": 0.1, "reason": "no"})
+        .status_code
+        == 403
+    )
 
 
 def test_every_write_leaves_an_audit_entry_with_before_and_after(api):

@@ -100,3 +100,63 @@ def test_an_executive_closes_the_cycle_and_the_grades_stay(world, db):
     assert "Clos le" in page and 'value="close"' not in page
     again = executive.post("/cycles/q/close/", {"action": "close"})
     assert again.status_code == 422 and "le cycle « q » est déjà clos" in again.content.decode()
+
+
+def test_a_lead_proposes_a_grade_and_an_executive_confirms_it_on_the_close_screen(world, db):
+    executive, lead = _client("executive@acme.example"), _client("lead@acme.example")
+    executive.post("/cycles/q/close/", {"action": "close"})
+    computed = Objective.objects.get(organization=_acme(), key="tact").grade
+    form = lead.get("/objectives/tact/grade/?next=/cycles/q/close/").content.decode()
+    assert "Proposer une note" in form and 'name="next" value="/cycles/q/close/"' in form
+    # Bad input: said on the form in French, nothing recorded.
+    bad = lead.post("/objectives/tact/grade/", {"grade": "1,5", "reason": "x"})
+    assert bad.status_code == 422 and "doit être entre 0,0 et 1,0" in bad.content.decode()
+    bad = lead.post("/objectives/tact/grade/", {"grade": "0,5", "reason": ""})
+    assert bad.status_code == 422 and "Ce champ est obligatoire" in bad.content.decode()
+    assert Objective.objects.get(organization=_acme(), key="tact").grade_proposal is None
+    r = lead.post(
+        "/objectives/tact/grade/",
+        {"grade": "0,8", "reason": "la donnée arrive avec un mois de retard",
+         "next": "/cycles/q/close/"},
+    )  # fmt: skip
+    assert r.status_code == 302 and r["Location"] == "/cycles/q/close/"
+    tact = Objective.objects.get(organization=_acme(), key="tact")
+    assert tact.grade_proposal == 0.8 and tact.grade_override is None and tact.grade == computed
+    # The lead sees the proposal, without the executive's buttons.
+    page = lead.get("/cycles/q/close/").content.decode()
+    assert "propose 0,8" in page and 'name="confirm"' not in page  # no buttons for a lead
+    assert lead.post("/cycles/q/close/", {"confirm": "tact"}).status_code == 422
+    # The executive confirms it: it becomes the grade that counts, the computed one kept.
+    page = executive.get("/cycles/q/close/").content.decode()
+    assert 'name="confirm" value="tact"' in page and "la donnée arrive" in page
+    assert executive.post("/cycles/q/close/", {"confirm": "tact"}).status_code == 302
+    tact = Objective.objects.get(organization=_acme(), key="tact")
+    assert (tact.grade_override, tact.grade_proposal, tact.grade) == (0.8, None, computed)
+    assert tact.grade_reason == "la donnée arrive avec un mois de retard"
+    page = executive.get("/cycles/q/close/").content.decode()
+    assert "remplacée (calculée" in page and 'name="confirm" value="tact"' not in page
+
+
+def test_an_executive_dismisses_a_proposal_and_a_viewer_may_not_grade(world, db):
+    executive = _client("executive@acme.example")
+    _client("lead@acme.example").post("/objectives/tact/grade/", {"grade": "0,9", "reason": "x"})
+    assert executive.post("/cycles/q/close/", {"dismiss": "tact"}).status_code == 302
+    tact = Objective.objects.get(organization=_acme(), key="tact")
+    assert tact.grade_proposal is None and tact.grade_override is None
+    again = executive.post("/cycles/q/close/", {"dismiss": "tact"})
+    assert again.status_code == 422 and "aucune note proposée" in again.content.decode()
+    assert _client("viewer@acme.example").get("/objectives/tact/grade/").status_code == 403
+    assert _client("executive@acme.example").get("/objectives/g-tact/grade/").status_code == 404
+
+
+def test_the_objective_page_shows_its_grade_its_override_and_the_way_to_propose_one(world, db):
+    executive, lead = _client("executive@acme.example"), _client("lead@acme.example")
+    assert "data-grade" not in lead.get("/objectives/tact/").content.decode()  # not graded yet
+    executive.post("/cycles/q/close/", {"action": "close"})
+    lead.post("/objectives/tact/grade/", {"grade": "0,8", "reason": "en retard"})
+    page = lead.get("/objectives/tact/").content.decode()
+    assert "data-grade" in page and "Note proposée : 0,8 — en retard" in page
+    assert "/objectives/tact/grade/" in page and "Proposer une note" in page
+    executive.post("/cycles/q/close/", {"confirm": "tact"})
+    page = _client("viewer@acme.example").get("/objectives/tact/").content.decode()
+    assert "remplacée (calculée" in page and "/objectives/tact/grade/" not in page

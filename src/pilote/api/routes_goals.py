@@ -351,7 +351,29 @@ def back_to_draft(request: HttpRequest, key: str):
     summary="Override the grade, with a reason",
 )
 def grade_objective(request: HttpRequest, key: str, payload: GradeIn):
+    """An executive's grade is the override; an owner's or a lead's is `grade_proposal`
+    until an executive confirms or dismisses it."""
     return _workflow(request, key, keyresults.override_grade, payload.grade, payload.reason)
+
+
+@router.post(
+    "/objectives/{key}/grade/confirm",
+    response=ObjectiveOut,
+    tags=["objectives"],
+    summary="Confirm the proposed grade (executive)",
+)
+def confirm_objective_grade(request: HttpRequest, key: str):
+    return _workflow(request, key, keyresults.confirm_grade)
+
+
+@router.post(
+    "/objectives/{key}/grade/dismiss",
+    response=ObjectiveOut,
+    tags=["objectives"],
+    summary="Dismiss the proposed grade (executive)",
+)
+def dismiss_objective_grade(request: HttpRequest, key: str):
+    return _workflow(request, key, keyresults.dismiss_grade)
 
 
 @router.post(
@@ -519,8 +541,33 @@ def delete_key_result(request: HttpRequest, key: str):
     summary="Override the grade, with a reason",
 )
 def grade_key_result(request: HttpRequest, key: str, payload: GradeIn):
+    """As for objectives: an executive's grade is the override, others' a proposal."""
+    return _kr_grading(request, key, keyresults.override_grade, payload.grade, payload.reason)
+
+
+@router.post(
+    "/key-results/{key}/grade/confirm",
+    response=KeyResultOut,
+    tags=["key results"],
+    summary="Confirm the proposed grade (executive)",
+)
+def confirm_key_result_grade(request: HttpRequest, key: str):
+    return _kr_grading(request, key, keyresults.confirm_grade)
+
+
+@router.post(
+    "/key-results/{key}/grade/dismiss",
+    response=KeyResultOut,
+    tags=["key results"],
+    summary="Dismiss the proposed grade (executive)",
+)
+def dismiss_key_result_grade(request: HttpRequest, key: str):
+    return _kr_grading(request, key, keyresults.dismiss_grade)
+
+
+def _kr_grading(request: HttpRequest, key: str, fn, *args) -> dict:
     a = actor(request)
-    keyresults.override_grade(a, queries.get_key_result(a, key), payload.grade, payload.reason)
+    fn(a, queries.get_key_result(a, key), *args)
     kr = queries.get_key_result(a, key)
     return kr_out(queries.KeyResultFiguresOnly(a, [kr]), kr)
 

@@ -248,6 +248,13 @@ class KeyResultUpdate(KeyResultFields):
     pass
 
 
+class GradeProposalOut(Schema):
+    """An owner's or a lead's proposed grade, until an executive confirms or dismisses it."""
+
+    grade: float
+    reason: str
+
+
 class KeyResultOut(Schema):
     key: str
     objective: str
@@ -269,6 +276,7 @@ class KeyResultOut(Schema):
     status: Health
     last_check_in: dt.date | None
     grade: float | None
+    grade_proposal: GradeProposalOut | None
     version: int
 
 
@@ -313,6 +321,7 @@ class ObjectiveOut(Schema):
     pending_changes: list[dict[str, Any]]
     review_comment: str
     grade: float | None
+    grade_proposal: GradeProposalOut | None
     decision: DecisionOut | None
     carried_from: str | None
     carried_to: str | None

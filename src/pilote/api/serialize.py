@@ -121,6 +121,7 @@ def kr_out(snap: Snapshot | KeyResultFiguresOnly, kr: KeyResult) -> dict:
         "status": f.status.value,
         "last_check_in": f.latest.effective if f.latest else None,
         "grade": effective_grade(kr.grade, kr.grade_override),
+        "grade_proposal": grade_proposal(kr),
         "version": kr.version,
     }
 
@@ -140,10 +141,17 @@ def objective_out(snap: Snapshot, o: Objective) -> dict:
         "pending_changes": list(o.pending_changes or []),
         "review_comment": o.review_comment,
         "grade": effective_grade(o.grade, o.grade_override),
+        "grade_proposal": grade_proposal(o),
         **lineage(snap, o),
         "key_results": [kr_out(snap, kr) for kr in snap.key_results_of(o)],
         "version": o.version,
     }
+
+
+def grade_proposal(target: Objective | KeyResult) -> dict | None:
+    if target.grade_proposal is None:
+        return None
+    return {"grade": target.grade_proposal, "reason": target.grade_proposal_reason}
 
 
 def lineage(snap: Snapshot, o: Objective) -> dict:

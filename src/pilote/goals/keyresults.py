@@ -23,7 +23,9 @@ from pilote.okr.workflow import REVALIDATED_FIELDS
 from pilote.orgs import audit
 from pilote.orgs.access import (
     Actor,
+    grades_directly,
     require_check_in,
+    require_grade_confirmer,
     require_grader,
     require_objective_edit,
     require_withdraw_check_in,
@@ -722,37 +724,83 @@ def _claim_bulk(
 # --- grading ---------------------------------------------------------------------
 
 
+def _grade_state(target: Objective | KeyResult) -> dict:
+    return {
+        "grade": target.grade,
+        "grade_override": target.grade_override,
+        "reason": target.grade_reason,
+        "proposal": target.grade_proposal,
+        "proposal_reason": target.grade_proposal_reason,
+    }
+
+
+def _graded(actor: Actor, target, action: str, before: dict, fields: list[str]):
+    target.save(update_fields=fields)
+    kind = "objective" if isinstance(target, Objective) else "key_result"
+    audit.record(actor, action, kind, target.key, before=before, after=_grade_state(target))
+    return target
+
+
+def _objective_of(target: Objective | KeyResult) -> Objective:
+    return target if isinstance(target, Objective) else target.objective
+
+
+PROPOSAL_FIELDS = ["grade_proposal", "grade_proposal_reason", "grade_proposed_by"]
+
+
 @transaction.atomic
 def override_grade(
     actor: Actor, target: Objective | KeyResult, value: Any, reason: str
 ) -> Objective | KeyResult:
-    """A person's grade beside the computed one (both kept), with a written reason."""
-    objective = target if isinstance(target, Objective) else target.objective
-    require_grader(actor, objective)
+    """A person's grade beside the computed one (both kept), with a written reason. An
+    executive's is the override; an owner's or a lead's is a proposal until an executive
+    confirms it (``confirm_grade``) or dismisses it (``dismiss_grade``)."""
+    require_grader(actor, _objective_of(target))
     if not _finite(value):
         raise Invalid("invalid grade", [("grade", N_("must be a number"))])
     errors = grade_errors(float(value), reason or "")
     if errors:
         raise Invalid("invalid grade", errors)
-    kind = "objective" if isinstance(target, Objective) else "key_result"
-    before = {
-        "grade": target.grade,
-        "grade_override": target.grade_override,
-        "reason": target.grade_reason,
-    }
-    target.grade_override = float(value)
-    target.grade_reason = reason.strip()
-    target.save(update_fields=["grade_override", "grade_reason"])
-    audit.record(
-        actor,
-        "grade_override",
-        kind,
-        target.key,
-        before=before,
-        after={
-            "grade": target.grade,
-            "grade_override": target.grade_override,
-            "reason": target.grade_reason,
-        },
-    )
-    return target
+    before = _grade_state(target)
+    if grades_directly(actor):
+        target.grade_override = float(value)
+        target.grade_reason = reason.strip()
+        target.grade_proposal, target.grade_proposal_reason = None, ""
+        target.grade_proposed_by = None
+        return _graded(
+            actor, target, "grade_override", before,
+            ["grade_override", "grade_reason", *PROPOSAL_FIELDS],
+        )  # fmt: skip
+    target.grade_proposal = float(value)
+    target.grade_proposal_reason = reason.strip()
+    target.grade_proposed_by = actor.user
+    return _graded(actor, target, "grade_proposal", before, PROPOSAL_FIELDS)
+
+
+@transaction.atomic
+def confirm_grade(actor: Actor, target: Objective | KeyResult) -> Objective | KeyResult:
+    """An executive makes the proposed grade the override, with its proposer's reason."""
+    require_grade_confirmer(actor)
+    if target.grade_proposal is None:
+        raise Conflict(say("no_grade_proposal", key=target.key))
+    before = _grade_state(target)
+    target.grade_override = target.grade_proposal
+    target.grade_reason = target.grade_proposal_reason
+    target.grade_proposal, target.grade_proposal_reason = None, ""
+    target.grade_proposed_by = None
+    return _graded(
+        actor, target, "grade_confirm", before,
+        ["grade_override", "grade_reason", *PROPOSAL_FIELDS],
+    )  # fmt: skip
+
+
+@transaction.atomic
+def dismiss_grade(actor: Actor, target: Objective | KeyResult) -> Objective | KeyResult:
+    """An executive turns a proposed grade down: the grade stays as it was."""
+    require_grade_confirmer(actor)
+    if target.grade_proposal is None:
+        raise Conflict(say("no_grade_proposal", key=target.key))
+    before = _grade_state(target)
+    target.grade_proposal, target.grade_proposal_reason = None, ""
+    target.grade_proposed_by = None
+    return _graded(actor, target, "grade_dismiss", before, PROPOSAL_FIELDS)

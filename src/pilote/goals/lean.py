@@ -32,8 +32,9 @@ OBJECTIVE_COLUMNS = ("id", "key", "title", "level", "status", "progress_from",
                      "stored_plan", "stored_from", "grade", "grade_override", "version")  # fmt: skip
 KR_COLUMNS = ("id", "objective_id", "key", "title", "kind", "unit_label", "baseline", "target",
               "minimum", "maximum", "milestones", "phases", "weight", "owner_id", "due",
-              "position", "version", "grade", "grade_override", "last_value", "last_effective",
-              "last_confidence", "last_check_in_id", "stored_progress", "stored_plan")  # fmt: skip
+              "position", "version", "grade", "grade_override", "grade_proposal",
+              "grade_proposal_reason", "last_value", "last_effective", "last_confidence",
+              "last_check_in_id", "stored_progress", "stored_plan")  # fmt: skip
 _JSON = {"stored_plan", "milestones", "phases"}
 _DATES = {"due", "last_effective", "stored_from"}
 

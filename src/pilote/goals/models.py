@@ -90,6 +90,13 @@ class Gradable(KeepsFigures):
     grade_override = models.FloatField(null=True, blank=True)
     grade_reason = models.TextField(blank=True)
     retrospective = models.TextField(blank=True)
+    # An owner's or lead's proposed override, until an executive confirms or dismisses it
+    # (goals/keyresults.py override_grade, confirm_grade, dismiss_grade).
+    grade_proposal = models.FloatField(null=True, blank=True)
+    grade_proposal_reason = models.TextField(blank=True)
+    grade_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         abstract = True

@@ -230,11 +230,29 @@ def require_withdraw_check_in(actor: Actor, check_in: CheckIn) -> None:
         )
 
 
-def require_grader(actor: Actor, objective: Objective) -> None:
+def can_grade(actor: Actor, objective: Objective) -> bool:
+    """Its owner (not a viewer), and those who write it (leads of its unit, executives)."""
     user_id = actor.user.pk if actor.user else None
-    if objective.owner_id == user_id and actor.role != Role.VIEWER:
-        return
-    require_objective_edit(actor, objective)
+    if user_id is not None and objective.owner_id == user_id and actor.role != Role.VIEWER:
+        return True
+    return can_write_objective(actor, objective.level, objective.unit_id)
+
+
+def require_grader(actor: Actor, objective: Objective) -> None:
+    if not can_grade(actor, objective):
+        require_objective_edit(actor, objective)  # says why
+        raise _deny("only its owner, the leads of its unit and executives grade an objective")
+
+
+def grades_directly(actor: Actor) -> bool:
+    """Executives set a grade override; the others allowed to grade (the objective's owner,
+    its unit's leads) propose one, which an executive confirms or dismisses."""
+    return actor.role in WRITERS_OF_EVERYTHING
+
+
+def require_grade_confirmer(actor: Actor) -> None:
+    if not grades_directly(actor):
+        raise _deny("only executives confirm or dismiss a proposed grade")
 
 
 def require_some_objective_writer(actor: Actor) -> None:

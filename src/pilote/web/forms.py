@@ -110,6 +110,24 @@ class KeysField(forms.MultipleChoiceField):
         return bool(str(value).strip())
 
 
+class GradeForm(Styled):
+    """A person's grade beside the computed one (pilote/okr/grading.py): an executive's is
+    the override, an owner's or a lead's a proposal an executive confirms."""
+
+    grade = forms.FloatField(
+        label=_("Grade (0 to 1)"),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("0.7 and above is green, 0.4 to 0.7 yellow, below 0.4 red."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the computed grade does not say it right: it is kept beside it."),
+    )
+
+
 class DecisionForm(Styled):
     """An objective's decision at the end of its cycle, with its retrospective
     (pilote/okr/carry.py)."""

@@ -27,6 +27,7 @@ urlpatterns = [
     path("objectives/<slug:key>/", pages.objective, name="objective"),
     path("objectives/<slug:key>/edit/", writing.objective_edit, name="objective_edit"),
     path("objectives/<slug:key>/decision/", writing.objective_decision, name="objective_decision"),
+    path("objectives/<slug:key>/grade/", writing.objective_grade, name="objective_grade"),
     path("cycles/<slug:key>/close/", closing.cycle_close, name="cycle_close"),
     path(
         "objectives/<slug:key>/key-results/new/",

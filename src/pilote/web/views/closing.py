@@ -1,5 +1,6 @@
-"""The end of a cycle in the browser: every objective of the cycle with its grade and its
-decision, carrying over the ticked ones, and closing the cycle (goals/carrying.py,
+"""The end of a cycle in the browser: every objective of the cycle with its grade (and a
+proposed override an executive confirms or dismisses) and its decision, carrying over the
+ticked ones, and closing the cycle (goals/carrying.py,
 goals/closing.py; the rules in pilote/okr/carry.py and pilote/okr/grading.py)."""
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pilote.errors import Conflict, Forbidden, Invalid, NotFound
-from pilote.goals import carrying, queries
+from pilote.goals import carrying, keyresults, queries
 from pilote.goals.closing import close_cycle
 from pilote.goals.models import Cycle, Objective
 from pilote.goals.stored import Stored
 from pilote.okr.grading import effective_grade, grade_color
-from pilote.orgs.access import require_some_objective_writer, scoped
+from pilote.orgs.access import can_grade, grades_directly, require_some_objective_writer, scoped
 
 from .common import describe, member_required
 
@@ -67,6 +68,17 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
                     % {"count": len(made)},
                 )
                 return redirect(request.get_full_path())
+            if request.POST.get("confirm") or request.POST.get("dismiss"):
+                confirm = bool(request.POST.get("confirm"))
+                o = queries.get_objective(
+                    actor, request.POST.get("confirm") or request.POST.get("dismiss")
+                )
+                (keyresults.confirm_grade if confirm else keyresults.dismiss_grade)(actor, o)
+                messages.success(
+                    request,
+                    _("Proposed grade confirmed.") if confirm else _("Proposed grade dismissed."),
+                )
+                return redirect(request.get_full_path())
             if action == "close":
                 close_cycle(actor, cycle, (request.POST.get("retrospective") or "").strip())
                 messages.success(request, _("Cycle closed: every objective has its grade."))
@@ -79,7 +91,7 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
 
     rows = (
         scoped(actor, Objective.objects.filter(cycle=cycle))
-        .select_related("unit", "owner", "cycle")
+        .select_related("unit", "owner", "cycle", "grade_proposed_by")
         .order_by("-level", "unit__name", "id")  # strategic first ("tactical" > "strategic")
     )
     page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
@@ -107,6 +119,9 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
                 "color": grade_color(grade, actor.organization.policy),
                 "carried_to": carried_to.get(o.pk),
                 "can_carry": o.decision in ("keep", "change") and o.pk not in carried_to,
+                "can_grade": can_grade(actor, o),
+                "proposer": o.grade_proposed_by
+                and (o.grade_proposed_by.name or o.grade_proposed_by.email),
             }
         )
     decided = dict(
@@ -127,7 +142,8 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
             "total": page.paginator.count,
             "undecided": decided.get("", 0),
             "decided": {k: v for k, v in decided.items() if k},
-            "can_close": actor.role in ("admin", "executive", "system") and not cycle.closed_at,
+            "can_close": grades_directly(actor) and not cycle.closed_at,
+            "confirms": grades_directly(actor),
         },
         status=422 if problems else 200,
     )

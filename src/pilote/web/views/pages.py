@@ -334,7 +334,8 @@ def _end_of_cycle(actor, obj) -> dict:
     reader may decide (pilote.orgs.access.require_decider)."""
     from pilote.errors import Forbidden
     from pilote.goals.models import Objective
-    from pilote.orgs.access import require_decider
+    from pilote.okr.grading import effective_grade, grade_color
+    from pilote.orgs.access import can_grade, grades_directly, require_decider
 
     try:
         require_decider(actor, obj, "keep")
@@ -342,8 +343,13 @@ def _end_of_cycle(actor, obj) -> dict:
     except Forbidden:
         can_decide = False
     lineage = scoped(actor, Objective.objects.select_related("cycle"))
+    grade = effective_grade(obj.grade, obj.grade_override)
     return {
         "can_decide": can_decide,
+        "can_grade": can_grade(actor, obj),
+        "confirms_grades": grades_directly(actor),
+        "grade": grade,
+        "grade_color": grade_color(grade, actor.organization.policy),
         "carried_from": lineage.filter(pk=obj.carried_from_id).first()
         if obj.carried_from_id
         else None,

@@ -181,6 +181,45 @@ def objective_decision(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @member_required
+def objective_grade(request: HttpRequest, key: str) -> HttpResponse:
+    """A grade beside the computed one, with its reason: an executive's counts at once, an
+    owner's or a lead's is proposed until an executive confirms or dismisses it."""
+    from pilote.orgs.access import grades_directly, require_grader
+
+    from ..forms import GradeForm
+
+    actor = request.actor
+    o = queries.get_objective(actor, key)
+    require_grader(actor, o)
+    form = GradeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            keyresults.override_grade(
+                actor, o, form.cleaned_data["grade"], form.cleaned_data["reason"]
+            )
+            messages.success(
+                request,
+                _("Grade recorded.")
+                if grades_directly(actor)
+                else _("Grade proposed: an executive confirms it."),
+            )
+            return safe_next(request, reverse("objective", args=[o.key]))
+        except FORM_ERRORS as exc:
+            form_errors(form, exc)
+    return render(
+        request,
+        "pilote/grade_form.html",
+        {
+            "form": form,
+            "o": o,
+            "direct": grades_directly(actor),
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },  # fmt: skip
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
 def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
     o = _editable(actor, queries.get_objective(actor, key))
