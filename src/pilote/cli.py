@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import secrets
 import sys
@@ -133,9 +134,43 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="as_email", help="decide as this member (their rights apply); default: the CLI"
     )
 
-    co = cmd(
+    cy = cmd("cycle", "End a cycle: close it, read its retrospective, carry objectives over.")
+    cysub = cy.add_subparsers(dest="cycle_command", metavar="ACTION", required=True)
+
+    def as_opt(parser: argparse.ArgumentParser, verb: str) -> None:
+        parser.add_argument(
+            "--as",
+            dest="as_email",
+            help=f"{verb} as this member (their rights apply); default: the CLI",
+        )
+
+    cc = cysub.add_parser(
+        "close",
+        help="Close a cycle: every KR and objective keeps its grade (progress at its end).",
+        description="Close a cycle: every KR and objective keeps its grade (progress at its end).",
+    )
+    org_opt(cc)
+    cc.add_argument("cycle", help="the cycle's key")
+    cc.add_argument("--retrospective", default="", help="the cycle's retrospective, in words")
+    as_opt(cc, "close")
+
+    cr = cysub.add_parser(
+        "retrospective",
+        help="Print a cycle's retrospective: hit rate per unit, grades, learnings, impact.",
+        description="Print a cycle's retrospective: hit rate per unit, grades, learnings, impact.",
+    )
+    org_opt(cr)
+    cr.add_argument("cycle", help="the cycle's key")
+    cr.add_argument("--unit", help="one unit's objectives and initiatives only (its key)")
+    cr.add_argument(
+        "--format", choices=["text", "json"], default="text", help="text (default) or json"
+    )
+
+    co = cysub.add_parser(
         "carry-over",
-        "Carry a cycle's objectives decided keep or change into a later cycle (all or nothing).",
+        help="Carry a cycle's objectives decided keep or change into a later cycle (all or nothing).",
+        description="Carry a cycle's objectives decided keep or change into a later cycle "
+        "(all or nothing).",
     )
     org_opt(co)
     co.add_argument("cycle", help="the cycle the objectives come from")
@@ -153,9 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KR=VALUE",
         help="a new target for a key result (its old key), e.g. note-app=4.9",
     )
-    co.add_argument(
-        "--as", dest="as_email", help="carry as this member (their rights apply); default: the CLI"
-    )
+    as_opt(co, "carry")
 
     u = cmd("user", "Manage people.")
     usub = u.add_subparsers(dest="user_command", metavar="ACTION", required=True)
@@ -473,7 +506,64 @@ def do_decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def do_carry_over(args: argparse.Namespace) -> int:
+def do_cycle(args: argparse.Namespace) -> int:
+    return {
+        "close": _cycle_close,
+        "retrospective": _cycle_retrospective,
+        "carry-over": _carry_over,
+    }[args.cycle_command](args)
+
+
+def _cycle_close(args: argparse.Namespace) -> int:
+    from pilote.goals import queries
+    from pilote.goals.closing import close_cycle
+
+    actor = _acting(args)
+    cycle = close_cycle(actor, queries.get_cycle(actor, args.cycle), args.retrospective.strip())
+    print(f"{cycle.key}: closed; every key result and objective keeps its grade")
+    return 0
+
+
+def _cycle_retrospective(args: argparse.Namespace) -> int:
+    from pilote.api.serialize import retrospective_out
+    from pilote.goals import queries
+    from pilote.goals.retrospective import retrospective
+
+    actor = _system(args)
+    r = retrospective(actor, queries.get_cycle(actor, args.cycle), unit=args.unit)
+    if args.format == "json":
+        print(json.dumps(retrospective_out(r), ensure_ascii=False, indent=2, default=str))
+        return 0
+
+    def rate(h) -> str:
+        if h.hit_rate is None:
+            return "no grade"
+        return f"{h.hits}/{h.graded} hit ({h.hit_rate:.0%}), mean grade {h.mean:.2f}"
+
+    state = f"provisional, as of {r.as_of.isoformat()}" if r.provisional else "closed"
+    print(f"{r.cycle.key} ({state}): {rate(r.total)}")
+    for u in r.units:
+        apart = f"; deferred {u.deferred}, dropped {u.dropped}" if u.deferred or u.dropped else ""
+        print(f"  {u.name}: {rate(u.hits)}{apart}")
+    for g in r.learnings:
+        o = g.objective
+        print(f"- {o.key} [{o.decision or 'no decision'}]")
+        for label, text in (("worked", o.what_worked), ("did not", o.what_did_not),
+                            ("learnt", o.learnt)):  # fmt: skip
+            if text:
+                print(f"    {label}: {text}")
+    for d in r.delivered:
+        moved = ", ".join(
+            f"{v.key_result} {v.measured:g} of {v.expected:g}"
+            if v.measured is not None
+            else f"{v.key_result} not measured yet"
+            for v in d.reviews
+        )
+        print(f"* {d.key} delivered {d.delivered_on.isoformat()}: {moved or 'no impact declared'}")
+    return 0
+
+
+def _carry_over(args: argparse.Namespace) -> int:
     from pilote.errors import Invalid
     from pilote.goals import carrying, queries
     from pilote.okr.text import N_
@@ -692,7 +782,7 @@ COMMANDS = {
     "lint": do_lint,
     "checkin": do_checkin,
     "decide": do_decide,
-    "carry-over": do_carry_over,
+    "cycle": do_cycle,
     "user": do_user,
     "token": do_token,
     "org": do_org,

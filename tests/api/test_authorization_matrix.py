@@ -49,6 +49,7 @@ ROUTES = [
     ("DELETE", "/cycles/{p}cycle-vide", None, None, ADMIN),
     ("POST", "/cycles/{p}q/close", {"retrospective": "ok"}, None, EXECS),
     ("GET", "/cycles/{p}q/tree", None, None, ALL),
+    ("GET", "/cycles/{p}q/retrospective", None, None, ALL),
     ("GET", "/objectives", None, None, ALL),
     (
         "POST",

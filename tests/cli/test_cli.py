@@ -324,10 +324,26 @@ def test_decide_then_carry_over_from_the_cli(capsys):
         capsys, "decide", *ORG, "satisfaction", "drop", "--as", "digital@banque.example"
     )
     assert code == 1 and "decide its future" in err
-    code, _, err = run(capsys, "carry-over", *ORG, "2027-S1", "--to", "2027-S2", "--target", "x")
+    code, _, err = run(
+        capsys, "cycle", "carry-over", *ORG, "2027-S1", "--to", "2027-S2", "--target", "x"
+    )
     assert code == 1 and "--target[0]" in err and "KEY=NUMBER" in err
-    code, out, _ = run(capsys, "carry-over", *ORG, "2027-S1", "--to", "2027-S2")
+    code, out, _ = run(capsys, "cycle", "carry-over", *ORG, "2027-S1", "--to", "2027-S2")
     assert code == 0 and out.startswith("satisfaction -> satisfaction-2027-S2 (approved; key")
     assert out.strip().endswith("1 objective(s) carried over to 2027-S2")
     new = Objective.objects.get(organization=org, key="satisfaction-2027-S2")
     assert new.carried_from.key == "satisfaction" and new.cycle.key == "2027-S2"
+    # The retrospective, then the close, then the kept grades.
+    code, out, _ = run(capsys, "cycle", "retrospective", *ORG, "2027-S1")
+    assert code == 0 and out.startswith("2027-S1 (provisional, as of ")
+    assert "- satisfaction [keep]" in out and "learnt: Weekly" in out
+    code, _, err = run(capsys, "cycle", "close", *ORG, "2027-S1", "--as", "digital@banque.example")
+    assert code == 1 and "only executives" in err
+    code, out, _ = run(capsys, "cycle", "close", *ORG, "2027-S1", "--retrospective", "Done")
+    assert code == 0 and out.strip().startswith("2027-S1: closed")
+    code, out, _ = run(capsys, "cycle", "retrospective", *ORG, "2027-S1", "--format", "json")
+    body = json.loads(out)
+    assert code == 0 and body["closed"] and not body["provisional"]
+    assert body["retrospective"] == "Done" and body["total"]["graded"] >= 1
+    code, _, err = run(capsys, "cycle", "close", *ORG, "2027-S1")
+    assert code == 1 and "already closed" in err

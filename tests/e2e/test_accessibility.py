@@ -30,6 +30,7 @@ PAGES = [
     ("digital@banque.example", "/key-results/note-espace-client/edit/"),
     ("digital@banque.example", "/objectives/espace-client/decision/"),
     ("ceo@banque.example", "/cycles/trimestre/close/"),
+    ("digital@banque.example", "/cycles/trimestre/retrospective/"),
     ("digital@banque.example", "/initiatives/cache-api/"),
 ]
 

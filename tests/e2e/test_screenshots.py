@@ -19,6 +19,7 @@ PAGES = [
     ("key-result", "/key-results/note-espace-client/edit/", "digital@banque.example"),
     ("end-of-cycle", "/objectives/espace-client/decision/", "digital@banque.example"),
     ("close-cycle", "/cycles/trimestre/close/", "ceo@banque.example"),
+    ("retrospective", "/cycles/semestre/retrospective/", "ceo@banque.example"),
     ("admin-people", "/manage/people/", "admin@banque.example"),
     ("roadmap", "/roadmap/", "digital@banque.example"),
     ("roadmap-ledger", "/roadmap/ledger/", "ceo@banque.example"),

@@ -33,6 +33,7 @@ def test_the_screen_lists_the_cycle_s_objectives_with_grades_and_decisions(world
     assert page.status_code == 200
     html = page.content.decode()
     assert "Fin de cycle : q" in html and "Ship a better app" in html and "Sell" in html
+    assert html.index(">Grow<") < html.index(">Ship a better app<")  # strategic first
     assert 'name="objective" value="tact"' in html  # decided keep: can be carried
     assert 'name="objective" value="sales-obj"' not in html  # no decision yet
     assert "objectifs n’ont pas encore de décision" in html
@@ -160,3 +161,26 @@ def test_the_objective_page_shows_its_grade_its_override_and_the_way_to_propose_
     executive.post("/cycles/q/close/", {"confirm": "tact"})
     page = _client("viewer@acme.example").get("/objectives/tact/").content.decode()
     assert "remplacée (calculée" in page and "/objectives/tact/grade/" not in page
+
+
+def test_the_retrospective_page_shows_hit_rates_grades_and_learnings(world, db):
+    lead, executive = _client("lead@acme.example"), _client("executive@acme.example")
+    lead.post(
+        "/objectives/tact/decision/",
+        {"decision": "keep", "learnt": "Livrer plus petit <b>souvent</b>"},
+    )
+    before = _client("viewer@acme.example").get("/cycles/q/retrospective/")
+    assert before.status_code == 200
+    assert "Le cycle n’est pas clos" in before.content.decode()
+    executive.post("/cycles/q/close/", {"action": "close", "retrospective": "Un départ lent"})
+    page = _client("viewer@acme.example").get("/cycles/q/retrospective/").content.decode()
+    assert "Rétrospective : q" in page and "Un départ lent" in page and "Clos le" in page
+    assert "Taux d’atteinte" in page and "0 sur 2" in page and "0,47" in page  # mean 0.475
+    assert "Livrer plus petit &lt;b&gt;souvent&lt;/b&gt;" in page  # escaped
+    assert "Aucune initiative n’a été livrée pendant ce cycle." in page
+    assert "?unit=produit" in page
+    one = _client("viewer@acme.example").get("/cycles/q/retrospective/?unit=ventes")
+    assert "Ship a better app" not in one.content.decode() and "Sell" in one.content.decode()
+    assert _client("viewer@acme.example").get("/cycles/g-q/retrospective/").status_code == 404
+    english = _client("viewer@acme.example", "en").get("/cycles/q/retrospective/").content
+    assert b"Hit rate" in english and b"0 of 2" in english

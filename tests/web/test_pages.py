@@ -324,6 +324,7 @@ def test_repeated_wrong_passwords_lock_the_sign_in(world, db, settings):
         "/roadmap/ledger/",
         "/initiatives/ini1/",
         "/cycles/q/close/",
+        "/cycles/q/retrospective/",
     ],
 )
 def test_a_page_s_query_count_stays_the_same_as_rows_grow(browser, path):

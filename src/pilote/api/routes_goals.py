@@ -13,6 +13,7 @@ from pilote.goals import actions, carrying, keyresults, queries
 from pilote.goals.closing import close_cycle
 from pilote.goals.lean import Lean
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
+from pilote.goals.retrospective import retrospective
 from pilote.goals.tree import build_tree, stored_or_snapshot
 from pilote.orgs.access import scoped
 from pilote.process import collecting_after
@@ -41,6 +42,7 @@ from .schemas import (
     ObjectiveOut,
     ObjectiveUpdate,
     Page,
+    RetrospectiveOut,
     TreeOut,
     VisionIn,
     VisionOut,
@@ -55,6 +57,7 @@ from .serialize import (
     kr_out,
     objective_out,
     page,
+    retrospective_out,
     set_etag,
     vision_out,
 )
@@ -150,6 +153,23 @@ def delete_cycle(request: HttpRequest, key: str):
 def close(request: HttpRequest, key: str, payload: CloseIn):
     a = actor(request)
     return cycle_out(close_cycle(a, queries.get_cycle(a, key), payload.retrospective))
+
+
+class RetroFilter(Schema):
+    unit: str | None = Field(None, description="one unit's objectives and initiatives only")
+
+
+@router.get(
+    "/cycles/{key}/retrospective",
+    response=RetrospectiveOut,
+    tags=["cycles"],
+    summary="The cycle's retrospective: hit rate per unit, grades, learnings, impact ledger",
+)
+def cycle_retrospective(request: HttpRequest, key: str, filters: Query[RetroFilter]):
+    """Grades are the kept ones once the cycle is closed; before, `provisional` ones (the
+    progress it would be graded on if it closed now)."""
+    a = actor(request)
+    return retrospective_out(retrospective(a, queries.get_cycle(a, key), unit=filters.unit))
 
 
 class TreeFilter(AsOf):

@@ -199,6 +199,79 @@ class CarriedOut(Schema):
     unaligned: list[str]  # parents it no longer aligns to (neither carried nor still open)
 
 
+class HitsOut(Schema):
+    objectives: int = Field(description="objectives in the roll-up (approved)")
+    graded: int = Field(description="those with a grade (the others had no data)")
+    hits: int = Field(description="those graded in the green (0.7 and above by default)")
+    hit_rate: float | None = Field(description="hits ÷ graded, or null when none is graded")
+    mean_grade: float | None
+
+
+class UnitHitsOut(HitsOut):
+    unit: str
+    name: str
+    deferred: int
+    dropped: int
+
+
+class GradeOut(Schema):
+    objective: str
+    title: str
+    unit: str
+    level: str
+    workflow_status: str
+    owner: str | None
+    grade: float | None = Field(description="the grade that counts (an override included)")
+    computed: float | None
+    color: Literal["green", "yellow", "red"] | None
+    counted: bool = Field(description="in the hit rate (approved objectives only)")
+    decision: Literal["keep", "change", "defer", "drop"] | None
+
+
+class LearningOut(Schema):
+    objective: str
+    title: str
+    decision: Literal["keep", "change", "defer", "drop"] | None
+    what_worked: str
+    what_did_not: str
+    learnt: str
+
+
+class ReviewOut(Schema):
+    key_result: str
+    expected: float
+    measured: float | None
+    ratio: float | None
+
+
+class DeliveredOut(Schema):
+    initiative: str
+    title: str
+    delivered_on: dt.date
+    unit: str | None
+    reviews: list[ReviewOut]
+
+
+class ImpactLedgerOut(Schema):
+    reviewed: int
+    delivered_half: float | None
+    mean_ratio: float | None
+    initiatives: list[DeliveredOut]
+
+
+class RetrospectiveOut(Schema):
+    cycle: str
+    closed: bool
+    provisional: bool = Field(description="true before the cycle is closed: grades as of `as_of`")
+    as_of: dt.date
+    retrospective: str
+    total: HitsOut
+    units: list[UnitHitsOut]
+    grades: list[GradeOut]
+    learnings: list[LearningOut]
+    impact: ImpactLedgerOut
+
+
 # --- vision
 class VisionIn(In):
     statement: Text

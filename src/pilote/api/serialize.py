@@ -250,3 +250,80 @@ class ApiJSONEncoder(DjangoJSONEncoder):
             text = o.isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
         return super().default(o)
+
+
+def hits_out(h) -> dict:
+    return {"objectives": h.objectives, "graded": h.graded, "hits": h.hits,
+            "hit_rate": h.hit_rate, "mean_grade": h.mean}  # fmt: skip
+
+
+def retrospective_out(r) -> dict:
+    """A cycle's retrospective (goals/retrospective.py)."""
+    return {
+        "cycle": r.cycle.key,
+        "closed": r.cycle.closed_at is not None,
+        "provisional": r.provisional,
+        "as_of": r.as_of,
+        "retrospective": r.cycle.retrospective,
+        "total": hits_out(r.total),
+        "units": [
+            {
+                "unit": u.key,
+                "name": u.name,
+                **hits_out(u.hits),
+                "deferred": u.deferred,
+                "dropped": u.dropped,
+            }  # fmt: skip
+            for u in r.units
+        ],
+        "grades": [
+            {
+                "objective": g.objective.key,
+                "title": g.objective.title,
+                "unit": g.objective.unit.key,
+                "level": g.objective.level,
+                "workflow_status": g.objective.status,
+                "owner": g.objective.owner.email if g.objective.owner_id else None,
+                "grade": g.grade,
+                "computed": g.computed,
+                "color": g.color,
+                "counted": g.counted,
+                "decision": g.objective.decision or None,
+            }
+            for g in r.graded
+        ],
+        "learnings": [
+            {
+                "objective": g.objective.key,
+                "title": g.objective.title,
+                "decision": g.objective.decision or None,
+                "what_worked": g.objective.what_worked,
+                "what_did_not": g.objective.what_did_not,
+                "learnt": g.objective.learnt,
+            }
+            for g in r.learnings
+        ],
+        "impact": {
+            "reviewed": r.ledger.reviewed,
+            "delivered_half": r.ledger.delivered_half,
+            "mean_ratio": r.ledger.mean_ratio,
+            "initiatives": [
+                {
+                    "initiative": d.key,
+                    "title": d.title,
+                    "delivered_on": d.delivered_on,
+                    "unit": d.unit,
+                    "reviews": [
+                        {
+                            "key_result": v.key_result,
+                            "expected": v.expected,
+                            "measured": v.measured,
+                            "ratio": v.ratio,
+                        }  # fmt: skip
+                        for v in d.reviews
+                    ],
+                }
+                for d in r.delivered
+            ],
+        },
+    }

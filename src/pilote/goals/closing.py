@@ -35,7 +35,8 @@ def close_cycle(actor: Actor, cycle: Cycle, retrospective: str = "") -> Cycle:
         for kr in snap.key_results_of(objective):
             KeyResult.objects.filter(pk=kr.pk).update(grade=snap.kr(kr).progress)
     cycle.closed_at = timezone.now()
-    cycle.save(update_fields=["closed_at"])
+    cycle.retrospective = retrospective
+    cycle.save(update_fields=["closed_at", "retrospective"])
     audit.record(
         actor, "close", AuditType.CYCLE, cycle.key, after={"grades": grades}, comment=retrospective
     )

@@ -40,6 +40,7 @@ class Cycle(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    retrospective = models.TextField(blank=True)  # written when it is closed
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from .text import N_
 from .types import DEFAULT_POLICY, Policy
 
@@ -29,3 +32,34 @@ def grade_errors(value: float, reason: str) -> list[tuple[str, str]]:
     if not reason.strip():
         errors.append(("reason", N_("a grade override needs a written reason")))
     return errors
+
+
+@dataclass(frozen=True)
+class Hits:
+    """How a set of objectives did at the end of a cycle (PRODUCT.md "Grading"): a *hit* is
+    a grade in the green (0.7 and above by default); objectives without a grade (no data)
+    are counted but neither hit nor missed."""
+
+    objectives: int
+    graded: int
+    hits: int
+    mean: float | None  # the mean of the grades there are
+
+    @property
+    def hit_rate(self) -> float | None:
+        return self.hits / self.graded if self.graded else None
+
+    @property
+    def ungraded(self) -> int:
+        return self.objectives - self.graded
+
+
+def hits(grades: Iterable[float | None], policy: Policy = DEFAULT_POLICY) -> Hits:
+    grades = list(grades)
+    known = [g for g in grades if g is not None]
+    return Hits(
+        objectives=len(grades),
+        graded=len(known),
+        hits=sum(1 for g in known if g >= policy.grade_green),
+        mean=sum(known) / len(known) if known else None,
+    )

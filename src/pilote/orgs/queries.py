@@ -31,6 +31,13 @@ def unit_named(actor: Actor, typed: str | None) -> Unit | None:
     return units_.filter(key=typed).first() or units_.filter(name__iexact=typed.strip()).first()
 
 
+def units_below(actor: Actor, unit: Unit) -> frozenset[int]:
+    """The unit and every unit below it (a direction's review holds its teams')."""
+    from .access import _descendants
+
+    return _descendants(actor.organization, {unit.pk})
+
+
 def get_unit(actor: Actor, key: str) -> Unit:
     return get_scoped(actor, units(actor), "unit", key=key)
 

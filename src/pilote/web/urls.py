@@ -11,6 +11,7 @@ from .views import (
     manage,
     notifications,
     pages,
+    review,
     roadmap,
     writing,
 )
@@ -22,6 +23,9 @@ urlpatterns = [
     path("people/options/", pages.people_options, name="people_options"),
     path("units/options/", pages.unit_options, name="unit_options"),
     path("strategy/one-page/", pages.one_page, name="one_page"),
+    path("strategy/one-page.pdf", review.one_page_pdf, name="one_page_pdf"),
+    path("review/", review.review_meeting, name="review"),
+    path("review/<slug:unit>.pdf", review.review_pdf, name="review_pdf"),
     path("objectives/parents/", writing.parent_options, name="parent_options"),
     path("objectives/new/", writing.objective_create, name="objective_create"),
     path("objectives/<slug:key>/", pages.objective, name="objective"),
@@ -29,6 +33,11 @@ urlpatterns = [
     path("objectives/<slug:key>/decision/", writing.objective_decision, name="objective_decision"),
     path("objectives/<slug:key>/grade/", writing.objective_grade, name="objective_grade"),
     path("cycles/<slug:key>/close/", closing.cycle_close, name="cycle_close"),
+    path(
+        "cycles/<slug:key>/retrospective/",
+        closing.cycle_retrospective,
+        name="cycle_retrospective",
+    ),
     path(
         "objectives/<slug:key>/key-results/new/",
         writing.key_result_create,

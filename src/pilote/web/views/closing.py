@@ -6,6 +6,7 @@ goals/closing.py; the rules in pilote/okr/carry.py and pilote/okr/grading.py).""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -92,7 +93,7 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
     rows = (
         scoped(actor, Objective.objects.filter(cycle=cycle))
         .select_related("unit", "owner", "cycle", "grade_proposed_by")
-        .order_by("-level", "unit__name", "id")  # strategic first ("tactical" > "strategic")
+        .order_by("level", "unit__name", "id")  # strategic first ("strategic" < "tactical")
     )
     page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
@@ -146,4 +147,30 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
             "confirms": grades_directly(actor),
         },
         status=422 if problems else 200,
+    )
+
+
+@member_required
+def cycle_retrospective(request: HttpRequest, key: str) -> HttpResponse:
+    """What the cycle gave (goals/retrospective.py): the hit rate per unit, each objective's
+    grade and decision with what its people learnt, and the delivered initiatives' measured
+    impact. Every member reads it (their organisation's only)."""
+    from pilote.goals.retrospective import retrospective
+
+    actor = request.actor
+    cycle = queries.get_cycle(actor, key)
+    unit = request.GET.get("unit") or None
+    retro = retrospective(actor, cycle, unit=unit)
+    page = Paginator(retro.graded, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pilote/cycle_retrospective.html",
+        {
+            "cycle": cycle,
+            "retro": retro,
+            "page": page,
+            "unit": unit,
+            "query": urlencode({"unit": unit}) if unit else "",
+            "ledger": retro.ledger,
+        },
     )

@@ -222,6 +222,56 @@
     if (open && loader && window.htmx) htmx.trigger(loader, "node-open");
   });
 
+  // Review meetings: the keyboard pages through the objectives (the links work without it).
+  // The next objective replaces the review in place (fetched, then swapped), so a review
+  // shown full screen (F, or the button) stays full screen from one objective to the next.
+  function reviewGo(url) {
+    var review = document.querySelector("[data-review]");
+    fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var fresh = doc.querySelector("[data-review]");
+      if (!fresh) { window.location.href = url; return; }
+      ["previous", "next", "first", "last"].forEach(function (k) {
+        if (fresh.dataset[k]) review.dataset[k] = fresh.dataset[k]; else delete review.dataset[k];
+      });
+      review.innerHTML = fresh.innerHTML;
+      document.title = doc.title;
+      history.pushState({}, "", url);
+      init(review);
+      var title = review.querySelector(".slide-title");
+      if (title) { title.setAttribute("tabindex", "-1"); title.focus({ preventScroll: true }); }
+    }).catch(function () { window.location.href = url; });
+  }
+
+  document.addEventListener("keydown", function (e) {
+    var review = document.querySelector("[data-review]");
+    if (!review || e.altKey || e.ctrlKey || e.metaKey) return;
+    var tag = (e.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "textarea" || tag === "select" || e.target.isContentEditable) return;
+    var go = { ArrowRight: "next", PageDown: "next", ArrowLeft: "previous", PageUp: "previous",
+               Home: "first", End: "last" }[e.key];
+    if (go && review.dataset[go]) { e.preventDefault(); reviewGo(review.dataset[go]); }
+    if (e.key === "f" || e.key === "F") { e.preventDefault(); toggleFullscreen(review); }
+  });
+
+  function toggleFullscreen(el) {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (el && el.requestFullscreen) el.requestFullscreen().catch(function () {});
+  }
+
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest) return;
+    if (e.target.closest("[data-fullscreen]")) toggleFullscreen(e.target.closest("[data-review]"));
+    var link = e.target.closest("[data-review] a[rel=next], [data-review] a[rel=prev]");
+    if (link && !e.ctrlKey && !e.metaKey && !e.shiftKey) { e.preventDefault(); reviewGo(link.href); }
+  });
+  window.addEventListener("popstate", function () {
+    if (document.querySelector("[data-review]")) window.location.reload();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     // On a phone the tab bar scrolls sideways: keep the current tab in view.
