@@ -110,7 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
         "value", type=float, help="the measured value (a number; milestones: how many are done)"
     )
     c.add_argument("--confidence", type=int, help="confidence 0-10")
-    c.add_argument("--comment", default="", help="what moved, what comes next")
+    c.add_argument("--comment", default="", help="what moved, what blocks")
+    c.add_argument(
+        "--next-step", default="", help="what will be done next (needed under confidence 4)"
+    )
     c.add_argument("--date", type=_date, help="effective date (default today)")
     c.add_argument(
         "--as", dest="as_email", help="record as this member (their rights apply); default: the CLI"
@@ -468,7 +471,9 @@ def do_checkin(args: argparse.Namespace) -> int:
 
     actor = _acting(args)
     kr = queries.get_key_result(actor, args.key_result)
-    ci, _ = record_check_in(actor, kr, args.value, args.confidence, args.comment, args.date)
+    ci, _ = record_check_in(
+        actor, kr, args.value, args.confidence, args.comment, args.date, next_step=args.next_step
+    )
     f = queries.KeyResultFiguresOnly(actor, [kr]).kr(kr)
     progress = "no data" if f.progress is None else f"{f.progress:.0%}"
     print(

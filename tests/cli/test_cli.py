@@ -158,6 +158,13 @@ def test_checkin_as_a_person_applies_their_rights(capsys):
         capsys, "checkin", *ORG, "note-espace-client", "4.4", "--as", "digital@banque.example"
     )
     assert code == 0
+    # A person's low confidence asks for a next step; the CLI's own (system) check-in does not.
+    low = ("checkin", *ORG, "note-espace-client", "4.3", "--confidence", "2")
+    code, _, err = run(capsys, *low, "--as", "digital@banque.example")
+    assert code == 1 and "next_step" in err and "under 4 needs a next step" in err
+    code, _, _ = run(capsys, *low, "--as", "digital@banque.example", "--next-step", "Fix the app")
+    assert code == 0
+    assert run(capsys, *low)[0] == 0
 
 
 @pytest.mark.django_db

@@ -51,12 +51,14 @@ def test_a_review_of_a_unit_or_a_person_and_its_risks(world, db):
         r = lead.post(
             "/key-results/tact-kr/check-in/",
             {"tact-kr-value": "14", "tact-kr-confidence": "2", "tact-kr-confirm": "on",
-             "tact-kr-comment": "Le magasin bloque la version"},
+             "tact-kr-comment": "Le magasin bloque la version",
+             "tact-kr-next_step": "Appeler le support du magasin"},
         )  # fmt: skip
         assert r.status_code in (200, 302), r.content[:500]
         unit = lead.get("/review/?cycle=q&unit=Product").content.decode()
         assert 'data-slide="tact"' in unit and "1 sur 1" in unit
         assert "confiance 2/10" in unit and "Le magasin bloque la version" in unit
+        assert "Appeler le support du magasin" in unit  # the next step, with the risk
         person = lead.get("/review/?cycle=q&person=lead-ventes@acme.example").content.decode()
         assert 'data-slide="sales-obj"' in person and "1 sur 1" in person
         assert lead.get("/review/?cycle=q&unit=Nowhere").status_code == 404

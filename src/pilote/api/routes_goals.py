@@ -679,6 +679,7 @@ def post_check_in(
         payload.comment,
         payload.date,
         idempotency_key=idempotency_key,
+        next_step=payload.next_step,
     )
     if not created:
         response["Idempotent-Replayed"] = "true"

@@ -416,6 +416,9 @@ class CheckInCreate(In):
     value: Number
     confidence: Integer | None = None
     comment: Text = ""
+    next_step: Annotated[str, Field(max_length=2000)] = Field(
+        "", description="what will be done next: required when `confidence` is under 4"
+    )
     date: Date | None = None
 
 
@@ -444,6 +447,7 @@ class CheckInOut(Schema):
     value: float
     confidence: int | None
     comment: str
+    next_step: str
     date: dt.date
     recorded_at: dt.datetime
     author: str | None

@@ -184,6 +184,7 @@ def check_in_out(ci: CheckIn) -> dict:
         "value": ci.value,
         "confidence": ci.confidence,
         "comment": ci.comment,
+        "next_step": ci.next_step,
         "date": ci.effective,
         "recorded_at": ci.recorded_at,
         "author": ci.author.email if ci.author_id else None,

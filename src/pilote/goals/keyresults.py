@@ -14,6 +14,7 @@ from django.utils import timezone
 from pilote import events
 from pilote.errors import Conflict, Forbidden, Invalid
 from pilote.messages import say
+from pilote.okr.checkin import next_step_errors
 from pilote.okr.grading import grade_errors
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
 from pilote.okr.rollup import weight_errors
@@ -277,10 +278,21 @@ def delete_key_result(actor: Actor, kr: KeyResult) -> None:
 
 
 def check_in_errors(
-    kr: KeyResult, value: Any, confidence: Any, effective: Any, path: str = ""
+    kr: KeyResult,
+    value: Any,
+    confidence: Any,
+    effective: Any,
+    path: str = "",
+    next_step: str | None = None,
 ) -> list[tuple[str, str]]:
+    """``next_step`` None: the check-in is not a person's (an import, a data source), which
+    the next-step rule does not ask (pilote/okr/checkin.py)."""
     p = f"{path}." if path else ""
     errors = []
+    if next_step is not None and isinstance(confidence, int):
+        errors += [(f"{p}{f}", m) for f, m in next_step_errors(confidence, next_step)]
+    if next_step is not None and len(next_step) > 2000:
+        errors.append((f"{p}next_step", N_("at most 2,000 characters")))
     if not _finite(value):
         errors.append((f"{p}value", N_("must be a number")))
     else:
@@ -294,9 +306,18 @@ def check_in_errors(
     return errors
 
 
-def request_digest(kr_key: str, value: Any, confidence: Any, comment: str, effective: Any) -> str:
-    body = json.dumps([kr_key, value, confidence, comment or "", str(effective)], sort_keys=True)
+def request_digest(
+    kr_key: str, value: Any, confidence: Any, comment: str, effective: Any, next_step: str = ""
+) -> str:
+    fields = [kr_key, value, confidence, comment or "", str(effective)]
+    body = json.dumps(fields + ([next_step] if next_step else []), sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _asks_next_step(actor: Actor, author=None) -> bool:
+    """People checking in are asked for a next step; an import's history and a data
+    source's readings are not (pilote/okr/checkin.py)."""
+    return actor.user is not None and author is None
 
 
 def _record(
@@ -311,11 +332,14 @@ def _record(
     author=None,
     provenance: dict | None = None,
     announce: bool = True,
+    next_step: str = "",
+    ask_next_step: bool = True,
 ) -> tuple[CheckIn, bool]:
     require_check_in(actor, kr)
     if author is not None and actor.role != "system":
         raise Forbidden("only an import records a check-in in another person's name")
-    digest = request_digest(kr.key, value, confidence, comment, effective)
+    next_step = (next_step or "").strip()
+    digest = request_digest(kr.key, value, confidence, comment, effective, next_step)
     _check_idempotency_key(idempotency_key or None)
     if idempotency_key:
         prior = (
@@ -334,7 +358,8 @@ def _record(
                     [("Idempotency-Key", N_("this key was already used for a different check-in"))],
                 )
             return prior, False
-    errors = check_in_errors(kr, value, confidence, effective, path)
+    asks = next_step if ask_next_step and _asks_next_step(actor, author) else None
+    errors = check_in_errors(kr, value, confidence, effective, path, asks)
     if errors:
         raise Invalid("invalid check-in", errors)
     check_in = CheckIn.objects.create(
@@ -343,6 +368,7 @@ def _record(
         value=float(value),
         confidence=confidence,
         comment=(comment or "").strip(),
+        next_step=next_step,
         effective=effective,
         author=author or actor.user,
         source=actor.source,
@@ -361,6 +387,7 @@ def _record(
             "confidence": confidence,
             "date": effective,
             "comment": check_in.comment,
+            **({"next_step": check_in.next_step} if check_in.next_step else {}),
         },
     )
     if announce:
@@ -456,6 +483,8 @@ def correct_check_in(
         check_in.effective,
         None,
         announce=False,
+        next_step=check_in.next_step,
+        ask_next_step=False,  # a correction of a value keeps what the check-in said
     )
     withdraw_check_in(actor, check_in, reason, replaced_by=new)
     return new
@@ -491,6 +520,7 @@ def record_check_in(
     author=None,
     fetched_at=None,
     raw_value: str = "",
+    next_step: str = "",
 ) -> tuple[CheckIn, bool]:
     """Append a check-in. Returns (check-in, created); a replay with the same key and body creates nothing.
 
@@ -513,11 +543,11 @@ def record_check_in(
     )
     try:
         with transaction.atomic():
-            return _record(*args)
+            return _record(*args, next_step=next_step)
     except IntegrityError:
         # Two requests with one idempotency key raced: the other one won; answer as it did.
         with transaction.atomic():
-            return _record(*args)
+            return _record(*args, next_step=next_step)
 
 
 _COLUMNS = (
@@ -526,6 +556,7 @@ _COLUMNS = (
     "value",
     "confidence",
     "comment",
+    "next_step",
     "effective",
     "recorded_at",
     "author_id",
@@ -558,6 +589,7 @@ def _insert(rows: list[CheckIn], batch: int = 500) -> None:
                     ci.value,
                     ci.confidence,
                     ci.comment,
+                    ci.next_step,
                     ops.adapt_datefield_value(ci.effective),
                     recorded,
                     ci.author_id,
@@ -624,7 +656,9 @@ def record_check_ins(
         require_check_in(actor, kr)
         value, confidence = item.get("value"), item.get("confidence")
         comment, effective = item.get("comment", "") or "", item.get("date") or today
-        problems = check_in_errors(kr, value, confidence, effective, f"{path}[{i}]")
+        next_step = (item.get("next_step") or "").strip()
+        asks = next_step if _asks_next_step(actor) else None
+        problems = check_in_errors(kr, value, confidence, effective, f"{path}[{i}]", asks)
         if problems:
             errors.extend(problems)
             continue
@@ -635,10 +669,13 @@ def record_check_ins(
                 value=float(value),
                 confidence=confidence,
                 comment=comment.strip(),
+                next_step=next_step,
                 effective=effective,
                 author=actor.user,
                 source=actor.source,
-                request_digest=request_digest(kr.key, value, confidence, comment, effective),
+                request_digest=request_digest(
+                    kr.key, value, confidence, comment, effective, next_step
+                ),
             )
         )
     if errors:
@@ -661,6 +698,7 @@ def record_check_ins(
                     "confidence": ci.confidence,
                     "date": ci.effective,
                     "comment": ci.comment,
+                    **({"next_step": ci.next_step} if ci.next_step else {}),
                 },
             )
             for ci in rows
@@ -686,7 +724,8 @@ def _check_idempotency_key(key: str | None) -> None:
 def _bulk_digest(items: list[dict]) -> str:
     body = [
         request_digest(i["key_result"].key, i.get("value"), i.get("confidence"),
-                       i.get("comment", "") or "", i.get("date"))
+                       i.get("comment", "") or "", i.get("date"),
+                       (i.get("next_step") or "").strip())
         for i in items
     ]  # fmt: skip
     return hashlib.sha256(json.dumps(body).encode()).hexdigest()

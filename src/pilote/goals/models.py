@@ -259,6 +259,7 @@ class CheckIn(models.Model):
     value = models.FloatField()
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True)
+    next_step = models.TextField(blank=True)  # asked for under confidence 4 (pilote/okr/checkin.py)
     effective = models.DateField()
     recorded_at = models.DateTimeField(default=timezone.now)
     author = models.ForeignKey(

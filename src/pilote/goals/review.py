@@ -112,7 +112,7 @@ def slides(actor: Actor, objectives: list[Objective], since: date) -> list[Slide
     changed: dict[int, list[CheckIn]] = {}
     for ci in (
         scoped(actor, CheckIn.objects.filter(key_result_id__in=kr_ids))
-        .filter(Q(effective__gte=since) | Q(recorded_at__date__gte=since))
+        .filter(effective__gte=since)
         .select_related("author", "key_result")
         .order_by("-effective", "-id")
     ):

@@ -61,6 +61,7 @@ class CheckInIn(Model):
     value: Number
     confidence: int | None = Field(default=None, ge=0, le=10)
     comment: str = ""
+    next_step: str = Field(default="", max_length=2000)
     by: str | None = None
 
 
@@ -168,6 +169,7 @@ class Document(Model):
     locale: Literal["fr", "en"] = "fr"
     # Overrides of the rule defaults (docs/rules.md, docs/roadmap.md), e.g. {rhythm_days: 14}
     policy: dict[str, Any] | None = None
+    check_in_template: list[str] | None = None  # the prompts a check-in answers
     vision: VisionIn | None = None
     units: list[UnitIn] = Field(default_factory=list)
     people: list[PersonIn] = Field(default_factory=list)

@@ -39,6 +39,7 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
         "organization": org.name,
         "locale": org.locale,
         "policy": dict(org.policy_overrides or {}),
+        **({"check_in_template": list(org.check_in_template)} if org.check_in_template else {}),
     }
     if computed:
         doc["as_of"] = snap.as_of.isoformat()
@@ -194,6 +195,7 @@ def _kr(
                     "value": _num(c.value),
                     "confidence": c.confidence,
                     "comment": c.comment,
+                    "next_step": c.next_step,
                     "by": c.author.email if c.author_id else None,
                 }
             )

@@ -25,7 +25,7 @@ from django.db import transaction
 from pilote.errors import Invalid, PiloteError, is_unknown_reference, unknown
 from pilote.goals import actions as goals
 from pilote.goals import carrying, keyresults
-from pilote.goals.models import Cycle, KeyResult, Objective, Vision
+from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.messages import say
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
 from pilote.okr.rollup import weight_errors
@@ -442,9 +442,24 @@ class _Writer:
             organization=self.actor.organization, key=kr.key
         )
         seen: Counter = Counter()
+        # Check-ins made in Pilote (the web, the API, a source) carry no import key: an export
+        # of them imported again is matched by what they say, not recorded twice.
+        made_here = Counter(
+            (e.isoformat(), float(v), conf, comment, step)
+            for e, v, conf, comment, step in CheckIn.objects.filter(key_result=obj)
+            .exclude(idempotency_key__startswith="import:")
+            .values_list("effective", "value", "confidence", "comment", "next_step")
+        )
         for ci, c in enumerate(kr.check_ins):
+            said = (c.date.isoformat(), float(c.value), c.confidence, c.comment.strip(),
+                    c.next_step.strip())  # fmt: skip
+            if made_here[said] > 0:
+                made_here[said] -= 1
+                continue
             content = json.dumps(
-                [kr.key, c.date.isoformat(), c.value, c.confidence, c.comment], sort_keys=True
+                [kr.key, c.date.isoformat(), c.value, c.confidence, c.comment]
+                + ([c.next_step] if c.next_step else []),
+                sort_keys=True,
             )
             seen[content] += 1
             key = "import:" + hashlib.sha256(f"{content}#{seen[content]}".encode()).hexdigest()[:40]
@@ -466,6 +481,7 @@ class _Writer:
                     c.date,
                     idempotency_key=key,
                     author=author,
+                    next_step=c.next_step,
                 )
                 if created:
                     self.count("check-ins")
@@ -531,9 +547,12 @@ def import_data(data: Any, *, dry_run: bool = False) -> Report:
         wanted: dict = {"locale": doc.locale}
         if doc.policy is not None:  # a file without `policy` leaves the organisation's as it is
             wanted["policy"] = doc.policy
+        if doc.check_in_template is not None:
+            wanted["check_in_template"] = doc.check_in_template
         if (
             org.locale != doc.locale
             or wanted.get("policy", org.policy_overrides) != org.policy_overrides
+            or wanted.get("check_in_template", org.check_in_template) != org.check_in_template
         ):
             try:
                 with transaction.atomic():

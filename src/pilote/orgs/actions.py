@@ -96,7 +96,8 @@ def create_organization(name: str, locale: str = "fr") -> Organization:
 @transaction.atomic
 def update_organization(actor: Actor, org: Organization, changes: dict) -> Organization:
     require_admin(actor)
-    before = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
+    before = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides,
+              "check_in_template": list(org.check_in_template or [])}  # fmt: skip
     if "locale" in changes:
         if changes["locale"] not in ("fr", "en"):
             raise Invalid("invalid organisation", [("locale", N_("must be fr or en"))])
@@ -112,12 +113,25 @@ def update_organization(actor: Actor, org: Organization, changes: dict) -> Organ
                 "invalid policy", [(f"policy.{p}" if p else "policy", m) for p, m in errors]
             )
         org.policy_overrides = dict(changes["policy"] or {})
+    if "check_in_template" in changes:
+        from pilote.okr.checkin import template_errors
+
+        prompts = changes["check_in_template"]
+        if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+            raise Invalid(
+                "invalid template", [("check_in_template", N_("must be a list of texts"))]
+            )
+        errors = template_errors(prompts)
+        if errors:
+            raise Invalid("invalid template", errors)
+        org.check_in_template = [p.strip() for p in prompts]
     org.save()
     if org.policy != Organization(policy_overrides=before["policy"]).policy:
         from pilote.goals import figures
 
         figures.rebuild(org)  # every status plan follows the policy
-    after = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides}
+    after = {"name": org.name, "locale": org.locale, "policy": org.policy_overrides,
+             "check_in_template": list(org.check_in_template or [])}  # fmt: skip
     audit.record(actor, "update", AuditType.ORGANIZATION, org.name, *audit.changed(before, after))
     return org
 

@@ -59,10 +59,21 @@ class Organization(models.Model):
     )
     # Overrides of the rule defaults (pilote.okr.types.Policy), e.g. {"rhythm_days": 14}.
     policy_overrides = models.JSONField(default=dict, blank=True)
+    # The prompts a check-in answers (pilote/okr/checkin.py); empty: the default ones.
+    check_in_template = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def check_in_prompts(self) -> list[str]:
+        """The prompts as written by the admin, or the default ones translated on reading."""
+        from django.utils.translation import gettext
+
+        from pilote.okr.checkin import DEFAULT_PROMPTS
+
+        return list(self.check_in_template) or [gettext(p) for p in DEFAULT_PROMPTS]
 
     @property
     def policy(self) -> Policy:

@@ -75,8 +75,54 @@ class CheckInForm(forms.Form):
         label=_("Confidence (0–10)"), min_value=0, max_value=10, required=False
     )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+    next_step = forms.CharField(
+        label=_("Next step"),
+        required=False,
+        max_length=2000,
+        help_text=_("Needed when the confidence is under 4: what will you do?"),
+    )
     # Asked for when the value looks like a typo (goals.keyresults.doubt_about_check_in).
     confirm = forms.BooleanField(label=_("Yes, record this value"), required=False)
+
+
+class WeeklyCheckInForm(CheckInForm):
+    """One row of the weekly check-ins page: the value is optional (a row left empty is a KR
+    not checked in this week), the comment is the answers to the organisation's prompts."""
+
+    def __init__(self, *args, prompts: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].required = False
+        del self.fields["comment"]
+        self.prompts = list(prompts)
+        for i, prompt in enumerate(self.prompts):
+            self.fields[f"p{i}"] = forms.CharField(label=prompt, required=False, max_length=1000)
+
+    def number_fields(self):
+        return [self["value"], self["confidence"]]
+
+    def prompt_fields(self):
+        return [self[f"p{i}"] for i in range(len(self.prompts))]
+
+    def answers(self) -> list[tuple[str, str]]:
+        return [(p, self.cleaned_data.get(f"p{i}") or "") for i, p in enumerate(self.prompts)]
+
+    def is_empty(self) -> bool:
+        """Nothing typed in the row (it is left out of the submission)."""
+        names = ["value", "confidence", "next_step", *(f"p{i}" for i in range(len(self.prompts)))]
+        return not any((self.data.get(self.add_prefix(n)) or "").strip() for n in names)
+
+    def clean(self):
+        data = super().clean()
+        if not self.is_empty() and data.get("value") is None and "value" not in self.errors:
+            self.add_error("value", _("Type the value measured, or leave the whole row empty."))
+        # Said on every row at once (the action says it too, for the API).
+        from django.utils.translation import gettext
+
+        from pilote.okr.checkin import next_step_errors
+
+        for name, message in next_step_errors(data.get("confidence"), data.get("next_step", "")):
+            self.add_error(name, gettext(message))
+        return data
 
 
 class CorrectCheckInForm(Styled):
@@ -743,8 +789,21 @@ class RulesForm(Styled):
     review_window_days = forms.IntegerField(
         label=_("Impact measured after delivery (days)"), min_value=1, max_value=365
     )
+    check_in_prompts = forms.CharField(
+        label=_("Check-in prompts (one a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What each check-in answers, besides the next step; left empty: what moved, what "
+            "blocks. At most 6 prompts of 80 characters."
+        ),
+    )
 
     PERCENT = ("at_risk_gap", "off_track_gap")
+
+    def prompts(self) -> list[str]:
+        text = self.cleaned_data.get("check_in_prompts") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
     @classmethod
     def initial_of(cls, policy) -> dict:
@@ -757,6 +816,7 @@ class RulesForm(Styled):
 
     def policy(self) -> dict:
         values = dict(self.cleaned_data)
+        values.pop("check_in_prompts", None)
         for name in self.PERCENT:
             values[name] = values[name] / 100
         return values

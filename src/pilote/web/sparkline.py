@@ -4,7 +4,8 @@ PDF (WeasyPrint draws SVG, not a canvas) and without JavaScript.
 ``trajectory_svg`` draws progress (0–100 %) over a cycle's days: the measured points as a
 line, the expected progress as a dashed line from 0 % at the start to 100 % at the end, and
 today as a vertical mark. Everything written into the markup is a number or a translated
-label escaped by ``format_html``.
+label escaped by ``format_html``. Colours are attributes of the SVG itself: WeasyPrint does
+not apply the page's style sheet to inline SVG (the screen's CSS still overrides them).
 """
 
 from __future__ import annotations
@@ -34,15 +35,17 @@ def trajectory_svg(
     line = " ".join(f"{_x(d, start, end):.1f},{_y(p):.1f}" for d, p in points)
     dots = format_html_join(
         "",
-        '<circle cx="{}" cy="{}" r="3" class="spark-dot"/>',
+        '<circle cx="{}" cy="{}" r="3" class="spark-dot" fill="#0b5ed7"/>',
         ((f"{_x(d, start, end):.1f}", f"{_y(p):.1f}") for d, p in points[-1:]),
     )
     return format_html(
         '<svg class="spark" viewBox="0 0 {w} {h}" role="img" aria-label="{label}" '
         'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none">'
-        '<rect x="0" y="0" width="{w}" height="{h}" class="spark-bg"/>'
-        '<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" class="spark-expected"/>'
-        '<line x1="{tx}" y1="0" x2="{tx}" y2="{h}" class="spark-today"/>'
+        '<rect x="0" y="0" width="{w}" height="{h}" class="spark-bg" fill="#f8f9fa"/>'
+        '<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" class="spark-expected" stroke="#6c757d" '
+        'stroke-width="1.5" stroke-dasharray="6 4"/>'
+        '<line x1="{tx}" y1="0" x2="{tx}" y2="{h}" class="spark-today" stroke="#adb5bd" '
+        'stroke-width="1"/>'
         "{polyline}{dots}</svg>",
         w=WIDTH,
         h=HEIGHT,
@@ -52,6 +55,12 @@ def trajectory_svg(
         x1=f"{_x(end, start, end):.1f}",
         y1=f"{_y(1.0):.1f}",
         tx=f"{_x(today, start, end):.1f}",
-        polyline=format_html('<polyline points="{}" class="spark-line"/>', line) if line else "",
+        polyline=format_html(
+            '<polyline points="{}" class="spark-line" fill="none" stroke="#0b5ed7" '
+            'stroke-width="2.5"/>',
+            line,
+        )
+        if line
+        else "",
         dots=dots,
     )

@@ -50,6 +50,7 @@ urlpatterns = [
     path("key-results/<slug:key>/check-in/", checkins.check_in, name="check_in"),
     path("check-ins/<int:pk>/fix/", checkins.fix_check_in, name="fix_check_in"),
     path("my/", checkins.my_key_results, name="my_key_results"),
+    path("my/week/", checkins.weekly, name="weekly_check_ins"),
     path("inbox/", writing.inbox, name="inbox"),
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("roadmap/<slug:view>/", roadmap.roadmap, name="roadmap_view"),

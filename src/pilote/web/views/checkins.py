@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pilote.goals import queries
@@ -18,8 +19,10 @@ from pilote.goals.keyresults import (
     correct_check_in,
     doubt_about_check_in,
     record_check_in,
+    record_check_ins,
     withdraw_check_in,
 )
+from pilote.goals.models import CheckIn
 from pilote.goals.stored import Stored
 from pilote.orgs.access import WRITERS_OF_EVERYTHING, require_withdraw_check_in
 from pilote.orgs.models import Role
@@ -45,6 +48,11 @@ def doubt_message(doubt) -> str:
             % p
         )
     return text + " " + _("Check the value, or tick the box to record it as it is.")
+
+
+def comment_hint(actor) -> str:
+    """The organisation's check-in prompts as the comment's hint: "What moved? What blocks?"."""
+    return " ".join(_("%(prompt)s?") % {"prompt": p} for p in actor.organization.check_in_prompts)
 
 
 # The rows a page of "my key results" shows: an executive of the top unit may check in on
@@ -85,7 +93,12 @@ def _page(request, form=None, kr_pk=None, status=200) -> HttpResponse:
     return render(
         request,
         "pilote/my_key_results.html",
-        {"rows": _rows(actor, page, form, kr_pk), "page": page, "as_of": date.today()},
+        {
+            "rows": _rows(actor, page, form, kr_pk),
+            "page": page,
+            "as_of": date.today(),
+            "comment_hint": comment_hint(actor),
+        },  # fmt: skip
         status=status,
     )
 
@@ -93,6 +106,89 @@ def _page(request, form=None, kr_pk=None, status=200) -> HttpResponse:
 @member_required
 def my_key_results(request: HttpRequest) -> HttpResponse:
     return _page(request)
+
+
+WEEKLY_MAX = 100  # a person's own KRs: a handful, a hundred at the very most
+
+
+@member_required
+def weekly(request: HttpRequest) -> HttpResponse:
+    """Every key result the person owns in one form: type the values, confidences and
+    answers, press Enter once; all are recorded or none (goals.keyresults.record_check_ins),
+    each problem said on its row. Rows left empty are not checked in this week."""
+    from pilote.okr.checkin import compose_comment
+
+    from ..forms import WeeklyCheckInForm
+
+    actor = request.actor
+    krs = list(mine(actor).filter(owner_id=actor.user.pk).select_related("objective")[:WEEKLY_MAX])
+    last = {ci.pk: ci for ci in CheckIn.objects.filter(pk__in=[kr.last_check_in_id for kr in krs])}
+    prompts = actor.organization.check_in_prompts
+    data = request.POST if request.method == "POST" else None
+    forms = [WeeklyCheckInForm(data, prefix=kr.key, prompts=prompts) for kr in krs]
+    problems: list[str] = []
+    if data is not None:
+        valid = all([f.is_valid() for f in forms])  # every row validated, not the first only
+        filled = [(kr, f) for kr, f in zip(krs, forms, strict=True) if not f.is_empty()]
+        if valid and not filled:
+            problems.append(_("Type at least one value."))
+        if valid and filled:
+            for kr, f in filled:
+                if not f.cleaned_data["confirm"]:
+                    doubt = doubt_about_check_in(actor, kr, f.cleaned_data["value"])
+                    if doubt is not None:
+                        f.add_error(None, doubt_message(doubt))
+                        f.ask_confirm = True
+        if valid and filled and not any(f.errors for _, f in filled):
+            items = [
+                {
+                    "key_result": kr,
+                    "value": f.cleaned_data["value"],
+                    "confidence": f.cleaned_data["confidence"],
+                    "comment": compose_comment(f.answers()),
+                    "next_step": f.cleaned_data["next_step"],
+                }
+                for kr, f in filled
+            ]
+            try:
+                recorded, _created = record_check_ins(actor, items)
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s check-in recorded.", "%(count)s check-ins recorded.",
+                        len(recorded),
+                    ) % {"count": len(recorded)},
+                )  # fmt: skip
+                return redirect("weekly_check_ins")
+            except FORM_ERRORS as exc:
+                _row_errors(exc, filled, problems)
+    rows = [
+        {"kr": kr, "form": f, "last": last.get(kr.last_check_in_id)}
+        for kr, f in zip(krs, forms, strict=True)
+    ]
+    has_errors = bool(problems) or any(f.errors for f in forms)
+    return render(
+        request,
+        "pilote/weekly.html",
+        {"rows": rows, "problems": problems, "prompts": prompts, "today": date.today()},
+        status=422 if has_errors else 200,
+    )
+
+
+def _row_errors(exc, filled, problems: list[str]) -> None:
+    """An action's errors ("check_ins[2].confidence") on the row and field they name."""
+    import re
+
+    from .common import _t
+
+    for path, english in exc.errors or [("", exc.detail)]:
+        m = re.match(r"check_ins\[(\d+)\]\.(\w+)", path)
+        if m and int(m.group(1)) < len(filled):
+            form = filled[int(m.group(1))][1]
+            name = m.group(2) if m.group(2) in form.fields else None
+            form.add_error(name, _t(english))
+        else:
+            problems.append(_t(english))
 
 
 @member_required
@@ -116,6 +212,7 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
                 form.cleaned_data["value"],
                 form.cleaned_data["confidence"],
                 form.cleaned_data["comment"],
+                next_step=form.cleaned_data["next_step"],
             )
             saved = True
         except FORM_ERRORS as exc:
@@ -132,7 +229,7 @@ def check_in(request: HttpRequest, key: str) -> HttpResponse:
         "own": kr.owner_id == actor.user.pk,
     }
     # htmx swaps 2xx answers only: the row comes back with its errors and a 200.
-    return render(request, "pilote/_kr_row.html", {"row": row})
+    return render(request, "pilote/_kr_row.html", {"row": row, "comment_hint": comment_hint(actor)})
 
 
 @member_required

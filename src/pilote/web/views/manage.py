@@ -256,14 +256,22 @@ def rules(request: HttpRequest) -> HttpResponse:
     """The organisation's rule settings: rhythm, thresholds, how what has no data counts."""
     _admin(request)
     org = request.actor.organization
-    form = RulesForm(request.POST or None, initial=RulesForm.initial_of(org.policy))
+    initial = {**RulesForm.initial_of(org.policy),
+               "check_in_prompts": "\n".join(org.check_in_template or [])}  # fmt: skip
+    form = RulesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            orgs.update_organization(request.actor, org, {"policy": form.policy()})
+            orgs.update_organization(
+                request.actor,
+                org,
+                {"policy": form.policy(), "check_in_template": form.prompts()},
+            )
             messages.success(request, _("Rules saved: every figure follows them."))
             return redirect("manage_rules")
         except FORM_ERRORS as exc:
-            form_errors(form, exc, {f"policy.{name}": name for name in form.fields})
+            prompts = {"check_in_template": "check_in_prompts"}
+            prompts.update({f"check_in_template[{i}]": "check_in_prompts" for i in range(99)})
+            form_errors(form, exc, {**{f"policy.{name}": name for name in form.fields}, **prompts})
     return render(
         request,
         "pilote/manage_rules.html",
