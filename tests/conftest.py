@@ -231,7 +231,14 @@ def add_sources_and_feedback(org, p: str) -> dict[str, int]:
         model.objects.filter(organization=org, key=key).update(
             grade_proposal=0.6, grade_proposal_reason="late data"
         )
-    return {"held": held.pk, "feedback": item.pk, "webhook": hook.pk, "check_in": check_in.pk}
+    from pilote.conversations.actions import post_comment
+    from pilote.orgs.access import actor_for
+    from pilote.orgs.models import User
+
+    lead = actor_for(User.objects.get(email=f"lead@{org.name.lower()}.example"), org)
+    comment = post_comment(lead, Objective.objects.get(organization=org, key=f"{p}tact"), "Noted")
+    return {"held": held.pk, "feedback": item.pk, "webhook": hook.pk, "check_in": check_in.pk,
+            "comment": comment.pk}  # fmt: skip
 
 
 @pytest.fixture(scope="session")

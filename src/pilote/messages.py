@@ -29,6 +29,8 @@ TEMPLATES: dict[str, str] = {
     "not_in_cycle": N_("objective '{root}' not found in this cycle"),
     "cycle_closed": N_("cycle '{key}' is already closed"),
     "no_grade_proposal": N_("'{key}' has no proposed grade to confirm or dismiss"),
+    "comment_deleted": N_("this comment was deleted"),
+    "mentioned_stranger": N_("no member of the organisation has the address {email}"),
     # closing the loop (pilote/okr/carry.py)
     "carry_target_reached": N_(
         "the last value {value} already reaches the target {target}: give a new target"

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "pilote.roadmap",
     "pilote.sources",
     "pilote.notify",
+    "pilote.conversations",
     "pilote.web",
     "django_tasks",
     "django_tasks_db",

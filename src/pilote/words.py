@@ -146,6 +146,21 @@ AUDIT_ACTIONS = {
     "link": _("linked"),
     "record": _("recorded"),
     "refresh": _("figures recomputed"),
+    "grade_proposal": _("grade proposed"),
+    "grade_confirm": _("proposed grade confirmed"),
+    "grade_dismiss": _("proposed grade dismissed"),
+    "close": _("cycle closed"),
+    "decide": _("end-of-cycle decision"),
+    "carry_over": _("carried over"),
+    "import": _("imported"),
+    "accept": _("invitation accepted"),
+    "decline": _("invitation declined"),
+    "revoke": _("revoked"),
+    "rotate_secret": _("secret renewed"),
+    "set_password": _("password set"),
+    "comment": _("commented"),
+    "edit_comment": _("comment edited"),
+    "delete_comment": _("comment deleted"),
 }
 # The fields an edit names (objectives, key results, initiatives share most of them).
 FIELD_LABELS = {

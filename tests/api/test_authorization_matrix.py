@@ -156,11 +156,19 @@ ROUTES = [
     ("GET", "/webhooks", None, None, ADMIN),
     ("POST", "/webhooks", {"name": "n", "url": "https://chat.example/x"}, None, ADMIN),
     ("DELETE", "/webhooks/{webhook}", None, None, ADMIN),
+    ("GET", "/objectives/{p}tact/comments", None, None, ALL),
+    ("POST", "/objectives/{p}tact/comments", {"body": "Hello"}, None, CHECKERS),
+    ("GET", "/key-results/{p}tact-kr/comments", None, None, ALL),
+    ("POST", "/key-results/{p}tact-kr/comments", {"body": "Hello"}, None, CHECKERS),
+    ("GET", "/initiatives/{p}ini1/comments", None, None, ALL),
+    ("POST", "/initiatives/{p}ini1/comments", {"body": "Hello"}, None, CHECKERS),
+    ("PATCH", "/comments/{comment}", {"body": "Edited"}, None, {"lead"}),  # its author
+    ("DELETE", "/comments/{comment}", None, None, {"lead", "admin"}),
 ]
 # Signed, not authenticated: the inbound webhook answers to its HMAC signature alone
 # (tests/sources/test_webhooks.py proves a missing or wrong signature is refused).
 SIGNED_ROUTES = {("POST", "/hooks/{}")}
-ID_PLACEHOLDERS = ("held", "feedback", "webhook", "check_in")
+ID_PLACEHOLDERS = ("held", "feedback", "webhook", "check_in", "comment")
 
 
 def _fill(value, prefix: str, domain: str, own_token: str, ids: dict | None = None):

@@ -98,3 +98,11 @@ def test_a_hostile_title_is_text_in_the_pdf_and_fetches_nothing(world, db, tmp_p
     assert r.status_code == 200
     text = _text(r.content)
     assert "TOP-SECRET" not in text and "<img src=" in text  # shown as the text it is
+
+
+def test_the_review_shows_the_conversation_since_the_last_review(world, db):
+    with time_machine.travel(datetime(2027, 4, 1, 9, tzinfo=UTC), tick=True):
+        lead = _client("lead@acme.example")
+        lead.post("/objectives/tact/comments/", {"body": "La note du magasin baisse encore"})
+        page = lead.get("/review/?cycle=q&unit=Product").content.decode()
+    assert "data-comment" in page and "La note du magasin baisse encore" in page

@@ -36,9 +36,14 @@ def test_one_submit_records_every_filled_row_and_skips_the_empty_ones(world, db)
     lead = _client("lead@acme.example")
     r = lead.post(
         "/my/week/",
-        {"tact-kr-value": "16,5", "tact-kr-confidence": "7", "tact-kr-p0": "La note monte",
-         "tact-kr-p1": "", "tact-kr-next_step": "Relancer les avis",
-         "draft-kr-value": ""},  # fmt: skip
+        {
+            "tact-kr-value": "16,5",
+            "tact-kr-confidence": "7",
+            "tact-kr-p0": "La note monte",
+            "tact-kr-p1": "",
+            "tact-kr-next_step": "Relancer les avis",
+            "draft-kr-value": "",
+        },  # fmt: skip
     )
     assert r.status_code == 302, r.content.decode()[:2000]
     ci = CheckIn.objects.filter(key_result__key="tact-kr").order_by("-id").first()
@@ -53,8 +58,12 @@ def test_one_wrong_row_records_nothing_and_says_where(world, db):
     before = CheckIn.objects.count()
     r = lead.post(
         "/my/week/",
-        {"tact-kr-value": "16", "tact-kr-confidence": "2",  # a next step is needed
-         "draft-kr-value": "", "draft-kr-p0": "typed a comment, no value"},  # fmt: skip
+        {
+            "tact-kr-value": "16",
+            "tact-kr-confidence": "2",  # a next step is needed
+            "draft-kr-value": "",
+            "draft-kr-p0": "typed a comment, no value",
+        },  # fmt: skip
     )
     assert r.status_code == 422
     html = r.content.decode()
@@ -65,8 +74,12 @@ def test_one_wrong_row_records_nothing_and_says_where(world, db):
     # Fixed: both rows valid, one submit records both.
     r = lead.post(
         "/my/week/",
-        {"tact-kr-value": "16", "tact-kr-confidence": "2", "tact-kr-next_step": "Voir l’éditeur",
-         "draft-kr-value": "1,5"},  # fmt: skip
+        {
+            "tact-kr-value": "16",
+            "tact-kr-confidence": "2",
+            "tact-kr-next_step": "Voir l’éditeur",
+            "draft-kr-value": "1,5",
+        },  # fmt: skip
     )
     assert r.status_code == 302 and CheckIn.objects.count() == before + 2
 
@@ -104,7 +117,9 @@ def _rules_of(page: str) -> dict:
     import re
 
     data = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page))
-    for name, value in re.findall(r'<select[^>]*name="([a-z_]+)".*?<option value="([^"]*)" selected', page, re.S):
+    for name, value in re.findall(
+        r'<select[^>]*name="([a-z_]+)".*?<option value="([^"]*)" selected', page, re.S
+    ):
         data[name] = value
     data.pop("csrfmiddlewaretoken", None)
     return data

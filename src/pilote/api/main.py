@@ -12,6 +12,7 @@ from .routes_org import router as org_router
 from .routes_roadmap import router as roadmap_router
 from .routes_sources import hooks as hooks_router
 from .routes_sources import router as sources_router
+from .routes_talk import router as talk_router
 
 
 class PiloteAPI(NinjaAPI):
@@ -39,3 +40,4 @@ api.add_router("", roadmap_router)
 api.add_router("", sources_router)
 api.add_router("", feedback_router)
 api.add_router("", hooks_router)
+api.add_router("", talk_router)

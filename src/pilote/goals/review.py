@@ -54,6 +54,7 @@ class Slide:
     since: date
     changes: list[CheckIn] = field(default_factory=list)  # check-ins since the last review
     edits: list[AuditEntry] = field(default_factory=list)  # other changes since then
+    comments: list = field(default_factory=list)  # the conversation since then
     svg: str = ""  # its trajectory, drawn by the page (pilote/web/sparkline.py)
 
     @property
@@ -136,6 +137,19 @@ def slides(actor: Actor, objectives: list[Objective], since: date) -> list[Slide
     ).order_by("-at")[: 20 * len(objectives)]:
         edits.setdefault(entry.object_key, []).append(entry)
 
+    from pilote.conversations.models import Comment
+
+    talk: dict[int, list] = {}
+    for c in (
+        scoped(actor, Comment.objects.filter(
+            Q(objective__in=objectives) | Q(key_result__objective__in=objectives),
+            deleted_at__isnull=True, created_at__date__gte=since,
+        ))
+        .select_related("author", "key_result")
+        .order_by("-created_at", "-id")
+    ):  # fmt: skip
+        talk.setdefault(c.objective_id or c.key_result.objective_id, []).append(c)
+
     result = []
     for o in objectives:
         lines = []
@@ -155,6 +169,7 @@ def slides(actor: Actor, objectives: list[Objective], since: date) -> list[Slide
                 since,
                 changed.get(o.pk, [])[:10],
                 edits.get(o.key, [])[:5],
+                talk.get(o.pk, [])[:5],
             )
         )
     return result

@@ -70,6 +70,17 @@ class PhaseIn(Model):
     value: Number
 
 
+class CommentIn(Model):
+    """A comment of the conversation on an objective, a KR or an initiative (a deleted one is
+    left out of exports; ``reply_to`` is the position of the comment it answers in the same
+    list)."""
+
+    by: str | None = None
+    at: dt.datetime
+    body: str = Field(min_length=1, max_length=5000)
+    reply_to: int | None = Field(default=None, ge=0)
+
+
 class KeyResultIn(Model):
     key: Key
     title: str
@@ -92,6 +103,7 @@ class KeyResultIn(Model):
     status: str | None = None
     grade: Number | None = None
     carried_from: Key | None = None  # the KR of an earlier cycle it continues
+    comments: list[CommentIn] = Field(default_factory=list)
 
 
 class AlignmentIn(Model):
@@ -126,6 +138,7 @@ class ObjectiveIn(Model):
     key_results: list[KeyResultIn] = Field(default_factory=list)
     decision: DecisionIn | None = None
     carried_from: Key | None = None  # the objective of an earlier cycle it continues
+    comments: list[CommentIn] = Field(default_factory=list)
     # computed by the JSON export; ignored on import
     progress: Number | None = None
     grade: Number | None = None
@@ -159,6 +172,7 @@ class InitiativeIn(Model):
     rice_impact: Number | None = None
     value: Number | None = None
     impacts: list[ImpactIn] = Field(default_factory=list)
+    comments: list[CommentIn] = Field(default_factory=list)
     # computed by the JSON export; ignored on import
     score: Number | None = None
     rank: int | None = None

@@ -91,6 +91,7 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
         actor, KeyResult.objects.filter(carried_from__isnull=False)
     ).values_list("pk", "carried_from__key"):
         lineage[("kr", pk)] = came_from
+    talk = _conversations(actor)
     objectives = []
     for o in sorted(snap.objectives.values(), key=lambda o: o.pk):
         entry: dict[str, Any] = {
@@ -118,19 +119,63 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
             {"objective": p.key, "weight": _num(w)} for p, w in snap.parents_of(o)
         ]
         entry["key_results"] = [
-            _kr(snap, kr, history.get(kr.pk, []), computed, lineage.get(("kr", kr.pk)))
+            {**_kr(snap, kr, history.get(kr.pk, []), computed, lineage.get(("kr", kr.pk))),
+             **_said(talk, "key_result", kr.pk)}
             for kr in snap.key_results_of(o)
-        ]
+        ]  # fmt: skip
         decision = decision_of(o, lineage.get(("by", o.pk)))
         if decision is not None:
             decision.pop("at")
             entry["decision"] = _drop_empty(decision)
         entry["carried_from"] = lineage.get(("objective", o.pk))
+        entry.update(_said(talk, "objective", o.pk))
         objectives.append(_drop_empty(entry, keep=("progress", "status") if computed else ()))
     doc["objectives"] = objectives
     roadmap = Roadmap(actor, snap) if computed else None
-    doc["initiatives"] = [_initiative(i, roadmap) for i in initiatives(actor).order_by("id")]
+    doc["initiatives"] = [
+        {**_initiative(i, roadmap), **_said(talk, "initiative", i.pk)}
+        for i in initiatives(actor).order_by("id")
+    ]
     return _drop_empty(doc)
+
+
+def _conversations(actor: Actor) -> dict[tuple[str, int], list]:
+    """Every comment not deleted, by what it is about (one query), replies pointing to the
+    position of the comment they answer in the same list."""
+    from pilote.conversations.models import Comment
+
+    talk: dict[tuple[str, int], list] = {}
+    rows = (
+        scoped(actor, Comment.objects.filter(deleted_at__isnull=True))
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    for c in rows:
+        about = ("objective", c.objective_id) if c.objective_id else (
+            ("key_result", c.key_result_id) if c.key_result_id else ("initiative", c.initiative_id)
+        )  # fmt: skip
+        talk.setdefault(about, []).append(c)
+    return talk
+
+
+def _said(talk: dict, kind: str, pk: int) -> dict:
+    comments = talk.get((kind, pk), [])
+    if not comments:
+        return {}
+    position = {c.pk: i for i, c in enumerate(comments)}
+    return {
+        "comments": [
+            _drop_empty(
+                {
+                    "by": c.author.email if c.author_id else None,
+                    "at": c.created_at,
+                    "body": c.body,
+                    "reply_to": position.get(c.reply_to_id),
+                }
+            )  # fmt: skip
+            for c in comments
+        ]
+    }
 
 
 def _initiative(i, roadmap: Roadmap | None) -> dict:
@@ -217,7 +262,7 @@ def _kr(
 
 
 def _json_default(v: Any) -> Any:
-    if isinstance(v, date):
+    if isinstance(v, date):  # datetimes too
         return v.isoformat()
     raise TypeError(f"cannot write {type(v).__name__} as JSON")
 

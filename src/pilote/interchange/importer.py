@@ -213,9 +213,15 @@ def reference_errors(doc: Document, existing: dict[str, set[str]]) -> list[tuple
             check(f"objectives[{i}].key_results[{j}].owner", "person", kr.owner, people)
             for k, c in enumerate(kr.check_ins):
                 check(f"objectives[{i}].key_results[{j}].check_ins[{k}].by", "person", c.by, people)
+            for k, c in enumerate(kr.comments):
+                check(f"objectives[{i}].key_results[{j}].comments[{k}].by", "person", c.by, people)
+        for k, c in enumerate(o.comments):
+            check(f"objectives[{i}].comments[{k}].by", "person", c.by, people)
     for i, ini in enumerate(doc.initiatives):
         check(f"initiatives[{i}].unit", "unit", ini.unit, units)
         check(f"initiatives[{i}].owner", "person", ini.owner, people)
+        for k, c in enumerate(ini.comments):
+            check(f"initiatives[{i}].comments[{k}].by", "person", c.by, people)
         for j, m in enumerate(ini.impacts):
             check(f"initiatives[{i}].impacts[{j}].key_result", "key result", m.key_result, krs)
     return errors
@@ -401,6 +407,49 @@ class _Writer:
                 ),
             )
 
+    def comments(self) -> None:
+        """Conversations, once every objective, KR and initiative exists (replies point to
+        the position of the comment they answer in the same list)."""
+        from pilote.conversations.actions import restore_comments
+        from pilote.roadmap.models import Initiative
+
+        def people(items) -> list[dict]:
+            out = []
+            for i, c in enumerate(items):
+                author = None
+                if c.by:
+                    author = User.objects.filter(
+                        email=c.by.lower(), memberships__organization=self.actor.organization
+                    ).first()
+                    if author is None:
+                        raise Invalid(
+                            "unknown person", [(f"comments[{i}].by", unknown("person", c.by))]
+                        )
+                out.append({"by": author, "at": c.at, "body": c.body, "reply_to": c.reply_to})
+            return out
+
+        org = self.actor.organization
+        targets = []
+        for oi, o in enumerate(self.doc.objectives):
+            if o.key in self.failed_objectives:
+                continue
+            if o.comments:
+                targets.append((f"objectives[{oi}]", Objective, o.key, o.comments))
+            for ki, kr in enumerate(o.key_results):
+                if kr.comments:
+                    path = f"objectives[{oi}].key_results[{ki}]"
+                    targets.append((path, KeyResult, kr.key, kr.comments))
+        for ii, ini in enumerate(self.doc.initiatives):
+            if ini.comments:
+                targets.append((f"initiatives[{ii}]", Initiative, ini.key, ini.comments))
+        for path, model, key, items in targets:
+
+            def one(path=path, model=model, key=key, items=items) -> None:
+                target = model.objects.get(organization=org, key=key)
+                self.count("comments", restore_comments(self.actor, target, people(items)))
+
+            self.attempt(path, one)
+
     def _key_result(self, objective: Objective, kr: KeyResultIn) -> None:
         data = {
             "key": kr.key,
@@ -492,7 +541,7 @@ class _Writer:
         for i, ini in enumerate(self.doc.initiatives):
 
             def one(ini=ini) -> None:
-                data = ini.model_dump(exclude={"key", "score", "rank"})
+                data = ini.model_dump(exclude={"key", "score", "rank", "comments"})
                 data["impacts"] = [m.model_dump() for m in ini.impacts]
                 existing = Initiative.objects.filter(
                     organization=self.actor.organization, key=ini.key
@@ -519,6 +568,7 @@ class _Writer:
             self.key_results,
             self.end_of_cycle,
             self.initiatives,
+            self.comments,
         ):
             step()
 

@@ -29,6 +29,8 @@ REMINDER = "check_in_reminder"
 DIGEST = "weekly_digest"
 SOURCE_FAILED = "source_failed"
 SOURCE_HELD = "source_value_held"
+MENTIONED = "comment_mention"
+REPLIED = "comment_reply"
 
 
 def _status(code: str) -> str:
@@ -112,6 +114,14 @@ def _source_held(p: dict) -> tuple[str, str]:
     return _("%(source)s: a value waits for confirmation") % p, p.get("error", "")
 
 
+def _mentioned(p: dict) -> tuple[str, str]:
+    return _("%(by)s mentioned you: %(about)s") % p, p.get("excerpt", "")
+
+
+def _replied(p: dict) -> tuple[str, str]:
+    return _("%(by)s replied to you: %(about)s") % p, p.get("excerpt", "")
+
+
 RENDER: dict[str, Callable[[dict], tuple[str, str]]] = {
     AT_RISK: _at_risk,
     VALIDATION: _validation,
@@ -121,6 +131,8 @@ RENDER: dict[str, Callable[[dict], tuple[str, str]]] = {
     DIGEST: _digest,
     SOURCE_FAILED: _source_failed,
     SOURCE_HELD: _source_held,
+    MENTIONED: _mentioned,
+    REPLIED: _replied,
 }
 
 

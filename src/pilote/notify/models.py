@@ -17,11 +17,12 @@ class Kind(models.TextChoices):
     VALIDATION = "validation", "Validation request"
     DIGEST = "digest", "Weekly digest"
     SOURCE = "source", "Data source needs attention"
+    MENTION = "mention", "Mention or reply"
 
 
 # What a person gets when they never chose: everything in the app, e-mail for what needs
 # them to act (reminders, validations, at-risk alerts) and the weekly digest.
-DEFAULT_EMAIL = {Kind.REMINDER, Kind.AT_RISK, Kind.VALIDATION, Kind.DIGEST}
+DEFAULT_EMAIL = {Kind.REMINDER, Kind.AT_RISK, Kind.VALIDATION, Kind.DIGEST, Kind.MENTION}
 
 
 class Notification(models.Model):

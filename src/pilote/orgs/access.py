@@ -255,6 +255,28 @@ def require_grade_confirmer(actor: Actor) -> None:
         raise _deny("only executives confirm or dismiss a proposed grade")
 
 
+def can_comment(actor: Actor) -> bool:
+    """Every member but viewers writes comments (viewers read them)."""
+    return actor.role != Role.VIEWER
+
+
+def require_commenter(actor: Actor) -> None:
+    if not can_comment(actor):
+        raise _deny("viewers read the conversations; they do not write in them")
+
+
+def can_change_comment(actor: Actor, comment, deleting: bool = False) -> bool:
+    """Its author edits and deletes it; an administrator may delete any (moderation)."""
+    if actor.user is not None and comment.author_id == actor.user.pk and can_comment(actor):
+        return True
+    return deleting and actor.role in (Role.ADMIN, SYSTEM)
+
+
+def require_comment_change(actor: Actor, comment, deleting: bool = False) -> None:
+    if not can_change_comment(actor, comment, deleting):
+        raise _deny("only its author edits a comment; its author or an administrator deletes it")
+
+
 def require_some_objective_writer(actor: Actor) -> None:
     """Leads and executives write objectives (each within their reach): others do not."""
     if actor.role not in WRITERS_OF_EVERYTHING and actor.role != Role.LEAD:

@@ -7,6 +7,7 @@ from .views import (
     account,
     checkins,
     closing,
+    comments,
     data,
     manage,
     notifications,
@@ -32,6 +33,12 @@ urlpatterns = [
     path("objectives/<slug:key>/edit/", writing.objective_edit, name="objective_edit"),
     path("objectives/<slug:key>/decision/", writing.objective_decision, name="objective_decision"),
     path("objectives/<slug:key>/grade/", writing.objective_grade, name="objective_grade"),
+    path("objectives/<slug:key>/comments/", comments.objective_comment, name="objective_comment"),
+    path(
+        "initiatives/<slug:key>/comments/", comments.initiative_comment, name="initiative_comment"
+    ),
+    path("comments/<int:pk>/edit/", comments.comment_edit, name="comment_edit"),
+    path("comments/<int:pk>/delete/", comments.comment_delete, name="comment_delete"),
     path("cycles/<slug:key>/close/", closing.cycle_close, name="cycle_close"),
     path(
         "cycles/<slug:key>/retrospective/",

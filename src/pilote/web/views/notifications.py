@@ -23,6 +23,7 @@ KIND_LABELS = {
     "validation": gettext_lazy("Validation requests"),
     "digest": gettext_lazy("Weekly digest"),
     "source": gettext_lazy("Data sources needing attention"),
+    "mention": gettext_lazy("Mentions and replies"),
 }
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from pilote.errors import Invalid
@@ -20,6 +21,7 @@ from pilote.orgs.access import can_withdraw_check_in, scoped
 from pilote.orgs.actions import pending_invitations
 from pilote.sources.models import DataSource
 
+from .comments import conversation
 from .common import member_required
 
 
@@ -325,6 +327,10 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             "can_edit": _can_edit(actor, obj),
             "evidence": _evidence(actor, obj),
             **_end_of_cycle(actor, obj),
+            "conversation": conversation(actor, objective=obj),
+            "comment_url": reverse("objective_comment", args=[obj.key]),
+            "comment_krs": kr_list,
+            "comment_draft": request.session.pop("comment_draft", ""),
         },
     )
 

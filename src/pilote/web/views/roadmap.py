@@ -20,6 +20,7 @@ from pilote.roadmap.ranking import Roadmap
 from pilote.sources.queries import evidence
 
 from ..forms import InitiativeForm
+from .comments import conversation
 from .common import FORM_ERRORS, describe, form_errors, member_required, posted_version, safe_next
 
 VIEWS = ("board", "timeline", "objectives", "units", "unaligned", "uncovered", "ledger")
@@ -157,6 +158,9 @@ def initiative(request: HttpRequest, key: str) -> HttpResponse:
             "can_edit": can_edit,
             "window": rm.policy.review_window_days,
             "evidence": evidence(request.actor, initiatives=ini),
+            "conversation": conversation(request.actor, initiative=ini),
+            "comment_url": reverse("initiative_comment", args=[ini.key]),
+            "comment_draft": request.session.pop("comment_draft", ""),
         },
     )
 

@@ -262,6 +262,24 @@
     else if (el && el.requestFullscreen) el.requestFullscreen().catch(function () {});
   }
 
+  // A mention: the person picked (their e-mail, searched as one types) goes into the
+  // comment as "@email " where the cursor is.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-mention-insert]");
+    if (!b) return;
+    var input = document.getElementById(b.dataset.mentionInsert);
+    var area = document.getElementById(b.dataset.mentionInto);
+    var email = input && input.value.trim();
+    if (!email || !area) return;
+    var at = area.selectionStart != null ? area.selectionStart : area.value.length;
+    var before = area.value.slice(0, at), after = area.value.slice(at);
+    var text = (before && !/\s$/.test(before) ? " " : "") + "@" + email + " ";
+    area.value = before + text + after;
+    input.value = "";
+    area.focus();
+    area.selectionStart = area.selectionEnd = (before + text).length;
+  });
+
   document.addEventListener("click", function (e) {
     if (!e.target.closest) return;
     if (e.target.closest("[data-fullscreen]")) toggleFullscreen(e.target.closest("[data-review]"));
