@@ -75,7 +75,7 @@ def test_a_whole_cycle_from_the_week_s_check_ins_to_the_next_cycle(quarter, sign
     mobile.keyboard.type("4,7")  # the first value field has the focus
     mobile.keyboard.press("Tab")
     mobile.keyboard.type("8")
-    mobile.fill("#id_taux-crash-value", "0,35")
+    mobile.fill("#id_taux-crash-value", "0,8")
     mobile.fill("#id_taux-crash-confidence", "3")
     mobile.press("#id_taux-crash-value", "Enter")  # without a next step: refused, kept
     expect(mobile.locator("#week-taux-crash .invalid-feedback")).to_contain_text("prochaine étape")
@@ -142,7 +142,7 @@ def test_a_whole_cycle_from_the_week_s_check_ins_to_the_next_cycle(quarter, sign
     admin.fill("#id_start", (end + timedelta(days=1)).isoformat())
     admin.fill("#id_end", (end + timedelta(days=182)).isoformat())
     admin.get_by_role("button", name="Créer").click()
-    expect(admin.get_by_text("Cycle créé.")).to_be_visible()
+    expect(admin.get_by_text("Période créée.")).to_be_visible()
     ceo.goto(f"{url}/cycles/semestre/close/")
     ceo.check("#carry-satisfaction")
     ceo.check("#carry-espace-client")
@@ -157,7 +157,7 @@ def test_a_whole_cycle_from_the_week_s_check_ins_to_the_next_cycle(quarter, sign
     assert new["aligns_to"] == [{"objective": "satisfaction-semestre-suivant", "weight": 1}]
     new_krs = {k["key"]: k for k in new["key_results"]}
     assert new_krs["note-espace-client-semestre-suivant"]["baseline"] == 4.7  # the last value
-    assert new_krs["taux-crash-semestre-suivant"]["baseline"] == 0.35
+    assert new_krs["taux-crash-semestre-suivant"]["baseline"] == 0.8
     assert "rdv-visio-semestre-suivant" not in objectives  # dropped: not carried
 
     # 6. The next cycle's pages say where each came from; the retrospective says how it went.
