@@ -11,6 +11,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pilote.errors import Conflict
 from pilote.goals import actions, figures
 from pilote.goals.keyresults import create_key_result, record_check_in, record_check_ins
 from pilote.goals.models import Cycle, KeyResult, Objective
@@ -72,6 +73,9 @@ step = st.one_of(
     st.tuples(st.just("no_data_policy"), st.sampled_from(["zero", "skip"])),
     st.tuples(st.just("correct"), KRS, st.sampled_from([-1, 0]),
               st.floats(min_value=0, max_value=100, allow_nan=False)),
+    # the end of a cycle: a deferred or dropped objective leaves the roll-up, keep brings it back
+    st.tuples(st.just("decide"), st.sampled_from(["tact", "sales-obj", "strat"]),
+              st.sampled_from(["keep", "change", "defer", "drop"])),
 )  # fmt: skip
 STEPS = 0  # counted across examples, for the closing note (printed with -s)
 
@@ -160,6 +164,14 @@ def _apply(actor: Actor, globex: Actor, world, s: tuple, n: int) -> None:
         latest.refresh(org.pk)
     elif kind == "no_data_policy":
         orgs.update_organization(actor, org, {"policy": {"no_data_terms": s[1]}})
+    elif kind == "decide":
+        from pilote.goals.carrying import decide
+
+        o = Objective.objects.get(organization=org, key=s[1])
+        try:
+            decide(actor, o, {"decision": s[2]})
+        except Conflict:
+            pass  # a carried objective cannot be dropped from under its continuation
     elif kind in ("withdraw", "correct"):
         from pilote.goals.keyresults import correct_check_in, withdraw_check_in
         from pilote.goals.models import CheckIn
