@@ -66,6 +66,16 @@ def test_the_ticked_objectives_are_carried_over_and_shown_as_continued(world, db
     page = executive.get(r["Location"]).content.decode()
     assert "2 objectifs reconduits" in page and "Prolongé dans" in page
     assert 'name="objective" value="tact"' not in page  # carried: no second time
+    # The carried KR's chart shows the values of the cycle it continues.
+    new = Objective.objects.get(
+        organization=_acme(), cycle__key="cycle-vide", carried_from__key="tact"
+    )
+    chart = executive.get(f"/objectives/{new.key}/").content.decode()
+    assert (
+        "&quot;earlier&quot;: [{&quot;x&quot;: &quot;2027-03-28&quot;, &quot;y&quot;: 15.0}]"
+        in chart
+    )
+    assert "&quot;earlier_start&quot;: &quot;2027-01-01&quot;" in chart
 
 
 def test_a_wrong_carry_over_is_said_on_the_screen_and_makes_nothing(world, db):

@@ -197,11 +197,14 @@ def _chart(actor, snap, kr) -> dict:
         for d in days:
             e = expected_progress(cycle.start, cycle.end, d, facts)
             expected.append({"x": d.isoformat(), "y": kr.baseline + e * (kr.target - kr.baseline)})
+    earlier, earlier_start = _earlier_cycles(actor, kr)
     return {
         "key": kr.key,
         "kind": kr.kind,
         "unit": kr.unit_label,
         "values": facts_points,
+        "earlier": earlier,
+        "earlier_start": earlier_start,
         "expected": expected,
         "target": kr.target,
         "min": kr.minimum,
@@ -215,8 +218,38 @@ def _chart(actor, snap, kr) -> dict:
             "target": _("Target"),
             "min": _("minimum"),
             "max": _("maximum"),
+            "earlier": _("Earlier cycles"),
         },
     }, history
+
+
+EARLIER_CYCLES = 3  # how far back a carried KR's chart reaches
+
+
+def _earlier_cycles(actor, kr) -> tuple[list[dict], str | None]:
+    """The values of the KRs this one continues (carry-over, at most three cycles back), so
+    its chart shows its history across cycles; and where that history starts."""
+    from pilote.goals.models import CheckIn, KeyResult
+
+    chain, current = [], kr
+    while current.carried_from_id and len(chain) < EARLIER_CYCLES:
+        current = (
+            scoped(actor, KeyResult.objects.filter(pk=current.carried_from_id))
+            .select_related("objective__cycle")
+            .first()
+        )
+        if current is None:
+            break
+        chain.append(current)
+    if not chain:
+        return [], None
+    points = [
+        {"x": day.isoformat(), "y": value}
+        for day, value in scoped(actor, CheckIn.objects.filter(key_result__in=chain))
+        .order_by("effective", "id")
+        .values_list("effective", "value")
+    ]
+    return points, min(k.objective.cycle.start for k in chain).isoformat()
 
 
 def _status_reason(snap, obj, figures) -> str:

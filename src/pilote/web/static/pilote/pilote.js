@@ -26,6 +26,13 @@
         borderColor: cssVar("--bs-primary") || "#0d6efd", backgroundColor: "transparent", pointRadius: 3,
         tension: 0.2, stepped: d.kind === "boolean" || d.kind === "milestone" ? "before" : false
       }];
+      if (d.earlier && d.earlier.length) {  // the cycles it continues (carry-over)
+        datasets.push({
+          label: labels.earlier || "Earlier cycles",
+          data: d.earlier.map(function (p) { return { x: t(p.x), y: p.y }; }),
+          borderColor: "#adb5bd", backgroundColor: "transparent", pointRadius: 2, tension: 0.2
+        });
+      }
       if (d.expected.length) {
         datasets.push({
           label: labels.expected || "Expected",
@@ -46,7 +53,7 @@
         options: {
           animation: false, maintainAspectRatio: false, parsing: false,
           scales: {
-            x: { type: "linear", min: t(d.start), max: t(d.end), ticks: { callback: function (v) { return dateFmt.format(new Date(v)); }, maxTicksLimit: 7 } },
+            x: { type: "linear", min: t(d.earlier_start || d.start), max: t(d.end), ticks: { callback: function (v) { return dateFmt.format(new Date(v)); }, maxTicksLimit: 7 } },
             y: { ticks: { callback: function (v) { return numFmt.format(v); } } }
           },
           plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } },
