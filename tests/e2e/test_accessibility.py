@@ -31,6 +31,8 @@ PAGES = [
     ("digital@banque.example", "/objectives/espace-client/decision/"),
     ("ceo@banque.example", "/cycles/trimestre/close/"),
     ("digital@banque.example", "/cycles/trimestre/retrospective/"),
+    ("ceo@banque.example", "/review/?cycle=semestre"),
+    ("mobile@banque.example", "/my/week/"),
     ("digital@banque.example", "/initiatives/cache-api/"),
 ]
 

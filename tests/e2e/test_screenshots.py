@@ -20,6 +20,8 @@ PAGES = [
     ("end-of-cycle", "/objectives/espace-client/decision/", "digital@banque.example"),
     ("close-cycle", "/cycles/trimestre/close/", "ceo@banque.example"),
     ("retrospective", "/cycles/semestre/retrospective/", "ceo@banque.example"),
+    ("review", "/review/?cycle=semestre&i=2", "ceo@banque.example"),
+    ("weekly", "/my/week/", "mobile@banque.example"),
     ("admin-people", "/manage/people/", "admin@banque.example"),
     ("roadmap", "/roadmap/", "digital@banque.example"),
     ("roadmap-ledger", "/roadmap/ledger/", "ceo@banque.example"),

@@ -90,7 +90,10 @@ def test_a_wrong_carry_over_is_said_on_the_screen_and_makes_nothing(world, db):
     strat = lead.post(
         "/cycles/q/close/", {"action": "carry", "to": "cycle-vide", "objective": ["strat", "tact"]}
     )
-    assert strat.status_code == 422 and "strategic" in strat.content.decode()
+    assert (
+        strat.status_code == 422
+        and "seule la direction écrit les objectifs stratégiques" in strat.content.decode()
+    )
     assert Objective.objects.count() == count
 
 
@@ -194,3 +197,13 @@ def test_the_retrospective_page_shows_hit_rates_grades_and_learnings(world, db):
     assert _client("viewer@acme.example").get("/cycles/g-q/retrospective/").status_code == 404
     english = _client("viewer@acme.example", "en").get("/cycles/q/retrospective/").content
     assert b"Hit rate" in english and b"0 of 2" in english
+
+
+def test_a_refusal_page_says_why_in_the_reader_s_language(world, db):
+    page = _client("viewer@acme.example").get("/objectives/tact/decision/")
+    assert page.status_code == 403
+    html = page.content.decode()
+    assert "<title>Non autorisé · Pilote</title>" in html and ">Non autorisé</h1>" in html
+    assert "seuls son responsable, les responsables de son équipe et la direction" in html
+    english = _client("viewer@acme.example", "en").get("/objectives/tact/decision/").content
+    assert b"only its owner, the leads of its unit and executives decide its future" in english

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
 from pilote.errors import Forbidden, NotFound
+from pilote.okr.text import N_
 from pilote.orgs.access import Actor, actor_for, organizations_of
 from pilote.orgs.actions import authenticate_token
 
@@ -35,7 +36,9 @@ class TokenAuth(HttpBearer):
         if found.scoped and not (
             request.method == "POST" and NARROW_TOKEN_ROUTES.match(request.path)
         ):
-            raise Forbidden("this token is narrowed to recording check-ins; use a personal token")
+            raise Forbidden(
+                N_("this token is narrowed to recording check-ins; use a personal token")
+            )
         return actor_for(found.user, found.organization, token=found)
 
 

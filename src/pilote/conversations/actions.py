@@ -172,7 +172,7 @@ def restore_comments(actor: Actor, target, items: list[dict]) -> int:
     if actor.role != "system":
         from pilote.errors import Forbidden
 
-        raise Forbidden("only an import writes a conversation back")
+        raise Forbidden(N_("only an import writes a conversation back"))
     fields = _target_fields(target)
     existing = {
         (c.author_id, c.created_at, c.body): c

@@ -321,7 +321,7 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
             [("key", N_("already exists"))],
         )
     if status is not None and actor.role != "system":
-        raise Forbidden("only an import sets a workflow status directly")
+        raise Forbidden(N_("only an import sets a workflow status directly"))
     if status is None:
         status = WorkflowStatus.DRAFT
     if fields["level"] == Level.STRATEGIC:  # strategic OKRs need no validation
@@ -526,7 +526,7 @@ def note_revalidation(
 def set_status_from_file(actor: Actor, objective: Objective, status: str) -> Objective:
     """An import states where each OKR stands; only the system actor (CLI import) may do this."""
     if actor.role != "system":
-        raise Forbidden("only an import sets a workflow status directly")
+        raise Forbidden(N_("only an import sets a workflow status directly"))
     if status not in {s.value for s in WorkflowStatus}:
         raise Invalid(
             "invalid status",

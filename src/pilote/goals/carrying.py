@@ -30,7 +30,7 @@ from pilote.okr.carry import (
     decided_status,
     retrospective_errors,
 )
-from pilote.okr.text import listed_twice, one_of
+from pilote.okr.text import N_, listed_twice, one_of
 from pilote.orgs import audit
 from pilote.orgs.access import (
     Actor,
@@ -340,7 +340,7 @@ def set_end_of_cycle_from_file(
     from pilote.orgs.models import User
 
     if actor.role != "system":
-        raise Forbidden("only an import sets a decision or a lineage directly")
+        raise Forbidden(N_("only an import sets a decision or a lineage directly"))
     errors: list[tuple[str, str]] = []
     org = actor.organization
     source = None

@@ -337,7 +337,7 @@ def _record(
 ) -> tuple[CheckIn, bool]:
     require_check_in(actor, kr)
     if author is not None and actor.role != "system":
-        raise Forbidden("only an import records a check-in in another person's name")
+        raise Forbidden(N_("only an import records a check-in in another person's name"))
     next_step = (next_step or "").strip()
     digest = request_digest(kr.key, value, confidence, comment, effective, next_step)
     _check_idempotency_key(idempotency_key or None)

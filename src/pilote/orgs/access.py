@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 
 from pilote.errors import Forbidden, NotFound
 from pilote.messages import say
+from pilote.okr.text import N_
 
 from .models import ApiToken, Membership, Organization, Role, Unit, User
 
@@ -155,12 +156,12 @@ def _deny(message: str) -> Forbidden:
 
 def require_admin(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, SYSTEM):
-        raise _deny("only admins manage units, people, cycles and settings")
+        raise _deny(N_("only admins manage units, people, cycles and settings"))
 
 
 def require_executive(actor: Actor) -> None:
     if actor.role not in WRITERS_OF_EVERYTHING:
-        raise _deny("only executives set the vision and the strategic objectives")
+        raise _deny(N_("only executives set the vision and the strategic objectives"))
 
 
 def can_write_objective(actor: Actor, level: str, unit_id: int | None) -> bool:
@@ -172,8 +173,8 @@ def can_write_objective(actor: Actor, level: str, unit_id: int | None) -> bool:
 def require_objective_writer(actor: Actor, level: str, unit_id: int | None) -> None:
     if not can_write_objective(actor, level, unit_id):
         if level == "strategic":
-            raise _deny("only executives write strategic objectives")
-        raise _deny("only the leads of this unit and executives write its tactical objectives")
+            raise _deny(N_("only executives write strategic objectives"))
+        raise _deny(N_("only the leads of this unit and executives write its tactical objectives"))
 
 
 def require_objective_edit(actor: Actor, objective: Objective) -> None:
@@ -203,9 +204,9 @@ def can_check_in(actor: Actor, kr: KeyResult) -> bool:
 
 def require_check_in(actor: Actor, kr: KeyResult) -> None:
     if not within_token_scope(actor, kr):
-        raise _deny("this token may record check-ins only within its scope")
+        raise _deny(N_("this token may record check-ins only within its scope"))
     if not can_check_in(actor, kr):
-        raise _deny("you may check in only on key results you or your unit own")
+        raise _deny(N_("you may check in only on key results you or your unit own"))
 
 
 def can_withdraw_check_in(actor: Actor, check_in: CheckIn) -> bool:
@@ -226,7 +227,9 @@ def require_withdraw_check_in(actor: Actor, check_in: CheckIn) -> None:
     require_check_in(actor, check_in.key_result)
     if not can_withdraw_check_in(actor, check_in):
         raise _deny(
-            "you may withdraw only your own check-ins, unless you own the key result or lead its unit"
+            N_(
+                "you may withdraw only your own check-ins, unless you own the key result or lead its unit"
+            )
         )
 
 
@@ -241,7 +244,7 @@ def can_grade(actor: Actor, objective: Objective) -> bool:
 def require_grader(actor: Actor, objective: Objective) -> None:
     if not can_grade(actor, objective):
         require_objective_edit(actor, objective)  # says why
-        raise _deny("only its owner, the leads of its unit and executives grade an objective")
+        raise _deny(N_("only its owner, the leads of its unit and executives grade an objective"))
 
 
 def grades_directly(actor: Actor) -> bool:
@@ -252,7 +255,7 @@ def grades_directly(actor: Actor) -> bool:
 
 def require_grade_confirmer(actor: Actor) -> None:
     if not grades_directly(actor):
-        raise _deny("only executives confirm or dismiss a proposed grade")
+        raise _deny(N_("only executives confirm or dismiss a proposed grade"))
 
 
 def can_comment(actor: Actor) -> bool:
@@ -262,7 +265,7 @@ def can_comment(actor: Actor) -> bool:
 
 def require_commenter(actor: Actor) -> None:
     if not can_comment(actor):
-        raise _deny("viewers read the conversations; they do not write in them")
+        raise _deny(N_("viewers read the conversations; they do not write in them"))
 
 
 def can_change_comment(actor: Actor, comment, deleting: bool = False) -> bool:
@@ -274,13 +277,15 @@ def can_change_comment(actor: Actor, comment, deleting: bool = False) -> bool:
 
 def require_comment_change(actor: Actor, comment, deleting: bool = False) -> None:
     if not can_change_comment(actor, comment, deleting):
-        raise _deny("only its author edits a comment; its author or an administrator deletes it")
+        raise _deny(
+            N_("only its author edits a comment; its author or an administrator deletes it")
+        )
 
 
 def require_some_objective_writer(actor: Actor) -> None:
     """Leads and executives write objectives (each within their reach): others do not."""
     if actor.role not in WRITERS_OF_EVERYTHING and actor.role != Role.LEAD:
-        raise _deny("only the leads of a unit and executives write objectives")
+        raise _deny(N_("only the leads of a unit and executives write objectives"))
 
 
 def require_decider(actor: Actor, objective: Objective, decision: str) -> None:
@@ -297,8 +302,8 @@ def require_decider(actor: Actor, objective: Objective, decision: str) -> None:
     if owner and decision in CARRIED:
         return
     if owner:
-        raise _deny("only the leads of its unit and executives defer or drop an objective")
-    raise _deny("only its owner, the leads of its unit and executives decide its future")
+        raise _deny(N_("only the leads of its unit and executives defer or drop an objective"))
+    raise _deny(N_("only its owner, the leads of its unit and executives decide its future"))
 
 
 def require_initiative_writer(actor: Actor, unit_id: int | None) -> None:
@@ -306,14 +311,14 @@ def require_initiative_writer(actor: Actor, unit_id: int | None) -> None:
         return
     if actor.role == Role.LEAD and unit_id is not None and unit_id in actor.unit_ids:
         return
-    raise _deny("only the leads of this unit and executives write its initiatives")
+    raise _deny(N_("only the leads of this unit and executives write its initiatives"))
 
 
 def require_token_owner(actor: Actor, token_user_id: int) -> None:
     if actor.role in (Role.ADMIN, SYSTEM):
         return
     if actor.user is None or actor.user.pk != token_user_id:
-        raise _deny("you may manage only your own tokens")
+        raise _deny(N_("you may manage only your own tokens"))
 
 
 def source_reaches_server(kind: str, params: dict) -> bool:

@@ -371,7 +371,7 @@ def update_person(
     organisation the person belongs to.
     """
     if "name" in changes and not _may_rename(actor, membership.user):
-        raise Forbidden("a person's name belongs to their account: only they change it")
+        raise Forbidden(N_("a person's name belongs to their account: only they change it"))
     if set(changes) - {"name"}:
         require_admin(actor)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -422,7 +422,7 @@ def set_password(actor: Actor, user: User, password: str) -> None:
     """An admin sets the password of an account that belongs to their organisation alone."""
     require_admin(actor)
     if actor.role != SYSTEM and account_is_shared(actor, user):
-        raise Forbidden("this account is also used elsewhere: its owner changes their password")
+        raise Forbidden(N_("this account is also used elsewhere: its owner changes their password"))
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -546,7 +546,7 @@ def delete_organization(actor: Actor, org: Organization) -> None:
     from pilote.roadmap.models import Impact, Initiative
 
     if actor.role != "system":
-        raise Forbidden("only the command line deletes an organisation")
+        raise Forbidden(N_("only the command line deletes an organisation"))
     Impact.objects.filter(initiative__organization=org).delete()
     Initiative.objects.filter(organization=org).delete()
     CheckIn.every.filter(organization=org).delete()

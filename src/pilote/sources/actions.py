@@ -117,11 +117,11 @@ def _require_manager(actor: Actor, source: DataSource) -> None:
     if not can_manage_source(actor, source):
         if source_reaches_server(source.kind, source.params):
             raise Forbidden(
-                "only admins set up sources that read a database or a file on the server"
+                N_("only admins set up sources that read a database or a file on the server")
             )
         if source.key_result_id is None:
-            raise Forbidden("only admins and executives manage sources that feed no key result")
-        raise Forbidden("only whoever may edit the key result's objective manages its sources")
+            raise Forbidden(N_("only admins and executives manage sources that feed no key result"))
+        raise Forbidden(N_("only whoever may edit the key result's objective manages its sources"))
 
 
 def _apply(actor: Actor, source: DataSource, data: dict) -> None:
@@ -546,7 +546,7 @@ def _date(raw: Any) -> date:
 
 def _require_decider(actor: Actor, held: HeldReading) -> None:
     if not can_check_in(actor, held.key_result):
-        raise Forbidden("only the key result's owner, its unit's leads and executives decide")
+        raise Forbidden(N_("only the key result's owner, its unit's leads and executives decide"))
 
 
 @transaction.atomic

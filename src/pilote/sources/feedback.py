@@ -42,7 +42,7 @@ MAX_ITEMS = 10_000
 
 def _require_writer(actor: Actor) -> None:
     if actor.role == Role.VIEWER:
-        raise Forbidden("viewers read feedback; they do not record it")
+        raise Forbidden(N_("viewers read feedback; they do not record it"))
 
 
 def _item(raw: Any, path: str, errors: list) -> FeedbackItem | None:
@@ -166,7 +166,7 @@ def link_feedback(
 ) -> FeedbackItem:
     """Set the objectives and initiatives this item is evidence for (None leaves a list as it is)."""
     if actor.role not in (Role.ADMIN, Role.EXECUTIVE, Role.LEAD, "system"):
-        raise Forbidden("only leads and executives link feedback to objectives and initiatives")
+        raise Forbidden(N_("only leads and executives link feedback to objectives and initiatives"))
     errors = []
     found = {}
     for name, model, keys in (

@@ -73,8 +73,14 @@ class DomainErrorMiddleware:
         from pilote.errors import PiloteError
 
         if isinstance(exception, PiloteError) and not request.path.startswith("/api/"):
+            from pilote.words import message
+
             return render(
-                request, "pilote/error.html", {"error": exception}, status=exception.status
+                request,
+                "pilote/error.html",
+                # the reason in the reader's words: every reason is in the catalogue (N_)
+                {"error": exception, "reason": exception.describe(message)},
+                status=exception.status,
             )
         return None
 

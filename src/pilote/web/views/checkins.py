@@ -162,10 +162,11 @@ def weekly(request: HttpRequest) -> HttpResponse:
                 return redirect("weekly_check_ins")
             except FORM_ERRORS as exc:
                 _row_errors(exc, filled, problems)
-    rows = [
-        {"kr": kr, "form": f, "last": last.get(kr.last_check_in_id)}
-        for kr, f in zip(krs, forms, strict=True)
-    ]
+    rows = []
+    for kr, f in zip(krs, forms, strict=True):
+        ci = last.get(kr.last_check_in_id)
+        shown = f"{number(ci.value)} {kr.unit_label}".strip() if ci else ""
+        rows.append({"kr": kr, "form": f, "last": ci, "last_value": shown})
     has_errors = bool(problems) or any(f.errors for f in forms)
     return render(
         request,
