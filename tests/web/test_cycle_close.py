@@ -207,3 +207,28 @@ def test_a_refusal_page_says_why_in_the_reader_s_language(world, db):
     assert "seuls son responsable, les responsables de son équipe et la direction" in html
     english = _client("viewer@acme.example", "en").get("/objectives/tact/decision/").content
     assert b"only its owner, the leads of its unit and executives decide its future" in english
+
+
+def test_a_key_result_already_at_target_asks_its_new_target_on_the_screen(world, db):
+    from pilote.goals.keyresults import record_check_in
+    from pilote.goals.models import KeyResult
+
+    acme = Actor.system(_acme())
+    from datetime import date
+
+    kr = KeyResult.objects.get(organization=_acme(), key="tact-kr")
+    record_check_in(acme, kr, 21, effective=date(2027, 4, 1))  # beyond its target of 20
+    _decide("tact", "keep")
+    executive = _client("executive@acme.example")
+    post = {"action": "carry", "to": "cycle-vide", "objective": "tact"}
+    asked = executive.post("/cycles/q/close/", post)
+    assert asked.status_code == 422
+    html = asked.content.decode()
+    assert 'name="target-tact-kr"' in html and "Nouvelles cibles" in html
+    assert 'value="tact" id="carry-tact" checked' in html  # the choice is kept
+    bad = executive.post("/cycles/q/close/", {**post, "target-tact-kr": "beaucoup"})
+    assert bad.status_code == 422 and "doit être un nombre" in bad.content.decode()
+    done = executive.post("/cycles/q/close/", {**post, "target-tact-kr": "30,5"})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    new = KeyResult.objects.get(organization=_acme(), carried_from__key="tact-kr")
+    assert (new.baseline, new.target) == (21, 30.5)

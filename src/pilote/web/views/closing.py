@@ -5,6 +5,7 @@ goals/closing.py; the rules in pilote/okr/carry.py and pilote/okr/grading.py).""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import urlencode
 
@@ -39,6 +40,36 @@ def _problems(exc: Invalid | Conflict | Forbidden) -> list[str]:
     return [f"{path} — {_t(message)}" if path else _t(message) for path, message in exc.errors]
 
 
+TARGET = re.compile(r"key_results\.([\w-]+)\.target$")
+
+
+def _new_targets(request: HttpRequest) -> dict[str, float]:
+    """The new targets typed for KRs already at target ("target-KEY", in the reader's
+    number format); a value that is no number is an error naming the field."""
+    from django import forms
+
+    field = forms.FloatField(localize=True)
+    targets, errors = {}, []
+    for name, value in request.POST.items():
+        if name.startswith("target-") and value.strip():
+            try:
+                targets[name.removeprefix("target-")] = field.clean(value)
+            except forms.ValidationError:
+                errors.append((name, _("must be a number")))
+    if errors:
+        raise Invalid("invalid targets", errors)
+    return targets
+
+
+def _targets_asked(actor, exc, request: HttpRequest) -> list[tuple[str, str, str]]:
+    """The KRs whose last value already reaches their target: the screen asks a new one."""
+    from pilote.goals.models import KeyResult
+
+    keys = [m.group(1) for path, _m in exc.errors or [] if (m := TARGET.search(path))]
+    titles = dict(scoped(actor, KeyResult.objects.filter(key__in=keys)).values_list("key", "title"))
+    return [(k, titles.get(k, k), request.POST.get(f"target-{k}", "")) for k in keys]
+
+
 @member_required
 def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
@@ -50,6 +81,8 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
         if carrying.later_cycle(cycle, c)
     ]
     problems: list[str] = []
+    chosen: list[str] = []
+    needs_target: list[tuple[str, str, str]] = []  # (KR key, its title, what was typed)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -58,7 +91,9 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
                 chosen = request.POST.getlist("objective")
                 if not chosen:
                     raise Invalid("nothing chosen", [("", _("Tick the objectives to carry over."))])
-                made = carrying.carry_over(actor, cycle, queries.get_cycle(actor, to), chosen)
+                made = carrying.carry_over(
+                    actor, cycle, queries.get_cycle(actor, to), chosen, _new_targets(request)
+                )
                 messages.success(
                     request,
                     ngettext(
@@ -87,6 +122,7 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
             problems.append(_("This action is not known."))
         except (Invalid, Conflict, Forbidden) as exc:
             problems = _problems(exc)
+            needs_target = _targets_asked(actor, exc, request)
         except NotFound:  # no such cycle to carry to (the cycle itself was found above)
             problems = [_("Choose the cycle the objectives continue in.")]
 
@@ -140,6 +176,8 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
             "entries": entries,
             "later": later,
             "problems": problems,
+            "chosen": chosen,
+            "needs_target": needs_target,
             "total": page.paginator.count,
             "undecided": decided.get("", 0),
             "decided": {k: v for k, v in decided.items() if k},
