@@ -77,3 +77,10 @@ def unknown(what: str, ref: object) -> str:
 
 def is_unknown_reference(message: str) -> bool:
     return message.startswith(UNKNOWN)
+
+
+class Unavailable(PiloteError):
+    """Work that could not be done now (a PDF that took too long): try again later."""
+
+    status = 503
+    title = "Unavailable"

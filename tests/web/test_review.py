@@ -106,3 +106,24 @@ def test_the_review_shows_the_conversation_since_the_last_review(world, db):
         lead.post("/objectives/tact/comments/", {"body": "La note du magasin baisse encore"})
         page = lead.get("/review/?cycle=q&unit=Product").content.decode()
     assert "data-comment" in page and "La note du magasin baisse encore" in page
+
+
+def test_the_one_page_strategy_names_the_first_objectives_below_each_and_counts_the_rest(
+    world, db, monkeypatch
+):
+    from pilote.web.views import pages
+
+    monkeypatch.setattr(pages, "ONE_PAGE_CHILDREN", 1)
+    html = _client("viewer@acme.example").get("/strategy/one-page/?cycle=q").content.decode()
+    assert "(et 1 objectif de plus en dessous)" in html  # strat has two children here
+    text = _text(_client("viewer@acme.example").get("/strategy/one-page.pdf?cycle=q").content)
+    assert "de plus en dessous" in text
+
+
+def test_a_pdf_that_takes_too_long_is_a_clear_503_not_a_crash(world, db, monkeypatch):
+    from pilote.web import pdf
+
+    monkeypatch.setattr(pdf, "TIMEOUT", 0.01)
+    r = _client("viewer@acme.example").get("/strategy/one-page.pdf?cycle=q")
+    assert r.status_code == 503
+    assert "le PDF a pris trop de temps" in r.content.decode()

@@ -270,6 +270,18 @@ def run(
             ("subtree as of a past date (API)",
              page(api_a, f"/cycles/{cycle.key}/tree?unit={unit.key}&as_of={past.isoformat()}"),
              f"as of {past.isoformat()}"),
+            # The end of a cycle's loop (issue 14; no target given there)
+            ("review meeting, one objective",
+             page(pa, f"/review/?cycle={tactical.cycle.key}&i=2"),
+             f"the whole strategy's review in {tactical.cycle.key}, its second objective"),
+            ("review PDF of a unit",
+             page(pa, f"/review/{top.unit.key}.pdf?cycle={tactical.cycle.key}"),
+             f"unit {top.unit.key} and the units below it, one objective a page (at most 100)"),
+            ("one-page strategy PDF", page(pa, f"/strategy/one-page.pdf?cycle={cycle.key}"), ""),
+            ("cycle retrospective page", page(pa, f"/cycles/{cycle.key}/retrospective/"),
+             "hit rate per unit over every objective of the cycle, grades, ledger"),
+            ("end-of-cycle screen", page(pa, f"/cycles/{cycle.key}/close/"), "first 50"),
+            ("weekly check-ins page", page(pa, "/my/week/"), "the executive's own KRs"),
         ]  # fmt: skip
         for name, fn, note in reads:
             if wanted(name):

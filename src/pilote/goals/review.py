@@ -25,7 +25,7 @@ from .stored import Stored
 
 LOW_CONFIDENCE = 4  # PRODUCT.md: a confidence under 4 asks for a next action
 RISKY = (Status.AT_RISK, Status.OFF_TRACK, Status.OUTDATED)
-PDF_LIMIT = 200  # objectives in one PDF: a unit's review, not the whole organisation's
+PDF_LIMIT = 100  # objectives in one PDF: a business review's deck, not the organisation's
 
 
 @dataclass(frozen=True)

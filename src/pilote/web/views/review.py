@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 
 from pilote.goals import queries, review
 from pilote.goals.stored import Stored
-from pilote.goals.tree import build_tree
 from pilote.orgs import queries as org_queries
 
 from ..pdf import pdf_response
 from ..sparkline import trajectory_svg
 from .common import member_required
-from .pages import _cycle
+from .pages import _cycle, one_page_tree
 
 
 def _since(request: HttpRequest, actor) -> date:
@@ -124,7 +123,7 @@ def one_page_pdf(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     snap = Stored(actor)
     cycle = _cycle(request, snap)
-    tree = build_tree(actor, cycle, snap=snap) if cycle else None
+    tree = one_page_tree(actor, cycle, snap)
     return pdf_response(
         request,
         "pilote/one_page_pdf.html",
