@@ -167,6 +167,7 @@ def test_a_whole_cycle_from_the_week_s_check_ins_to_the_next_cycle(quarter, sign
     expect(ceo.get_by_text("Prolongé dans")).to_be_visible()
     ceo.goto(f"{url}/strategy/?cycle=semestre-suivant")
     expect(ceo.get_by_text("Accroître la satisfaction clients").first).to_be_visible()
+    expect(ceo.locator("[data-lineage]").first).to_contain_text("prolonge un objectif")
     ceo.goto(f"{url}/cycles/semestre/retrospective/")
     expect(ceo.get_by_text("Un semestre de rattrapage")).to_be_visible()
     expect(ceo.get_by_text("Livrer plus petit")).to_be_visible()

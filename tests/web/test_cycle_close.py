@@ -66,6 +66,8 @@ def test_the_ticked_objectives_are_carried_over_and_shown_as_continued(world, db
     page = executive.get(r["Location"]).content.decode()
     assert "2 objectifs reconduits" in page and "Prolongé dans" in page
     assert 'name="objective" value="tact"' not in page  # carried: no second time
+    tree = executive.get("/strategy/?cycle=cycle-vide").content.decode()
+    assert tree.count("data-lineage") == 2 and "prolonge un objectif d’un cycle précédent" in tree
     # The carried KR's chart shows the values of the cycle it continues.
     new = Objective.objects.get(
         organization=_acme(), cycle__key="cycle-vide", carried_from__key="tact"

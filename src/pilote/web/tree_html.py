@@ -72,6 +72,13 @@ def node(n, tree_query: str = "") -> SafeString:
                 '<span class="badge text-bg-light border">{}</span>', workflow_label(o.status)
             )
         )
+    if getattr(o, "carried_from_id", None):  # its page links to the one it continues
+        meta.append(
+            format_html(
+                '<span class="small text-body-secondary" data-lineage>↻ {}</span>',
+                _("continues an objective of an earlier cycle"),
+            )
+        )
     if len(n.parents) > 1:
         meta.append(
             format_html(
