@@ -26,6 +26,12 @@ def test_a_comment_mentions_a_member_who_is_notified_and_a_reply_tells_the_autho
     ]
     (note,) = _notes("executive@acme.example")
     assert note.kind == "mention" and note.link == f"/objectives/tact/#comment-{first['id']}"
+    # The organisation's chat webhook is told too, with the code and values beside the words.
+    from pilote.notify.models import Delivery
+
+    (sent,) = Delivery.objects.filter(organization__name="Acme", kind="mention")
+    assert sent.payload["message"] == "comment_mention"
+    assert sent.payload["mentioned"] == ["executive@acme.example"]
     assert "Ship a better app" in note.title and "store rating" in note.body
     r = executive.post(
         "/objectives/tact/comments", {"body": "Yes, Monday.", "reply_to": first["id"]}
@@ -143,3 +149,13 @@ def test_the_conversation_goes_out_in_the_export_and_comes_back_once(api):
         raise AssertionError("the import should have been refused")
     except PiloteError as exc:
         assert any(p.endswith("key_results[0].comments[2].by") for p, _ in exc.errors), exc.errors
+
+
+def test_the_comment_routes_take_no_parameter_but_the_key(api):
+    """The fuzzer found `?kind=` offered to clients (a default argument) and a 500 behind it."""
+    doc = api("viewer").get("/openapi.json").json()
+    for path in ("/api/v1/objectives/{key}/comments", "/api/v1/initiatives/{key}/comments"):
+        for op in doc["paths"][path].values():
+            assert [p["name"] for p in op.get("parameters", [])] == ["key"], op
+    r = api("viewer").get("/objectives/tact/comments?kind=%C2%93x")
+    assert r.status_code == 200

@@ -79,27 +79,33 @@ def _post(request: HttpRequest, kind: str, key: str, payload: CommentIn):
     return Status(201, comment_out(actions.post_comment(a, target, payload.body, reply_to)))
 
 
-for kind, label in (("objectives", "an objective"), ("key-results", "a key result"),
-                    ("initiatives", "an initiative")):  # fmt: skip
+def _routes(kind: str, label: str) -> None:
+    """The two routes of one kind of thing (a closure: no parameter for clients to set)."""
 
-    def listing(request: HttpRequest, key: str, kind=kind):
+    def listing(request: HttpRequest, key: str):
         return _list(request, kind, key)
 
-    def posting(request: HttpRequest, key: str, payload: CommentIn, kind=kind):
+    def posting(request: HttpRequest, key: str, payload: CommentIn):
         return _post(request, kind, key, payload)
 
+    name = kind.replace("-", "_")
     router.get(
         f"/{kind}/{{key}}/comments",
         response=list[CommentOut],
         summary=f"The conversation on {label}",
-        operation_id=f"list_{kind.replace('-', '_')}_comments",
+        operation_id=f"list_{name}_comments",
     )(listing)
     router.post(
         f"/{kind}/{{key}}/comments",
         response={201: CommentOut},
         summary=f"Comment on {label} (mentions notify)",
-        operation_id=f"post_{kind.replace('-', '_')}_comment",
+        operation_id=f"post_{name}_comment",
     )(posting)
+
+
+_routes("objectives", "an objective")
+_routes("key-results", "a key result")
+_routes("initiatives", "an initiative")
 
 
 @router.patch("/comments/{comment_id}", response=CommentOut, summary="Edit your comment")
