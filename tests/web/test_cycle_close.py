@@ -229,7 +229,8 @@ def test_a_key_result_already_at_target_asks_its_new_target_on_the_screen(world,
     assert 'name="target-tact-kr"' in html and "Nouvelles cibles" in html
     assert 'value="tact" id="carry-tact" checked' in html  # the choice is kept
     bad = executive.post("/cycles/q/close/", {**post, "target-tact-kr": "beaucoup"})
-    assert bad.status_code == 422 and "doit être un nombre" in bad.content.decode()
+    assert bad.status_code == 422
+    assert "La nouvelle cible de « Rating » doit être un nombre." in bad.content.decode()
     done = executive.post("/cycles/q/close/", {**post, "target-tact-kr": "30,5"})
     assert done.status_code == 302, done.content.decode()[:2000]
     new = KeyResult.objects.get(organization=_acme(), carried_from__key="tact-kr")

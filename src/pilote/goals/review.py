@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 
+from pilote.okr.checkin import LOW_CONFIDENCE  # under it, a check-in is a risk said aloud
 from pilote.okr.types import Status
 from pilote.okr.workflow import WorkflowStatus
 from pilote.orgs.access import Actor, scoped
@@ -23,7 +24,6 @@ from pilote.orgs.models import AuditEntry, Unit, User
 from .models import CheckIn, Cycle, KeyResult, Objective, ObjectiveHistory
 from .stored import Stored
 
-LOW_CONFIDENCE = 4  # PRODUCT.md: a confidence under 4 asks for a next action
 RISKY = (Status.AT_RISK, Status.OFF_TRACK, Status.OUTDATED)
 PDF_LIMIT = 100  # objectives in one PDF: a business review's deck, not the organisation's
 

@@ -48,16 +48,27 @@ def _new_targets(request: HttpRequest) -> dict[str, float]:
     number format); a value that is no number is an error naming the field."""
     from django import forms
 
+    from pilote.goals.models import KeyResult
+
     field = forms.FloatField(localize=True)
-    targets, errors = {}, []
+    targets, wrong = {}, []
     for name, value in request.POST.items():
         if name.startswith("target-") and value.strip():
             try:
                 targets[name.removeprefix("target-")] = field.clean(value)
             except forms.ValidationError:
-                errors.append((name, _("must be a number")))
-    if errors:
-        raise Invalid("invalid targets", errors)
+                wrong.append(name.removeprefix("target-"))
+    if wrong:  # said with the KRs' titles, not the fields' names
+        titles = dict(
+            scoped(request.actor, KeyResult.objects.filter(key__in=wrong)).values_list(
+                "key", "title"
+            )
+        )
+        raise Invalid(
+            "invalid targets",
+            [("", _("The new target of “%(kr)s” must be a number.") % {"kr": titles.get(k, k)})
+             for k in wrong],
+        )  # fmt: skip
     return targets
 
 
