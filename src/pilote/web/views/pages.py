@@ -182,7 +182,7 @@ def one_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chart(actor, snap, kr) -> dict:
+def _chart(actor, snap, kr, earlier: tuple[list[dict], str] | None = None) -> dict:
     """Values over time against the expected trajectory and the target, for Chart.js."""
     cycle = kr.objective.cycle
     facts_points = []
@@ -207,7 +207,7 @@ def _chart(actor, snap, kr) -> dict:
         for d in days:
             e = expected_progress(cycle.start, cycle.end, d, facts)
             expected.append({"x": d.isoformat(), "y": kr.baseline + e * (kr.target - kr.baseline)})
-    earlier, earlier_start = _earlier_cycles(actor, kr)
+    earlier, earlier_start = earlier or ([], None)
     return {
         "key": kr.key,
         "kind": kr.kind,
@@ -236,30 +236,48 @@ def _chart(actor, snap, kr) -> dict:
 EARLIER_CYCLES = 3  # how far back a carried KR's chart reaches
 
 
-def _earlier_cycles(actor, kr) -> tuple[list[dict], str | None]:
-    """The values of the KRs this one continues (carry-over, at most three cycles back), so
-    its chart shows its history across cycles; and where that history starts."""
+def _earlier_cycles(actor, krs) -> dict[int, tuple[list[dict], str]]:
+    """For each KR that continues others (carry-over, at most three cycles back): the values
+    of those it continues, so its chart shows its history across cycles, and where that
+    history starts. A query per cycle back for all the page's KRs, one for their values."""
     from pilote.goals.models import CheckIn, KeyResult
 
-    chain, current = [], kr
-    while current.carried_from_id and len(chain) < EARLIER_CYCLES:
-        current = (
-            scoped(actor, KeyResult.objects.filter(pk=current.carried_from_id))
-            .select_related("objective__cycle")
-            .first()
-        )
-        if current is None:
+    chains = {kr.pk: [] for kr in krs if kr.carried_from_id}
+    ends = {kr.pk: kr.carried_from_id for kr in krs if kr.pk in chains}  # the KR just before
+    starts: dict[int, date] = {}
+    for _step in range(EARLIER_CYCLES):
+        if not ends:
             break
-        chain.append(current)
-    if not chain:
-        return [], None
-    points = [
-        {"x": day.isoformat(), "y": value}
-        for day, value in scoped(actor, CheckIn.objects.filter(key_result__in=chain))
+        rows = {
+            pk: (came_from, start)
+            for pk, came_from, start in scoped(
+                actor, KeyResult.objects.filter(pk__in=set(ends.values()))
+            ).values_list("pk", "carried_from_id", "objective__cycle__start")
+        }
+        following = {}
+        for kr_pk, back in ends.items():
+            if back not in rows:
+                continue
+            chains[kr_pk].append(back)
+            came_from, start = rows[back]
+            starts[kr_pk] = min(start, starts.get(kr_pk, start))
+            if came_from:
+                following[kr_pk] = came_from
+        ends = following
+    values: dict[int, list[dict]] = {}
+    ancestors = {pk for chain in chains.values() for pk in chain}
+    for kr_id, day, value in (
+        scoped(actor, CheckIn.objects.filter(key_result__in=ancestors))
         .order_by("effective", "id")
-        .values_list("effective", "value")
-    ]
-    return points, min(k.objective.cycle.start for k in chain).isoformat()
+        .values_list("key_result_id", "effective", "value")
+    ):
+        values.setdefault(kr_id, []).append({"x": day.isoformat(), "y": value})
+    result = {}
+    for kr_pk, chain in chains.items():
+        if chain:
+            points = sorted((p for pk in chain for p in values.get(pk, [])), key=lambda p: p["x"])
+            result[kr_pk] = (points, starts[kr_pk].isoformat())
+    return result
 
 
 def _status_reason(snap, obj, figures) -> str:
@@ -331,8 +349,9 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
     krs = []
     kr_list = list(snap.key_results_of(obj))
     feeds, held = _provenance(actor, kr_list)
+    continued = _earlier_cycles(actor, kr_list)
     for kr in kr_list:
-        chart, history = _chart(actor, snap, kr)
+        chart, history = _chart(actor, snap, kr, continued.get(kr.pk))
         krs.append(
             {
                 "kr": kr,
