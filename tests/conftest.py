@@ -237,8 +237,14 @@ def add_sources_and_feedback(org, p: str) -> dict[str, int]:
 
     lead = actor_for(User.objects.get(email=f"lead@{org.name.lower()}.example"), org)
     comment = post_comment(lead, Objective.objects.get(organization=org, key=f"{p}tact"), "Noted")
+    from pilote.orgs.accounts import invite
+
+    # Someone the lead invited into their unit, who has not answered yet.
+    invitation = invite(
+        lead, f"invited@{org.name.lower()}.example", "Ines", "viewer", [f"{p}produit"]
+    )
     return {"held": held.pk, "feedback": item.pk, "webhook": hook.pk, "check_in": check_in.pk,
-            "comment": comment.pk}  # fmt: skip
+            "comment": comment.pk, "invitation": invitation.pk}  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -315,3 +321,16 @@ def api(world, db):
 def _alerts_at_once(settings):
     """At-risk alerts are checked as soon as a worker runs (tests/notify sets the debounce)."""
     settings.PILOTE_ALERT_DEBOUNCE_SECONDS = 0
+
+
+@pytest.fixture
+def mail(settings):
+    """A real SMTP server on loopback (aiosmtpd) that Pilote sends to: the messages it got."""
+    from tests.loopback import smtp_sink
+
+    with smtp_sink() as (port, messages):
+        settings.EMAIL_ENABLED = True
+        # pytest-django swaps in the in-memory backend; these tests go through real SMTP.
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        yield messages

@@ -101,3 +101,23 @@ def smtp_sink():
         yield port, messages
     finally:
         controller.stop()
+
+
+def drain():
+    """Run queued tasks, and the tasks they queue after their commits, until none is left.
+
+    The database worker closes "old" connections between tasks, as a process should; inside
+    a test's transaction that would close the test's own connection (PostgreSQL), so not here.
+    """
+    from unittest import mock
+
+    from django.test import TestCase
+
+    from pilote import worker
+
+    for _ in range(3):
+        with (
+            TestCase.captureOnCommitCallbacks(execute=True),
+            mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"),
+        ):
+            worker.drain("test-worker")

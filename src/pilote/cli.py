@@ -213,6 +213,30 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument(
         "--no-password", action="store_true", help="create the account without a password"
     )
+    ui = usub.add_parser(
+        "invite",
+        help="Invite someone by e-mail (the link lets them choose their password).",
+        description="Invite someone by e-mail: the link lets a new address choose its name and"
+        " password, and an existing account accept. Without e-mail set up, the link is printed"
+        " for you to pass on.",
+    )
+    org_opt(ui)
+    ui.add_argument("email")
+    ui.add_argument("--name", default="", help="full name")
+    ui.add_argument(
+        "--role", default="viewer", choices=["admin", "executive", "lead", "contributor", "viewer"]
+    )
+    ui.add_argument("--unit", action="append", default=[], help="unit key (repeat for several)")
+    up = usub.add_parser(
+        "password",
+        help="Set a person's password (the operator's reset).",
+        description="Set a person's password; every session of the account ends.",
+    )
+    org_opt(up)
+    up.add_argument("email")
+    up.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     ul = usub.add_parser(
         "list",
         help="List the organisation's people.",
@@ -605,6 +629,28 @@ def do_user(args: argparse.Namespace) -> int:
         for m in queries.people(actor).order_by("user__email"):
             units = ",".join(sorted(u.key for u in m.units.all()))
             print(f"{m.user.email:32} {m.role:12} {units:20} {m.user.name}")
+        return 0
+    if args.user_command == "invite":
+        from django.conf import settings
+
+        from pilote.orgs import accounts
+
+        invitation = accounts.invite(actor, args.email, args.name, args.role, args.unit)
+        until = invitation.expires_at.date().isoformat()
+        if settings.EMAIL_ENABLED:
+            print(f"invitation e-mailed to {invitation.email} (the link works until {until})")
+        else:
+            print(f"e-mail is not set up: pass this link on to {invitation.email} (until {until})")
+            print(accounts.invitation_link(invitation))
+        return 0
+    if args.user_command == "password":
+        m = queries.get_person(actor, args.email)
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("New password: ")
+        actions.set_password(actor, m.user, password)
+        print(f"password set for {m.user.email}; its sessions have ended")
         return 0
     password = None
     generated = False

@@ -84,3 +84,10 @@ class Unavailable(PiloteError):
 
     status = 503
     title = "Unavailable"
+
+
+class TooMany(PiloteError):
+    """Too many requests of one kind (password resets, invitations): wait and try again."""
+
+    status = 429
+    title = "Too many requests"

@@ -16,6 +16,10 @@
 | PILOTE_SOURCE_DIRS | none: directories whose files CSV and SQLite sources may read (os.pathsep-separated) |
 | PILOTE_TRUSTED_PROXIES | 0: reverse proxies in front of Pilote whose X-Forwarded-For is believed |
 | PILOTE_LOGIN_FAILURE_LIMIT, PILOTE_LOGIN_ACCOUNT_FAILURE_LIMIT | 5 per e-mail and address, 20 per e-mail |
+| PILOTE_INVITATION_DAYS | 7: how long an invitation's link works |
+| PILOTE_PASSWORD_RESET_SECONDS | 3600: how long a password-reset link works |
+| PILOTE_RESET_LIMIT_PER_EMAIL, _PER_ADDRESS | 3, 20 password-reset requests an hour |
+| PILOTE_INVITATIONS_PER_HOUR | 200 invitations sent (or resent) an hour by one person |
 """
 
 from __future__ import annotations
@@ -257,6 +261,15 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "pilote/locked.html"
 AXES_VERBOSE = False
+# Accounts people manage themselves (orgs/accounts.py): an invitation's link works this many
+# days (a resend makes a new one); a password-reset link for PASSWORD_RESET_TIMEOUT (Django's,
+# one hour here). Reset requests, like sign-ins, are limited per e-mail and per address over
+# an hour; so are invitations sent, per person sending.
+PILOTE_INVITATION_DAYS = int(os.environ.get("PILOTE_INVITATION_DAYS", 7))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PILOTE_PASSWORD_RESET_SECONDS", 3600))
+PILOTE_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PILOTE_RESET_LIMIT_PER_EMAIL", 3))
+PILOTE_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PILOTE_RESET_LIMIT_PER_ADDRESS", 20))
+PILOTE_INVITATIONS_PER_HOUR = int(os.environ.get("PILOTE_INVITATIONS_PER_HOUR", 200))
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {

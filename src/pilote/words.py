@@ -153,6 +153,8 @@ AUDIT_ACTIONS = {
     "decide": _("end-of-cycle decision"),
     "carry_over": _("carried over"),
     "import": _("imported"),
+    "invite": _("invited"),
+    "resend": _("invitation sent again"),
     "accept": _("invitation accepted"),
     "decline": _("invitation declined"),
     "revoke": _("revoked"),

@@ -35,6 +35,16 @@ ROUTES = [
     ("GET", "/people/lead@{d}", None, None, ALL),
     ("PATCH", "/people/viewer@{d}", {"role": "contributor"}, STAR, ADMIN),
     ("DELETE", "/people/executive2@{d}", None, None, ADMIN),
+    ("GET", "/invitations", None, None, {"admin", "lead"}),
+    (
+        "POST",
+        "/invitations",
+        {"email": "new@invited.example", "role": "viewer", "units": ["{p}produit"]},
+        None,
+        {"admin", "lead"},
+    ),
+    ("POST", "/invitations/{invitation}/resend", None, None, {"admin", "lead"}),
+    ("DELETE", "/invitations/{invitation}", None, None, {"admin", "lead"}),
     ("GET", "/tokens", None, None, ALL),
     ("POST", "/tokens", {"name": "ci"}, None, ALL),
     ("DELETE", "/tokens/{own_token}", None, None, ALL),
@@ -168,7 +178,7 @@ ROUTES = [
 # Signed, not authenticated: the inbound webhook answers to its HMAC signature alone
 # (tests/sources/test_webhooks.py proves a missing or wrong signature is refused).
 SIGNED_ROUTES = {("POST", "/hooks/{}")}
-ID_PLACEHOLDERS = ("held", "feedback", "webhook", "check_in", "comment")
+ID_PLACEHOLDERS = ("held", "feedback", "webhook", "check_in", "comment", "invitation")
 
 
 def _fill(value, prefix: str, domain: str, own_token: str, ids: dict | None = None):

@@ -247,6 +247,43 @@ def test_user_add_generates_a_password_when_none_is_given(capsys, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_user_invite_prints_the_link_without_e_mail_and_it_opens_the_join_page(capsys, settings):
+    from django.test import Client
+
+    settings.EMAIL_ENABLED = False
+    run(capsys, "import", str(EXAMPLE))
+    code, out, _ = run(
+        capsys, "user", "invite", *ORG, "nina@banque.example", "--role", "contributor",
+        "--unit", "digital",
+    )  # fmt: skip
+    assert code == 0 and "e-mail is not set up" in out
+    link = out.strip().splitlines()[-1]
+    page = Client().get(link.removeprefix(settings.PILOTE_BASE_URL))
+    assert page.status_code == 200 and "Banque Exemple" in page.text
+    code, _, err = run(capsys, "user", "invite", *ORG, "not-an-address", "--unit", "ghost")
+    assert code == 1 and "email: must be an e-mail address" in err and "unknown unit" in err
+
+
+@pytest.mark.django_db
+def test_user_password_sets_a_password_the_operator_chose(capsys, monkeypatch):
+    import io
+
+    run(capsys, "import", str(EXAMPLE))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    code, _, err = run(
+        capsys, "user", "password", *ORG, "digital@banque.example", "--password-stdin"
+    )
+    assert code == 1 and "password:" in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-brand-new-passphrase\n"))
+    code, out, _ = run(
+        capsys, "user", "password", *ORG, "digital@banque.example", "--password-stdin"
+    )
+    assert code == 0 and "password set for digital@banque.example" in out
+    user = Membership.objects.get(user__email="digital@banque.example").user
+    assert user.check_password("a-brand-new-passphrase")
+
+
+@pytest.mark.django_db
 def test_tokens_are_created_once_listed_and_revoked(capsys):
     run(capsys, "import", str(EXAMPLE))
     code, out, _ = run(

@@ -26,7 +26,7 @@ from pilote.notify.models import Delivery, Notification
 from pilote.orgs.access import Actor, actor_for
 from pilote.orgs.actions import set_language
 from pilote.orgs.models import Organization, User
-from tests.loopback import Answer, http_server, smtp_sink
+from tests.loopback import Answer, drain, http_server
 
 pytestmark = pytest.mark.django_db
 
@@ -54,34 +54,6 @@ def bank(db):
         ],
     })  # fmt: skip
     return Organization.objects.get(name="Notify Bank")
-
-
-@pytest.fixture
-def mail(settings):
-    with smtp_sink() as (port, messages):
-        settings.EMAIL_ENABLED = True
-        # pytest-django swaps in the in-memory backend; these tests go through real SMTP.
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        yield messages
-
-
-def drain():
-    """Run queued tasks, and the tasks they queue after their commits, until none is left.
-
-    The database worker closes "old" connections between tasks, as a process should; inside
-    a test's transaction that would close the test's own connection (PostgreSQL), so not here.
-    """
-    from unittest import mock
-
-    from django.test import TestCase
-
-    for _ in range(3):
-        with (
-            TestCase.captureOnCommitCallbacks(execute=True),
-            mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"),
-        ):
-            worker.drain("test-worker")
 
 
 def person(org, email):

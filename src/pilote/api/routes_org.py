@@ -8,10 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from pilote.orgs import actions, queries
+from pilote.orgs import access, accounts, actions, queries
 from pilote.orgs.access import organizations_of
 
 from .schemas import (
+    InvitationCreate,
+    InvitationOut,
     MeOut,
     Page,
     PersonCreate,
@@ -29,6 +31,7 @@ from .serialize import (
     actor,
     audit_out,
     expected_version,
+    invitation_out,
     page,
     person_out,
     scoped_kr_keys,
@@ -162,6 +165,54 @@ def update_person(request: HttpRequest, email: str, payload: PersonUpdate, respo
 def remove_person(request: HttpRequest, email: str):
     a = actor(request)
     actions.remove_person(a, queries.get_person(a, email))
+    return Status(204, None)
+
+
+# --- invitations
+@router.get(
+    "/invitations",
+    response=list[InvitationOut],
+    tags=["people"],
+    summary="Invitations waiting for an answer (admins: all; leads: those into their units)",
+)
+def list_invitations(request: HttpRequest):
+    a = actor(request)
+    if a.role not in ("admin", "lead", "system"):
+        access.require_inviter(a, "viewer", [])
+    return [invitation_out(i) for i in queries.manageable_invitations(a)]
+
+
+@router.post(
+    "/invitations",
+    response={201: InvitationOut},
+    tags=["people"],
+    summary="Invite someone by e-mail (admins: anyone; leads: contributors and viewers of their units)",
+)
+def invite(request: HttpRequest, payload: InvitationCreate):
+    i = accounts.invite(actor(request), payload.email, payload.name, payload.role, payload.units)
+    return Status(201, invitation_out(i))
+
+
+@router.post(
+    "/invitations/{invitation_id}/resend",
+    response=InvitationOut,
+    tags=["people"],
+    summary="Send the invitation again: a new link, the old one stops working",
+)
+def resend_invitation(request: HttpRequest, invitation_id: int):
+    a = actor(request)
+    return invitation_out(accounts.resend_invitation(a, queries.get_invitation(a, invitation_id)))
+
+
+@router.delete(
+    "/invitations/{invitation_id}",
+    response={204: None},
+    tags=["people"],
+    summary="Withdraw an invitation: its link stops working",
+)
+def revoke_invitation(request: HttpRequest, invitation_id: int):
+    a = actor(request)
+    accounts.revoke_invitation(a, queries.get_invitation(a, invitation_id))
     return Status(204, None)
 
 

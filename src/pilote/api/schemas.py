@@ -106,6 +106,27 @@ class PersonCreate(In):
     password: Text | None = None
 
 
+class InvitationCreate(In):
+    email: Ref
+    name: Name = ""
+    role: Role = "viewer"
+    units: list[Text] = []
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    name: str
+    role: str
+    units: list[str]
+    invited_by: str | None
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    expired: bool
+    sent_at: dt.datetime | None
+    sent_count: int
+
+
 class PersonUpdate(In):
     name: Name | None = None
     role: Role | None = None

@@ -202,6 +202,22 @@ def initiative_out(i: Initiative) -> dict:
     return {**initiative_snapshot(i), "version": i.version}
 
 
+def invitation_out(i: Invitation) -> dict:
+    return {
+        "id": i.pk,
+        "email": i.email,
+        "name": i.name,
+        "role": i.role,
+        "units": sorted(u.key for u in i.units.all()),
+        "invited_by": i.invited_by.email if i.invited_by_id else None,
+        "created_at": i.created_at,
+        "expires_at": i.expires_at,
+        "expired": i.expired,
+        "sent_at": i.sent_at,
+        "sent_count": i.sent_count,
+    }
+
+
 def token_out(t: ApiToken, kr_keys: dict[int, str] | None = None) -> dict:
     return {
         "prefix": t.prefix,

@@ -159,6 +159,36 @@ def require_admin(actor: Actor) -> None:
         raise _deny(N_("only admins manage units, people, cycles and settings"))
 
 
+# A lead brings people into their own units, as contributors or viewers; admins anyone.
+INVITED_BY_LEADS = frozenset({Role.CONTRIBUTOR, Role.VIEWER})
+
+
+def can_invite(actor: Actor, role: str, unit_ids: abc.Collection[int]) -> bool:
+    """May ``actor`` invite (or resend, or withdraw the invitation of) someone with this role
+    into these units? Admins: anyone. Leads: contributors and viewers, into one or more of
+    the units they lead (and the units below them)."""
+    if actor.token is not None and actor.token.scoped:
+        return False
+    if actor.role in (Role.ADMIN, SYSTEM):
+        return True
+    return (
+        actor.role == Role.LEAD
+        and role in INVITED_BY_LEADS
+        and bool(unit_ids)
+        and all(u in actor.unit_ids for u in unit_ids)
+    )
+
+
+def require_inviter(actor: Actor, role: str, unit_ids: abc.Collection[int]) -> None:
+    if not can_invite(actor, role, unit_ids):
+        raise _deny(
+            N_(
+                "only admins invite anyone; a lead invites contributors and viewers into the"
+                " units they lead"
+            )
+        )
+
+
 def require_executive(actor: Actor) -> None:
     if actor.role not in WRITERS_OF_EVERYTHING:
         raise _deny(N_("only executives set the vision and the strategic objectives"))

@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -230,11 +231,33 @@ def _units_by_key(actor: Actor, keys: list[str], path: str = "units") -> list[Un
     return [found[k] for k in keys]
 
 
-def _check_password(password: str, user: User | None = None) -> None:
+def check_password(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
         raise Invalid("weak password", [("password", m) for m in exc.messages]) from None
+
+
+def person_fields(
+    actor: Actor, email: str, name: str, role: str, units: list[str] | None
+) -> tuple[str, str, list[Unit]]:
+    """A person's address, name and units as typed, checked: every problem named by field."""
+    email = (email or "").strip().lower()
+    name = (name or "").strip()
+    errors = []
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        errors.append(("email", N_("must be an e-mail address")))
+    if role not in Role.values:
+        errors.append(("role", one_of(Role.values)))
+    try:
+        unit_objs = _units_by_key(actor, units or [])
+    except Invalid as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise Invalid("invalid person", errors)
+    return email, name, unit_objs
 
 
 @transaction.atomic
@@ -249,25 +272,17 @@ def add_person(
     """Add a person to the organisation.
 
     A new address gets an account and a membership. An address that already has an
-    account (in another organisation) gets an invitation, which its owner accepts or
-    declines when they next sign in; the answer is built from what the admin sent only,
-    the same as for a new address, so adding a person reveals nothing of their account.
-    A password given for such an address is not applied: they keep their own. The
-    system actor (the operator's command line and imports) adds members directly.
+    account (in another organisation) gets an invitation (``accounts.create_invitation``,
+    e-mailed when the server sends e-mail), which its owner accepts or declines; the answer
+    is built from what the admin sent only, the same as for a new address, so adding a
+    person reveals nothing of their account. A password given for such an address is not
+    applied: they keep their own. The system actor (the operator's command line and
+    imports) adds members directly.
     """
+    from .accounts import create_invitation
+
     require_admin(actor)
-    email = (email or "").strip().lower()
-    name = (name or "").strip()
-    errors = []
-    try:
-        validate_email(email)
-    except DjangoValidationError:
-        errors.append(("email", N_("must be an e-mail address")))
-    if role not in Role.values:
-        errors.append(("role", one_of(Role.values)))
-    if errors:
-        raise Invalid("invalid person", errors)
-    unit_objs = _units_by_key(actor, units or [])
+    email, name, unit_objs = person_fields(actor, email, name, role, units)
     user = User.objects.filter(email=email).first()
     if (
         user is not None
@@ -277,17 +292,9 @@ def add_person(
     if Invitation.objects.filter(organization=actor.organization, email=email).exists():
         raise Conflict(say("already_invited", email=email), [("email", N_("already invited"))])
     if password:
-        _check_password(password)
+        check_password(password)
     if user is not None and actor.role != SYSTEM:
-        invitation = Invitation.objects.create(
-            organization=actor.organization, email=email, name=name, role=role,
-            invited_by=actor.user,
-        )  # fmt: skip
-        invitation.units.set(unit_objs)
-        audit.record(actor, "create", AuditType.PERSON, email,
-                     after={"email": email, "name": name, "role": role,
-                            "units": sorted(u.key for u in unit_objs)})  # fmt: skip
-        return invitation
+        return create_invitation(actor, email, name, role, unit_objs)
     if user is None:
         user = User.objects.create_user(email=email, name=name, password=password)
     membership = Membership.objects.create(organization=actor.organization, user=user, role=role)
@@ -297,8 +304,13 @@ def add_person(
 
 
 def pending_invitations(user: User):
-    """The invitations waiting for this person (matched by their account's address)."""
-    return Invitation.objects.filter(email=user.email).select_related("organization")
+    """The invitations waiting for this person (matched by their account's address), but
+    not those whose time is up."""
+    return (
+        Invitation.objects.filter(email=user.email)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .select_related("organization")
+    )
 
 
 @transaction.atomic
@@ -309,6 +321,10 @@ def accept_invitation(user: User, invitation_id: int) -> Membership:
     )
     if invitation is None:
         raise NotFound("invitation not found")
+    if invitation.expired:
+        from .accounts import EXPIRED
+
+        raise Conflict(EXPIRED)
     membership = Membership.objects.create(
         organization=invitation.organization, user=user, role=invitation.role
     )
@@ -333,11 +349,10 @@ def decline_invitation(user: User, invitation_id: int) -> None:
     audit.record(actor, "decline", AuditType.PERSON, user.email)
 
 
-@transaction.atomic
 def revoke_invitation(actor: Actor, invitation: Invitation) -> None:
-    require_admin(actor)
-    invitation.delete()
-    audit.record(actor, "delete", AuditType.PERSON, invitation.email, before={"invited": True})
+    from .accounts import revoke_invitation as revoke
+
+    revoke(actor, invitation)
 
 
 def _keep_an_admin(actor: Actor, membership: Membership) -> None:
@@ -423,7 +438,7 @@ def set_password(actor: Actor, user: User, password: str) -> None:
     require_admin(actor)
     if actor.role != SYSTEM and account_is_shared(actor, user):
         raise Forbidden(N_("this account is also used elsewhere: its owner changes their password"))
-    _check_password(password, user)
+    check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(actor, "set_password", AuditType.PERSON, user.email)

@@ -42,6 +42,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised by "sign out everywhere": every session signed with the earlier value ends.
+    session_epoch = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
     USERNAME_FIELD = "email"
@@ -50,6 +52,22 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session check (the password's hash), with the sign-out-everywhere count.
+
+        At 0 the hash is Django's own, so no one is signed out by the upgrade that added it;
+        a password change still ends every other session, as in Django."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "pilote.orgs.User.session",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Organization(models.Model):
@@ -149,12 +167,34 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    # The e-mailed link: signed (SECRET_KEY) over the id and this nonce, which a resend
+    # replaces, so only the latest link works. Null expiry: made before invitations expired.
+    nonce = models.CharField(max_length=32, blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "email"], name="one_invitation_per_org")
         ]
         ordering = ["id"]
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class RateEvent(models.Model):
+    """One request of a rate-limited kind (a password reset asked, an invitation sent), by
+    e-mail or by address: counted over a sliding window, shared by every process and host."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=254)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"])]
 
 
 class ApiToken(models.Model):

@@ -83,6 +83,16 @@ def invitations(actor: Actor) -> QuerySet[Invitation]:
     return scoped(actor, Invitation.objects.prefetch_related("units")).order_by("email")
 
 
+def manageable_invitations(actor: Actor) -> list[Invitation]:
+    """The invitations this person may resend or withdraw (a lead: those into their units)."""
+    from .access import can_invite
+
+    rows = invitations(actor).select_related("invited_by")
+    if actor.role in ("admin", "system"):
+        return list(rows)
+    return [i for i in rows if can_invite(actor, i.role, [u.pk for u in i.units.all()])]
+
+
 def get_invitation(actor: Actor, pk: int) -> Invitation:
     return get_scoped(actor, invitations(actor), "invitation", pk=pk)
 

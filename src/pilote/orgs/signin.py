@@ -74,3 +74,20 @@ class SignInBackend(AxesStandaloneBackend):
             request.axes_locked_out = True
             raise AxesBackendPermissionDenied("this account is locked out")
         return None
+
+
+def over_limit(scope: str, key: str, limit: int, window: timedelta) -> bool:
+    """Count one request of ``scope`` for ``key`` (an e-mail, an address); True, and nothing
+    counted, when the key already made ``limit`` of them within ``window``.
+
+    Kept in the database (``RateEvent``), so every process and host shares one count. Rows
+    older than the window are dropped as new ones come: the table holds one window."""
+    from .models import RateEvent
+
+    now = timezone.now()
+    since = now - window
+    RateEvent.objects.filter(scope=scope, at__lt=since).delete()
+    if RateEvent.objects.filter(scope=scope, key=key, at__gte=since).count() >= limit:
+        return True
+    RateEvent.objects.create(scope=scope, key=key, at=now)
+    return False

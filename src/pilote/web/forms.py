@@ -410,12 +410,58 @@ class PersonForm(Styled):
         label=_("Initial password"),
         required=False,
         widget=forms.PasswordInput,
-        help_text=_("At least 10 characters. Leave empty for an existing account."),
+        help_text=_(
+            "At least 10 characters. Leave empty to invite the person by e-mail: they choose their own."
+        ),
     )
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["units"].choices = [(u.key, u.name) for u in units]
+
+
+class InviteForm(Styled):
+    """Invite someone by e-mail: the roles and units offered are those the inviter may give."""
+
+    email = forms.EmailField(label=_("E-mail"))
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    role = forms.ChoiceField(label=_("Role"))
+    units = forms.MultipleChoiceField(
+        label=_("Units"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+
+    def __init__(self, *args, units=(), roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(PersonForm.base_fields["role"].choices)
+        self.fields["role"].choices = [(r, labels[r]) for r in labels if r in roles]
+        self.fields["units"].choices = [(u.key, u.name) for u in units]
+
+
+class JoinForm(Styled):
+    """A new address accepts its invitation: its name and the password it chooses."""
+
+    name = forms.CharField(label=_("Your name"), required=False, max_length=200)
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters."),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_again") != data.get("password"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class ResetRequestForm(Styled):
+    email = forms.EmailField(
+        label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class CycleForm(Styled):

@@ -10,10 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pilote.errors import Conflict, Invalid, PiloteError, PreconditionFailed
+from pilote.errors import Conflict, Invalid, PiloteError, PreconditionFailed, TooMany
 
-# Errors a person fixes in the form; others (403, 404) become pages of their own.
-FORM_ERRORS = (Invalid, Conflict, PreconditionFailed)
+# Errors a person fixes in the form (or waits out); others (403, 404) become pages of their own.
+FORM_ERRORS = (Invalid, Conflict, PreconditionFailed, TooMany)
 
 
 def member_required(view: Callable) -> Callable:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,15 +10,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pilote.errors import Forbidden
+from pilote.errors import Forbidden, TooMany
 from pilote.goals import actions as goals
 from pilote.goals.models import Cycle
+from pilote.orgs import accounts, queries
 from pilote.orgs import actions as orgs
-from pilote.orgs import queries
-from pilote.orgs.access import scoped
+from pilote.orgs.access import INVITED_BY_LEADS, scoped
+from pilote.orgs.models import Role
 
-from ..forms import CycleForm, PersonForm, RulesForm, UnitForm
-from .common import FORM_ERRORS, form_errors, member_required, posted_version
+from ..forms import CycleForm, InviteForm, PersonForm, RulesForm, UnitForm
+from .common import FORM_ERRORS, _t, form_errors, member_required, posted_version, safe_next
 
 
 def _admin(request: HttpRequest) -> None:
@@ -65,11 +67,13 @@ def people(request: HttpRequest) -> HttpResponse:
     return _create_page(
         request,
         PersonForm(request.POST or None, units=queries.units(actor).order_by("name")),
-        lambda d: orgs.add_person(
-            actor, d["email"], d["name"], d["role"], d["units"], d["password"] or None
+        lambda d: (
+            orgs.add_person(actor, d["email"], d["name"], d["role"], d["units"], d["password"])
+            if d["password"]
+            else accounts.invite(actor, d["email"], d["name"], d["role"], d["units"])
         ),
         # The same words whether the address was new or already had an account elsewhere.
-        _("Person added. Someone who already uses Pilote joins once they accept."),
+        _("Done. Someone who already uses Pilote, or who was invited, joins once they accept."),
         "pilote/manage_people.html",
         {
             # Fifty a page, searched by name or address: not 10,000 rows at once.
@@ -83,13 +87,78 @@ def people(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _inviter(request: HttpRequest) -> None:
+    if request.actor.role not in ("admin", "lead"):
+        raise Forbidden(_("Only administrators, and leads for their units, invite people."))
+
+
+@member_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """Invite by e-mail, and the invitations waiting (resend, withdraw). Admins invite
+    anyone; a lead, contributors and viewers into the units they lead."""
+    _inviter(request)
+    actor = request.actor
+    admin = actor.role == "admin"
+    units = queries.units(actor).order_by("name")
+    if not admin:
+        units = [u for u in units if u.pk in actor.unit_ids]
+    form = InviteForm(
+        request.POST or None,
+        units=units,
+        roles=Role.values if admin else INVITED_BY_LEADS,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            accounts.invite(actor, d["email"], d["name"], d["role"], d["units"])
+            messages.success(request, _sent_message())
+            return redirect("manage_invitations")
+        except FORM_ERRORS as exc:
+            form_errors(form, exc)
+    return render(
+        request,
+        "pilote/invitations.html",
+        {
+            "form": form,
+            "invitations": queries.manageable_invitations(actor),
+            "email_enabled": settings.EMAIL_ENABLED,
+            "section": "invitations",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def _sent_message() -> str:
+    if settings.EMAIL_ENABLED:
+        return _("Invitation sent. The link works for %(days)d days.") % {
+            "days": settings.PILOTE_INVITATION_DAYS
+        }
+    return _(
+        "Invitation recorded, but this server sends no e-mail: someone who already uses"
+        " Pilote sees it when they sign in; for a new address, ask the operator to set up"
+        " e-mail, or add the person with a first password."
+    )
+
+
+@require_POST
+@member_required
+def resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    _inviter(request)
+    try:
+        accounts.resend_invitation(request.actor, queries.get_invitation(request.actor, pk))
+        messages.success(request, _sent_message())
+    except TooMany as exc:
+        messages.error(request, _t(exc.detail))
+    return redirect("manage_invitations")
+
+
 @require_POST
 @member_required
 def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin(request)
-    orgs.revoke_invitation(request.actor, queries.get_invitation(request.actor, pk))
+    _inviter(request)
+    accounts.revoke_invitation(request.actor, queries.get_invitation(request.actor, pk))
     messages.success(request, _("Invitation withdrawn."))
-    return redirect("manage_people")
+    return safe_next(request, "/manage/invitations/")
 
 
 @member_required
