@@ -65,7 +65,7 @@ def invitation_by_token(token: str, lock: bool = False) -> Invitation:
     except (signing.BadSignature, TypeError, ValueError):
         raise NotFound(BAD_LINK) from None
     qs = Invitation.objects.select_related("organization", "invited_by")
-    invitation = (qs.select_for_update() if lock else qs).filter(pk=pk).first()
+    invitation = (qs.select_for_update(of=("self",)) if lock else qs).filter(pk=pk).first()
     if (
         invitation is None
         or not invitation.nonce
