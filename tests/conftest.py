@@ -273,6 +273,10 @@ def world(django_db_setup, django_db_blocker) -> World:
     return World(tokens, ids)
 
 
+class Multipart(dict):
+    """A request body sent as multipart/form-data (a file upload: ``name=(filename, bytes)``)."""
+
+
 class Api:
     """A JSON client for /api/v1 acting with one token."""
 
@@ -286,7 +290,13 @@ class Api:
             h["Authorization"] = f"Bearer {self.token}"
         fn = getattr(self.client, method.lower())
         kwargs: dict[str, Any] = {"headers": h}
-        if body is not None:
+        if isinstance(body, Multipart):
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            kwargs["data"] = {
+                k: SimpleUploadedFile(*v) if isinstance(v, tuple) else v for k, v in body.items()
+            }
+        elif body is not None:
             kwargs["data"] = json.dumps(body)
             kwargs["content_type"] = "application/json"
         return fn(f"/api/v1{path}", **kwargs)

@@ -37,8 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     def cmd(name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=help, **kw)
 
-    def org_opt(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--org", help="organisation name (needed only when there are several)")
+    def org_opt(
+        parser: argparse.ArgumentParser,
+        help: str = "organisation name (needed only when there are several)",
+    ) -> None:
+        parser.add_argument("--org", help=help)
 
     s = cmd("serve", "Serve Pilote over HTTP (runs pending migrations first).")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -76,10 +79,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = cmd(
         "import",
-        "Import a YAML (or JSON) file: all or nothing; every error is reported with its path.",
+        "Import a YAML or JSON file, or a spreadsheet (.csv, .xlsx) of OKRs: all or nothing;"
+        " every error is reported with its path (a spreadsheet's: Sheet!D7).",
     )
-    i.add_argument("file", help="the file to import")
-    i.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    i.add_argument("file", help="the file to import (.yaml, .yml, .json, .csv, .xlsx)")
+    i.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check and report (a spreadsheet: what would be created or changed), change nothing",
+    )
+    org_opt(i, "spreadsheet: the organisation its OKRs go to (needed only when there are several)")
+    i.add_argument("--cycle", help="spreadsheet: the cycle its objectives go to (its key)")
+    i.add_argument(
+        "--mapping",
+        help='spreadsheet: columns to read otherwise, as JSON {"header": "field" or null}; fields: '
+        + ", ".join(("objective", "key_result", "okr", "owner", "baseline", "target",
+                     "current", "team", "…")),
+    )  # fmt: skip
+    i.add_argument(
+        "--unit", help="spreadsheet: the unit (key) of objectives whose row names no team"
+    )
+    i.add_argument(
+        "--as-of", type=_date, help="spreadsheet: the date of check-ins from a current column"
+    )
 
     bk = cmd("backup", "Write a backup of the whole database (SQLite online backup, or pg_dump).")
     bk.add_argument("file", help="the backup file to write (owner-only; must not exist)")
@@ -90,14 +112,24 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("file", help="a file written by `pilote backup` on the same kind of database")
     rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    e = cmd("export", "Export an organisation as YAML, or as JSON with the computed figures.")
+    e = cmd(
+        "export",
+        "Export an organisation as YAML, or as JSON with the computed figures; or its OKRs as a"
+        " spreadsheet (xlsx, csv: one row per key result, with the figures).",
+    )
     org_opt(e)
     e.add_argument(
-        "--format", choices=["yaml", "json"], default="yaml", help="yaml (default) or json"
+        "--format",
+        choices=["yaml", "json", "xlsx", "csv"],
+        default="yaml",
+        help="yaml (default), json, xlsx or csv",
     )
     e.add_argument(
-        "--as-of", type=_date, help="compute figures as of this date (default today; json only)"
+        "--as-of",
+        type=_date,
+        help="compute figures as of this date (default today; json, xlsx and csv)",
     )
+    e.add_argument("--cycle", help="xlsx, csv: only this cycle's OKRs (default: every cycle)")
     e.add_argument("--output", "-o", help="write to this file instead of standard output")
 
     li = cmd("lint", "Check a YAML file without changing anything (an import that is rolled back).")
@@ -457,11 +489,63 @@ def do_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+SHEETS = (".csv", ".tsv", ".xlsx", ".xlsm")
+
+
 def do_import(args: argparse.Namespace) -> int:
     from pilote.interchange.importer import import_file
 
+    if args.file.lower().endswith(SHEETS):
+        return _import_sheet(args)
     report = import_file(args.file, dry_run=args.dry_run)
     print(report.summary())
+    return 0
+
+
+def _import_sheet(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pilote.errors import Invalid
+    from pilote.interchange import sheet_import, sheets
+    from pilote.interchange.importer import ImportFailed
+
+    if not args.cycle:
+        raise Invalid("a spreadsheet needs --cycle", [("--cycle", "required for a spreadsheet")])
+    mapping = None
+    if args.mapping:
+        try:
+            mapping = json.loads(args.mapping)
+            if not isinstance(mapping, dict):
+                raise ValueError
+        except ValueError:
+            raise Invalid(
+                "--mapping is not a JSON object",
+                [("--mapping", 'a JSON object: {"Header": "field", "Other": null}')],
+            ) from None
+    try:
+        data = Path(args.file).read_bytes()
+        book = sheets.read(data, args.file)
+    except OSError as exc:
+        raise Invalid(f"cannot read {args.file}", [("", str(exc))]) from None
+    except sheets.SheetError as exc:
+        raise Invalid(exc.message, [(exc.where, exc.message)]) from None
+    plan = sheet_import.run(
+        _system(args), book, args.cycle, mapping=mapping, unit=args.unit, as_of=args.as_of,
+        dry_run=args.dry_run,
+    )  # fmt: skip
+    for sheet in plan.sheets:
+        read = ", ".join(f"{letter} {header} → {field or '—'}"
+                         for letter, header, field in sheet["columns"])  # fmt: skip
+        print(f"{sheet['name']} ({sheet['layout']}, headers on row {sheet['header_row']}): {read}")
+    if not plan.ok:
+        raise ImportFailed("the file has errors; nothing was changed", plan.errors)
+    if args.dry_run:
+        for line in plan.diff_lines():
+            print(line)
+    for where, why in plan.skipped:
+        if why != "blank row":
+            print(f"skipped {where}: {why}")
+    print(plan.summary())
     return 0
 
 
@@ -477,6 +561,8 @@ def do_export(args: argparse.Namespace) -> int:
     from pilote.interchange import exporter
 
     actor = _system(args)
+    if args.format in ("xlsx", "csv"):
+        return _export_sheet(args, actor)
     if args.format == "json":
         text = exporter.to_json(exporter.build(actor, computed=True, as_of=args.as_of))
     else:
@@ -486,6 +572,31 @@ def do_export(args: argparse.Namespace) -> int:
             fh.write(text if text.endswith("\n") else text + "\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _export_sheet(args: argparse.Namespace, actor) -> int:
+    from pilote.goals import queries
+    from pilote.interchange import sheet_export
+
+    cycle = queries.get_cycle(actor, args.cycle) if args.cycle else None
+    language = actor.organization.locale
+    header, body, day = sheet_export.rows(
+        actor, cycle=cycle.key if cycle else None, as_of=args.as_of, language=language
+    )
+    if args.format == "csv":
+        data = sheet_export.to_csv(header, body, language).encode("utf-8-sig")
+    else:
+        title = (cycle.name or cycle.key) if cycle else actor.organization.name
+        data = sheet_export.to_xlsx(header, body, title, day)
+    if args.output:
+        with open(args.output, "wb") as fh:
+            fh.write(data)
+    elif args.format == "xlsx" and sys.stdout.isatty():
+        raise SystemExit("error: an xlsx export is binary: give --output FILE")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 

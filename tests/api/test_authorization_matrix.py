@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.conftest import ROLES
+from tests.conftest import ROLES, Multipart
 
 ALL = set(ROLES)
 ADMIN = {"admin"}
@@ -60,6 +60,16 @@ ROUTES = [
     ("POST", "/cycles/{p}q/close", {"retrospective": "ok"}, None, EXECS),
     ("GET", "/cycles/{p}q/tree", None, None, ALL),
     ("GET", "/cycles/{p}q/retrospective", None, None, ALL),
+    (
+        "POST",
+        "/cycles/{p}q/import",
+        Multipart(
+            file=("okr.csv", b"Objective,Key result,Target\nMatrix,Sales,10\n"), dry_run="true"
+        ),
+        None,
+        WRITERS,
+    ),
+    ("GET", "/cycles/{p}q/export", None, None, ALL),
     ("GET", "/objectives", None, None, ALL),
     (
         "POST",
@@ -190,7 +200,8 @@ def _fill(value, prefix: str, domain: str, own_token: str, ids: dict | None = No
     if isinstance(value, list):
         return [_fill(v, prefix, domain, own_token, ids) for v in value]
     if isinstance(value, dict):
-        return {k: _fill(v, prefix, domain, own_token, ids) for k, v in value.items()}
+        filled = {k: _fill(v, prefix, domain, own_token, ids) for k, v in value.items()}
+        return Multipart(filled) if isinstance(value, Multipart) else filled
     return value
 
 

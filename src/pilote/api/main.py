@@ -10,6 +10,7 @@ from .routes_feedback import router as feedback_router
 from .routes_goals import router as goals_router
 from .routes_org import router as org_router
 from .routes_roadmap import router as roadmap_router
+from .routes_sheets import router as sheets_router
 from .routes_sources import hooks as hooks_router
 from .routes_sources import router as sources_router
 from .routes_talk import router as talk_router
@@ -41,3 +42,4 @@ api.add_router("", sources_router)
 api.add_router("", feedback_router)
 api.add_router("", hooks_router)
 api.add_router("", talk_router)
+api.add_router("", sheets_router)

@@ -14,6 +14,7 @@ from .views import (
     pages,
     review,
     roadmap,
+    sheets,
     writing,
 )
 
@@ -65,6 +66,9 @@ urlpatterns = [
     path("initiatives/<slug:key>/", roadmap.initiative, name="initiative"),
     path("initiatives/<slug:key>/edit/", roadmap.initiative_form, name="initiative_edit"),
     path("initiatives/<slug:key>/move/", roadmap.move, name="initiative_move"),
+    path("import/", sheets.import_export, name="import_export"),
+    path("export/", sheets.export, name="export"),
+    path("import/sample.<str:fmt>", sheets.sample, name="import_sample"),
     path("manage/", manage.index, name="manage"),
     path("manage/units/", manage.units, name="manage_units"),
     path("manage/units/<slug:key>/", manage.unit, name="manage_unit"),

@@ -279,3 +279,49 @@ def tree_node_children(context, n):
     from pilote.web import tree_html
 
     return tree_html.children(n, context.get("tree_query") or "")
+
+
+# The fields a spreadsheet import changes, as its preview names them.
+IMPORT_FIELD_LABELS = {
+    "title": _("title"),
+    "kind": _("kind"),
+    "baseline": _("baseline"),
+    "target": _("target"),
+    "unit": _("unit"),
+    "owner": _("owner"),
+    "due": _("due"),
+    "level": _("level"),
+}
+
+
+@register.filter
+def import_field(name):
+    return IMPORT_FIELD_LABELS.get(str(name), name)
+
+
+@register.filter
+def import_value(value):
+    """A value before or after an import's change: numbers in the reader's format, dates
+    written out, a level or kind in words; nothing is '—'."""
+    import datetime as dt
+
+    from pilote.words import long_date
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number(value)
+    if isinstance(value, dt.date):
+        return long_date(value)
+    text = str(value)
+    return KIND_LABELS.get(text) or {"strategic": _("Strategic"), "tactical": _("Tactical")}.get(
+        text, text
+    )
+
+
+@register.filter
+def mapping_headers(columns):
+    """The headers of the preview's mapping menus, in order, as JSON (for a hidden field)."""
+    import json
+
+    return json.dumps([c["header"] for c in columns], ensure_ascii=False)
