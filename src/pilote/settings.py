@@ -20,6 +20,7 @@
 | PILOTE_PASSWORD_RESET_SECONDS | 3600: how long a password-reset link works |
 | PILOTE_RESET_LIMIT_PER_EMAIL, _PER_ADDRESS | 3, 20 password-reset requests an hour |
 | PILOTE_INVITATIONS_PER_HOUR | 200 invitations sent (or resent) an hour by one person |
+| PILOTE_SSO_ALLOW_PRIVATE, PILOTE_SSO_ALLOW_HTTP | false: identity providers on public https:// addresses only |
 """
 
 from __future__ import annotations
@@ -270,6 +271,11 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PILOTE_PASSWORD_RESET_SECONDS", 360
 PILOTE_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PILOTE_RESET_LIMIT_PER_EMAIL", 3))
 PILOTE_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PILOTE_RESET_LIMIT_PER_ADDRESS", 20))
 PILOTE_INVITATIONS_PER_HOUR = int(os.environ.get("PILOTE_INVITATIONS_PER_HOUR", 200))
+# Single sign-on (orgs/sso.py): an organisation's identity provider must be an https://
+# address on a public network unless the operator allows plain HTTP or private addresses
+# (an in-house Keycloak, say).
+PILOTE_SSO_ALLOW_PRIVATE = _env_bool("PILOTE_SSO_ALLOW_PRIVATE")
+PILOTE_SSO_ALLOW_HTTP = _env_bool("PILOTE_SSO_ALLOW_HTTP")
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {

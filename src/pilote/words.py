@@ -154,6 +154,7 @@ AUDIT_ACTIONS = {
     "carry_over": _("carried over"),
     "import": _("imported"),
     "invite": _("invited"),
+    "sso_join": _("joined by single sign-on"),
     "resend": _("invitation sent again"),
     "accept": _("invitation accepted"),
     "decline": _("invitation declined"),

@@ -9,9 +9,13 @@ from django.test import Client
 
 from pilote.orgs.models import AuditEntry
 from tests.api.test_authorization_matrix import ROUTES, _fill
+from tests.conftest import Multipart
 
+# The JSON bodies (a file upload's bad input is tested with it: tests/interchange/test_sheets.py).
 WRITES = [
-    (m, p, b, h, allowed) for (m, p, b, h, allowed) in ROUTES if m in ("POST", "PATCH", "PUT") and b
+    (m, p, b, h, allowed)
+    for (m, p, b, h, allowed) in ROUTES
+    if m in ("POST", "PATCH", "PUT") and b and not isinstance(b, Multipart)
 ]
 
 

@@ -494,3 +494,25 @@ def test_the_cli_exports_a_spreadsheet_that_imports_back(capsys, tmp_path, monke
     assert capsys.readouterr().out.lstrip("\ufeff").startswith("Objective key,Objective,")
     assert main(["import", str(out), "--org", "Acme", "--cycle", "q", "--dry-run"]) == 0
     assert "q: would change nothing" in capsys.readouterr().out
+
+
+def test_bad_uploads_are_422_problems_naming_the_field(api, acme):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    lead = api("lead")
+    headers = {"Authorization": f"Bearer {lead.token}"}
+    before = state(acme)
+    cases = [
+        ({}, "file"),
+        ({"file": SimpleUploadedFile("okr.pdf", b"%PDF")}, "file"),
+        ({"file": SimpleUploadedFile("okr.csv", FRENCH.encode()), "dry_run": "perhaps"}, "dry_run"),
+        ({"file": SimpleUploadedFile("okr.csv", FRENCH.encode()), "as_of": "yesterday"}, "as_of"),
+        ({"file": SimpleUploadedFile("okr.csv", FRENCH.encode()), "kinds": '{"a": 1}'}, "kinds"),
+        ({"file": SimpleUploadedFile("okr.xlsx", b"PK\x03\x04broken")}, "file"),
+    ]
+    for form, field in cases:
+        r = lead.client.post("/api/v1/cycles/q/import", form, headers=headers)
+        assert r.status_code == 422, (form, r.content)
+        assert r["Content-Type"] == "application/problem+json"
+        assert field in {e["path"].split(".")[0] for e in r.json()["errors"]}, r.json()
+    assert state(acme) == before

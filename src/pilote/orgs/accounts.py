@@ -204,10 +204,12 @@ def join(token: str, name: str, password: str) -> Membership:
 def reset_accounts(email: str):
     """The accounts a reset for this address may reach: active, with a password of their own
     (Django's rule: an account made without one signs in some other way)."""
+    from .sso import password_refused
+
     return [
         u
         for u in User.objects.filter(email__iexact=(email or "").strip(), is_active=True)
-        if u.has_usable_password()
+        if u.has_usable_password() and not password_refused(u.email)
     ]
 
 

@@ -265,3 +265,30 @@ class DataVersion(models.Model):
     )
     epoch = models.UUIDField(default=uuid.uuid4)
     value = models.BigIntegerField(default=0)
+
+
+class SingleSignOn(models.Model):
+    """An organisation's identity provider (OpenID Connect), set up by its admin.
+
+    People whose address is in ``domains`` sign in there (the sign-in page finds it from the
+    address); a new one gets an account and a membership with ``default_role`` at their
+    first sign-in. ``required`` turns passwords off for the organisation's members with such
+    an address. A domain belongs to one organisation only.
+    """
+
+    class Protocol(models.TextChoices):
+        OIDC = "oidc", "OpenID Connect"
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.OIDC)
+    issuer = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=300)
+    client_secret = models.CharField(max_length=500, blank=True)
+    domains = models.JSONField(default=list)  # lower-case e-mail domains
+    default_role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    required = models.BooleanField(default=False)
+    enabled = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)

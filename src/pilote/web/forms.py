@@ -464,6 +464,35 @@ class ResetRequestForm(Styled):
     )
 
 
+class SingleSignOnForm(Styled):
+    issuer = forms.CharField(
+        label=_("Issuer"),
+        max_length=500,
+        help_text=_("The provider's address; it publishes /.well-known/openid-configuration."),
+    )
+    client_id = forms.CharField(label=_("Client ID"), max_length=300)
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Leave empty to keep the one saved."),
+    )
+    domains = forms.CharField(
+        label=_("E-mail domains"),
+        max_length=2000,
+        help_text=_("Separated by commas: people with these addresses sign in here."),
+    )
+    default_role = forms.ChoiceField(
+        label=_("Role of people who join by signing in"),
+        choices=[("viewer", _("Viewer")), ("contributor", _("Contributor"))],
+    )
+    required = forms.BooleanField(
+        label=_("Single sign-on required (no passwords for these addresses)"), required=False
+    )
+    enabled = forms.BooleanField(label=_("Turned on"), required=False, initial=True)
+
+
 class CycleForm(Styled):
     key = forms.SlugField(label=_("Key"), max_length=100, required=False, help_text=KEY_HELP)
     name = forms.CharField(label=_("Name"), required=False, max_length=200)

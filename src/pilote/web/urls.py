@@ -93,6 +93,9 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("live/", live.live, name="live"),
     path("login/", account.LoginView.as_view(), name="login"),
+    path("sso/start/", account.sso_start, name="sso_start"),
+    path("sso/callback/", account.sso_callback, name="sso_callback"),
+    path("manage/sso/", manage.single_sign_on, name="manage_sso"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -3,12 +3,15 @@ out everywhere (orgs/accounts.py holds the rules)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from pilote.api.auth import SESSION_ORG
 from pilote.errors import Conflict, Invalid, NotFound, TooMany
+from pilote.okr.text import N_
 from pilote.orgs import accounts
 from pilote.orgs import actions as orgs
 from pilote.orgs.access import organizations_of
@@ -29,13 +33,38 @@ from ..forms import JoinForm, ResetRequestForm, Styled
 from .common import _t, form_errors, member_required, safe_next
 
 
+class SignInForm(Styled, AuthenticationForm):
+    """Django's sign-in form; an address whose organisation requires its identity provider
+    is sent there (no password is checked for it)."""
+
+    def clean(self):
+        from pilote.orgs import sso
+
+        email = (self.data.get("username") or "").strip()
+        if email and sso.password_refused(email):
+            raise forms.ValidationError(
+                _("Your organisation signs in with its identity provider: use « Continue with"
+                  " single sign-on »."),
+                code="sso_required",
+            )  # fmt: skip
+        return super().clean()
+
+
 class LoginView(auth_views.LoginView):
     template_name = "pilote/login.html"
     redirect_authenticated_user = True
+    form_class = SignInForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["signed_out_everywhere"] = self.request.GET.get("signed_out") == "everywhere"
+        form = context.get("form")
+        context["sso_required"] = bool(form is not None and form.is_bound and any(
+            e.code == "sso_required" for e in form.errors.as_data().get("__all__", [])))  # fmt: skip
+        context["email"] = (
+            form.data.get("username", "") if form is not None and form.is_bound
+            else self.request.GET.get("email", "")
+        )  # fmt: skip
         return context
 
 
@@ -210,3 +239,38 @@ def choose_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         orgs.set_language(request.user, request.POST.get("language", ""))
     return response
+
+
+@require_POST
+def sso_start(request: HttpRequest) -> HttpResponse:
+    """Sign in with the identity provider of the address's organisation (found by its
+    domain), or back to the sign-in page saying there is none."""
+    from pilote.orgs import sso
+    from pilote.orgs.signin import over_limit
+
+    email = (request.POST.get("username") or request.POST.get("email") or "").strip().lower()
+    if over_limit("sso-start", client_address(request) or "?", 60, timedelta(minutes=10)):
+        messages.error(request, _t(N_("too many sign-ins started: try again in a few minutes")))
+        return redirect("login")
+    found = sso.for_email(email) if "@" in email else None
+    if found is None:
+        messages.error(request, _("No single sign-on is set up for this address: sign in with"
+                                  " your password."))  # fmt: skip
+        return redirect(reverse("login") + "?" + urlencode({"email": email}))
+    try:
+        return redirect(sso.start(request, found, email))
+    except sso.Refused as exc:
+        messages.error(request, _t(exc.message))
+        return redirect("login")
+
+
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    from pilote.orgs import sso
+
+    try:
+        membership = sso.finish(request)
+    except sso.Refused as exc:
+        return render(request, "pilote/sso_refused.html", {"reason": _t(exc.message)}, status=403)
+    login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SESSION_ORG] = membership.organization_id
+    return redirect("cockpit")

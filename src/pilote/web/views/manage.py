@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pilote.errors import Forbidden, TooMany
+from pilote.errors import Forbidden, NotFound, TooMany
 from pilote.goals import actions as goals
 from pilote.goals.models import Cycle
 from pilote.orgs import accounts, queries
@@ -18,7 +18,7 @@ from pilote.orgs import actions as orgs
 from pilote.orgs.access import INVITED_BY_LEADS, scoped
 from pilote.orgs.models import Role
 
-from ..forms import CycleForm, InviteForm, PersonForm, RulesForm, UnitForm
+from ..forms import CycleForm, InviteForm, PersonForm, RulesForm, SingleSignOnForm, UnitForm
 from .common import FORM_ERRORS, _t, form_errors, member_required, posted_version, safe_next
 
 
@@ -345,5 +345,54 @@ def rules(request: HttpRequest) -> HttpResponse:
         request,
         "pilote/manage_rules.html",
         {"form": form, "section": "rules"},
+        status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def single_sign_on(request: HttpRequest) -> HttpResponse:
+    """The organisation's identity provider (OpenID Connect): set up, tested, removed."""
+    from pilote.orgs import sso
+    from pilote.orgs.models import SingleSignOn
+
+    _admin(request)
+    actor = request.actor
+    current = SingleSignOn.objects.filter(organization=actor.organization).first()
+    initial = (
+        {**sso.sso_snapshot(current), "domains": ", ".join(current.domains)}
+        if current else {"enabled": True}
+    )  # fmt: skip
+    form = SingleSignOnForm(request.POST or None, initial=initial)
+    checked = None
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action == "delete":
+                sso.delete_sso(actor)
+                messages.success(
+                    request, _("Single sign-on removed: everyone signs in with a password.")
+                )
+                return redirect("manage_sso")
+            if action == "test":
+                checked = sso.check(actor)
+                messages.success(request, _("The identity provider answered as it should."))
+            elif form.is_valid():
+                sso.set_sso(actor, form.cleaned_data)
+                messages.success(request, _("Saved."))
+                return redirect("manage_sso")
+        except FORM_ERRORS as exc:
+            form_errors(form, exc)
+        except NotFound:
+            messages.error(request, _("Save the set-up first."))
+    return render(
+        request,
+        "pilote/manage_sso.html",
+        {
+            "form": form,
+            "current": current,
+            "checked": checked,
+            "callback": settings.PILOTE_BASE_URL + sso.CALLBACK,
+            "section": "sso",
+        },
         status=422 if form.errors else 200,
     )
