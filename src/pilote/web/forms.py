@@ -44,7 +44,10 @@ class Styled(forms.Form):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            css = (
+                "form-check-input" if isinstance(widget, forms.CheckboxInput)
+                else "form-select" if isinstance(widget, forms.Select) else "form-control"
+            )  # fmt: skip
             widget.attrs.setdefault("class", css)
             if field.help_text:
                 # the id the template gives the help text (prefixed forms included)
