@@ -516,3 +516,13 @@ def test_bad_uploads_are_422_problems_naming_the_field(api, acme):
         assert r["Content-Type"] == "application/problem+json"
         assert field in {e["path"].split(".")[0] for e in r.json()["errors"]}, r.json()
     assert state(acme) == before
+
+
+def test_a_key_column_names_new_key_results_and_never_moves_one(acme):
+    text = "Objective,Key,Key result,Target\nFresh start,fresh-kr,New one,5\n"
+    plan = run(person(acme, "executive"), csv_sheet(text, "S"), unit="produit")
+    assert plan.ok, plan.errors
+    assert KeyResult.objects.get(organization=acme, key="fresh-kr").title == "New one"
+    moved = "Objective,Key,Key result,Target\nAnother,tact-kr,Rating,5\n"
+    plan = run(person(acme, "executive"), csv_sheet(moved, "S"), unit="produit")
+    assert plan.errors == [("S!B2", "this key belongs to a key result of another objective")]

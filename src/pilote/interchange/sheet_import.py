@@ -88,6 +88,7 @@ class Plan:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (cell ref, message)
     counts: Counter = field(default_factory=Counter)
     dry_run: bool = True
+    organization: Any = None
 
     @property
     def ok(self) -> bool:
@@ -199,7 +200,8 @@ def run(
 ) -> Plan:
     """Plan the import of ``sheets`` into the cycle, and perform it unless ``dry_run`` or an
     error (see the module's text). Never raises for what the file says: ``plan.errors``."""
-    plan = Plan(cycle_key, as_of or timezone.localdate(), dry_run=dry_run)
+    plan = Plan(cycle_key, as_of or timezone.localdate(), dry_run=dry_run,
+                organization=actor.organization)  # fmt: skip
     cycle = Cycle.objects.filter(organization=actor.organization, key=cycle_key).first()
     if cycle is None:
         plan.errors.append(("cycle", N_("no cycle has this key")))
@@ -339,6 +341,10 @@ def _plan_sheet(plan, sheet, layout, cycle, units, people, fallback, kinds) -> N
             _plan_key_result(plan, sheet, row, values, cols, ref, parent, people, kinds)
 
 
+def parent_item_org(obj, plan: Plan):
+    return obj.organization if obj is not None else plan.organization
+
+
 def _said(values: dict, name: str) -> bool:
     """The row has something in this field's cell (read or not)."""
     return name in values and not values[name][1].empty
@@ -358,10 +364,12 @@ def _plan_key_result(plan, sheet, row, values, cols, ref, parent, people, kinds)
     if (
         key
         and existing is None
-        and obj is not None
-        and not KeyResult.objects.filter(organization=obj.organization, key=key).exists()
+        and KeyResult.objects.filter(organization=parent_item_org(obj, plan), key=key).exists()
     ):
-        key = None  # a new KR given its key: kept below
+        # The key is another objective's KR: a sheet does not move key results.
+        _cell_error(plan, sheet, r, cols.get("key", row.title_column),
+                    N_("this key belongs to a key result of another objective"))  # fmt: skip
+        return
     baseline = _read(plan, sheet, r, values, "baseline", S.number)
     target = _read(plan, sheet, r, values, "target", S.number)
     current = _read(plan, sheet, r, values, "current", S.number)
