@@ -175,7 +175,7 @@ def revoke_invitation(actor: Actor, invitation: Invitation) -> None:
 def join(token: str, name: str, password: str) -> Membership:
     """A new address accepts its invitation by the e-mailed link: its account (the name and
     password it chose) and its membership (as the inviter set it) are made at once."""
-    from .actions import check_password, membership_snapshot
+    from .actions import check_password, join_as_invited
 
     invitation = invitation_by_token(token, lock=True)
     if invitation.expired:
@@ -185,17 +185,7 @@ def join(token: str, name: str, password: str) -> Membership:
     name = (name or "").strip()[:200] or invitation.name
     check_password(password, User(email=invitation.email, name=name))
     user = User.objects.create_user(email=invitation.email, name=name, password=password)
-    membership = Membership.objects.create(
-        organization=invitation.organization, user=user, role=invitation.role
-    )
-    membership.units.set(invitation.units.all())
-    invitation.delete()
-    actor = Actor(organization=membership.organization, user=user, role=membership.role,
-                  label=user.email)  # fmt: skip
-    audit.record(
-        actor, "accept", AuditType.PERSON, user.email, after=membership_snapshot(membership)
-    )
-    return membership
+    return join_as_invited(invitation, user)
 
 
 # --- password reset and sessions -------------------------------------------------------

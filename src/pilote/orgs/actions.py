@@ -325,6 +325,11 @@ def accept_invitation(user: User, invitation_id: int) -> Membership:
         from .accounts import EXPIRED
 
         raise Conflict(EXPIRED)
+    return join_as_invited(invitation, user)
+
+
+def join_as_invited(invitation: Invitation, user: User) -> Membership:
+    """The membership an invitation makes (as the inviter set it), the invitation spent."""
     membership = Membership.objects.create(
         organization=invitation.organization, user=user, role=invitation.role
     )
