@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     org_opt(ul)
 
-    t = cmd("token", "Manage personal API tokens.")
+    t = cmd("token", "Manage personal API tokens and directory (SCIM) tokens.")
     tsub = t.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     tc = tsub.add_parser(
         "create",
@@ -284,8 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create a token (its secret is shown once).",
     )
     org_opt(tc)
-    tc.add_argument("--user", required=True, help="the member the token acts as")
+    tc.add_argument("--user", help="the member the token acts as (an API token)")
     tc.add_argument("--name", required=True, help="what the token is for")
+    tc.add_argument(
+        "--scim",
+        action="store_true",
+        help="a directory's token for SCIM provisioning at /scim/v2/ (no --user)",
+    )
     tc.add_argument("--unit", help="narrow it to recording check-ins on this unit's key results")
     tc.add_argument("--key-result", help="narrow it to recording check-ins on this key result")
     tr = tsub.add_parser(
@@ -293,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     org_opt(tr)
     tr.add_argument("prefix")
+    tr.add_argument("--scim", action="store_true", help="revoke a SCIM token")
     tl = tsub.add_parser("list", help="List tokens.", description="List tokens.")
     org_opt(tl)
 
@@ -781,12 +787,16 @@ def do_user(args: argparse.Namespace) -> int:
 
 
 def do_token(args: argparse.Namespace) -> int:
-    from pilote.errors import NotFound
+    from pilote.errors import Invalid, NotFound
     from pilote.orgs import actions, queries
-    from pilote.orgs.models import User
+    from pilote.orgs.models import ScimToken, User
 
     actor = _system(args)
+    if args.token_command in ("create", "revoke") and args.scim:
+        return _scim_token(actor, args)
     if args.token_command == "create":
+        if not args.user:
+            raise Invalid("missing user", [("--user", "the member the token acts as (or --scim)")])
         user = User.objects.filter(
             email=args.user.lower(), memberships__organization=actor.organization
         ).first()
@@ -814,7 +824,37 @@ def do_token(args: argparse.Namespace) -> int:
         for t in queries.tokens(actor).order_by("id"):
             state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
             print(f"{t.prefix}  {t.user.email:32} {state:18} {t.name}")
+        for t in ScimToken.objects.filter(organization=actor.organization).order_by("id"):
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            print(f"{t.prefix}  {'(SCIM)':32} {state:18} {t.name}")
     return 0
+
+
+def _scim_token(actor, args: argparse.Namespace) -> int:
+    from pilote.errors import NotFound
+    from pilote.orgs import scim
+    from pilote.orgs.models import ScimToken
+
+    if args.token_command == "create":
+        token, secret = scim.create_token(actor, args.name)
+        print(
+            f"SCIM token {token.prefix} for {actor.organization} ({token.name}); its base URL"
+            f" is {settings_base()}/scim/v2 — keep this secret, it is not shown again:"
+        )
+        print(secret)
+        return 0
+    token = ScimToken.objects.filter(organization=actor.organization, prefix=args.prefix).first()
+    if token is None:
+        raise NotFound("unknown token", [("prefix", f"no SCIM token {args.prefix}")])
+    scim.revoke_token(actor, token)
+    print(f"SCIM token {token.prefix} revoked")
+    return 0
+
+
+def settings_base() -> str:
+    from django.conf import settings
+
+    return settings.PILOTE_BASE_URL
 
 
 def do_org(args: argparse.Namespace) -> int:

@@ -155,6 +155,8 @@ AUDIT_ACTIONS = {
     "import": _("imported"),
     "invite": _("invited"),
     "sso_join": _("joined by single sign-on"),
+    "deactivate": _("deactivated"),
+    "reactivate": _("reactivated"),
     "resend": _("invitation sent again"),
     "accept": _("invitation accepted"),
     "decline": _("invitation declined"),

@@ -25,6 +25,8 @@ PAGES = [
     ("admin@banque.example", "/manage/units/"),
     ("admin@banque.example", "/manage/cycles/"),
     ("admin@banque.example", "/manage/rules/"),
+    ("admin@banque.example", "/manage/sso/"),
+    ("admin@banque.example", "/manage/provisioning/"),
     ("digital@banque.example", "/objectives/new/"),
     ("digital@banque.example", "/objectives/espace-client/key-results/new/"),
     ("digital@banque.example", "/key-results/note-espace-client/edit/"),

@@ -110,9 +110,12 @@ def _descendants(
 
 
 def actor_for(user: User, organization: Organization, token: ApiToken | None = None) -> Actor:
-    """The actor of ``user`` in ``organization``; NotFound when not a member."""
+    """The actor of ``user`` in ``organization``; NotFound when not a member (or no longer:
+    a deactivated membership acts nowhere)."""
     try:
-        membership = Membership.objects.get(user=user, organization=organization)
+        membership = Membership.objects.get(
+            user=user, organization=organization, deactivated_at__isnull=True
+        )
     except Membership.DoesNotExist:
         raise NotFound("organisation not found") from None
     units = set(membership.units.values_list("id", flat=True))
@@ -131,7 +134,9 @@ def actor_for(user: User, organization: Organization, token: ApiToken | None = N
 
 
 def organizations_of(user: User) -> QuerySet[Organization]:
-    return Organization.objects.filter(memberships__user=user).order_by("name")
+    return Organization.objects.filter(
+        memberships__user=user, memberships__deactivated_at__isnull=True
+    ).order_by("name")
 
 
 def scoped(actor: Actor, queryset: QuerySet) -> QuerySet:

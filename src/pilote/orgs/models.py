@@ -117,6 +117,12 @@ class Unit(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Provisioning (SCIM, orgs/scim.py): the directory's id, and what it sent that Pilote
+    # does not model (kept to give it back as it was).
+    external_id = models.CharField(max_length=200, blank=True)
+    scim_data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -136,6 +142,18 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     units = models.ManyToManyField(Unit, blank=True, related_name="members")
     version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Deactivated (by the directory, SCIM ``active: false``, or an admin): the person no
+    # longer acts in the organisation; what they wrote, owned and recorded stays.
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Provisioning (SCIM, orgs/scim.py): the directory's user name and id, what it sent that
+    # Pilote does not model, and whether the directory deleted it (then gone from SCIM,
+    # deactivated here).
+    scim_username = models.CharField(max_length=300, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    scim_data = models.JSONField(default=dict, blank=True)
+    scim_removed = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -195,6 +213,25 @@ class RateEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["scope", "key", "at"])]
+
+
+class ScimToken(models.Model):
+    """The bearer token a directory (Entra ID, Okta…) provisions an organisation's people
+    and units with, at ``/scim/v2/``. Not a person's: it acts as the directory. Only its
+    hash is kept; the secret is shown once."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="scim_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
 
 
 class ApiToken(models.Model):
@@ -268,7 +305,11 @@ class DataVersion(models.Model):
 
 
 class SingleSignOn(models.Model):
-    """An organisation's identity provider (OpenID Connect), set up by its admin.
+    """An organisation's identity provider (OpenID Connect or SAML 2.0), set up by its admin.
+
+    OpenID Connect: ``issuer`` (it publishes its discovery document), ``client_id`` and
+    ``client_secret``. SAML 2.0: the provider's metadata (``metadata_xml``, fetched once from
+    ``metadata_url`` when one is given), and ``issuer`` holds the provider's entity ID.
 
     People whose address is in ``domains`` sign in there (the sign-in page finds it from the
     address); a new one gets an account and a membership with ``default_role`` at their
@@ -278,17 +319,31 @@ class SingleSignOn(models.Model):
 
     class Protocol(models.TextChoices):
         OIDC = "oidc", "OpenID Connect"
+        SAML = "saml", "SAML 2.0"
 
     organization = models.OneToOneField(
         Organization, on_delete=models.CASCADE, related_name="single_sign_on"
     )
     protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.OIDC)
-    issuer = models.URLField(max_length=500)
-    client_id = models.CharField(max_length=300)
+    issuer = models.CharField(max_length=500)
+    client_id = models.CharField(max_length=300, blank=True)
     client_secret = models.CharField(max_length=500, blank=True)
+    metadata_url = models.URLField(max_length=500, blank=True)
+    metadata_xml = models.TextField(blank=True)
     domains = models.JSONField(default=list)  # lower-case e-mail domains
     default_role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     required = models.BooleanField(default=False)
     enabled = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
+
+
+class SsoUse(models.Model):
+    """A single sign-on answer already used (a SAML request or assertion id), kept until it
+    could no longer be accepted anyway: a replay is refused in every process. A request's row
+    holds, for one minute, who the checked response named (``payload``), until the browser
+    that started the sign-in comes back for it (``saml.finish``)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    until = models.DateTimeField(db_index=True)
+    payload = models.JSONField(null=True, blank=True)

@@ -81,7 +81,7 @@ REFUSALS = {
 
 def sso_snapshot(sso: SingleSignOn) -> dict:
     return {"protocol": sso.protocol, "issuer": sso.issuer, "client_id": sso.client_id,
-            "secret_set": bool(sso.client_secret), "domains": list(sso.domains),
+            "secret_set": bool(sso.client_secret), "metadata_url": sso.metadata_url, "domains": list(sso.domains),
             "default_role": sso.default_role, "required": sso.required,
             "enabled": sso.enabled}  # fmt: skip
 
@@ -131,11 +131,20 @@ def set_sso(actor: Actor, data: dict) -> SingleSignOn:
     before = sso_snapshot(sso) if sso else None
     sso = sso or SingleSignOn(organization=actor.organization)
     errors: list[tuple[str, str]] = []
-    issuer = (data.get("issuer") or "").strip().rstrip("/")
-    errors += issuer_errors(issuer)
-    client_id = (data.get("client_id") or "").strip()
-    if not client_id:
-        errors.append(("client_id", N_("is required")))
+    protocol = data.get("protocol") or SingleSignOn.Protocol.OIDC
+    metadata_url = metadata_xml = client_id = ""
+    if protocol == SingleSignOn.Protocol.SAML:
+        issuer, metadata_url, metadata_xml, saml_errors = _saml_metadata(data)
+        errors += saml_errors
+    elif protocol == SingleSignOn.Protocol.OIDC:
+        issuer = (data.get("issuer") or "").strip().rstrip("/")
+        errors += issuer_errors(issuer)
+        client_id = (data.get("client_id") or "").strip()
+        if not client_id:
+            errors.append(("client_id", N_("is required")))
+    else:
+        issuer = ""
+        errors.append(("protocol", one_of(SingleSignOn.Protocol.values)))
     domains, domain_errors = _domains(data.get("domains"))
     errors += domain_errors
     claimed = {d for other in SingleSignOn.objects.exclude(organization=actor.organization)
@@ -148,8 +157,12 @@ def set_sso(actor: Actor, data: dict) -> SingleSignOn:
         errors.append(("default_role", one_of(ROLES_GIVEN)))
     if errors:
         raise Invalid("invalid single sign-on", errors)
-    sso.issuer, sso.client_id, sso.domains, sso.default_role = issuer, client_id, domains, role
-    if data.get("client_secret"):
+    if protocol != sso.protocol:
+        sso.client_secret = ""  # a secret belongs to the provider it was made for
+    sso.protocol, sso.issuer, sso.client_id = protocol, issuer, client_id
+    sso.metadata_url, sso.metadata_xml = metadata_url, metadata_xml
+    sso.domains, sso.default_role = domains, role
+    if data.get("client_secret") and protocol == SingleSignOn.Protocol.OIDC:
         sso.client_secret = data["client_secret"].strip()
     sso.required = bool(data.get("required"))
     sso.enabled = bool(data.get("enabled", True))
@@ -160,6 +173,27 @@ def set_sso(actor: Actor, data: dict) -> SingleSignOn:
     audit.record(actor, "update" if before else "create", AuditType.ORGANIZATION, "sso",
                  before=before, after=after)  # fmt: skip
     return sso
+
+
+def _saml_metadata(data: dict) -> tuple[str, str, str, list[tuple[str, str]]]:
+    """(the provider's entity ID, its metadata address, its metadata, errors): the XML given,
+    or fetched from the address."""
+    from . import saml
+
+    url = (data.get("metadata_url") or "").strip()
+    xml = (data.get("metadata_xml") or "").strip()
+    if url and not xml:
+        try:
+            xml = saml.fetch_metadata(url)
+        except Refused as exc:
+            return "", url, "", [("metadata_url", exc.message)]
+    try:
+        entity, _, errors = saml.read_metadata(xml)
+    except Refused as exc:
+        return "", url, "", [("metadata", exc.message)]
+    if url and errors:
+        errors = [("metadata_url", m) for _, m in errors]
+    return entity, url, xml, errors
 
 
 @transaction.atomic
@@ -240,6 +274,10 @@ def start(request: HttpRequest, sso: SingleSignOn, email: str = "") -> str:
     """The provider's address to send the person to (state, nonce and PKCE kept here)."""
     if not sso.enabled:
         raise Refused(REFUSALS["disabled"])
+    if sso.protocol == SingleSignOn.Protocol.SAML:
+        from . import saml
+
+        return saml.start(request, sso, email)
     client = _client(sso)
     _checked_metadata(sso, client)
     redirect_uri = settings.PILOTE_BASE_URL + CALLBACK
@@ -334,9 +372,31 @@ def check(actor: Actor) -> dict:
     sso = SingleSignOn.objects.filter(organization=actor.organization).first()
     if sso is None:
         raise NotFound("single sign-on not set up")
+    if sso.protocol == SingleSignOn.Protocol.SAML:
+        return _check_saml(sso)
     try:
         metadata = _checked_metadata(sso, _client(sso))
     except Refused as exc:
         raise Conflict(exc.message, [("issuer", exc.message)]) from None
     return {k: metadata.get(k) for k in ("issuer", "authorization_endpoint", "token_endpoint",
                                          "jwks_uri")}  # fmt: skip
+
+
+def _check_saml(sso: SingleSignOn) -> dict:
+    """The provider's metadata read again (fetched again from its address, not saved: saving
+    the set-up again takes the new one), with when its certificates expire."""
+    from . import saml
+
+    xml = sso.metadata_xml
+    try:
+        if sso.metadata_url:
+            xml = saml.fetch_metadata(sso.metadata_url)
+        entity, url, errors = saml.read_metadata(xml)
+    except Refused as exc:
+        raise Conflict(exc.message, [("metadata", exc.message)]) from None
+    if errors:
+        raise Conflict(errors[0][1], errors)
+    checked = SingleSignOn(organization_id=sso.organization_id, issuer=entity, metadata_xml=xml)
+    return {"entity_id": entity, "sign_in_url": url,
+            "certificate_ends": saml.certificate_ends(checked),
+            "changed": xml != sso.metadata_xml}  # fmt: skip

@@ -45,7 +45,7 @@ class Styled(forms.Form):
         for name, field in self.fields.items():
             widget = field.widget
             css = (
-                "form-check-input" if isinstance(widget, forms.CheckboxInput)
+                "form-check-input" if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect))
                 else "form-select" if isinstance(widget, forms.Select) else "form-control"
             )  # fmt: skip
             widget.attrs.setdefault("class", css)
@@ -468,12 +468,20 @@ class ResetRequestForm(Styled):
 
 
 class SingleSignOnForm(Styled):
+    protocol = forms.ChoiceField(
+        label=_("Protocol"),
+        choices=[("oidc", "OpenID Connect"), ("saml", "SAML 2.0")],
+        widget=forms.RadioSelect,
+        initial="oidc",
+    )
     issuer = forms.CharField(
         label=_("Issuer"),
         max_length=500,
-        help_text=_("The provider's address; it publishes /.well-known/openid-configuration."),
-    )
-    client_id = forms.CharField(label=_("Client ID"), max_length=300)
+        required=False,
+        help_text=_("OpenID Connect: the provider's address; it publishes"
+                    " /.well-known/openid-configuration."),
+    )  # fmt: skip
+    client_id = forms.CharField(label=_("Client ID"), max_length=300, required=False)
     client_secret = forms.CharField(
         label=_("Client secret"),
         required=False,
@@ -481,6 +489,21 @@ class SingleSignOnForm(Styled):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_("Leave empty to keep the one saved."),
     )
+    metadata_url = forms.CharField(
+        label=_("Metadata address (SAML)"),
+        max_length=500,
+        required=False,
+        help_text=_("SAML: the identity provider's federation metadata address, read once when"
+                    " you save; or paste the metadata below."),
+    )  # fmt: skip
+    metadata_xml = forms.CharField(
+        label=_("Metadata (SAML, XML)"),
+        required=False,
+        max_length=1_000_000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_("It holds the provider's entity ID, sign-in address and signing"
+                    " certificate."),
+    )  # fmt: skip
     domains = forms.CharField(
         label=_("E-mail domains"),
         max_length=2000,

@@ -95,7 +95,11 @@ urlpatterns = [
     path("login/", account.LoginView.as_view(), name="login"),
     path("sso/start/", account.sso_start, name="sso_start"),
     path("sso/callback/", account.sso_callback, name="sso_callback"),
+    path("sso/saml/<int:org_id>/metadata/", account.saml_metadata, name="saml_metadata"),
+    path("sso/saml/<int:org_id>/acs/", account.saml_acs, name="saml_acs"),
+    path("sso/saml/finish/", account.saml_finish, name="saml_finish"),
     path("manage/sso/", manage.single_sign_on, name="manage_sso"),
+    path("manage/provisioning/", manage.provisioning, name="manage_provisioning"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from pilote.api.auth import SESSION_ORG
@@ -267,10 +268,58 @@ def sso_start(request: HttpRequest) -> HttpResponse:
 def sso_callback(request: HttpRequest) -> HttpResponse:
     from pilote.orgs import sso
 
+    return _signed_in_by_sso(request, sso.finish)
+
+
+def _signed_in_by_sso(request: HttpRequest, finish) -> HttpResponse:
+    """Sign in the person a checked answer names (OpenID Connect or SAML), or say why not."""
+    from pilote.orgs import sso
+
     try:
-        membership = sso.finish(request)
+        membership = finish(request)
     except sso.Refused as exc:
         return render(request, "pilote/sso_refused.html", {"reason": _t(exc.message)}, status=403)
     login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[SESSION_ORG] = membership.organization_id
     return redirect("cockpit")
+
+
+def saml_metadata(request: HttpRequest, org_id: int) -> HttpResponse:
+    """Pilote's SAML metadata for an organisation that signs in with SAML (public, as
+    identity providers read it): its entity ID and assertion consumer service."""
+    from pilote.orgs import saml
+    from pilote.orgs.models import SingleSignOn
+
+    if not SingleSignOn.objects.filter(organization_id=org_id,
+                                       protocol=SingleSignOn.Protocol.SAML).exists():  # fmt: skip
+        raise Http404
+    try:
+        xml = saml.sp_metadata(org_id)
+    except saml.Refused as exc:
+        return render(request, "pilote/sso_refused.html", {"reason": _t(exc.message)}, status=503)
+    return HttpResponse(xml, content_type="application/samlmetadata+xml")
+
+
+@csrf_exempt  # the identity provider's page posts here, from its own site
+@require_POST
+def saml_acs(request: HttpRequest, org_id: int) -> HttpResponse:
+    """The identity provider's response: checked here (no session comes with this cross-site
+    POST), then the browser goes on to ``saml_finish`` with its session."""
+    from pilote.orgs import saml
+    from pilote.orgs.signin import over_limit
+
+    if over_limit("saml-acs", client_address(request) or "?", 120, timedelta(minutes=10)):
+        return render(request, "pilote/sso_refused.html",
+                      {"reason": _t(N_("too many sign-ins started: try again in a few minutes"))},
+                      status=429)  # fmt: skip
+    try:
+        request_id = saml.consume(request, org_id)
+    except saml.Refused as exc:
+        return render(request, "pilote/sso_refused.html", {"reason": _t(exc.message)}, status=403)
+    return redirect(reverse("saml_finish") + "?" + urlencode({"request": request_id}))
+
+
+def saml_finish(request: HttpRequest) -> HttpResponse:
+    from pilote.orgs import saml
+
+    return _signed_in_by_sso(request, saml.finish)

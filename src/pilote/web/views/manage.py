@@ -7,7 +7,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pilote.errors import Forbidden, NotFound, TooMany
@@ -349,10 +351,22 @@ def rules(request: HttpRequest) -> HttpResponse:
     )
 
 
+CHECKED_LABELS = {
+    "issuer": gettext_lazy("Issuer"),
+    "authorization_endpoint": gettext_lazy("Authorisation address"),
+    "token_endpoint": gettext_lazy("Token address"),
+    "jwks_uri": gettext_lazy("Signing keys address"),
+    "entity_id": gettext_lazy("Entity ID"),
+    "sign_in_url": gettext_lazy("Sign-in address"),
+    "certificate_ends": gettext_lazy("Signing certificate valid until"),
+}
+
+
 @member_required
 def single_sign_on(request: HttpRequest) -> HttpResponse:
-    """The organisation's identity provider (OpenID Connect): set up, tested, removed."""
-    from pilote.orgs import sso
+    """The organisation's identity provider (OpenID Connect or SAML 2.0): set up, tested,
+    removed."""
+    from pilote.orgs import saml, sso
     from pilote.orgs.models import SingleSignOn
 
     _admin(request)
@@ -360,8 +374,12 @@ def single_sign_on(request: HttpRequest) -> HttpResponse:
     current = SingleSignOn.objects.filter(organization=actor.organization).first()
     initial = (
         {**sso.sso_snapshot(current), "domains": ", ".join(current.domains)}
-        if current else {"enabled": True}
+        if current else {"enabled": True, "protocol": "oidc"}
     )  # fmt: skip
+    if current is not None and current.protocol == SingleSignOn.Protocol.SAML:
+        # The entity ID comes from the metadata; pasted metadata is shown back to keep it.
+        initial["issuer"] = ""
+        initial["metadata_xml"] = "" if current.metadata_url else current.metadata_xml
     form = SingleSignOnForm(request.POST or None, initial=initial)
     checked = None
     if request.method == "POST":
@@ -374,7 +392,11 @@ def single_sign_on(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("manage_sso")
             if action == "test":
-                checked = sso.check(actor)
+                checked = [
+                    (CHECKED_LABELS.get(k, k),
+                     ", ".join(date_format(d) for d in v) if isinstance(v, list) else v)
+                    for k, v in sso.check(actor).items() if k != "changed"
+                ]  # fmt: skip
                 messages.success(request, _("The identity provider answered as it should."))
             elif form.is_valid():
                 sso.set_sso(actor, form.cleaned_data)
@@ -392,7 +414,46 @@ def single_sign_on(request: HttpRequest) -> HttpResponse:
             "current": current,
             "checked": checked,
             "callback": settings.PILOTE_BASE_URL + sso.CALLBACK,
+            "saml_entity_id": saml.entity_id(actor.organization.pk),
+            "saml_acs": saml.acs_url(actor.organization.pk),
             "section": "sso",
         },
         status=422 if form.errors else 200,
+    )
+
+
+@member_required
+def provisioning(request: HttpRequest) -> HttpResponse:
+    """The directory's tokens for SCIM provisioning: made (the secret shown once), revoked."""
+    from pilote.orgs import scim
+    from pilote.orgs.models import ScimToken
+
+    _admin(request)
+    actor = request.actor
+    secret = None
+    errors = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                token = ScimToken.objects.filter(organization=actor.organization,
+                                                 pk=request.POST.get("token") or 0).first()  # fmt: skip
+                if token is None:
+                    raise NotFound("token not found")
+                scim.revoke_token(actor, token)
+                messages.success(request, _("Token revoked: the directory can no longer use it."))
+                return redirect("manage_provisioning")
+            _token, secret = scim.create_token(actor, request.POST.get("name", ""))
+        except FORM_ERRORS as exc:
+            errors = [_t(m) for _f, m in getattr(exc, "errors", [])] or [_t(str(exc))]
+    return render(
+        request,
+        "pilote/manage_provisioning.html",
+        {
+            "tokens": ScimToken.objects.filter(organization=actor.organization).order_by("-id"),
+            "secret": secret,
+            "errors": errors,
+            "base_url": settings.PILOTE_BASE_URL + "/scim/v2",
+            "section": "provisioning",
+        },
+        status=422 if errors else 200,
     )
