@@ -221,3 +221,44 @@ def test_the_admin_sets_saml_up_in_the_browser(acme, settings):
     lead.force_login(User.objects.get(email="lead@acme.example"))
     assert lead.get("/manage/sso/").status_code == 403
     assert Client().get("/sso/saml/999999/metadata/").status_code == 404
+
+
+def test_an_invited_address_joins_as_invited_and_a_deactivated_member_is_refused(idp, acme):
+    from pilote.orgs.models import Invitation
+
+    invitation = Invitation.objects.get(organization=acme, email="invited@acme.example")
+    role, units = invitation.role, set(invitation.units.values_list("key", flat=True))
+    # The invitation's page offers the provider (and, SSO not being required, a password).
+    page = english().get(f"/join/{sso_token(invitation)}/")
+    assert 'action="/sso/start/"' in page.text and 'name="password"' in page.text
+    client = english()
+    assert post_back(client, *answer(client, idp, "invited@acme.example")).status_code == 302
+    m = Membership.objects.get(organization=acme, user__email="invited@acme.example")
+    assert (m.role, set(m.units.values_list("key", flat=True))) == (role, units)
+    assert not Invitation.objects.filter(pk=invitation.pk).exists()
+    # Deactivated (by the directory): single sign-on does not bring them back.
+    from django.utils import timezone
+
+    Membership.objects.filter(pk=m.pk).update(deactivated_at=timezone.now())
+    again = english()
+    r = post_back(again, *answer(again, idp, "invited@acme.example"))
+    assert r.status_code == 403 and "deactivated" in r.text
+
+
+def test_with_sso_required_an_invitation_sets_no_password(idp, acme):
+    from pilote.orgs.models import Invitation
+
+    SingleSignOn.objects.filter(organization=acme).update(required=True)
+    invitation = Invitation.objects.get(organization=acme, email="invited@acme.example")
+    token = sso_token(invitation)
+    page = english().get(f"/join/{token}/")
+    assert 'action="/sso/start/"' in page.text and 'type="password"' not in page.text
+    r = english().post(f"/join/{token}/", {"name": "In Vited", "password": "a-Long-pass-2026!",
+                                           "password_again": "a-Long-pass-2026!"})  # fmt: skip
+    assert not User.objects.filter(email="invited@acme.example").exists(), r.status_code
+
+
+def sso_token(invitation) -> str:
+    from pilote.orgs.accounts import invitation_token
+
+    return invitation_token(invitation)

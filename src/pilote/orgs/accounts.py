@@ -182,6 +182,11 @@ def join(token: str, name: str, password: str) -> Membership:
         raise Conflict(EXPIRED)
     if User.objects.filter(email=invitation.email).exists():
         raise Conflict(N_("this address already has an account: sign in to accept"))
+    from .sso import password_refused
+
+    if password_refused(invitation.email):
+        raise Invalid("single sign-on required", [("password", N_(
+            "this organisation signs in with single sign-on: continue with it"))])  # fmt: skip
     name = (name or "").strip()[:200] or invitation.name
     check_password(password, User(email=invitation.email, name=name))
     user = User.objects.create_user(email=invitation.email, name=name, password=password)

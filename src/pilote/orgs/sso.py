@@ -36,7 +36,7 @@ from pilote.okr.text import N_, one_of
 from . import audit
 from .access import Actor, require_admin
 from .audit import AuditType
-from .models import Membership, Role, SingleSignOn, User
+from .models import Invitation, Membership, Role, SingleSignOn, User
 
 CALLBACK = "/sso/callback/"
 SESSION = "pilote_sso"  # state → organisation id, for the sign-ins started in this session
@@ -356,6 +356,13 @@ def _member(sso: SingleSignOn, claims) -> Membership:
     elif not user.is_active:
         raise Refused(REFUSALS["inactive"])
     membership = Membership.objects.filter(user=user, organization=org).first()
+    invitation = Invitation.objects.filter(organization=org, email=email).first()
+    if membership is None and invitation is not None and not invitation.expired:
+        from .actions import join_as_invited
+
+        membership = join_as_invited(invitation, user)  # the role and units invited with
+    if membership is not None and membership.deactivated_at is not None:
+        raise Refused(REFUSALS["inactive"])
     if membership is None:
         membership = Membership.objects.create(organization=org, user=user, role=sso.default_role)
         from .actions import membership_snapshot

@@ -162,7 +162,12 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         # Nobody chose a language yet: the one the inviting organisation speaks.
         translation.activate(invitation.organization.locale)
         request.LANGUAGE_CODE = invitation.organization.locale
-    context = {"invitation": invitation, "inviter": invitation.invited_by}
+    from pilote.orgs import sso
+
+    found = sso.for_email(invitation.email)
+    by_sso = found is not None and found.organization_id == invitation.organization_id
+    context = {"invitation": invitation, "inviter": invitation.invited_by, "sso": by_sso,
+               "sso_required": by_sso and found.required}  # fmt: skip
     if invitation.expired:
         return render(request, "pilote/join.html", {**context, "state": "expired"}, status=410)
     signed_in = request.user.is_authenticated
