@@ -113,6 +113,9 @@ def test_a_token_is_needed_and_reaches_its_organisation_only(directory, acme, ap
     for secret in ("", "nonsense", api("admin").token):  # an API token is not a SCIM token
         r = call("GET", "/Users", secret_=secret)
         assert r.status_code == 401 and "WWW-Authenticate" in r, secret
+    # Nor is a SCIM token an API token.
+    _, own = scim.create_token(Actor.system(acme), "probe")
+    assert Client().get("/api/v1/units", HTTP_AUTHORIZATION=f"Bearer {own}").status_code == 401
     # Globex's directory sees Globex's people, never Acme's, even by id.
     globex = Organization.objects.get(name="Globex")
     _, g_secret = scim.create_token(Actor.system(globex), "Okta")
@@ -205,6 +208,11 @@ def test_deprovisioning_deactivates_and_keeps_history(directory, acme):
     browser.force_login(lead.user)
     assert browser.get("/").status_code in (302, 403, 404)  # no organisation to land in
     assert Objective.objects.filter(owner=lead.user).count() == owned  # history stays
+    admin = Client()
+    admin.cookies["django_language"] = "en"
+    admin.force_login(User.objects.get(email="admin@acme.example"))
+    people = admin.get("/manage/people/?q=lead@acme").text
+    assert "lead@acme.example" in people and "deactivated" in people
     # Back: active again.
     r = call("PATCH", f"/Users/{lead.pk}", {"schemas": [PATCH], "Operations": [
         {"op": "replace", "path": "active", "value": True}]})  # fmt: skip

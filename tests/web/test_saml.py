@@ -262,3 +262,17 @@ def sso_token(invitation) -> str:
     from pilote.orgs.accounts import invitation_token
 
     return invitation_token(invitation)
+
+
+def test_a_hostile_response_is_refused_without_being_expanded(idp):
+    import base64
+
+    client = english()
+    action, fields = answer(client, idp, "lead@acme.example")
+    bomb = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+            '<r>&c;</r>')  # fmt: skip
+    for body in (base64.b64encode(bomb.encode()).decode(), "not base64 at all %%%", "x" * 600_000):
+        r = client.post(urlsplit(action).path, {**fields, "SAMLResponse": body})
+        assert r.status_code == 403 and "not a valid SAML response" in r.text
+    assert client.get("/").status_code == 302
