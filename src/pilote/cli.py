@@ -132,8 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--cycle", help="xlsx, csv: only this cycle's OKRs (default: every cycle)")
     e.add_argument("--output", "-o", help="write to this file instead of standard output")
 
-    li = cmd("lint", "Check a YAML file without changing anything (an import that is rolled back).")
+    li = cmd(
+        "lint",
+        "Check a YAML or JSON file without changing anything (an import that is rolled back),"
+        " then coach its OKRs: each finding says its rule, why, and how to fix it.",
+    )
     li.add_argument("file", help="the file to check")
+    li.add_argument("--format", choices=("text", "json"), default="text",
+                    help="json: a list of {path, rule, severity, message, why, fix}")  # fmt: skip
+    li.add_argument(
+        "--blocking",
+        default="",
+        help="rules (codes, comma-separated) that fail the check (exit 1) when they fire",
+    )
 
     c = cmd("checkin", "Record a check-in on a key result.")
     org_opt(c)
@@ -556,11 +567,35 @@ def _import_sheet(args: argparse.Namespace) -> int:
 
 
 def do_lint(args: argparse.Namespace) -> int:
-    from pilote.interchange.importer import import_file
+    """Exit 0: valid, no blocking finding; 1: a blocking rule fired; errors as for import."""
+    import json
 
+    import yaml
+    from django.utils.translation import gettext
+
+    from pilote.errors import Invalid
+    from pilote.interchange.importer import import_file
+    from pilote.okr import coach
+
+    blocking = frozenset(r.strip() for r in args.blocking.split(",") if r.strip())
+    unknown = sorted(blocking - set(coach.RULES))
+    if unknown:
+        raise Invalid("unknown rules", [("--blocking", f"unknown rule {r} (one of: "
+                                         + ", ".join(coach.RULES) + ")") for r in unknown])  # fmt: skip
     import_file(args.file, dry_run=True)
-    print(f"{args.file}: no errors")
-    return 0
+    with open(args.file, encoding="utf-8") as fh:
+        document = json.load(fh) if args.file.endswith(".json") else yaml.safe_load(fh)
+    findings = coach.check(document, coach.CoachPolicy(blocking=blocking))
+    shown = [f.as_dict(gettext) for f in findings]
+    if args.format == "json":
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        print(f"{args.file}: no errors" + ("" if shown else ", nothing to coach"))
+        for f in shown:
+            print(f"{args.file}: {f['path']}: [{f['rule']}] {f['message']}"
+                  + (" (blocking)" if f["severity"] == "blocking" else ""))  # fmt: skip
+            print(f"    {f['why']}; {f['fix']}")
+    return 1 if any(f.severity == "blocking" for f in findings) else 0
 
 
 def do_export(args: argparse.Namespace) -> int:
