@@ -276,3 +276,19 @@ def test_a_hostile_response_is_refused_without_being_expanded(idp):
         r = client.post(urlsplit(action).path, {**fields, "SAMLResponse": body})
         assert r.status_code == 403 and "not a valid SAML response" in r.text
     assert client.get("/").status_code == 302
+
+
+def test_the_finishing_step_waits_one_minute_at_most(idp):
+    import datetime
+
+    import time_machine
+
+    client = english()
+    action, fields = answer(client, idp, "lead@acme.example")
+    consumed = client.post(urlsplit(action).path, fields)
+    assert consumed.status_code == 302
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=2)
+    with time_machine.travel(later, tick=False):
+        r = client.get(consumed["Location"])
+    assert r.status_code == 403 and "already used, or has expired" in r.text
+    assert client.get("/").status_code == 302

@@ -315,7 +315,7 @@ def consume(request: HttpRequest, org_id: int) -> str:
                                   until=until)  # fmt: skip
             SsoUse.objects.create(key=f"saml-request:{request_id}"[:200], until=until,
                                   payload={"o": org_id, **claims,
-                                           "by": (timezone.now() + HANDOFF).isoformat()})  # fmt: skip
+                                           "by": (timezone.now() + HANDOFF).timestamp()})  # fmt: skip
     except IntegrityError:
         raise Refused(REFUSALS["replay"]) from None
     return request_id
@@ -363,7 +363,7 @@ def finish(request: HttpRequest) -> Membership:
             .first()
         )
         payload = use.payload if use is not None else None
-        if not payload or payload.get("o") != org_id or payload["by"] < timezone.now().isoformat():
+        if not payload or payload.get("o") != org_id or payload["by"] < timezone.now().timestamp():
             raise Refused(REFUSALS["replay"])
         use.payload = None
         use.save(update_fields=["payload"])
