@@ -208,6 +208,21 @@ def test_deprovisioning_deactivates_and_keeps_history(directory, acme):
     browser.force_login(lead.user)
     assert browser.get("/").status_code in (302, 403, 404)  # no organisation to land in
     assert Objective.objects.filter(owner=lead.user).count() == owned  # history stays
+    from pilote.notify.actions import notify
+    from pilote.notify.models import Notification
+
+    before = Notification.objects.filter(user=lead.user).count()
+    others = [lead.user, User.objects.get(email="admin@acme.example")]
+    made = notify(
+        acme,
+        others,
+        "validation",
+        "validation_request",
+        {"objective": "x", "version": 1},
+        "/inbox/",
+    )
+    assert [n.user.email for n in made] == ["admin@acme.example"]  # nothing to them any more
+    assert Notification.objects.filter(user=lead.user).count() == before
     admin = Client()
     admin.cookies["django_language"] = "en"
     admin.force_login(User.objects.get(email="admin@acme.example"))

@@ -19,7 +19,7 @@ from pilote.okr.text import N_, one_of
 from pilote.orgs import audit
 from pilote.orgs.access import Actor, require_admin, scoped
 from pilote.orgs.audit import AuditType
-from pilote.orgs.models import Organization, User
+from pilote.orgs.models import Membership, Organization, User
 
 from . import messages
 from .models import DEFAULT_EMAIL, Delivery, Kind, Notification, Preference, Webhook
@@ -54,7 +54,13 @@ def notify(
     these values (notify/messages.py), written in each one's language; returns those made."""
     from . import tasks
 
-    users = {u.pk: u for u in users if u is not None and u.is_active}.values()
+    users = {u.pk: u for u in users if u is not None and u.is_active}
+    # A membership deactivated (by the directory, SCIM) hears nothing more from here.
+    for gone in Membership.objects.filter(organization=organization, user_id__in=list(users),
+                                          deactivated_at__isnull=False).values_list(
+                                              "user_id", flat=True):  # fmt: skip
+        users.pop(gone, None)
+    users = users.values()
     prefs = preferences_of(organization, users)
     made = []
     for user in users:
