@@ -866,6 +866,8 @@ def do_token(args: argparse.Namespace) -> int:
 
 
 def _scim_token(actor, args: argparse.Namespace) -> int:
+    from django.conf import settings
+
     from pilote.errors import NotFound
     from pilote.orgs import scim
     from pilote.orgs.models import ScimToken
@@ -874,7 +876,7 @@ def _scim_token(actor, args: argparse.Namespace) -> int:
         token, secret = scim.create_token(actor, args.name)
         print(
             f"SCIM token {token.prefix} for {actor.organization} ({token.name}); its base URL"
-            f" is {settings_base()}/scim/v2 — keep this secret, it is not shown again:"
+            f" is {settings.PILOTE_BASE_URL}/scim/v2 — keep this secret, it is not shown again:"
         )
         print(secret)
         return 0
@@ -884,12 +886,6 @@ def _scim_token(actor, args: argparse.Namespace) -> int:
     scim.revoke_token(actor, token)
     print(f"SCIM token {token.prefix} revoked")
     return 0
-
-
-def settings_base() -> str:
-    from django.conf import settings
-
-    return settings.PILOTE_BASE_URL
 
 
 def do_org(args: argparse.Namespace) -> int:

@@ -360,14 +360,21 @@ def revoke_invitation(actor: Actor, invitation: Invitation) -> None:
     revoke(actor, invitation)
 
 
-def _keep_an_admin(actor: Actor, membership: Membership) -> None:
-    """An organisation always keeps at least one admin (its admins' rows locked meanwhile)."""
+def is_last_admin(membership: Membership) -> bool:
+    """The organisation's only active admin (its admins' rows locked meanwhile): a
+    deactivated admin signs in nowhere, so does not count."""
     admins = list(
         Membership.objects.select_for_update()
-        .filter(organization=actor.organization, role=Role.ADMIN)
+        .filter(organization_id=membership.organization_id, role=Role.ADMIN,
+                deactivated_at__isnull=True)
         .values_list("pk", flat=True)
-    )
-    if admins == [membership.pk]:
+    )  # fmt: skip
+    return admins == [membership.pk]
+
+
+def _keep_an_admin(actor: Actor, membership: Membership) -> None:
+    """An organisation always keeps at least one admin."""
+    if is_last_admin(membership):
         raise Conflict(
             "an organisation keeps at least one admin: make someone else admin first",
             [("role", N_("the last admin"))],

@@ -28,9 +28,7 @@ on the admin page; it reaches this organisation only.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -44,12 +42,13 @@ from pilote.okr.text import N_
 
 from . import audit, versions
 from .access import Actor, require_admin
+from .actions import LAST_USED_EVERY, token_digest
 from .audit import AuditType
 from .models import ApiToken, Membership, Organization, Role, ScimToken, SingleSignOn, Unit, User
+from .sso import domain_of
 
 SCIM_PREFIX = "plscim_"
 MAX_RESULTS = 200
-LAST_USED_EVERY = timedelta(minutes=1)
 # Attributes Pilote models itself (the rest of a resource is kept as sent).
 USER_OWN = {"id", "meta", "userName", "externalId", "groups", "password"}
 DISPLAY = "_display"  # in a unit's scim_data: each member's display, as the directory sent it
@@ -57,10 +56,6 @@ GROUP_OWN = {"id", "meta", "displayName", "externalId", "members"}
 
 
 # --- tokens -------------------------------------------------------------------------------
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -73,7 +68,7 @@ def create_token(actor: Actor, name: str) -> tuple[ScimToken, str]:
     prefix = secrets.token_hex(4)
     secret = f"{SCIM_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ScimToken.objects.create(organization=actor.organization, name=name[:100],
-                                     prefix=prefix, digest=_digest(secret))  # fmt: skip
+                                     prefix=prefix, digest=token_digest(secret))  # fmt: skip
     audit.record(actor, "create", AuditType.TOKEN, prefix, after={"name": token.name,
                                                                   "scim": True})  # fmt: skip
     return token, secret
@@ -96,7 +91,7 @@ def authenticate(secret: str) -> ScimToken | None:
     if not secret.startswith(SCIM_PREFIX):
         return None
     token = (ScimToken.objects.select_related("organization")
-             .filter(digest=_digest(secret), revoked_at__isnull=True).first())  # fmt: skip
+             .filter(digest=token_digest(secret), revoked_at__isnull=True).first())  # fmt: skip
     if token is not None:
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
@@ -148,8 +143,7 @@ def _refuse(code: str, message: str, field: str = "") -> Invalid:
 
 def _check_address(org: Organization, email: str, user: User | None) -> None:
     sso = SingleSignOn.objects.filter(organization=org).first()
-    domain = email.rpartition("@")[2]
-    if sso is not None and domain not in sso.domains:
+    if sso is not None and domain_of(email) not in sso.domains:
         raise _refuse("invalidValue", N_("this address is not of a domain the organisation"
                                          " signs in with"), "emails")  # fmt: skip
     if (
@@ -263,14 +257,9 @@ def update_provisioned(actor: Actor, membership: Membership, data: dict) -> Memb
 def _deactivate(actor: Actor, m: Membership) -> None:
     """The person acts no longer in the organisation: their tokens here revoked; the rest
     (objectives owned, check-ins, comments, the audit) stays."""
-    if (
-        m.role == Role.ADMIN
-        and not Membership.objects.filter(
-            organization=m.organization, role=Role.ADMIN, deactivated_at__isnull=True
-        )
-        .exclude(pk=m.pk)
-        .exists()
-    ):
+    from .actions import is_last_admin
+
+    if m.role == Role.ADMIN and is_last_admin(m):
         raise _refuse("mutability", N_("an organisation keeps at least one admin: make someone"
                                        " else admin first"), "active")  # fmt: skip
     m.deactivated_at = timezone.now()
@@ -296,28 +285,27 @@ def deprovision(actor: Actor, membership: Membership) -> None:
 
 
 def _member_ids(org: Organization, data: dict) -> list[int]:
-    ids = []
-    for i, member in enumerate(data.get("members") or []):
-        value = str((member or {}).get("value") or "")
-        if not value.isdigit() or not _people(org).filter(pk=int(value)).exists():
+    values = [str((member or {}).get("value") or "") for member in data.get("members") or []]
+    known = set(_people(org).filter(pk__in=[int(v) for v in values if v.isdigit()])
+                .values_list("pk", flat=True))  # fmt: skip
+    for i, value in enumerate(values):
+        if not value.isdigit() or int(value) not in known:
             raise _refuse("invalidValue", N_("not a person of this organisation"),
                           f"members[{i}]")  # fmt: skip
-        ids.append(int(value))
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(int(v) for v in values))
 
 
 def _set_members(actor: Actor, unit: Unit, member_ids: list[int]) -> None:
+    """The unit's people as the directory lists them: each one changed through
+    ``update_person`` (its audit, its version)."""
+    from .actions import update_person
+
     current = set(unit.members.filter(scim_removed=False).values_list("pk", flat=True))
     wanted = set(member_ids)
-    for m in Membership.objects.filter(pk__in=current ^ wanted).select_related("user"):
-        from .actions import membership_snapshot
-
-        before = membership_snapshot(m)
-        (m.units.add if m.pk in wanted else m.units.remove)(unit)
-        m.version += 1
-        m.save(update_fields=["version"])
-        audit.record(actor, "update", AuditType.PERSON, m.user.email,
-                     *audit.changed(before, membership_snapshot(m)))  # fmt: skip
+    for m in Membership.objects.filter(pk__in=current ^ wanted).prefetch_related("units"):
+        keys = {u.key for u in m.units.all()}
+        keys = keys | {unit.key} if m.pk in wanted else keys - {unit.key}
+        update_person(actor, m, {"units": sorted(keys)})
 
 
 def _group_extra(data: dict) -> dict:
@@ -402,7 +390,7 @@ def as_resource(obj: Any) -> dict[str, Any]:
                   for u in obj.units.all()]  # fmt: skip
         if groups:
             data["groups"] = groups
-        kind, created = "User", obj.created_at
+        kind = "User"
     else:
         data = {**obj.scim_data, "displayName": obj.name}
         shown = obj.scim_data.get(DISPLAY) or {}
@@ -412,11 +400,12 @@ def as_resource(obj: Any) -> dict[str, Any]:
                    for m in obj.members.all() if not m.scim_removed]  # fmt: skip
         if members:
             data["members"] = members
-        kind, created = "Group", obj.created_at
+        kind = "Group"
     data.pop(DISPLAY, None)
     data["id"] = str(obj.pk)
     if obj.external_id:
         data["externalId"] = obj.external_id
+    created = obj.created_at
     data["meta"] = {"resourceType": kind, "created": created.isoformat(),
                     "lastModified": max(created, obj.updated_at).isoformat(),
                     "version": f'W/"{obj.version}"'}  # fmt: skip

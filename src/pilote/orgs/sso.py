@@ -127,9 +127,6 @@ def set_sso(actor: Actor, data: dict) -> SingleSignOn:
     """Create or change the organisation's single sign-on (admins). A blank secret keeps the
     one stored."""
     require_admin(actor)
-    sso = SingleSignOn.objects.filter(organization=actor.organization).select_for_update().first()
-    before = sso_snapshot(sso) if sso else None
-    sso = sso or SingleSignOn(organization=actor.organization)
     errors: list[tuple[str, str]] = []
     protocol = data.get("protocol") or SingleSignOn.Protocol.OIDC
     metadata_url = metadata_xml = client_id = ""
@@ -157,6 +154,10 @@ def set_sso(actor: Actor, data: dict) -> SingleSignOn:
         errors.append(("default_role", one_of(ROLES_GIVEN)))
     if errors:
         raise Invalid("invalid single sign-on", errors)
+    # Locked only now: the SAML metadata above may have been fetched over the network.
+    sso = SingleSignOn.objects.filter(organization=actor.organization).select_for_update().first()
+    before = sso_snapshot(sso) if sso else None
+    sso = sso or SingleSignOn(organization=actor.organization)
     if protocol != sso.protocol:
         sso.client_secret = ""  # a secret belongs to the provider it was made for
     sso.protocol, sso.issuer, sso.client_id = protocol, issuer, client_id
