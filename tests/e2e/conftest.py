@@ -46,6 +46,9 @@ def _database_url(tmp: Path, name: str = "pilote_e2e") -> str | None:
         return None
     import psycopg
 
+    # Each pytest-xdist worker runs its own session fixtures: one scratch database per worker,
+    # or two workers migrate the same one at once ("relation ... already exists").
+    name = f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     base, _, _ = url.rpartition("/")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
