@@ -246,3 +246,24 @@ def test_a_rebuild_from_scratch_reaches_an_approved_child_without_key_results(wo
     assert child.status == "approved"
     rebuild_from_scratch(org)
     assert mismatches(org) == []
+
+
+def test_an_import_refreshes_the_figures_once_and_they_equal_a_recomputation(db, monkeypatch):
+    """The importer records its check-ins with the figures' refresh deferred to the end of
+    its key results (goals.latest.figures_deferred): once, not once per check-in, and the
+    stored figures and history equal a recomputation."""
+    from datetime import date
+
+    from pilote import demo
+    from pilote.interchange.importer import import_data
+
+    calls = []
+    real = figures.refresh_key_results
+    monkeypatch.setattr(
+        figures, "refresh_key_results", lambda *a, **k: calls.append(k) or real(*a, **k)
+    )
+    import_data(demo.document(date.today()))
+    org = Organization.objects.get(name="Banque Exemple")
+    with_check_ins = [k for k in calls if k.get("check_ins")]
+    assert len(with_check_ins) == 1 and len(with_check_ins[0]["check_ins"]) > 1
+    assert figures.mismatches(org) == []

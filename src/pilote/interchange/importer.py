@@ -25,6 +25,7 @@ from django.db import transaction
 from pilote.errors import Invalid, PiloteError, is_unknown_reference, unknown
 from pilote.goals import actions as goals
 from pilote.goals import carrying, keyresults
+from pilote.goals.latest import figures_deferred
 from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.messages import say
 from pilote.okr.progress import definition_errors, resolve_kind, value_errors
@@ -565,11 +566,12 @@ class _Writer:
             self.cycles,
             self.objectives,
             self.alignments,
-            self.key_results,
-            self.end_of_cycle,
-            self.initiatives,
-            self.comments,
         ):
+            step()
+        # The figures of the check-ins imported are refreshed once, before grading reads them.
+        with figures_deferred():
+            self.key_results()
+        for step in (self.end_of_cycle, self.initiatives, self.comments):
             step()
 
 
