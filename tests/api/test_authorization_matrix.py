@@ -59,6 +59,7 @@ ROUTES = [
     ("DELETE", "/cycles/{p}cycle-vide", None, None, ADMIN),
     ("POST", "/cycles/{p}q/close", {"retrospective": "ok"}, None, EXECS),
     ("GET", "/cycles/{p}q/tree", None, None, ALL),
+    ("POST", "/cycles/{p}q/what-if", {"key_results": {"{p}tact-kr": 16}}, None, ALL),
     ("GET", "/cycles/{p}q/retrospective", None, None, ALL),
     (
         "POST",
@@ -200,7 +201,10 @@ def _fill(value, prefix: str, domain: str, own_token: str, ids: dict | None = No
     if isinstance(value, list):
         return [_fill(v, prefix, domain, own_token, ids) for v in value]
     if isinstance(value, dict):
-        filled = {k: _fill(v, prefix, domain, own_token, ids) for k, v in value.items()}
+        filled = {
+            _fill(k, prefix, domain, own_token, ids): _fill(v, prefix, domain, own_token, ids)
+            for k, v in value.items()
+        }
         return Multipart(filled) if isinstance(value, Multipart) else filled
     return value
 

@@ -46,6 +46,8 @@ from .schemas import (
     TreeOut,
     VisionIn,
     VisionOut,
+    WhatIfIn,
+    WhatIfOut,
     WithdrawIn,
 )
 from .serialize import (
@@ -225,6 +227,21 @@ def _tree(a, cycle, filters: TreeFilter) -> HttpResponse:
         offset=filters.offset,
     )
     return HttpResponse(orjson.dumps(tree_out(reader, t)), content_type="application/json")
+
+
+@router.post(
+    "/cycles/{key}/what-if",
+    response=WhatIfOut,
+    tags=["objectives"],
+    summary="Figures if some KRs had these values (nothing recorded)",
+)
+def what_if(request: HttpRequest, key: str, payload: WhatIfIn):
+    """The KRs given, and every objective above them, before and after: what real check-ins of
+    those values dated ``as_of`` (default today) would make them. Nothing is recorded."""
+    from pilote.goals.whatif import what_if as simulate
+
+    a = actor(request)
+    return simulate(a, queries.get_cycle(a, key), payload.key_results, payload.as_of)
 
 
 # --- objectives

@@ -616,3 +616,44 @@ class TreeOut(Schema):
     as_of: dt.date
     vision: str | None
     objectives: list[TreeNode]
+
+
+class WhatIfIn(In):
+    key_results: dict[Annotated[str, Field(max_length=200)], float] = Field(
+        description="The hypothetical value of each KR, by key (at most 500)"
+    )
+    as_of: Date | None = None
+
+
+class WhatIfKRFigures(Schema):
+    current: float | None
+    progress: float | None
+    status: str
+
+
+class WhatIfKR(Schema):
+    key: str
+    title: str
+    objective: str
+    before: WhatIfKRFigures
+    after: WhatIfKRFigures
+
+
+class WhatIfFigures(Schema):
+    progress: float | None
+    status: str
+
+
+class WhatIfObjective(Schema):
+    key: str
+    title: str
+    level: str
+    before: WhatIfFigures
+    after: WhatIfFigures
+
+
+class WhatIfOut(Schema):
+    cycle: str
+    as_of: dt.date
+    key_results: list[WhatIfKR]
+    objectives: list[WhatIfObjective]
