@@ -91,7 +91,7 @@ def test_what_if_names_each_wrong_key_and_value_and_records_nothing(world):
     other = Cycle.objects.exclude(pk=cycle.pk).filter(organization=org).first()
     elsewhere = KeyResult.objects.filter(organization=org).exclude(objective__cycle=cycle).first()
     g_kr = KeyResult.objects.filter(organization__name="Globex").first()
-    asked = {"nope": 1, g_kr.key: 1, "x": float("nan")}
+    asked = {"nope": 1, g_kr.key: 1, "x": float("nan"), "nul\x00": 1}
     if boolean is not None:
         asked[boolean.key] = 0.5
     if elsewhere is not None:
@@ -102,6 +102,7 @@ def test_what_if_names_each_wrong_key_and_value_and_records_nothing(world):
     assert fields["key_results.nope"] == "no such key result"
     assert fields[f"key_results.{g_kr.key}"] == "no such key result"  # another organisation's
     assert "key_results.x" in fields
+    assert fields["key_results.nul\x00"] == "no such key result"
     if boolean is not None:
         assert "boolean" in fields[f"key_results.{boolean.key}"]
     if elsewhere is not None:

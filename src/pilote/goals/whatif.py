@@ -13,6 +13,7 @@ import math
 from datetime import date
 
 from pilote.errors import Invalid
+from pilote.guards import has_nul
 from pilote.okr.progress import value_errors
 from pilote.okr.text import N_
 from pilote.okr.types import Reading
@@ -58,11 +59,13 @@ def what_if(actor: Actor, cycle: Cycle, values_by_key: dict, as_of: date | None 
         raise Invalid("nothing to simulate", [("key_results", N_("give at least one key result"))])
     if len(values_by_key) > MAX_KEYS:
         raise Invalid("too many", [("key_results", N_("at most 500 key results at once"))])
+    # A key holding a NUL cannot be a KR's (PostgreSQL refuses it in a query): unknown.
+    asked = [k for k in values_by_key if not has_nul(k)]
     krs = {
         kr.key: kr
-        for kr in scoped(
-            actor, KeyResult.objects.filter(key__in=list(values_by_key))
-        ).select_related("objective__cycle")
+        for kr in scoped(actor, KeyResult.objects.filter(key__in=asked)).select_related(
+            "objective__cycle"
+        )
     }
     errors: list[tuple[str, str]] = []
     values: dict[int, float] = {}
