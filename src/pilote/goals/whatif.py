@@ -104,7 +104,7 @@ def what_if(actor: Actor, cycle: Cycle, values_by_key: dict, as_of: date | None 
                 "objective": kr.objective.key,
                 "before": _kr_figures(a),
                 "after": _kr_figures(b),
-            }  # fmt: skip
+            }
         )
     rows = sorted(then.rows_of(sorted(then.above)), key=lambda o: (o.level != "tactical", o.key))
     objectives = [
@@ -114,7 +114,7 @@ def what_if(actor: Actor, cycle: Cycle, values_by_key: dict, as_of: date | None 
             "level": o.level,
             "before": _figures(now.objective(o)),
             "after": _figures(then.objective(o)),
-        }  # fmt: skip
+        }
         for o in rows
     ]
     return {
