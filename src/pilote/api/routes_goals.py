@@ -15,6 +15,7 @@ from pilote.goals.lean import Lean
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
 from pilote.goals.retrospective import retrospective
 from pilote.goals.tree import build_tree, stored_or_snapshot
+from pilote.goals.whatif import what_if as simulate
 from pilote.orgs.access import scoped
 from pilote.process import collecting_after
 
@@ -238,8 +239,6 @@ def _tree(a, cycle, filters: TreeFilter) -> HttpResponse:
 def what_if(request: HttpRequest, key: str, payload: WhatIfIn):
     """The KRs given, and every objective above them, before and after: what real check-ins of
     those values dated ``as_of`` (default today) would make them. Nothing is recorded."""
-    from pilote.goals.whatif import what_if as simulate
-
     a = actor(request)
     return simulate(a, queries.get_cycle(a, key), payload.key_results, payload.as_of)
 

@@ -177,7 +177,7 @@ def refresh_key_results(
     rebuild_history(organization, objectives)
 
 
-def _ancestors(objective_ids: set[int]) -> tuple[set[int], list[tuple[int, int]]]:
+def ancestors(objective_ids: set[int]) -> tuple[set[int], list[tuple[int, int]]]:
     """The objectives and every one above them, and the links between them (child, parent)."""
     seen, frontier, links = set(objective_ids), set(objective_ids), []
     while frontier:
@@ -228,7 +228,7 @@ def _refresh_objectives(dirty: set[int], force: bool, history: bool, organizatio
     if not dirty:
         return []
     asked = set(dirty)
-    above, links = _ancestors(dirty)
+    above, links = ancestors(dirty)
     parents: dict[int, set[int]] = {}
     for child, parent in links:
         parents.setdefault(child, set()).add(parent)
@@ -342,7 +342,7 @@ def rebuild_history(organization: Organization, objective_ids: Iterable[int]) ->
     ids = set(objective_ids)
     if not ids:
         return
-    above, links = _ancestors(ids)
+    above, links = ancestors(ids)
     parents: dict[int, set[int]] = {}
     for child, parent in links:
         parents.setdefault(child, set()).add(parent)

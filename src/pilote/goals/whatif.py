@@ -9,7 +9,6 @@ computed by the rules from their terms instead of read from their rows.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from pilote.errors import Invalid
@@ -19,8 +18,8 @@ from pilote.okr.text import N_
 from pilote.okr.types import Reading
 from pilote.orgs.access import Actor, scoped
 
-from .figures import _ancestors
-from .keyresults import facts_of
+from .figures import ancestors
+from .keyresults import _finite, facts_of
 from .models import Cycle, KeyResult
 from .queries import Figures, KRFigures, ObjectiveFigures, kr_figures
 from .stored import Stored
@@ -36,7 +35,7 @@ class WhatIf(Stored):
         objectives = set(
             KeyResult.objects.filter(pk__in=values).values_list("objective_id", flat=True)
         )
-        self.above, _ = _ancestors(objectives)
+        self.above, _ = ancestors(objectives)
 
     def kr(self, kr: KeyResult) -> KRFigures:
         if kr.pk in self.values and kr.pk not in self._kr:
@@ -78,11 +77,7 @@ def what_if(actor: Actor, cycle: Cycle, values_by_key: dict, as_of: date | None 
         if kr.objective.cycle_id != cycle.pk:
             errors.append((where, N_("this key result belongs to another cycle")))
             continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
+        if not _finite(value):  # a check-in's own rule (keyresults.check_in_errors)
             errors.append((where, N_("must be a number")))
             continue
         problems = value_errors(facts_of(kr), float(value))

@@ -29,6 +29,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from statistics import median, quantiles
 
 from .pace import expected_progress
 from .text import N_
@@ -72,23 +73,6 @@ def normal_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-def _median(values: Sequence[float]) -> float:
-    s = sorted(values)
-    n = len(s)
-    mid = n // 2
-    return s[mid] if n % 2 else (s[mid - 1] + s[mid]) / 2
-
-
-def _quantile(sorted_values: Sequence[float], q: float) -> float:
-    """Linear interpolation between the closest ranks."""
-    if len(sorted_values) == 1:
-        return sorted_values[0]
-    at = q * (len(sorted_values) - 1)
-    low = math.floor(at)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (at - low)
-
-
 def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, list[float]]:
     """(slope, intercept, the sorted pairwise slopes) of the Theil–Sen line through the points;
     the xs must not all be equal."""
@@ -98,8 +82,8 @@ def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, l
         for j in range(i + 1, len(xs))
         if xs[j] != xs[i]
     )
-    slope = _median(slopes)
-    intercept = _median([y - slope * x for x, y in zip(xs, ys, strict=True)])
+    slope = median(slopes)
+    intercept = median([y - slope * x for x, y in zip(xs, ys, strict=True)])
     return slope, intercept, slopes
 
 
@@ -142,9 +126,11 @@ def forecast(
     end_x = float((end - start).days)
     projected = _end_value(facts) + intercept + slope * end_x
     residuals = [y - (intercept + slope * x) for x, y in zip(xs, deviations, strict=True)]
-    centre = _median(residuals)
-    scatter = 1.4826 * _median([abs(r - centre) for r in residuals])
-    slope_spread = (_quantile(slopes, 0.84) - _quantile(slopes, 0.16)) / 2
+    centre = median(residuals)
+    scatter = 1.4826 * median([abs(r - centre) for r in residuals])
+    # The 16th and 84th percentiles (linear between closest ranks), one slope: no spread.
+    cuts = quantiles(slopes, n=100, method="inclusive") if len(slopes) > 1 else [0.0] * 99
+    slope_spread = (cuts[83] - cuts[15]) / 2
     mean_x = sum(xs) / len(xs)
     spread = math.sqrt(scatter**2 * (1 + 1 / len(xs)) + (slope_spread * (end_x - mean_x)) ** 2)
     spread = max(spread, MIN_SPREAD * abs(_end_value(facts) - _start_value(facts)))
