@@ -8,7 +8,15 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pilote.okr.forecast import KIND_WITHOUT_TREND, TOO_FEW, Forecast, forecast, theil_sen
+from pilote.okr.forecast import (
+    KIND_WITHOUT_TREND,
+    TOO_FEW,
+    Forecast,
+    forecast,
+    objective_probability,
+    progress_moments,
+    theil_sen,
+)
 from pilote.okr.types import KeyResultFacts, Kind, Phase, Reading
 
 START, END = date(2026, 1, 1), date(2026, 3, 31)  # 89 days
@@ -149,3 +157,56 @@ def test_the_probability_rises_as_the_gap_to_the_target_closes(slope, more, nois
     assert sign * (b.projected - a.projected) > 0
     assert b.probability >= a.probability - 1e-12
     assert 0 <= a.probability <= 1 and a.low <= a.projected <= a.high
+
+
+def _monte_carlo_progress(facts, f: Forecast, draws: int, rng: random.Random) -> list[float]:
+    first = 0.0 if facts.kind == Kind.MILESTONE else facts.baseline
+    last = float(facts.milestones) if facts.kind == Kind.MILESTONE else facts.target
+    return [
+        min(1.0, max(0.0, (rng.gauss(f.centre, f.spread) - first) / (last - first)))
+        for _ in range(draws)
+    ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    centre=st.floats(0, 300),
+    spread=st.floats(1, 80),
+    decrease=st.booleans(),
+)
+def test_progress_moments_equal_a_clamped_monte_carlo(centre, spread, decrease):
+    facts = DOWN if decrease else UP
+    f = Forecast(centre, centre, centre, 0.5, 5, centre, spread)
+    mean, variance = progress_moments(facts, f)
+    drawn = _monte_carlo_progress(facts, f, 20_000, random.Random(7))
+    mc_mean = sum(drawn) / len(drawn)
+    mc_var = sum((x - mc_mean) ** 2 for x in drawn) / len(drawn)
+    assert 0 <= mean <= 1 and abs(mean - mc_mean) < 0.01
+    assert abs(variance - mc_var) < 0.01
+
+
+def test_an_objective_s_odds_follow_its_key_results():
+    goal = 0.7
+    sure = [(1.0, 0.9, 0.0), (1.0, 0.8, 0.0)]
+    assert objective_probability(sure, goal) == 1.0
+    assert objective_probability([(1.0, 0.5, 0.0)], goal) == 0.0
+    assert objective_probability([], goal) is None
+    # A mean exactly at the goal with some doubt: even odds.
+    assert abs(objective_probability([(1.0, 0.7, 0.01), (1.0, 0.7, 0.01)], goal) - 0.5) < 1e-9
+    # Against a Monte Carlo of three KRs forecast from real series.
+    rng = random.Random(3)
+    fs = [
+        run(UP, series(lambda d: 100 + 1.1 * d, noise=6, seed=1)),
+        run(UP, series(lambda d: 100 + 0.6 * d, noise=3, seed=2)),
+        run(DOWN, series(lambda d: 50 - 0.3 * d, noise=2, seed=3)),
+    ]
+    facts = [UP, UP, DOWN]
+    weights = [2.0, 1.0, 1.0]
+    terms = [(w, *progress_moments(k, f)) for w, k, f in zip(weights, facts, fs, strict=True)]
+    draws = [_monte_carlo_progress(k, f, 20_000, rng) for k, f in zip(facts, fs, strict=True)]
+    means = [sum(w * d[i] for w, d in zip(weights, draws, strict=True)) / 4 for i in range(20_000)]
+    for g in (0.5, 0.6, 0.7, 0.8):
+        mc = sum(1 for m in means if m >= g) / len(means)
+        assert abs(objective_probability(terms, g) - mc) < 0.05, (g, mc)
+    # A higher goal lowers the odds.
+    assert objective_probability(terms, 0.6) >= objective_probability(terms, 0.7)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
 
-from pilote.goals import actions, carrying, keyresults, queries
+from pilote.goals import actions, carrying, forecasting, keyresults, queries
 from pilote.goals.closing import close_cycle
 from pilote.goals.lean import Lean
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
@@ -499,6 +499,7 @@ def list_key_results(request: HttpRequest, filters: Query[KRFilter]):
     reader = stored_or_snapshot(a, filters.as_of)
     if not filters.status:
         shown = reader.with_readings(list(rows[offset : offset + limit]))
+        forecasting.prefetch(reader, shown)
         return {"count": rows.count(), "items": [kr_out(reader, kr) for kr in shown]}
     count, items, chunk = 0, [], 2000
     for start in range(0, rows.count(), chunk):
@@ -506,9 +507,10 @@ def list_key_results(request: HttpRequest, filters: Query[KRFilter]):
             if reader.kr(kr).status.value != filters.status:
                 continue
             if offset <= count < offset + limit:
-                items.append(kr_out(reader, kr))
+                items.append(kr)
             count += 1
-    return {"count": count, "items": items}
+    forecasting.prefetch(reader, items)
+    return {"count": count, "items": [kr_out(reader, kr) for kr in items]}
 
 
 @router.post(

@@ -349,6 +349,27 @@ class GradeProposalOut(Schema):
     reason: str
 
 
+class ForecastOut(Schema):
+    """A KR's forecast for its due date (docs/forecast.md)."""
+
+    projected: float = Field(description="the value its trend reaches at its due date")
+    low: float = Field(description="the 90 % interval's lower end")
+    high: float = Field(description="the 90 % interval's upper end")
+    probability: float = Field(description="of reaching its target, 0..1")
+
+
+class NoForecastOut(Schema):
+    code: Literal["kind", "too_few_check_ins"]
+    message: str
+
+
+class ObjectiveForecastOut(Schema):
+    probability: float = Field(
+        description="of reaching `grade` at the cycle's end, from its key results' forecasts"
+    )
+    grade: float = Field(description="the expected grade: the organisation's green")
+
+
 class KeyResultOut(Schema):
     key: str
     objective: str
@@ -371,6 +392,8 @@ class KeyResultOut(Schema):
     last_check_in: dt.date | None
     grade: float | None
     grade_proposal: GradeProposalOut | None
+    forecast: ForecastOut | None = Field(description="null when `forecast_reason` says why")
+    forecast_reason: NoForecastOut | None
     version: int
 
 
@@ -412,6 +435,7 @@ class ObjectiveOut(Schema):
     progress: float | None
     expected: float
     status: Health
+    forecast: ObjectiveForecastOut | None
     pending_changes: list[dict[str, Any]]
     review_comment: str
     grade: float | None
@@ -599,6 +623,7 @@ class TreeNode(Schema):
     progress: float | None
     expected: float
     status: Health
+    forecast: ObjectiveForecastOut | None
     parents: list[AlignmentOut]
     key_results: list[KeyResultOut]
     children: list[TreeNode]

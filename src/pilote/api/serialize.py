@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from pilote.errors import PreconditionFailed, PreconditionRequired
 from pilote.goals.actions import objective_fields
+from pilote.goals.forecasting import forecast_fields, objective_forecast
 from pilote.goals.keyresults import kr_snapshot
 from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective, Vision
 from pilote.goals.queries import KeyResultFiguresOnly, Snapshot
@@ -122,6 +123,7 @@ def kr_out(snap: Snapshot | KeyResultFiguresOnly, kr: KeyResult) -> dict:
         "last_check_in": f.latest.effective if f.latest else None,
         "grade": effective_grade(kr.grade, kr.grade_override),
         "grade_proposal": grade_proposal(kr),
+        **forecast_fields(snap, kr),
         "version": kr.version,
     }
 
@@ -138,6 +140,7 @@ def objective_out(snap: Snapshot, o: Objective) -> dict:
         "progress": f.progress,
         "expected": f.expected,
         "status": f.status.value,
+        "forecast": objective_forecast(snap, o),
         "pending_changes": list(o.pending_changes or []),
         "review_comment": o.review_comment,
         "grade": effective_grade(o.grade, o.grade_override),

@@ -3,6 +3,7 @@ stored figures of the rows it shows."""
 
 from __future__ import annotations
 
+from pilote.goals.forecasting import objective_forecast
 from pilote.goals.queries import Snapshot
 from pilote.goals.tree import Node, Tree
 
@@ -26,6 +27,7 @@ def entry(snap: Snapshot, o, figures, parents, key_results) -> dict:
         "progress": n.progress,
         "expected": n.expected,
         "status": n.status.value,
+        "forecast": objective_forecast(snap, o),
         "parents": [{"objective": p.key, "weight": w} for p, w in parents],
         "key_results": [kr_out(snap, kr) for kr in key_results],
     }

@@ -183,7 +183,10 @@ class KeyResultFiguresOnly:
 
     def __init__(self, actor: Actor, key_results: list[KeyResult], as_of: date | None = None):
         self.as_of = as_of or date.today()
+        self.actor = actor
         self.policy = actor.organization.policy
+        self.memo: dict = {}
+        self.krs_by_objective = {0: list(key_results)}  # what a forecast reads at once
         self.latest = latest_readings(actor, self.as_of, [kr.pk for kr in key_results])
 
     def kr(self, kr: KeyResult) -> KRFigures:

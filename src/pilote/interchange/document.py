@@ -3,8 +3,8 @@
 Parsing checks shapes and types and names every error by its path in the file
 (``objectives[1].key_results[0].target``); the importer then checks references
 and rules. Keys computed by ``pilote export --format json`` (current, progress,
-expected, status of KRs; progress, grade of objectives; as_of) are accepted and
-ignored, so a JSON export imports back.
+expected, status, forecast of KRs; progress, grade, forecast of objectives; as_of) are
+accepted and ignored, so a JSON export imports back.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ class KeyResultIn(Model):
     expected: Number | None = None
     status: str | None = None
     grade: Number | None = None
+    forecast: dict[str, Any] | None = None
+    forecast_reason: dict[str, Any] | None = None
     carried_from: Key | None = None  # the KR of an earlier cycle it continues
     comments: list[CommentIn] = Field(default_factory=list)
 
@@ -142,6 +144,7 @@ class ObjectiveIn(Model):
     # computed by the JSON export; ignored on import
     progress: Number | None = None
     grade: Number | None = None
+    forecast: dict[str, Any] | None = None
 
     def workflow(self) -> str | None:
         """The workflow status: ``workflow_status`` in a JSON export (where ``status`` is the

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from pilote.goals.carrying import decision_of
+from pilote.goals.forecasting import forecast_fields, objective_forecast, preload
 from pilote.goals.models import CheckIn, Cycle, KeyResult, Objective
 from pilote.goals.queries import Snapshot, consistent_snapshot, current_vision
 from pilote.okr.grading import effective_grade
@@ -92,6 +93,8 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
     ).values_list("pk", "carried_from__key"):
         lineage[("kr", pk)] = came_from
     talk = _conversations(actor)
+    if computed:
+        preload(snap, history)
     objectives = []
     for o in sorted(snap.objectives.values(), key=lambda o: o.pk):
         entry: dict[str, Any] = {
@@ -108,6 +111,7 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
             entry["workflow_status"] = o.status
             entry["progress"] = f.progress
             entry["status"] = f.status.value
+            entry["forecast"] = objective_forecast(snap, o)
             grade = effective_grade(o.grade, o.grade_override)
             if grade is not None:
                 entry["grade"] = grade
@@ -129,7 +133,8 @@ def build(actor: Actor, *, computed: bool = False, as_of: date | None = None) ->
             entry["decision"] = _drop_empty(decision)
         entry["carried_from"] = lineage.get(("objective", o.pk))
         entry.update(_said(talk, "objective", o.pk))
-        objectives.append(_drop_empty(entry, keep=("progress", "status") if computed else ()))
+        kept = ("progress", "status", "forecast") if computed else ()
+        objectives.append(_drop_empty(entry, keep=kept))
     doc["objectives"] = objectives
     roadmap = Roadmap(actor, snap) if computed else None
     doc["initiatives"] = [
@@ -254,10 +259,11 @@ def _kr(
         entry.update(
             current=_num(f.current), progress=f.progress, expected=f.expected, status=f.status.value
         )
+        entry.update(forecast_fields(snap, kr))
         grade = effective_grade(kr.grade, kr.grade_override)
         if grade is not None:
             entry["grade"] = grade
-        keep = ("current", "progress")
+        keep = ("current", "progress", "forecast")
     return _drop_empty(entry, keep=keep)
 
 

@@ -47,6 +47,8 @@ class Forecast:
     high: float
     probability: float  # of reaching the target at the cycle's end, 0..1
     points: int  # how many points the trend was fitted on
+    centre: float = 0.0  # the projection before a milestone KR's clamp to 0..n
+    spread: float = 0.0  # the normal law's standard deviation around ``centre``
 
     def as_dict(self) -> dict:
         return {
@@ -142,7 +144,50 @@ def forecast(
         if facts.kind == Kind.MILESTONE:
             goal -= 0.5  # a count: the last milestone is done once the value passes n − ½
         probability = 1.0 - normal_cdf((goal - projected) / spread)
+    centre = projected
     if facts.kind == Kind.MILESTONE:
         top = float(facts.milestones)
         projected, low, high = (min(top, max(0.0, v)) for v in (projected, low, high))
-    return Forecast(projected, low, high, probability, len(xs))
+    return Forecast(projected, low, high, probability, len(xs), centre, spread)
+
+
+def normal_pdf(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def progress_moments(facts: KeyResultFacts, f: Forecast) -> tuple[float, float]:
+    """The mean and variance of the KR's progress at the cycle's end under its forecast: the
+    projected value's normal law carried to progress (linear from the start value to the
+    end value) and clamped to 0..1 as progress is — a KR forecast at 150 % counts 1."""
+    first, last = _start_value(facts), _end_value(facts)
+    m = (f.centre - first) / (last - first)
+    s = f.spread / abs(last - first)
+    if s <= 0:
+        clamped = min(1.0, max(0.0, m))
+        return clamped, 0.0
+    a, b = (0.0 - m) / s, (1.0 - m) / s
+    pa, pb = normal_cdf(a), normal_cdf(b)
+    da, db = normal_pdf(a), normal_pdf(b)
+    inside = pb - pa
+    mean = (1.0 - pb) + m * inside + s * (da - db)
+    square = (
+        (1.0 - pb) + (m * m + s * s) * inside + 2 * m * s * (da - db) + s * s * (a * da - b * db)
+    )
+    return mean, max(0.0, square - mean * mean)
+
+
+def objective_probability(terms: Sequence[tuple[float, float, float]], goal: float) -> float | None:
+    """The probability that an objective's progress at the cycle's end — the weighted mean of
+    its KRs' — reaches ``goal`` (its expected grade, the policy's green), from its KRs' terms
+    as (weight, mean progress, variance): a KR with a forecast gives its
+    ``progress_moments``, one without counts at its progress today (variance 0). The KRs
+    are taken as independent and the mean as normal (a sum of several clamped terms). None
+    without weight."""
+    total = sum(w for w, _, _ in terms)
+    if total <= 0:
+        return None
+    mean = sum(w * m for w, m, _ in terms) / total
+    sd = math.sqrt(sum(w * w * v for w, _, v in terms)) / total
+    if sd <= 1e-12:
+        return 1.0 if mean >= goal - 1e-12 else 0.0
+    return 1.0 - normal_cdf((goal - mean) / sd)

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from pilote.errors import Invalid
 from pilote.goals import queries
 from pilote.goals.cockpit import build_stored_cockpit, current_cycles
+from pilote.goals.forecasting import kr_forecast, objective_odds
 from pilote.goals.models import Cycle
 from pilote.goals.stored import Stored
 from pilote.goals.tree import build_tree
+from pilote.okr.forecast import Forecast
 from pilote.okr.pace import expected_progress
 from pilote.orgs import queries as org_queries
 from pilote.orgs.access import can_withdraw_check_in, scoped
@@ -208,6 +210,13 @@ def _chart(actor, snap, kr, earlier: tuple[list[dict], str] | None = None) -> di
             e = expected_progress(cycle.start, cycle.end, d, facts)
             expected.append({"x": d.isoformat(), "y": kr.baseline + e * (kr.target - kr.baseline)})
     earlier, earlier_start = earlier or ([], None)
+    cone = None
+    f = kr_forecast(snap, kr)
+    if isinstance(f, Forecast) and facts_points:
+        # From its latest reading to its due date: the projection and its 90 % interval.
+        last, due = facts_points[-1], kr.due or cycle.end
+        cone = {"from": last, "to": due.isoformat(), "projected": f.projected,
+                "low": f.low, "high": f.high}  # fmt: skip
     return {
         "key": kr.key,
         "kind": kr.kind,
@@ -229,8 +238,17 @@ def _chart(actor, snap, kr, earlier: tuple[list[dict], str] | None = None) -> di
             "min": _("minimum"),
             "max": _("maximum"),
             "earlier": _("Earlier cycles"),
+            "forecast": _("Forecast"),
+            "interval": _("Forecast range"),
         },
+        "forecast": cone,
     }, history
+
+
+def _forecast_of(snap, kr) -> dict:
+    f = kr_forecast(snap, kr)
+    return {"forecast": f, "no_forecast": None} if isinstance(f, Forecast) else {
+        "forecast": None, "no_forecast": f}  # fmt: skip
 
 
 EARLIER_CYCLES = 3  # how far back a carried KR's chart reaches
@@ -356,6 +374,7 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             {
                 "kr": kr,
                 "f": snap.kr(kr),
+                **_forecast_of(snap, kr),
                 "chart": chart,
                 "chart_id": f"chart-{kr.key}",
                 "history": list(reversed(history)),
@@ -379,6 +398,7 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             "krs": krs,
             "explain": snap.explain_objective(obj),
             "chart": _objective_chart(actor, snap, obj),
+            "odds": objective_odds(snap, obj),
             "status_reason": _status_reason(snap, obj, figures),
             "expected": expected_progress(obj.cycle.start, obj.cycle.end, snap.as_of),
             "parents": snap.parents_of(obj),

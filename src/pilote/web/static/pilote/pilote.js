@@ -40,6 +40,19 @@
           borderColor: "#868e96", borderDash: [6, 4], pointRadius: 0
         });
       }
+      if (d.forecast) {  // the projection and its 90 % interval, a cone from the latest value
+        var f = d.forecast, from = { x: t(f.from.x), y: f.from.y };
+        var edge = function (label, y, extra) {
+          var set = { label: label, data: [from, { x: t(f.to), y: y }], pointRadius: 0,
+                      borderColor: cssVar("--bs-primary") || "#0d6efd", borderWidth: 1 };
+          Object.keys(extra).forEach(function (k) { set[k] = extra[k]; });
+          datasets.push(set);
+        };
+        edge(labels.forecast || "Forecast", f.projected, { borderDash: [2, 3], borderWidth: 2 });
+        edge(labels.interval || "Forecast range", f.high, { borderWidth: 0 });
+        edge(labels.interval || "Forecast range", f.low,
+             { borderWidth: 0, fill: "-1", backgroundColor: "rgba(13, 110, 253, 0.12)", legend: false });
+      }
       var bound = function (label, value, color) {
         datasets.push({ label: label, data: [{ x: t(d.start), y: value }, { x: t(d.end), y: value }],
                         borderColor: color, borderWidth: 1, pointRadius: 0 });
@@ -56,7 +69,7 @@
             x: { type: "linear", min: t(d.earlier_start || d.start), max: t(d.end), ticks: { callback: function (v) { return dateFmt.format(new Date(v)); }, maxTicksLimit: 7 } },
             y: { ticks: { callback: function (v) { return numFmt.format(v); } } }
           },
-          plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } },
+          plugins: { legend: { position: "bottom", labels: { boxWidth: 12, filter: function (item, data) { return data.datasets[item.datasetIndex].legend !== false; } } },
                      tooltip: { callbacks: { title: function (items) { return dateFmt.format(new Date(items[0].parsed.x)); },
                                              label: function (item) { return item.dataset.label + " : " + numFmt.format(item.parsed.y); } } } }
         }
