@@ -314,3 +314,64 @@ def test_the_author_hears_when_their_objective_is_sent_back_or_approved(
     act(approve_objective, exec_, Objective.objects.get(key="nb-draft"), "")
     ok = Notification.objects.get(user__email="lead@nb.example", message="objective_approved")
     assert (ok.title, ok.body) == ("Approved: Next bet", "Eve approved your objective.")
+
+
+def test_a_key_result_on_track_but_trending_off_it_alerts_before_its_status_turns(
+    bank, mail, django_capture_on_commit_callbacks
+):
+    from pilote.goals.forecasting import kr_forecast
+    from pilote.goals.queries import KeyResultFiguresOnly
+    from pilote.orgs.actions import update_organization
+
+    owner = person(bank, "owner@nb.example")
+    kr = KeyResult.objects.get(key="nb-kr")  # 0 → 100 over 90 days, 60 of them gone
+    today = timezone.localdate()
+    # A head start at a slower pace than the plan's: 22 + 0.8 a day, 70 today where 67 is
+    # expected (on track, ahead even), but the line ends at 94.
+    for days_ago in (60, 50, 40, 30, 20, 10):
+        value = 22 + 0.8 * (60 - days_ago)
+        record_check_in(owner, kr, value, 7, "", today - timedelta(days=days_ago))
+    drain()
+    Notification.objects.all().delete()
+    mail.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        record_check_in(owner, kr, 70, 7, "", today)
+    drain()
+    reader = KeyResultFiguresOnly(Actor.system(bank), [kr])
+    assert reader.kr(kr).status.value == "on_track"
+    f = kr_forecast(reader, kr)
+    assert f.probability < 0.25 and f.projected == pytest.approx(94)
+    assert inbox("owner@nb.example") == [("at_risk", "Store rating : tendance à manquer la cible")]
+    assert inbox("lead@nb.example") == [("at_risk", "Store rating : tendance à manquer la cible")]
+    note = Notification.objects.get(user__email="owner@nb.example")
+    assert note.message == "kr_trending_off_track" and note.params["odds_share"] == f.probability
+    due = (today + timedelta(days=30)).strftime("%d/%m/%Y")  # in the reader's (French) format
+    assert note.body == (
+        f"Encore en bonne voie aujourd'hui, mais sa tendance mène à 94 au {due} pour une cible "
+        "de 100 : 0 % de chances de l'atteindre (objectif : Digital)."
+    )
+    assert sorted(m.rcpt_tos[0] for m in mail) == ["lead@nb.example", "owner@nb.example"]
+    # Not twice the same week.
+    with django_capture_on_commit_callbacks(execute=True):
+        record_check_in(owner, kr, 70.5, 7, "", today)
+    drain()
+    assert len(inbox("owner@nb.example")) == 1
+    # An organisation that sets the odds to 0 is never told.
+    Notification.objects.all().delete()
+    update_organization(Actor.system(bank), bank, {"policy": {"trending_alert_odds": 0}})
+    bank.refresh_from_db()
+    assert jobs.trending_alert(bank, KeyResultFiguresOnly(Actor.system(bank), [kr]), kr) == 0
+
+
+def test_a_key_result_on_track_and_on_its_way_is_not_alerted(
+    bank, django_capture_on_commit_callbacks
+):
+    owner = person(bank, "owner@nb.example")
+    kr = KeyResult.objects.get(key="nb-kr")
+    today = timezone.localdate()
+    for days_ago, value in ((50, 12), (30, 34), (10, 56)):
+        record_check_in(owner, kr, value, 7, "", today - timedelta(days=days_ago))
+    with django_capture_on_commit_callbacks(execute=True):
+        record_check_in(owner, kr, 68, 7, "", today)
+    drain()
+    assert inbox("owner@nb.example") == []

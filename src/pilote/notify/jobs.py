@@ -6,9 +6,13 @@ from datetime import date
 
 from django.utils import timezone
 
+from pilote.goals.forecasting import kr_forecast
+from pilote.goals.keyresults import facts_of
 from pilote.goals.models import KeyResult, Objective
 from pilote.goals.queries import KeyResultFiguresOnly
+from pilote.okr.forecast import Forecast
 from pilote.okr.pace import check_in_due
+from pilote.okr.types import Kind as OkrKind
 from pilote.okr.types import Status
 from pilote.orgs.access import Actor
 from pilote.orgs.models import Membership, Organization, Role, Unit, User
@@ -51,11 +55,15 @@ def leads_of(unit_id: int | None) -> list[User]:
 
 
 def at_risk_alert(organization: Organization, kr_key: str) -> int:
-    """Tell the owner and the leads when a KR is at risk or off track (once a week per status)."""
+    """Tell the owner and the leads when a KR is at risk or off track (once a week per status),
+    or still on track but trending off it (``trending_alert``)."""
     kr = _open_key_results(organization, timezone.localdate()).filter(key=kr_key).first()
     if kr is None:
         return 0
-    figures = KeyResultFiguresOnly(Actor.system(organization), [kr]).kr(kr)
+    reader = KeyResultFiguresOnly(Actor.system(organization), [kr])
+    figures = reader.kr(kr)
+    if figures.status == Status.ON_TRACK:
+        return trending_alert(organization, reader, kr)
     if figures.status not in ALERTING:
         return 0
     params = {
@@ -75,6 +83,36 @@ def at_risk_alert(organization: Organization, kr_key: str) -> int:
     if made:
         broadcast_message(organization, Kind.AT_RISK, messages.AT_RISK, params, link,
                           key_result=kr.key, status=str(figures.status))  # fmt: skip
+    return len(made)
+
+
+def trending_alert(organization: Organization, reader, kr: KeyResult) -> int:
+    """Tell the owner and the leads when a KR still on track is forecast to miss: its odds of
+    reaching the target are under the policy's ``trending_alert_odds`` (once a week; the
+    same channels and preferences as at-risk alerts, message ``kr_trending_off_track``)."""
+    threshold = organization.policy.trending_alert_odds
+    f = kr_forecast(reader, kr)
+    if not isinstance(f, Forecast) or f.probability >= threshold:
+        return 0
+    facts = facts_of(kr)
+    params = {
+        "kr": kr.title,
+        "key_result": kr.key,
+        "projected": f.projected,
+        "target": float(facts.milestones) if facts.kind == OkrKind.MILESTONE else facts.target,
+        "due": facts.due.isoformat(),
+        "odds_share": f.probability,
+        "objective": kr.objective.title,
+    }
+    link = f"/objectives/{kr.objective.key}/#kr-{kr.key}"
+    made = notify(
+        organization, [kr.owner, *leads_of(kr.objective.unit_id)], Kind.AT_RISK,
+        messages.TRENDING, params, link,
+        dedupe=f"trending:{kr.key}:{week_key(timezone.localdate())}",
+    )  # fmt: skip
+    if made:
+        broadcast_message(organization, Kind.AT_RISK, messages.TRENDING, params, link,
+                          key_result=kr.key, status="trending_off_track")  # fmt: skip
     return len(made)
 
 

@@ -13,15 +13,18 @@ a percentage, ``status`` a KR status code, ``counts`` a {status: count} map.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pilote.messages import said
-from pilote.words import STATUS_LABELS, message, percentage
+from pilote.words import STATUS_LABELS, message, number, percentage
 
 AT_RISK = "kr_at_risk"
+TRENDING = "kr_trending_off_track"
 VALIDATION = "validation_request"
 APPROVED = "objective_approved"
 CHANGES_REQUESTED = "objective_changes_requested"
@@ -44,6 +47,21 @@ def _at_risk(p: dict) -> tuple[str, str]:
     ) % {
         "progress": percentage(p.get("progress_share") or 0),
         "expected": percentage(p.get("expected_share") or 0),
+        "objective": p["objective"],
+    }
+    return title, body
+
+
+def _trending(p: dict) -> tuple[str, str]:
+    title = _("%(kr)s: trending off track") % p
+    body = _(
+        "Still on track today, but its trend reaches %(projected)s by %(due)s where the target "
+        "is %(target)s: %(odds)s chance of making it (objective: %(objective)s)."
+    ) % {
+        "projected": number(p["projected"], 2),
+        "target": number(p["target"], 2),
+        "due": date_format(date.fromisoformat(p["due"]), "SHORT_DATE_FORMAT"),
+        "odds": percentage(p["odds_share"]),
         "objective": p["objective"],
     }
     return title, body
@@ -124,6 +142,7 @@ def _replied(p: dict) -> tuple[str, str]:
 
 RENDER: dict[str, Callable[[dict], tuple[str, str]]] = {
     AT_RISK: _at_risk,
+    TRENDING: _trending,
     VALIDATION: _validation,
     APPROVED: _approved,
     CHANGES_REQUESTED: _changes_requested,

@@ -81,6 +81,9 @@ class Policy:
     confidence_at_risk: int = 4
     grade_green: float = 0.7
     grade_yellow: float = 0.4
+    # A KR still on track whose forecast gives it less than these odds of reaching its target
+    # is "trending off track": its owner and leads are told before its status turns.
+    trending_alert_odds: float = 0.25
     prioritisation: str = "impact"  # impact | rice | value_effort (pilote.okr.impact)
     review_window_days: int = (
         28  # measured impact = KR value this long after delivery − at delivery
@@ -103,6 +106,7 @@ POLICY_RULES: dict[str, tuple[type, float | None, float | None]] = {
     "confidence_at_risk": (int, 0, 10),
     "grade_green": (float, 0, 1),
     "grade_yellow": (float, 0, 1),
+    "trending_alert_odds": (float, 0, 1),
     "review_window_days": (int, 1, 365),
 }
 PRIORITISATION_METHODS = ("impact", "rice", "value_effort")

@@ -879,6 +879,15 @@ class RulesForm(Styled):
     grade_yellow = forms.FloatField(
         label=_("Grade: yellow from"), min_value=0, max_value=1, localize=True
     )
+    trending_alert_odds = forms.IntegerField(
+        label=_("Trending off track below these odds (in percent)"),
+        min_value=0,
+        max_value=100,
+        help_text=_(
+            "A key result still on track whose forecast gives it less than these odds of "
+            "reaching its target alerts its owner and leads before its status turns; 0: never."
+        ),
+    )
     prioritisation = forms.ChoiceField(
         label=_("Roadmap ranking"),
         choices=[
@@ -900,7 +909,7 @@ class RulesForm(Styled):
         ),
     )
 
-    PERCENT = ("at_risk_gap", "off_track_gap")
+    PERCENT = ("at_risk_gap", "off_track_gap", "trending_alert_odds")
 
     def prompts(self) -> list[str]:
         text = self.cleaned_data.get("check_in_prompts") or ""
