@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     li.add_argument("file", help="the file to check")
     li.add_argument("--format", choices=("text", "json"), default="text",
-                    help="json: a list of {path, rule, severity, message, why, fix}")  # fmt: skip
+                    help="json: a list of {path, rule, name, severity, message, why, fix}")  # fmt: skip
     li.add_argument(
         "--blocking",
         default="",
@@ -576,6 +576,7 @@ def do_lint(args: argparse.Namespace) -> int:
     from pilote.errors import Invalid
     from pilote.interchange.importer import import_file
     from pilote.okr import coach
+    from pilote.words import number
 
     blocking = frozenset(r.strip() for r in args.blocking.split(",") if r.strip())
     unknown = sorted(blocking - set(coach.RULES))
@@ -585,8 +586,19 @@ def do_lint(args: argparse.Namespace) -> int:
     import_file(args.file, dry_run=True)
     with open(args.file, encoding="utf-8") as fh:
         document = json.load(fh) if args.file.endswith(".json") else yaml.safe_load(fh)
-    findings = coach.check(document, coach.CoachPolicy(blocking=blocking))
-    shown = [f.as_dict(gettext) for f in findings]
+    # The file's own policy (its thresholds and blocking rules, as the organisation would
+    # have them once imported), plus --blocking.
+    from dataclasses import fields, replace
+
+    from pilote.okr.types import Policy
+
+    known = {f.name for f in fields(Policy)}
+    overrides = {k: tuple(v) if isinstance(v, list) else v
+                 for k, v in (document.get("policy") or {}).items() if k in known}  # fmt: skip
+    policy = coach.coach_policy(Policy(**overrides))
+    policy = replace(policy, blocking=policy.blocking | blocking)
+    findings = coach.check(document, policy)
+    shown = [f.as_dict(gettext, number) for f in findings]
     if args.format == "json":
         print(json.dumps(shown, ensure_ascii=False, indent=2))
     else:

@@ -60,6 +60,7 @@ ROUTES = [
     ("POST", "/cycles/{p}q/close", {"retrospective": "ok"}, None, EXECS),
     ("GET", "/cycles/{p}q/tree", None, None, ALL),
     ("POST", "/cycles/{p}q/what-if", {"key_results": {"{p}tact-kr": 16}}, None, ALL),
+    ("GET", "/objectives/{p}tact/coach", None, None, ALL),
     ("GET", "/cycles/{p}q/retrospective", None, None, ALL),
     (
         "POST",

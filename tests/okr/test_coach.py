@@ -142,8 +142,24 @@ def test_pilote_lint_prints_findings_and_fails_on_blocking_rules(tmp_path):
     assert ok.returncode == 0, ok.stderr
     shown = json.loads(ok.stdout)
     assert [f["rule"] for f in shown] == ["krs-per-objective", "krs-per-objective"]
-    assert set(shown[0]) == {"path", "rule", "severity", "message", "why", "fix"}
+    assert set(shown[0]) == {"path", "rule", "name", "severity", "message", "why", "fix"}
     blocked = run("examples/banque-exemple.yaml", "--blocking", "krs-per-objective")
     assert blocked.returncode == 1 and "[krs-per-objective]" in blocked.stdout
     wrong = run("examples/banque-exemple.yaml", "--blocking", "nope")
     assert wrong.returncode != 0 and "unknown rule nope" in wrong.stderr
+    # The file's own policy: its thresholds and blocking rules, as its organisation's would be.
+    import yaml
+
+    doc = yaml.safe_load(open("examples/banque-exemple.yaml", encoding="utf-8"))
+    doc["policy"] = {**(doc.get("policy") or {}), "coach_min_krs": 1,
+                     "coach_blocking": ["no-owner"]}  # fmt: skip
+    relaxed = tmp_path / "relaxed.yaml"
+    relaxed.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert json.loads(run(str(relaxed), "--format", "json").stdout) == []
+    doc["objectives"][0].pop("owner", None)
+    relaxed.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    owned = run(str(relaxed), "--format", "json")
+    assert owned.returncode == 1
+    assert [(f["rule"], f["severity"]) for f in json.loads(owned.stdout)] == [
+        ("no-owner", "blocking")
+    ]

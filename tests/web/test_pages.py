@@ -985,7 +985,9 @@ def test_an_admin_sets_the_rules_in_the_browser_and_others_may_not(browser):
     data = {"rhythm_days": "14", "grace_days": "7", "at_risk_gap": "15", "off_track_gap": "30",
             "confidence_on_track": "7", "confidence_at_risk": "4", "no_data_terms": "skip",
             "grade_green": "0,7", "grade_yellow": "0,4", "prioritisation": "impact",
-            "review_window_days": "28", "trending_alert_odds": "20"}  # fmt: skip
+            "review_window_days": "28", "trending_alert_odds": "20", "coach_min_krs": "2",
+            "coach_max_krs": "4", "coach_min_objectives": "1", "coach_max_objectives": "5",
+            "coach_blocking": ["no-owner", "unaligned"]}  # fmt: skip
     # Wrong input: said on the fields, nothing saved.
     bad = admin.post("/manage/rules/", {**data, "at_risk_gap": "40"})
     assert bad.status_code == 422 and "is-invalid" in bad.content.decode()
@@ -994,6 +996,9 @@ def test_an_admin_sets_the_rules_in_the_browser_and_others_may_not(browser):
     policy = Organization.objects.get(name="Acme").policy
     assert (policy.rhythm_days, policy.at_risk_gap, policy.no_data_terms) == (14, 0.15, "skip")
     assert policy.trending_alert_odds == 0.20
+    assert policy.coach_max_krs == 4 and policy.coach_blocking == ("no-owner", "unaligned")
+    page = admin.get("/manage/rules/").content.decode()
+    assert re.search(r'value="no-owner"[^>]* checked', page)
 
 
 def test_an_objective_contributes_to_parents_each_with_its_weight(browser):

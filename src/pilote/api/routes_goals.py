@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
 
-from pilote.goals import actions, carrying, forecasting, keyresults, queries
+from pilote.goals import actions, carrying, coaching, forecasting, keyresults, queries
 from pilote.goals.closing import close_cycle
 from pilote.goals.lean import Lean
 from pilote.goals.models import Cycle, KeyResult, Objective, Vision
@@ -28,6 +28,7 @@ from .schemas import (
     CheckInOut,
     CheckInResult,
     CloseIn,
+    CoachFindingOut,
     CommentIn,
     CorrectIn,
     CycleCreate,
@@ -306,6 +307,21 @@ def get_objective(request: HttpRequest, key: str, response: HttpResponse, q: Que
     o = queries.get_objective(a, key)
     set_etag(response, o)
     return objective_out(stored_or_snapshot(a, q.as_of), o)
+
+
+@router.get(
+    "/objectives/{key}/coach",
+    response=list[CoachFindingOut],
+    tags=["objectives"],
+    summary="What the quality coach says of an objective",
+)
+def coach_objective(request: HttpRequest, key: str):
+    """Each finding of the quality coach (docs/coach.md) on the objective and its key
+    results, with the organisation's thresholds: its rule, `blocking` when the organisation
+    made that rule stop a submission (else `warning`), and the message, why and how to fix
+    it in the reader's language."""
+    a = actor(request)
+    return coaching.in_words(coaching.of_objective(a, queries.get_objective(a, key)))
 
 
 @router.patch(

@@ -349,6 +349,16 @@ class GradeProposalOut(Schema):
     reason: str
 
 
+class CoachFindingOut(Schema):
+    path: str = Field(description="where, e.g. `objective.key_results[1].title`")
+    rule: str = Field(description="the rule's stable code (docs/coach.md)")
+    name: str = Field(description="the rule's name, in the reader's language")
+    severity: Literal["warning", "blocking"]
+    message: str
+    why: str
+    fix: str
+
+
 class ForecastOut(Schema):
     """A KR's forecast for its due date (docs/forecast.md)."""
 

@@ -477,6 +477,11 @@ def _transition(
 
 @transaction.atomic
 def submit_objective(actor: Actor, objective: Objective) -> Objective:
+    """Submit for validation, unless a rule the organisation made blocking fires on it
+    (``goals.coaching``)."""
+    from .coaching import check_submission
+
+    check_submission(actor, objective)
     return _transition(actor, objective, Transition.SUBMIT)
 
 

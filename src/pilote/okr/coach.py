@@ -76,6 +76,19 @@ RULES: dict[str, tuple[str, str]] = {
     ),
 }
 
+NAMES: dict[str, str] = {
+    "objectives-per-unit": N_("Objectives per unit"),
+    "krs-per-objective": N_("Key results per objective"),
+    "no-owner": N_("No owner"),
+    "plan-not-proof": N_("A plan, not a proof"),
+    "output-not-outcome": N_("An output, not an outcome"),
+    "activity-count": N_("Counting an activity"),
+    "not-measurable": N_("Not measurable"),
+    "unaligned": N_("Aligned to nothing"),
+    "near-duplicate": N_("Near-duplicate"),
+    "sandbagging": N_("Sandbagging"),
+}
+
 MESSAGES: dict[str, str] = {
     "objectives-per-unit": N_("objectives of %(unit)s in this cycle: %(count)s"),
     "krs-per-objective": N_("key results of this objective: %(count)s"),
@@ -150,23 +163,36 @@ class CoachPolicy:
     blocking: frozenset[str] = field(default_factory=frozenset)
 
 
+def coach_policy(policy) -> CoachPolicy:
+    """The coach's policy from an organisation's (``pilote.okr.types.Policy``)."""
+    return CoachPolicy(
+        objectives_per_unit=(policy.coach_min_objectives, policy.coach_max_objectives),
+        krs_per_objective=(policy.coach_min_krs, policy.coach_max_krs),
+        always_high_grade=max(0.9, policy.grade_green),
+        blocking=frozenset(policy.coach_blocking),
+    )
+
+
 @dataclass(frozen=True)
 class Finding:
     path: str
     rule: str
     severity: str  # "warning" | "blocking"
     message: str  # an N_ template
-    params: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, object], ...] = ()  # numbers kept as numbers until written
 
     @property
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict[str, object]:
         return dict(self.params)
 
-    def as_dict(self, say=lambda s: s) -> dict:
+    def as_dict(self, say=lambda s: s, number=lambda v: f"{v:g}") -> dict:
+        """In words: ``say`` translates, ``number`` writes a number in the reader's format."""
+        values = {k: number(v) if isinstance(v, (int, float)) else str(v)
+                  for k, v in self.values.items()}  # fmt: skip
         why, fix = RULES[self.rule]
-        low, high = self.values.get("low", ""), self.values.get("high", "")
-        return {"path": self.path, "rule": self.rule, "severity": self.severity,
-                "message": say(self.message) % self.values,
+        low, high = values.get("low", ""), values.get("high", "")
+        return {"path": self.path, "rule": self.rule, "name": say(NAMES[self.rule]),
+                "severity": self.severity, "message": say(self.message) % values,
                 "why": say(why), "fix": say(fix) % {"low": low, "high": high}}  # fmt: skip
 
 
@@ -220,7 +246,7 @@ def _find(lexicon: Iterable[tuple[str, ...]], tokens: list[str], within: int | N
     return None
 
 
-def _language(text: str, default: str) -> str:
+def language_of(text: str, default: str) -> str:
     w = set(words(text))
     fr = len(w & {fold(x).strip() for x in STOP["fr"]})
     en = len(w & STOP["en"])
@@ -230,11 +256,12 @@ def _language(text: str, default: str) -> str:
 # --- the rules ----------------------------------------------------------------------------
 
 
-def _finding(policy: CoachPolicy, path: str, rule: str, message: str | None = None,
+def finding(policy: CoachPolicy, path: str, rule: str, message: str | None = None,
              **params) -> Finding:  # fmt: skip
     severity = "blocking" if rule in policy.blocking else "warning"
     return Finding(path, rule, severity, message or MESSAGES[rule],
-                   tuple((k, str(v)) for k, v in params.items()))  # fmt: skip
+                   tuple((k, v if isinstance(v, (int, float)) else str(v))
+                         for k, v in params.items()))  # fmt: skip
 
 
 def deliverable_word(title: str, language: str) -> str | None:
@@ -294,37 +321,37 @@ def check_objective(obj: Mapping, path: str, policy: CoachPolicy, language: str 
     """The findings on one objective and its key results (what the writing form shows)."""
     out: list[Finding] = []
     title = obj.get("title") or ""
-    lang = _language(title, language)
+    lang = language_of(title, language)
     if not obj.get("owner"):
-        out.append(_finding(policy, f"{path}.owner", "no-owner"))
+        out.append(finding(policy, f"{path}.owner", "no-owner"))
     if (word := deliverable_word(title, lang)) is not None:
-        out.append(_finding(policy, f"{path}.title", "output-not-outcome", word=word))
+        out.append(finding(policy, f"{path}.title", "output-not-outcome", word=word))
     if obj.get("level") == "tactical" and not obj.get("aligns_to") and not obj.get("parent"):
-        out.append(_finding(policy, path, "unaligned"))
+        out.append(finding(policy, path, "unaligned"))
     krs = list(obj.get("key_results") or [])
     low, high = policy.krs_per_objective
     if not low <= len(krs) <= high:
-        out.append(_finding(policy, f"{path}.key_results", "krs-per-objective",
+        out.append(finding(policy, f"{path}.key_results", "krs-per-objective",
                             count=len(krs), low=low, high=high))  # fmt: skip
     if krs and all(kr.get("kind") in PROOF_KINDS for kr in krs):
-        out.append(_finding(policy, f"{path}.key_results", "plan-not-proof"))
+        out.append(finding(policy, f"{path}.key_results", "plan-not-proof"))
     for i, kr in enumerate(krs):
         kpath = f"{path}.key_results[{i}]"
         ktitle = kr.get("title") or ""
-        klang = _language(ktitle, lang)
+        klang = language_of(ktitle, lang)
         if (word := activity_word(ktitle, klang)) is not None:
-            out.append(_finding(policy, f"{kpath}.title", "activity-count", word=word))
+            out.append(finding(policy, f"{kpath}.title", "activity-count", word=word))
         elif (word := deliverable_word(ktitle, klang)) is not None and kr.get(
             "kind"
         ) not in PROOF_KINDS:
-            out.append(_finding(policy, f"{kpath}.title", "output-not-outcome", word=word))
+            out.append(finding(policy, f"{kpath}.title", "output-not-outcome", word=word))
         if not measurable(kr, klang):
-            out.append(_finding(policy, kpath, "not-measurable"))
+            out.append(finding(policy, kpath, "not-measurable"))
         progress = kr.get("progress")
         if cycle and today and progress is not None and progress >= 1:
             start, end = cycle
             if start <= today < start + (end - start) * policy.early_fraction:
-                out.append(_finding(policy, kpath, "sandbagging"))
+                out.append(finding(policy, kpath, "sandbagging"))
     return out
 
 
@@ -359,10 +386,10 @@ def check(data: Mapping, policy: CoachPolicy | None = None, today: date | None =
     low, high = policy.objectives_per_unit
     for (unit, cycle), count in sorted(counts.items()):
         if unit and not low <= count <= high:
-            out.append(_finding(policy, f"cycles[{cycle}].units[{unit}]", "objectives-per-unit", unit=unit,
+            out.append(finding(policy, f"cycles[{cycle}].units[{unit}]", "objectives-per-unit", unit=unit,
                                 count=count, low=low, high=high))  # fmt: skip
     # near-duplicate: two objectives of the same cycle with the same meaning
-    sigs = [(i, obj, signature(obj.get("title") or "", _language(obj.get("title") or "", language)))
+    sigs = [(i, obj, signature(obj.get("title") or "", language_of(obj.get("title") or "", language)))
             for i, obj in enumerate(objectives)]  # fmt: skip
     for a in range(len(sigs)):
         for b in range(a + 1, len(sigs)):
@@ -371,12 +398,12 @@ def check(data: Mapping, policy: CoachPolicy | None = None, today: date | None =
                 oa.get("cycle") == ob.get("cycle")
                 and similarity(sa, sb) >= policy.duplicate_similarity
             ):
-                out.append(_finding(policy, f"objectives[{j}].title", "near-duplicate",
+                out.append(finding(policy, f"objectives[{j}].title", "near-duplicate",
                                     other=oa.get("title") or oa.get("key") or i))  # fmt: skip
     for unit, grades in sorted((grade_history or {}).items()):
         recent = list(grades)[-policy.always_cycles :]
         if len(recent) == policy.always_cycles and min(recent) >= policy.always_high_grade:
-            out.append(_finding(policy, f"units[{unit}]", "sandbagging",
+            out.append(finding(policy, f"units[{unit}]", "sandbagging",
                                 N_("graded %(grade)s or more cycle after cycle"),
                                 grade=policy.always_high_grade))  # fmt: skip
     return out

@@ -84,6 +84,13 @@ class Policy:
     # A KR still on track whose forecast gives it less than these odds of reaching its target
     # is "trending off track": its owner and leads are told before its status turns.
     trending_alert_odds: float = 0.25
+    # The quality coach (pilote.okr.coach): its thresholds, and the rules that block a
+    # submission for validation (codes of coach.RULES; the others only advise).
+    coach_min_objectives: int = 1
+    coach_max_objectives: int = 5
+    coach_min_krs: int = 2
+    coach_max_krs: int = 5
+    coach_blocking: tuple[str, ...] = ()
     prioritisation: str = "impact"  # impact | rice | value_effort (pilote.okr.impact)
     review_window_days: int = (
         28  # measured impact = KR value this long after delivery − at delivery
@@ -108,6 +115,10 @@ POLICY_RULES: dict[str, tuple[type, float | None, float | None]] = {
     "grade_yellow": (float, 0, 1),
     "trending_alert_odds": (float, 0, 1),
     "review_window_days": (int, 1, 365),
+    "coach_min_objectives": (int, 0, 100),
+    "coach_max_objectives": (int, 1, 100),
+    "coach_min_krs": (int, 0, 100),
+    "coach_max_krs": (int, 1, 100),
 }
 PRIORITISATION_METHODS = ("impact", "rice", "value_effort")
 NO_DATA_TERMS = ("zero", "skip")
@@ -127,11 +138,17 @@ def policy_errors(overrides: object) -> list[tuple[str, str]]:
             if value not in NO_DATA_TERMS:
                 errors.append((name, one_of(NO_DATA_TERMS)))
             continue
+        if name == "coach_blocking":
+            from .coach import RULES
+
+            if not isinstance(value, (list, tuple)) or not all(v in RULES for v in value):
+                errors.append((name, N_("must be a list of the coach's rule codes")))
+            continue
         if name not in POLICY_RULES:
             errors.append(
                 (
                     name,
-                    f"unknown setting; known: {', '.join([*POLICY_RULES, 'prioritisation', 'no_data_terms'])}",
+                    f"unknown setting; known: {', '.join([*POLICY_RULES, 'prioritisation', 'no_data_terms', 'coach_blocking'])}",
                 )
             )
             continue
@@ -151,4 +168,8 @@ def policy_errors(overrides: object) -> list[tuple[str, str]]:
             errors.append(("confidence_at_risk", N_("must not exceed confidence_on_track")))
         if p.grade_yellow > p.grade_green:
             errors.append(("grade_yellow", N_("must not exceed grade_green")))
+        if p.coach_min_objectives > p.coach_max_objectives:
+            errors.append(("coach_min_objectives", N_("must not exceed coach_max_objectives")))
+        if p.coach_min_krs > p.coach_max_krs:
+            errors.append(("coach_min_krs", N_("must not exceed coach_max_krs")))
     return errors

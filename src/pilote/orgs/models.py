@@ -96,7 +96,13 @@ class Organization(models.Model):
     @property
     def policy(self) -> Policy:
         known = {f.name for f in fields(Policy)}
-        return Policy(**{k: v for k, v in (self.policy_overrides or {}).items() if k in known})
+        return Policy(
+            **{
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in (self.policy_overrides or {}).items()
+                if k in known
+            }
+        )
 
 
 class Role(models.TextChoices):

@@ -888,6 +888,24 @@ class RulesForm(Styled):
             "reaching its target alerts its owner and leads before its status turns; 0: never."
         ),
     )
+    coach_min_krs = forms.IntegerField(
+        label=_("Quality coach: fewest key results per objective"), min_value=0, max_value=100
+    )
+    coach_max_krs = forms.IntegerField(
+        label=_("Quality coach: most key results per objective"), min_value=1, max_value=100
+    )
+    coach_min_objectives = forms.IntegerField(
+        label=_("Quality coach: fewest objectives per unit and cycle"), min_value=0, max_value=100
+    )
+    coach_max_objectives = forms.IntegerField(
+        label=_("Quality coach: most objectives per unit and cycle"), min_value=1, max_value=100
+    )
+    coach_blocking = forms.MultipleChoiceField(
+        label=_("Quality coach: rules that block a submission"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The others only advise, in the form and in the validation inbox."),
+    )
     prioritisation = forms.ChoiceField(
         label=_("Roadmap ranking"),
         choices=[
@@ -911,6 +929,14 @@ class RulesForm(Styled):
 
     PERCENT = ("at_risk_gap", "off_track_gap", "trending_alert_odds")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from pilote.okr.coach import NAMES, RULES
+
+        self.fields["coach_blocking"].choices = [
+            (code, f"{_(NAMES[code])} — {_(why)}") for code, (why, _fix) in RULES.items()
+        ]
+
     def prompts(self) -> list[str]:
         text = self.cleaned_data.get("check_in_prompts") or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
@@ -920,6 +946,7 @@ class RulesForm(Styled):
         from dataclasses import asdict
 
         values = asdict(policy)
+        values["coach_blocking"] = list(policy.coach_blocking)
         for name in cls.PERCENT:
             values[name] = round(values[name] * 100)
         return values
@@ -929,4 +956,5 @@ class RulesForm(Styled):
         values.pop("check_in_prompts", None)
         for name in self.PERCENT:
             values[name] = values[name] / 100
+        values["coach_blocking"] = list(values.get("coach_blocking") or [])
         return values

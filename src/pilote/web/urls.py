@@ -29,6 +29,10 @@ urlpatterns = [
     path("review/", review.review_meeting, name="review"),
     path("review/<slug:unit>.pdf", review.review_pdf, name="review_pdf"),
     path("objectives/parents/", writing.parent_options, name="parent_options"),
+    path("coach/objective/", writing.coach_objective, name="coach_objective"),
+    path(
+        "coach/objectives/<slug:key>/key-result/", writing.coach_key_result, name="coach_key_result"
+    ),  # fmt: skip
     path("objectives/new/", writing.objective_create, name="objective_create"),
     path("objectives/<slug:key>/", pages.objective, name="objective"),
     path("objectives/<slug:key>/edit/", writing.objective_edit, name="objective_edit"),

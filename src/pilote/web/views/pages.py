@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from pilote.errors import Invalid
-from pilote.goals import queries
+from pilote.goals import coaching, queries
 from pilote.goals.cockpit import build_stored_cockpit, current_cycles
 from pilote.goals.forecasting import kr_forecast, objective_odds
 from pilote.goals.models import Cycle
@@ -389,6 +389,10 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             }
         )
     audit = org_queries.audit_trail(actor, "objective", obj.key).select_related("actor")[:20]
+    can_edit = _can_edit(actor, obj)
+    coach = None
+    if can_edit and obj.status in ("draft", "changes_requested"):
+        coach = coaching.in_words(coaching.of_objective(actor, obj, snap))
     return render(
         request,
         "pilote/objective.html",
@@ -406,7 +410,8 @@ def objective(request: HttpRequest, key: str) -> HttpResponse:
             "audit": audit,
             "live": True,
             "today": date.today(),
-            "can_edit": _can_edit(actor, obj),
+            "can_edit": can_edit,
+            "coach": coach,
             "evidence": _evidence(actor, obj),
             **_end_of_cycle(actor, obj),
             "conversation": conversation(actor, objective=obj),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pilote.errors import Forbidden, PiloteError
-from pilote.goals import actions, keyresults, queries
+from pilote.goals import actions, coaching, keyresults, queries
 from pilote.goals.models import Cycle
 from pilote.goals.stored import Stored
 from pilote.orgs import queries as org_queries
@@ -311,10 +311,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(waiting, INBOX_PAGE).get_page(request.GET.get("page"))
     snap = Stored(actor)
     snap.prefetch(list(page))
+    memo: dict = {}
     items = [
         {
             "o": o,
             "f": snap.objective(o),
+            "coach": coaching.in_words(coaching.of_objective(actor, o, snap, memo=memo)),
             "krs": [(kr, snap.kr(kr)) for kr in snap.key_results_of(o)],
             "parents": snap.parents_of(o),
             "own": actor.user.pk == o.owner_id,
@@ -322,3 +324,93 @@ def inbox(request: HttpRequest) -> HttpResponse:
         for o in page
     ]
     return render(request, "pilote/inbox.html", {"items": items, "page": page})
+
+
+def _posted_number(value: str):
+    """A number as a form posts it (« 4,5 » or 4.5), None when it is not one yet."""
+    try:
+        return float((value or "").replace("\u00a0", "").replace(" ", "").replace(",", "."))
+    except ValueError:
+        return None
+
+
+KR_RULES_OF_A_NEW_OBJECTIVE = ("krs-per-objective", "plan-not-proof")
+
+
+@member_required
+@require_POST
+def coach_objective(request: HttpRequest) -> HttpResponse:
+    """The quality coach on the objective form, as the user types (htmx): nothing is saved
+    and nothing blocks; what the organisation made blocking says so."""
+    actor = request.actor
+    if actor.role not in ("admin", "executive", "lead"):
+        raise Forbidden(_("Only leads and executives write objectives."))
+    post = request.POST
+    editing = None
+    if post.get("coach_objective"):
+        editing = _editable(actor, queries.get_objective(actor, post["coach_objective"]))
+    cycle = scoped(actor, Cycle.objects.filter(key=post.get("cycle", ""))).first()
+    if cycle is None and editing is not None:
+        cycle = editing.cycle
+    unit = org_queries.units(actor).filter(key=post.get("unit", "")).first()
+    draft = {
+        "title": post.get("title", ""),
+        "level": post.get("level", ""),
+        "owner": post.get("owner", "").strip() or None,
+        "aligns_to": [k for k in post.getlist("aligns_to") if k],
+        "key_results": [],
+    }
+    if editing is not None:
+        draft["key_results"] = coaching.objective_mapping(
+            editing, progress_of=lambda kr: kr.stored_progress
+        )["key_results"]
+    found = coaching.findings(
+        actor, draft, cycle=cycle, unit_id=unit.pk if unit else None,
+        unit_name=unit.name if unit else "", objective_pk=editing.pk if editing else None,
+    )  # fmt: skip
+    if editing is None:  # its key results come after it is created
+        found = [f for f in found if f.rule not in KR_RULES_OF_A_NEW_OBJECTIVE]
+    return render(request, "pilote/_coach.html", {"findings": coaching.in_words(found)})
+
+
+@member_required
+@require_POST
+def coach_key_result(request: HttpRequest, key: str) -> HttpResponse:
+    """The quality coach on the key result form, as the user types (htmx): this KR and what
+    it changes in its objective (how many KRs, whether any measures an effect)."""
+    actor = request.actor
+    o = _editable(actor, queries.get_objective(actor, key))
+    post = request.POST
+    mapping = coaching.objective_mapping(o, progress_of=lambda kr: kr.stored_progress)
+    krs = list(o.key_results.order_by("position", "id").values_list("key", flat=True))
+    draft_kr = {
+        "title": post.get("title", ""),
+        "kind": post.get("kind", ""),
+        "baseline": _posted_number(post.get("baseline", "")),
+        "target": _posted_number(post.get("target", "")),
+        "progress": None,
+    }
+    editing = post.get("coach_key_result", "")
+    if editing in krs:
+        index = krs.index(editing)
+        draft_kr["progress"] = mapping["key_results"][index]["progress"]
+        mapping["key_results"][index] = draft_kr
+    else:
+        index = len(krs)
+        mapping["key_results"].append(draft_kr)
+    mine = f"{coaching.PATH}.key_results[{index}]"
+    found = [
+        f
+        for f in coaching.findings(
+            actor,
+            mapping,
+            cycle=o.cycle,
+            unit_id=o.unit_id,
+            unit_name=o.unit.name,
+            objective_pk=o.pk,
+        )  # fmt: skip
+        if f.path == mine
+        or f.path.startswith(mine + ".")
+        or f.path == f"{coaching.PATH}.key_results"
+    ]
+    return render(request, "pilote/_coach.html", {"findings": coaching.in_words(found)})
