@@ -61,6 +61,8 @@ ROUTES = [
     ("GET", "/cycles/{p}q/tree", None, None, ALL),
     ("POST", "/cycles/{p}q/what-if", {"key_results": {"{p}tact-kr": 16}}, None, ALL),
     ("GET", "/objectives/{p}tact/coach", None, None, ALL),
+    ("GET", "/cycles/{p}q/reach", None, None, EXECS),
+    ("GET", "/units/{p}produit/calibration", None, None, ALL),
     ("GET", "/cycles/{p}q/retrospective", None, None, ALL),
     (
         "POST",

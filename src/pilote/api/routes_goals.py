@@ -44,6 +44,7 @@ from .schemas import (
     ObjectiveOut,
     ObjectiveUpdate,
     Page,
+    ReachOut,
     RetrospectiveOut,
     TreeOut,
     VisionIn,
@@ -307,6 +308,32 @@ def get_objective(request: HttpRequest, key: str, response: HttpResponse, q: Que
     o = queries.get_objective(a, key)
     set_etag(response, o)
     return objective_out(stored_or_snapshot(a, q.as_of), o)
+
+
+@router.get(
+    "/cycles/{key}/reach",
+    response=ReachOut,
+    tags=["cycles"],
+    summary="How far the strategy reaches: who opened it this cycle, in aggregate",
+)
+def strategy_reach(request: HttpRequest, key: str):
+    """The share of the organisation's people, and of each unit's, who opened the one-page
+    strategy or the strategy tree of this cycle (executives and admins). Aggregates only:
+    nobody is named, and a unit of fewer than 5 people is merged into its parent's figure
+    (`merged` lists them)."""
+    from pilote.goals import reach
+    from pilote.orgs.access import require_reach_reader
+
+    a = actor(request)
+    cycle = queries.get_cycle(a, key)  # another organisation's: 404 before any 403
+    require_reach_reader(a)
+    org, units = reach.reach(a, cycle)
+
+    def out(s):
+        return {"unit": s.key, "name": s.name, "people": s.people, "opened": s.opened,
+                "share": s.share, "merged": list(s.merged)}  # fmt: skip
+
+    return {"cycle": cycle.key, "organization": out(org), "units": [out(s) for s in units]}
 
 
 @router.get(

@@ -12,6 +12,7 @@ from pilote.orgs import access, accounts, actions, queries
 from pilote.orgs.access import organizations_of
 
 from .schemas import (
+    CalibrationOut,
     InvitationCreate,
     InvitationOut,
     MeOut,
@@ -92,6 +93,46 @@ def get_unit(request: HttpRequest, key: str, response: HttpResponse):
     unit = queries.get_unit(actor(request), key)
     set_etag(response, unit)
     return unit_out(unit)
+
+
+@router.get(
+    "/units/{key}/calibration",
+    response=CalibrationOut,
+    tags=["units"],
+    summary="How well a unit's confidence predicted, across closed cycles",
+)
+def unit_calibration(request: HttpRequest, key: str):
+    """Every check-in's confidence (0–10) on the KRs of the unit and the units beneath it, in
+    closed cycles, read as the odds of reaching the target: the Brier score, the reliability
+    table, in words, and `people` (each author's) for executives, admins and the unit's leads
+    (others get only their own)."""
+    from pilote.goals import confidence
+    from pilote.orgs.access import can_read_people_calibration
+
+    a = actor(request)
+    unit = queries.get_unit(a, key)
+    allowed = can_read_people_calibration(a, unit.pk)
+    record, scores = confidence.unit_track_record(a, unit, people=True)
+    if not allowed:
+        scores = [s for s in scores if a.user is not None and s.email == a.user.email]
+
+    def out(cal):
+        return {
+            "count": cal.count,
+            "brier": cal.brier,
+            "verdict": confidence.verdict(cal),
+            "buckets": [
+                {"confidence": b.confidence, "count": b.count, "reached": b.reached, "rate": b.rate}
+                for b in cal.buckets
+            ],  # fmt: skip
+        }
+
+    return {
+        "unit": unit.key,
+        **out(record),
+        "in_words": confidence.sentences(record),
+        "people": [{"email": s.email, "name": s.name, **out(s.calibration)} for s in scores],
+    }
 
 
 @router.patch(

@@ -349,6 +349,47 @@ class GradeProposalOut(Schema):
     reason: str
 
 
+class ReachShareOut(Schema):
+    unit: str | None = Field(description="null for the whole organisation")
+    name: str
+    people: int
+    opened: int = Field(description="how many of them opened the strategy this cycle")
+    share: float | None
+    merged: list[str] = Field(description="units under 5 people counted in this figure")
+
+
+class ReachOut(Schema):
+    cycle: str
+    organization: ReachShareOut
+    units: list[ReachShareOut] = Field(description="lowest share first")
+
+
+class BucketOut(Schema):
+    confidence: int = Field(description="the confidence said, 0..10")
+    count: int
+    reached: int = Field(description="how many of those check-ins' KRs reached their target")
+    rate: float
+
+
+class PersonCalibrationOut(Schema):
+    email: str
+    name: str
+    count: int
+    brier: float | None
+    verdict: str
+    buckets: list[BucketOut]
+
+
+class CalibrationOut(Schema):
+    unit: str
+    count: int = Field(description="check-ins with a confidence, in closed cycles")
+    brier: float | None = Field(description="mean of (confidence/10 − reached)²; 0 is perfect")
+    verdict: str
+    buckets: list[BucketOut]
+    in_words: list[str]
+    people: list[PersonCalibrationOut]
+
+
 class CoachFindingOut(Schema):
     path: str = Field(description="where, e.g. `objective.key_results[1].title`")
     rule: str = Field(description="the rule's stable code (docs/coach.md)")

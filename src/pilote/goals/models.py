@@ -336,3 +336,20 @@ class ObjectiveHistory(models.Model):
             models.UniqueConstraint(fields=["objective", "day"], name="objective_history_day")
         ]
         ordering = ["objective", "day"]
+
+
+class StrategyOpening(models.Model):
+    """Someone opened the strategy (the one-page strategy or the strategy tree) of a cycle
+    (goals/reach.py). No person is named: ``digest`` is a keyed hash (HMAC with the server's
+    secret) of the membership and the cycle — enough to count each person once (in the units
+    they belong to) and to remind those who have not looked, never enough to list who did."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "digest"], name="strategy_opening_once")
+        ]

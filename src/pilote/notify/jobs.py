@@ -189,6 +189,32 @@ def reminders(organization: Organization, on: date | None = None) -> int:
             {"key_results": [kr.title for kr in owner_krs]}, "/my/",
             dedupe=f"reminder:{week_key(on)}",
         ))  # fmt: skip
+    return made + strategy_reminders(organization, on)
+
+
+STRATEGY_REMINDER_AFTER_DAYS = 14
+
+
+def strategy_reminders(organization: Organization, on: date | None = None) -> int:
+    """Once a cycle, two weeks in, remind each member who has not opened its strategy (one
+    page or tree) to read it. Sent by the system: nobody is told who they are
+    (``goals.reach``)."""
+    from pilote.goals.models import Cycle
+    from pilote.goals.reach import not_opened
+
+    on = on or timezone.localdate()
+    made = 0
+    for cycle in Cycle.objects.filter(
+        organization=organization, start__lte=on, end__gte=on, closed_at__isnull=True
+    ):
+        if (on - cycle.start).days < STRATEGY_REMINDER_AFTER_DAYS:
+            continue
+        users = User.objects.filter(pk__in=not_opened(organization, cycle))
+        made += len(notify(
+            organization, list(users), Kind.REMINDER, messages.STRATEGY,
+            {"cycle": cycle.name or cycle.key}, f"/strategy/one-page/?cycle={cycle.key}",
+            dedupe=f"strategy:{cycle.key}",
+        ))  # fmt: skip
     return made
 
 

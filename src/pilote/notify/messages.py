@@ -25,6 +25,7 @@ from pilote.words import STATUS_LABELS, message, number, percentage
 
 AT_RISK = "kr_at_risk"
 TRENDING = "kr_trending_off_track"
+STRATEGY = "strategy_reminder"
 VALIDATION = "validation_request"
 APPROVED = "objective_approved"
 CHANGES_REQUESTED = "objective_changes_requested"
@@ -65,6 +66,15 @@ def _trending(p: dict) -> tuple[str, str]:
         "objective": p["objective"],
     }
     return title, body
+
+
+def _strategy(p: dict) -> tuple[str, str]:
+    return (
+        _("The strategy of %(cycle)s, on one page") % p,
+        _(
+            "Where the company is going this cycle and how your work serves it: two minutes to read."
+        ),
+    )
 
 
 def _validation(p: dict) -> tuple[str, str]:
@@ -143,6 +153,7 @@ def _replied(p: dict) -> tuple[str, str]:
 RENDER: dict[str, Callable[[dict], tuple[str, str]]] = {
     AT_RISK: _at_risk,
     TRENDING: _trending,
+    STRATEGY: _strategy,
     VALIDATION: _validation,
     APPROVED: _approved,
     CHANGES_REQUESTED: _changes_requested,

@@ -109,6 +109,20 @@ def _descendants(
     return frozenset(seen)
 
 
+def units_below(organization: Organization, unit_id: int) -> frozenset[int]:
+    """The unit and every unit beneath it."""
+    return _descendants(organization, {unit_id})
+
+
+def can_read_people_calibration(actor: Actor, unit_id: int) -> bool:
+    """Who may read how well each person's confidence predicted (Brier score by person) in a
+    unit: executives and admins, and the leads of that unit (or of a unit above it). Anyone
+    reads the unit's own figure, and their own."""
+    if actor.role in ("admin", "executive", "system"):
+        return True
+    return actor.role == "lead" and unit_id in actor.unit_ids
+
+
 def actor_for(user: User, organization: Organization, token: ApiToken | None = None) -> Actor:
     """The actor of ``user`` in ``organization``; NotFound when not a member (or no longer:
     a deactivated membership acts nowhere)."""
@@ -197,6 +211,16 @@ def require_inviter(actor: Actor, role: str, unit_ids: abc.Collection[int]) -> N
 def require_executive(actor: Actor) -> None:
     if actor.role not in WRITERS_OF_EVERYTHING:
         raise _deny(N_("only executives set the vision and the strategic objectives"))
+
+
+def can_read_reach(actor: Actor) -> bool:
+    """The strategy's reach (aggregates of who opened it) is for executives and admins."""
+    return actor.role in WRITERS_OF_EVERYTHING
+
+
+def require_reach_reader(actor: Actor) -> None:
+    if not can_read_reach(actor):
+        raise _deny(N_("only executives and admins read how far the strategy reaches"))
 
 
 def can_write_objective(actor: Actor, level: str, unit_id: int | None) -> bool:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("strategy/node/<slug:key>/", pages.strategy_node, name="strategy_node"),
     path("people/options/", pages.people_options, name="people_options"),
     path("units/options/", pages.unit_options, name="unit_options"),
+    path("units/<slug:key>/", pages.unit, name="unit"),
     path("strategy/one-page/", pages.one_page, name="one_page"),
     path("strategy/one-page.pdf", review.one_page_pdf, name="one_page_pdf"),
     path("review/", review.review_meeting, name="review"),

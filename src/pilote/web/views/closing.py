@@ -81,6 +81,22 @@ def _targets_asked(actor, exc, request: HttpRequest) -> list[tuple[str, str, str
     return [(k, titles.get(k, k), request.POST.get(f"target-{k}", "")) for k in keys]
 
 
+def _calibration(actor, cycle) -> list[dict]:
+    """Each unit's confidence in this cycle against what happened (its grades, or progress
+    before they are kept), the units with the most check-ins first (at most 20)."""
+    from pilote.goals import confidence
+    from pilote.orgs.models import Unit
+
+    found = confidence.cycle_by_unit(actor, cycle)[:20]
+    units = {u.pk: u for u in scoped(actor, Unit.objects.filter(pk__in=[u for u, _ in found]))}
+    return [
+        {"unit": units[u], "cal": cal, "verdict": confidence.verdict(cal),
+         "sentence": (confidence.sentences(cal) or [""])[0]}
+        for u, cal in found
+        if u in units
+    ]  # fmt: skip
+
+
 @member_required
 def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.actor
@@ -194,6 +210,7 @@ def cycle_close(request: HttpRequest, key: str) -> HttpResponse:
             "decided": {k: v for k, v in decided.items() if k},
             "can_close": grades_directly(actor) and not cycle.closed_at,
             "confirms": grades_directly(actor),
+            "calibration": _calibration(actor, cycle),
         },
         status=422 if problems else 200,
     )

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from pilote.errors import Invalid
-from pilote.goals import coaching, queries
+from pilote.goals import coaching, queries, reach
 from pilote.goals.cockpit import build_stored_cockpit, current_cycles
 from pilote.goals.forecasting import kr_forecast, objective_odds
 from pilote.goals.models import Cycle
@@ -19,7 +19,7 @@ from pilote.goals.tree import build_tree
 from pilote.okr.forecast import Forecast
 from pilote.okr.pace import expected_progress
 from pilote.orgs import queries as org_queries
-from pilote.orgs.access import can_withdraw_check_in, scoped
+from pilote.orgs.access import can_read_reach, can_withdraw_check_in, scoped
 from pilote.orgs.actions import pending_invitations
 from pilote.sources.models import DataSource
 
@@ -31,11 +31,19 @@ from .common import member_required
 def cockpit(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     data = build_stored_cockpit(actor)
+    reached = None
+    if can_read_reach(actor):
+        cycle = _cycle(request, data.snapshot)
+        if cycle is not None:
+            whole, units = reach.reach(actor, cycle)
+            reached = {"cycle": cycle, "whole": whole, "lowest": units[:5],
+                       "units": len(units)}  # fmt: skip
     return render(
         request,
         "pilote/cockpit.html",
         {
             "cockpit": data,
+            "reach": reached,
             "invitations": pending_invitations(request.user),
             "vision": queries.current_vision(actor),
             "as_of": data.snapshot.as_of,
@@ -66,6 +74,7 @@ def strategy(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     snap = Stored(actor)
     cycle = _cycle(request, snap)
+    reach.note_opening(request, actor, cycle)
     filters, unit = _tree_filters(request)
     # The top level, each objective below it a summary that loads when it is opened
     # (strategy_node): at 10,000 people the whole tree was 9 MB of HTML.
@@ -176,6 +185,7 @@ def one_page(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     snap = Stored(actor)
     cycle = _cycle(request, snap)
+    reach.note_opening(request, actor, cycle)
     tree = one_page_tree(actor, cycle, snap)
     return render(
         request,
@@ -483,3 +493,48 @@ def healthz(request: HttpRequest):
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+UNIT_OBJECTIVES = 30
+
+
+@member_required
+def unit(request: HttpRequest, key: str) -> HttpResponse:
+    """A unit: where it sits, its teams, its objectives of the current cycles, and how well
+    its confidence has predicted across closed cycles (per person for who may read that)."""
+    from pilote.goals import confidence
+    from pilote.orgs.access import can_read_people_calibration
+    from pilote.orgs.models import Membership, Unit
+
+    actor = request.actor
+    u = org_queries.get_unit(actor, key)
+    people = can_read_people_calibration(actor, u.pk)
+    record, scores = confidence.unit_track_record(actor, u, people=people)
+    if not people:  # one reads one's own line
+        mine = confidence.unit_track_record(actor, u, people=True)[1]
+        scores = [s for s in mine if s.email == actor.user.email]
+    snap = Stored(actor)
+    cycles = current_cycles(actor, snap)
+    rows = list(
+        queries.objectives(actor)
+        .filter(unit=u, cycle__in=cycles)
+        .order_by("level", "id")[:UNIT_OBJECTIVES]
+    )
+    snap.prefetch(rows)
+    return render(
+        request,
+        "pilote/unit.html",
+        {
+            "u": u,
+            "teams": scoped(actor, Unit.objects.filter(parent=u)).order_by("name"),
+            "members": scoped(
+                actor, Membership.objects.filter(units=u, deactivated_at__isnull=True)
+            ).count(),
+            "objectives": [(o, snap.objective(o)) for o in rows],
+            "record": record,
+            "verdict": confidence.verdict(record),
+            "sentences": confidence.sentences(record),
+            "scores": [(s, confidence.verdict(s.calibration)) for s in scores],
+            "people": people,
+        },
+    )

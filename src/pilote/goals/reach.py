@@ -1,0 +1,147 @@
+"""Strategy reach (PRODUCT.md "Strategy reach", issue 16): the share of the organisation's
+people, and of each unit's, who opened the one-page strategy or the strategy tree this
+cycle — aggregates only, never who.
+
+- An opening is kept once per person and cycle as a keyed digest (``StrategyOpening``): the
+  table names nobody. A person's browser session remembers it was kept, so a page view
+  costs no query after the first.
+- A unit of fewer than ``SMALL_UNIT`` people is merged into its parent's figure (and so on
+  up; at the top, into the organisation's only): a figure over 3 people would say who.
+- Who has not looked gets a reminder from the system (``notify.jobs.strategy_reminders``):
+  the only place digests are compared with people, and nothing of it is shown to anyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from pilote.orgs.access import Actor
+from pilote.orgs.models import Membership, Unit
+
+from .models import Cycle, StrategyOpening
+
+SMALL_UNIT = 5
+SESSION_KEY = "pilote_strategy_seen"
+
+
+def digest_of(membership_id: int, cycle_id: int) -> str:
+    key = hashlib.sha256(b"pilote-strategy-reach:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, f"{membership_id}:{cycle_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def note_opening(request, actor: Actor, cycle: Cycle | None) -> None:
+    """Keep that this member opened the strategy of ``cycle`` (once per cycle)."""
+    if cycle is None or actor.user is None or actor.role == "system":
+        return
+    seen = request.session.get(SESSION_KEY, [])
+    if cycle.pk in seen:
+        return
+    membership = Membership.objects.filter(
+        organization=actor.organization, user=actor.user, deactivated_at__isnull=True
+    ).first()
+    if membership is None:
+        return
+    try:
+        with transaction.atomic():
+            StrategyOpening.objects.create(
+                organization=actor.organization,
+                cycle=cycle,
+                digest=digest_of(membership.pk, cycle.pk),
+                day=date.today(),
+            )
+    except IntegrityError:  # opened already (another session, another process)
+        pass
+    request.session[SESSION_KEY] = [*seen, cycle.pk][-20:]
+
+
+@dataclass(frozen=True)
+class Share:
+    key: str | None  # None: the organisation
+    name: str
+    people: int
+    opened: int
+    merged: tuple[str, ...] = ()  # the small units counted in this figure
+
+    @property
+    def share(self) -> float | None:
+        return self.opened / self.people if self.people else None
+
+
+def reach(actor: Actor, cycle: Cycle) -> tuple[Share, list[Share]]:
+    """The organisation's figure and each unit's (units of fewer than ``SMALL_UNIT`` people
+    merged upwards), the units with the lowest share first."""
+    org = actor.organization
+    members = list(
+        Membership.objects.filter(organization=org, deactivated_at__isnull=True).values_list(
+            "pk", "units"
+        )
+    )
+    units_of: dict[int, set[int]] = {}
+    for pk, unit in members:
+        units_of.setdefault(pk, set())
+        if unit is not None:
+            units_of[pk].add(unit)
+    opened_digests = set(
+        StrategyOpening.objects.filter(organization=org, cycle=cycle).values_list(
+            "digest", flat=True
+        )
+    )
+    opened = {pk for pk in units_of if digest_of(pk, cycle.pk) in opened_digests}
+    units = {
+        u.pk: u
+        for u in Unit.objects.filter(organization=org).only("id", "key", "name", "parent_id")
+    }
+    people: dict[int, set[int]] = {}
+    for pk, us in units_of.items():
+        for u in us:
+            people.setdefault(u, set()).add(pk)
+    # Merge the small units upwards, deepest first: a unit's figure holds its own people and
+    # those of the small units merged into it.
+    depth = {}
+
+    def level(u: int) -> int:
+        if u not in depth:
+            parent = units[u].parent_id
+            depth[u] = 0 if parent is None or parent not in units else level(parent) + 1
+        return depth[u]
+
+    counted = {u: set(ps) for u, ps in people.items()}
+    merged: dict[int, list[str]] = {}
+    for u in sorted(counted, key=level, reverse=True):
+        if len(counted[u]) >= SMALL_UNIT:
+            continue
+        parent = units[u].parent_id
+        if parent in units:
+            counted.setdefault(parent, set()).update(counted[u])
+            merged.setdefault(parent, []).extend([units[u].name, *merged.get(u, [])])
+        del counted[u]
+    shares = [
+        Share(units[u].key, units[u].name, len(ps), len(ps & opened), tuple(merged.get(u, [])))
+        for u, ps in counted.items()
+        if len(ps) >= SMALL_UNIT
+    ]
+    shares.sort(key=lambda s: (s.share, s.name))
+    return Share(None, org.name, len(units_of), len(opened)), shares
+
+
+def not_opened(organization, cycle: Cycle) -> list[int]:
+    """The members (user ids) who have not opened the strategy of ``cycle``: for the
+    system's reminder only."""
+    opened = set(
+        StrategyOpening.objects.filter(organization=organization, cycle=cycle).values_list(
+            "digest", flat=True
+        )
+    )
+    return [
+        user
+        for pk, user in Membership.objects.filter(
+            organization=organization, deactivated_at__isnull=True
+        ).values_list("pk", "user_id")
+        if digest_of(pk, cycle.pk) not in opened
+    ]
