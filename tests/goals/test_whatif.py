@@ -136,3 +136,41 @@ def test_the_api_answers_the_figures_above_and_records_nothing(api, world):
     assert "key_results.nope" in wrong.content.decode()
     assert viewer.post("/cycles/q/what-if", {"key_results": {}}).status_code == 422
     assert viewer.post("/cycles/q/what-if", {"key_results": {kr.key: "x"}}).status_code == 422
+
+
+def test_the_objective_page_simulates_in_the_reader_s_words_and_records_nothing(world, api):
+    import re
+
+    from django.test import Client
+
+    from pilote.orgs.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email="viewer@acme.example"))
+    client.cookies["django_language"] = "fr"
+    page = client.get("/objectives/tact/").content.decode()
+    assert 'hx-post="/objectives/tact/what-if/"' in page and "Et si… ?" in page
+    before = CheckIn.objects.count()
+    answer = client.post("/objectives/tact/what-if/", {"kr-tact-kr": "17,5"})
+    html = answer.content.decode()
+    assert answer.status_code == 200 and CheckIn.objects.count() == before
+    # The page is live (hx-select="#live" is inherited): the form picks its own answer out.
+    assert 'hx-select="#what-if-answer"' in page and 'id="what-if-answer"' in html
+    # The same figures as the API's what-if of the same value.
+    api_answer = api("viewer").post("/cycles/q/what-if", {"key_results": {"tact-kr": 17.5}}).json()
+    tact = next(o for o in api_answer["objectives"] if o["key"] == "tact")
+    shown = round(tact["after"]["progress"] * 100)
+    row = html.split('class="table-active"', 1)[1].split("</tr>", 1)[0]
+    assert re.search(rf"<strong>{shown}\s*%</strong>", row)
+    assert "Grow" in html  # the strategic objective above it
+    # Wrong input: said, nothing simulated.
+    wrong = client.post("/objectives/tact/what-if/", {"kr-tact-kr": "beaucoup"})
+    assert (
+        wrong.status_code == 422
+        and "Rating : ce n&#x27;est pas un nombre" in wrong.content.decode()
+    )
+    empty = client.post("/objectives/tact/what-if/", {})
+    assert empty.status_code == 422 and "au moins un résultat clé" in empty.content.decode()
+    other = Client()
+    other.force_login(User.objects.get(email="viewer@globex.example"))
+    assert other.post("/objectives/tact/what-if/", {"kr-tact-kr": "1"}).status_code == 404

@@ -210,3 +210,16 @@ def test_an_objective_s_odds_follow_its_key_results():
         assert abs(objective_probability(terms, g) - mc) < 0.05, (g, mc)
     # A higher goal lowers the odds.
     assert objective_probability(terms, 0.6) >= objective_probability(terms, 0.7)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=80))
+def test_the_percentile_is_the_standard_library_s_inclusive_quantile(values):
+    from statistics import quantiles
+
+    from pilote.okr.forecast import percentile
+
+    ordered = sorted(values)
+    cuts = quantiles(ordered, n=100, method="inclusive")
+    for i in (16, 50, 84):
+        assert abs(percentile(ordered, i / 100) - cuts[i - 1]) <= 1e-6 * (1 + abs(cuts[i - 1]))

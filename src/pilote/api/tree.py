@@ -11,11 +11,12 @@ from .serialize import kr_out
 
 
 def _entry(snap: Snapshot, n: Node) -> dict:
-    return entry(snap, n.objective, n.figures, n.parents, [kr for kr, _ in n.key_results])
+    return entry(snap, n.objective, n.figures, n.parents, [kr for kr, _ in n.key_results], n.loaded)
 
 
-def entry(snap: Snapshot, o, figures, parents, key_results) -> dict:
-    """One objective of the tree, without its children."""
+def entry(snap: Snapshot, o, figures, parents, key_results, loaded: bool = True) -> dict:
+    """One objective of the tree, without its children; a summary (not ``loaded``: its key
+    results are not in the answer) has no forecast either."""
     n = figures
     return {
         "key": o.key,
@@ -27,7 +28,7 @@ def entry(snap: Snapshot, o, figures, parents, key_results) -> dict:
         "progress": n.progress,
         "expected": n.expected,
         "status": n.status.value,
-        "forecast": objective_forecast(snap, o),
+        "forecast": objective_forecast(snap, o) if loaded else None,
         "parents": [{"objective": p.key, "weight": w} for p, w in parents],
         "key_results": [kr_out(snap, kr) for kr in key_results],
     }

@@ -37,6 +37,7 @@ urlpatterns = [
     path("objectives/new/", writing.objective_create, name="objective_create"),
     path("objectives/<slug:key>/", pages.objective, name="objective"),
     path("objectives/<slug:key>/edit/", writing.objective_edit, name="objective_edit"),
+    path("objectives/<slug:key>/what-if/", pages.objective_what_if, name="objective_what_if"),
     path("objectives/<slug:key>/decision/", writing.objective_decision, name="objective_decision"),
     path("objectives/<slug:key>/grade/", writing.objective_grade, name="objective_grade"),
     path("objectives/<slug:key>/comments/", comments.objective_comment, name="objective_comment"),

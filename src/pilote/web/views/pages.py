@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from pilote.errors import Invalid
 from pilote.goals import coaching, queries, reach
@@ -24,7 +25,7 @@ from pilote.orgs.actions import pending_invitations
 from pilote.sources.models import DataSource
 
 from .comments import conversation
-from .common import member_required
+from .common import _t, describe, member_required
 
 
 @member_required
@@ -537,4 +538,43 @@ def unit(request: HttpRequest, key: str) -> HttpResponse:
             "scores": [(s, confidence.verdict(s.calibration)) for s in scores],
             "people": people,
         },
+    )
+
+
+@member_required
+@require_POST
+def objective_what_if(request: HttpRequest, key: str) -> HttpResponse:
+    """The objective page's what-if (htmx): values typed for its KRs, and every figure above
+    them as real check-ins of those values would make them. Nothing is recorded."""
+    from django import forms
+
+    from pilote.goals.whatif import what_if
+
+    actor = request.actor
+    obj = queries.get_objective(actor, key)
+    field = forms.FloatField(localize=True)
+    values, wrong = {}, []
+    for kr in obj.key_results.order_by("position", "id"):
+        typed = request.POST.get(f"kr-{kr.key}", "").strip()
+        if not typed:
+            continue
+        try:
+            values[kr.key] = field.clean(typed)
+        except forms.ValidationError:
+            wrong.append(kr.title)
+    answer, problems = None, []
+    if wrong:
+        problems = [_("%(kr)s: not a number") % {"kr": t} for t in wrong]
+    elif not values:
+        problems = [_("Type a value for at least one key result.")]
+    else:
+        try:
+            answer = what_if(actor, obj.cycle, values)
+        except Invalid as exc:
+            problems = [_t(m) for _p, m in exc.errors] or [describe(exc)]
+    return render(
+        request,
+        "pilote/_what_if.html",
+        {"answer": answer, "problems": problems, "o": obj},
+        status=422 if problems else 200,
     )
