@@ -327,6 +327,29 @@ def api(world, db):
     return make
 
 
+def signed_in(email: str, language: str = "fr"):
+    """A browser (Django's test client) signed in as this person, reading this language."""
+    from django.test import Client
+
+    from pilote.orgs.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    client.cookies["django_language"] = language
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _strategy_openings_forgotten():
+    """Each process remembers whom it has kept opening the strategy (goals/reach.py); a test's
+    database is rolled back after it, so the memory goes too."""
+    from pilote.goals import reach
+
+    reach._SEEN.clear()
+    yield
+    reach._SEEN.clear()
+
+
 @pytest.fixture(autouse=True)
 def _alerts_at_once(settings):
     """At-risk alerts are checked as soon as a worker runs (tests/notify sets the debounce)."""

@@ -178,7 +178,9 @@ def do_notify(args: argparse.Namespace) -> int:
 
     actor = _system(args)
     with transaction.atomic():
-        made = {"reminders": jobs.reminders, "digest": jobs.digest}[args.job](actor.organization)
+        made = {"reminders": jobs.weekly_reminders, "digest": jobs.digest}[args.job](
+            actor.organization
+        )
     print(f"{made} notification(s) sent")
     return 0
 

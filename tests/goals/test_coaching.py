@@ -5,7 +5,6 @@ submission."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
 from pilote.goals.coaching import in_words, of_objective
@@ -13,8 +12,9 @@ from pilote.goals.models import Objective
 from pilote.okr.coach import CoachPolicy, check
 from pilote.orgs.access import Actor
 from pilote.orgs.actions import update_organization
-from pilote.orgs.models import Organization, User
+from pilote.orgs.models import Organization
 from pilote.words import number
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +22,6 @@ pytestmark = pytest.mark.django_db
 def _acme():
     org = Organization.objects.get(name="Acme")
     return org, Actor.system(org)
-
-
-def _browser(email: str, language: str = "fr") -> Client:
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    client.cookies["django_language"] = language
-    return client
 
 
 def _rules(html: str) -> list[str]:
@@ -73,7 +66,7 @@ def test_a_blocking_rule_stops_the_submission_everywhere_and_changes_nothing(wor
     assert "résultats clés de cet objectif : 1" in fields["coach.krs-per-objective"]
     assert Objective.objects.get(organization=org, key="draft-obj").status == "draft"
     # In the browser: said on the page, still a draft.
-    page = _browser("lead@acme.example").post("/objectives/draft-obj/submit/", follow=True)
+    page = signed_in("lead@acme.example").post("/objectives/draft-obj/submit/", follow=True)
     assert "résultats clés de cet objectif : 1" in page.content.decode()
     assert Objective.objects.get(organization=org, key="draft-obj").status == "draft"
     # Advice only: the same objective goes through.
@@ -92,7 +85,7 @@ def test_the_api_says_what_the_coach_says_to_any_reader_of_the_organisation(worl
 
 
 def test_the_writing_forms_coach_as_one_types_and_only_writers_may_ask(world):
-    lead = _browser("lead@acme.example")
+    lead = signed_in("lead@acme.example")
     form = lead.get("/objectives/new/").content.decode()
     assert 'hx-post="/coach/objective/"' in form
     said = lead.post(
@@ -123,14 +116,15 @@ def test_the_writing_forms_coach_as_one_types_and_only_writers_may_ask(world):
     assert set(_rules(edited.content.decode())) == {"not-measurable", "krs-per-objective"}
     # Who may not write may not ask.
     assert (
-        _browser("viewer@acme.example").post("/coach/objective/", {"title": "x"}).status_code == 403
+        signed_in("viewer@acme.example").post("/coach/objective/", {"title": "x"}).status_code
+        == 403
     )
-    other_unit = _browser("lead-ventes@acme.example")
+    other_unit = signed_in("lead-ventes@acme.example")
     assert other_unit.post("/coach/objectives/tact/key-result/", {"title": "x"}).status_code == 403
 
 
 def test_the_inbox_shows_the_reviewer_each_submission_s_findings(world):
-    html = _browser("executive@acme.example").get("/inbox/").content.decode()
+    html = signed_in("executive@acme.example").get("/inbox/").content.decode()
     card = html.split('id="o-submitted-obj"', 1)[1].split("</article>", 1)[0]
     assert "krs-per-objective" in _rules(card)
     assert "Résultats clés par objectif" in card and "Comment corriger" in card

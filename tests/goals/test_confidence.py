@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from django.db import transaction
-from django.test import Client
 
 from pilote.goals.closing import close_cycle
 from pilote.goals.confidence import cycle_by_unit, unit_track_record
@@ -16,15 +15,9 @@ from pilote.goals.keyresults import record_check_in
 from pilote.goals.models import Cycle, KeyResult
 from pilote.orgs.access import Actor, actor_for
 from pilote.orgs.models import Organization, Unit, User
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _browser(email: str, language: str = "fr") -> Client:
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    client.cookies["django_language"] = language
-    return client
 
 
 @pytest.fixture
@@ -87,16 +80,16 @@ def test_the_api_gives_the_record_and_each_person_s_only_to_who_may_read_it(clos
 
 
 def test_the_unit_page_says_it_in_words_and_the_close_shows_each_unit(closed):
-    page = _browser("viewer@acme.example").get("/units/produit/").content.decode()
+    page = signed_in("viewer@acme.example").get("/units/produit/").content.decode()
     assert "Sa confiance veut-elle dire quelque chose" in page
     assert "Quand cette équipe dit 8/10, la cible est atteinte 100 % du temps" in page
     assert "Score de Brier 0,062" in page or "Score de Brier 0,063" in page
     assert "Par personne" not in page
-    lead_page = _browser("lead@acme.example").get("/units/produit/").content.decode()
+    lead_page = signed_in("lead@acme.example").get("/units/produit/").content.decode()
     assert "Par personne" in lead_page and "Cleo Contrib" in lead_page
     org = closed
     by_unit = dict(cycle_by_unit(Actor.system(org), Cycle.objects.get(organization=org, key="q")))
     assert by_unit[Unit.objects.get(organization=org, key="ventes").pk].brier == pytest.approx(0.81)
-    close = _browser("executive@acme.example").get("/cycles/q/close/").content.decode()
+    close = signed_in("executive@acme.example").get("/cycles/q/close/").content.decode()
     assert "La confiance annoncée voulait-elle dire quelque chose" in close
     assert "Trop confiante" in close  # the sales team said 9 and missed

@@ -3,8 +3,8 @@ people, and of each unit's, who opened the one-page strategy or the strategy tre
 cycle — aggregates only, never who.
 
 - An opening is kept once per person and cycle as a keyed digest (``StrategyOpening``): the
-  table names nobody. A person's browser session remembers it was kept, so a page view
-  costs no query after the first.
+  table names nobody. Each process remembers whom it has kept, so a page view costs no
+  query after the first.
 - A unit of fewer than ``SMALL_UNIT`` people is merged into its parent's figure (and so on
   up; at the top, into the organisation's only): a figure over 3 people would say who.
 - Who has not looked gets a reminder from the system (``notify.jobs.strategy_reminders``):
@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
 from pilote.orgs.access import Actor
 from pilote.orgs.models import Membership, Unit
@@ -27,37 +27,34 @@ from pilote.orgs.models import Membership, Unit
 from .models import Cycle, StrategyOpening
 
 SMALL_UNIT = 5
-SESSION_KEY = "pilote_strategy_seen"
+_SEEN: OrderedDict[tuple[int, int, int], None] = OrderedDict()  # this process's, bounded
+SEEN_MAX = 100_000
 
 
-def digest_of(membership_id: int, cycle_id: int) -> str:
+def digest_of(organization_id: int, user_id: int, cycle_id: int) -> str:
     key = hashlib.sha256(b"pilote-strategy-reach:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, f"{membership_id}:{cycle_id}".encode(), hashlib.sha256).hexdigest()
+    message = f"{organization_id}:{user_id}:{cycle_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def note_opening(request, actor: Actor, cycle: Cycle | None) -> None:
-    """Keep that this member opened the strategy of ``cycle`` (once per cycle)."""
+def note_opening(actor: Actor, cycle: Cycle | None) -> None:
+    """Keep that this member opened the strategy of ``cycle``: one insert the first time this
+    process sees them do it this cycle (another process's, or an earlier one's, is ignored
+    by the unique digest), nothing after — no session or row written on every page."""
     if cycle is None or actor.user is None or actor.role == "system":
         return
-    seen = request.session.get(SESSION_KEY, [])
-    if cycle.pk in seen:
+    seen = (actor.organization.pk, actor.user.pk, cycle.pk)
+    if seen in _SEEN:
+        _SEEN.move_to_end(seen)
         return
-    membership = Membership.objects.filter(
-        organization=actor.organization, user=actor.user, deactivated_at__isnull=True
-    ).first()
-    if membership is None:
-        return
-    try:
-        with transaction.atomic():
-            StrategyOpening.objects.create(
-                organization=actor.organization,
-                cycle=cycle,
-                digest=digest_of(membership.pk, cycle.pk),
-                day=date.today(),
-            )
-    except IntegrityError:  # opened already (another session, another process)
-        pass
-    request.session[SESSION_KEY] = [*seen, cycle.pk][-20:]
+    StrategyOpening.objects.bulk_create(
+        [StrategyOpening(organization=actor.organization, cycle=cycle,
+                         digest=digest_of(*seen), day=date.today())],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    _SEEN[seen] = None
+    if len(_SEEN) > SEEN_MAX:
+        _SEEN.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -79,11 +76,13 @@ def reach(actor: Actor, cycle: Cycle) -> tuple[Share, list[Share]]:
     org = actor.organization
     members = list(
         Membership.objects.filter(organization=org, deactivated_at__isnull=True).values_list(
-            "pk", "units"
+            "pk", "user_id", "units"
         )
     )
     units_of: dict[int, set[int]] = {}
-    for pk, unit in members:
+    users: dict[int, int] = {}
+    for pk, user, unit in members:
+        users[pk] = user
         units_of.setdefault(pk, set())
         if unit is not None:
             units_of[pk].add(unit)
@@ -92,7 +91,9 @@ def reach(actor: Actor, cycle: Cycle) -> tuple[Share, list[Share]]:
             "digest", flat=True
         )
     )
-    opened = {pk for pk in units_of if digest_of(pk, cycle.pk) in opened_digests}
+    opened = {
+        pk for pk, user in users.items() if digest_of(org.pk, user, cycle.pk) in opened_digests
+    }
     units = {
         u.pk: u
         for u in Unit.objects.filter(organization=org).only("id", "key", "name", "parent_id")
@@ -140,8 +141,8 @@ def not_opened(organization, cycle: Cycle) -> list[int]:
     )
     return [
         user
-        for pk, user in Membership.objects.filter(
+        for user in Membership.objects.filter(
             organization=organization, deactivated_at__isnull=True
-        ).values_list("pk", "user_id")
-        if digest_of(pk, cycle.pk) not in opened
+        ).values_list("user_id", flat=True)
+        if digest_of(organization.pk, user, cycle.pk) not in opened
     ]

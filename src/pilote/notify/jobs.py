@@ -74,15 +74,21 @@ def at_risk_alert(organization: Organization, kr_key: str) -> int:
         "expected_share": figures.expected,
         "objective": kr.objective.title,
     }
-    link = f"/objectives/{kr.objective.key}/"
+    return _alert_kr(organization, kr, messages.AT_RISK, params, f"/objectives/{kr.objective.key}/",
+                     f"at_risk:{kr.key}:{figures.status}", str(figures.status))  # fmt: skip
+
+
+def _alert_kr(organization, kr, message: str, params: dict, link: str, dedupe: str,
+              status: str) -> int:  # fmt: skip
+    """Tell a KR's owner and the leads above it (once a week per ``dedupe``), in the app, by
+    e-mail and to the webhooks that listen to at-risk alerts."""
     made = notify(
-        organization, [kr.owner, *leads_of(kr.objective.unit_id)], Kind.AT_RISK,
-        messages.AT_RISK, params, link,
-        dedupe=f"at_risk:{kr.key}:{figures.status}:{week_key(timezone.localdate())}",
+        organization, [kr.owner, *leads_of(kr.objective.unit_id)], Kind.AT_RISK, message,
+        params, link, dedupe=f"{dedupe}:{week_key(timezone.localdate())}",
     )  # fmt: skip
     if made:
-        broadcast_message(organization, Kind.AT_RISK, messages.AT_RISK, params, link,
-                          key_result=kr.key, status=str(figures.status))  # fmt: skip
+        broadcast_message(organization, Kind.AT_RISK, message, params, link,
+                          key_result=kr.key, status=status)  # fmt: skip
     return len(made)
 
 
@@ -104,16 +110,9 @@ def trending_alert(organization: Organization, reader, kr: KeyResult) -> int:
         "odds_share": f.probability,
         "objective": kr.objective.title,
     }
-    link = f"/objectives/{kr.objective.key}/#kr-{kr.key}"
-    made = notify(
-        organization, [kr.owner, *leads_of(kr.objective.unit_id)], Kind.AT_RISK,
-        messages.TRENDING, params, link,
-        dedupe=f"trending:{kr.key}:{week_key(timezone.localdate())}",
-    )  # fmt: skip
-    if made:
-        broadcast_message(organization, Kind.AT_RISK, messages.TRENDING, params, link,
-                          key_result=kr.key, status="trending_off_track")  # fmt: skip
-    return len(made)
+    return _alert_kr(organization, kr, messages.TRENDING, params,
+                     f"/objectives/{kr.objective.key}/#kr-{kr.key}", f"trending:{kr.key}",
+                     "trending_off_track")  # fmt: skip
 
 
 def validation_request(organization: Organization, objective_key: str) -> int:
@@ -189,7 +188,12 @@ def reminders(organization: Organization, on: date | None = None) -> int:
             {"key_results": [kr.title for kr in owner_krs]}, "/my/",
             dedupe=f"reminder:{week_key(on)}",
         ))  # fmt: skip
-    return made + strategy_reminders(organization, on)
+    return made
+
+
+def weekly_reminders(organization: Organization, on: date | None = None) -> int:
+    """The weekly "reminders" job: check-ins due, and the strategy to read."""
+    return reminders(organization, on) + strategy_reminders(organization, on)
 
 
 STRATEGY_REMINDER_AFTER_DAYS = 14

@@ -138,7 +138,7 @@ def source_trouble(organization_id: int, source_key: str, message: str) -> int:
 def run_schedule(organization_id: int, job: str) -> int:
     organization = Organization.objects.get(pk=organization_id)
     with transaction.atomic():
-        return {"reminders": jobs.reminders, "digest": jobs.digest}[job](organization)
+        return {"reminders": jobs.weekly_reminders, "digest": jobs.digest}[job](organization)
 
 
 @task()

@@ -75,7 +75,7 @@ def strategy(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     snap = Stored(actor)
     cycle = _cycle(request, snap)
-    reach.note_opening(request, actor, cycle)
+    reach.note_opening(actor, cycle)
     filters, unit = _tree_filters(request)
     # The top level, each objective below it a summary that loads when it is opened
     # (strategy_node): at 10,000 people the whole tree was 9 MB of HTML.
@@ -186,7 +186,7 @@ def one_page(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     snap = Stored(actor)
     cycle = _cycle(request, snap)
-    reach.note_opening(request, actor, cycle)
+    reach.note_opening(actor, cycle)
     tree = one_page_tree(actor, cycle, snap)
     return render(
         request,
