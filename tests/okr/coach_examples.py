@@ -80,3 +80,88 @@ EXAMPLES = [
     ("en", "kr", "Launch biometric login", {OUT, VAGUE}),
     ("en", "kr", "Reduce contact centre calls by 40%", set()),
 ]
+
+
+# --- The structural rules: small documents (as `pilote lint` reads them), each with the
+# findings a careful coach would raise, as (path, rule). Half French, half English. Every
+# objective is owned, aligned and given two measured key results unless the case is about
+# that, so each case says one thing.
+
+OWNER, KRS, PLAN, ALIGN = "no-owner", "krs-per-objective", "plan-not-proof", "unaligned"
+PER_UNIT, DUP, SAND = "objectives-per-unit", "near-duplicate", "sandbagging"
+CYCLE = {"key": "q", "start": "2027-01-01", "end": "2027-03-31"}
+
+
+def _kr(title="Passer de 10 à 20", kind="increase", progress=None):
+    kr = {"title": title, "kind": kind}
+    if kind in ("increase", "decrease"):
+        kr.update(baseline=10, target=20)
+    if kind == "milestone":
+        kr["milestones"] = ["a", "b"]
+    if progress is not None:
+        kr["progress"] = progress
+    return kr
+
+
+def _obj(title, unit="u", owner="x@y", level="strategic", krs=None, **more):
+    return {"title": title, "unit": unit, "cycle": "q", "owner": owner, "level": level,
+            "key_results": krs if krs is not None else [_kr(), _kr()], **more}  # fmt: skip
+
+
+def _doc(locale, *objectives):
+    return {"locale": locale, "cycles": [CYCLE], "objectives": list(objectives)}
+
+
+STRUCTURE = [
+    # no owner
+    ("fr", _doc("fr", _obj("Accroître la fidélité des clients", owner=None)),
+     {("objectives[0].owner", OWNER)}),
+    ("en", _doc("en", _obj("Grow customer loyalty", owner="")),
+     {("objectives[0].owner", OWNER)}),
+    ("fr", _doc("fr", _obj("Accroître la fidélité des clients")), set()),
+    # how many key results
+    ("fr", _doc("fr", _obj("Réduire le coût du service", krs=[_kr()])),
+     {("objectives[0].key_results", KRS)}),
+    ("en", _doc("en", _obj("Cut the cost of service", krs=[_kr()] * 6)),
+     {("objectives[0].key_results", KRS)}),
+    ("en", _doc("en", _obj("Cut the cost of service", krs=[_kr()] * 5)), set()),
+    # a plan, not a proof
+    ("fr", _doc("fr", _obj("Moderniser le poste du conseiller",
+                           krs=[_kr("Outil choisi", "boolean"), _kr("Étapes", "milestone")])),
+     {("objectives[0].key_results", PLAN)}),
+    ("en", _doc("en", _obj("Modernise the advisers' desk",
+                           krs=[_kr("Tool chosen", "boolean"), _kr("Adoption", "increase")])),
+     set()),
+    # aligned to nothing
+    ("fr", _doc("fr", _obj("Simplifier l'ouverture de compte", level="tactical")),
+     {("objectives[0]", ALIGN)}),
+    ("en", _doc("en", _obj("Simplify account opening", level="tactical",
+                           aligns_to=[{"objective": "s"}])), set()),
+    # objectives per unit and cycle
+    ("en", _doc("en", *[_obj(t) for t in ("Grow deposits", "Win young savers", "Cut churn",
+                                           "Lower cost per contact", "Open faster",
+                                           "Answer in a day")]),
+     {("cycles[q].units[u]", PER_UNIT)}),
+    ("fr", _doc("fr", *[_obj(t) for t in ("Accroître les dépôts", "Conquérir les jeunes",
+                                           "Réduire l'attrition")]), set()),
+    # the same thing said twice (accents, word order), and near but different
+    ("fr", _doc("fr", _obj("Réduire le délai de traitement des réclamations", unit="a"),
+                _obj("Réclamations : réduire leur délai de traitement", unit="b")),
+     {("objectives[1].title", DUP)}),
+    ("fr", _doc("fr", _obj("Améliorer la satisfaction des clients", unit="a"),
+                _obj("Ameliorer la satisfaction des clients", unit="b")),
+     {("objectives[1].title", DUP)}),
+    ("en", _doc("en", _obj("Raise customer satisfaction", unit="a"),
+                _obj("Customer satisfaction: raise it", unit="b")),
+     {("objectives[1].title", DUP)}),
+    ("en", _doc("en", _obj("Raise customer satisfaction", unit="a"),
+                _obj("Raise adviser satisfaction", unit="b")), set()),
+    ("fr", _doc("fr", _obj("Accroître la satisfaction des clients", unit="a"),
+                _obj("Accroître la satisfaction des conseillers", unit="b")), set()),
+    # a target reached in the first third of the cycle (read on 2027-01-20)
+    ("en", _doc("en", _obj("Grow app ratings", krs=[_kr(progress=1.0), _kr(progress=0.2)])),
+     {("objectives[0].key_results[0]", SAND)}),
+    ("fr", _doc("fr", _obj("Accroître la note de l'application",
+                           krs=[_kr(progress=0.9), _kr(progress=0.3)])), set()),
+]  # fmt: skip
+STRUCTURE_TODAY = "2027-01-20"
