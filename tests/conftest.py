@@ -346,8 +346,10 @@ def _strategy_openings_forgotten():
     from pilote.goals import reach
 
     reach._SEEN.clear()
+    reach._FIGURES.clear()
     yield
     reach._SEEN.clear()
+    reach._FIGURES.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -327,7 +327,7 @@ def strategy_reach(request: HttpRequest, key: str):
     a = actor(request)
     cycle = queries.get_cycle(a, key)  # another organisation's: 404 before any 403
     require_reach_reader(a)
-    org, units = reach.reach(a, cycle)
+    org, units = reach.reach(a, cycle, fresh=True)
 
     def out(s):
         return {"unit": s.key, "name": s.name, "people": s.people, "opened": s.opened,
