@@ -114,6 +114,12 @@ def test_the_writing_forms_coach_as_one_types_and_only_writers_may_ask(world):
     edited = lead.post("/coach/objectives/tact/key-result/",
                        {"title": "Bien", "kind": "increase", "coach_key_result": "tact-kr"})  # fmt: skip
     assert set(_rules(edited.content.decode())) == {"not-measurable", "krs-per-objective"}
+    # Numbers in the reader's format, as the form takes them: measurable.
+    typed = lead.post("/coach/objectives/tact/key-result/", {"title": "Encours d'épargne",
+                                                              "kind": "increase",
+                                                              "baseline": "1000,5",
+                                                              "target": "2000"})  # fmt: skip
+    assert "not-measurable" not in _rules(typed.content.decode())
     # Who may not write may not ask.
     assert (
         signed_in("viewer@acme.example").post("/coach/objective/", {"title": "x"}).status_code

@@ -327,10 +327,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _posted_number(value: str):
-    """A number as a form posts it (« 4,5 » or 4.5), None when it is not one yet."""
+    """A number as the form posts it, in the reader's format (« 4,5 » in French), None when
+    it is not one (yet)."""
+    from django import forms
+
     try:
-        return float((value or "").replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except ValueError:
+        return forms.FloatField(localize=True, required=False).clean(value or "")
+    except forms.ValidationError:
         return None
 
 
