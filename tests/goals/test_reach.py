@@ -118,3 +118,20 @@ def test_those_who_have_not_looked_get_a_reminder_from_the_system(acme):
     assert note.link == "/strategy/one-page/?cycle=q" and "b1" not in note.body
     # Once a cycle.
     assert jobs.strategy_reminders(acme, cycle.start + timedelta(days=22)) == 0
+
+
+def test_a_small_unit_under_an_empty_one_merges_on_up(acme):
+    # Tiny2 (3 people) under Empty (no member of its own) under Big: Empty gets 3, still
+    # small, and merges into Big.
+    org = acme
+    big = Unit.objects.get(organization=org, key="big")
+    empty = Unit.objects.create(organization=org, key="empty", name="Empty", parent=big)
+    tiny2 = Unit.objects.create(organization=org, key="tiny2", name="Tiny2", parent=empty)
+    _people(org, tiny2, ["u1", "u2", "u3"])
+    signed_in("u1@acme.example").get("/strategy/one-page/?cycle=q")
+    cycle = Cycle.objects.get(organization=org, key="q")
+    _whole, units = reach(Actor.system(org), cycle, fresh=True)
+    found = {s.key: s for s in units}
+    assert "empty" not in found and "tiny2" not in found
+    assert (found["big"].people, found["big"].opened) == (11, 1)
+    assert set(found["big"].merged) == {"Tiny", "Empty", "Tiny2"}

@@ -137,8 +137,10 @@ def _reach(actor: Actor, cycle: Cycle) -> tuple[Share, list[Share]]:
 
     counted = {u: set(ps) for u, ps in people.items()}
     merged: dict[int, list[str]] = {}
-    for u in sorted(counted, key=level, reverse=True):
-        if len(counted[u]) >= SMALL_UNIT:
+    # Every unit, deepest first: a parent with no member of its own that a small unit was
+    # merged into is small in turn, and merges on up.
+    for u in sorted(units, key=level, reverse=True):
+        if u not in counted or len(counted[u]) >= SMALL_UNIT:
             continue
         parent = units[u].parent_id
         if parent in units:
