@@ -36,6 +36,7 @@ PAGES = [
     ("ceo@banque.example", "/review/?cycle=semestre"),
     ("mobile@banque.example", "/my/week/"),
     ("digital@banque.example", "/initiatives/cache-api/"),
+    ("digital@banque.example", "/units/digital/"),
 ]
 
 

@@ -78,6 +78,11 @@ def _pages(org) -> list[str]:
         f"/sources/{k}/"
         for k in DataSource.objects.filter(organization=org).values_list("key", flat=True)
     ]
+    from pilote.orgs.models import Unit
+
+    pages += [
+        f"/units/{k}/" for k in Unit.objects.filter(organization=org).values_list("key", flat=True)
+    ]
     objective = Objective.objects.filter(organization=org).first()
     kr = KeyResult.objects.filter(organization=org).first()
     return pages + [f"/objectives/{objective.key}/edit/", f"/key-results/{kr.key}/edit/"]
