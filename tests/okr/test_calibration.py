@@ -56,3 +56,13 @@ def test_the_score_is_between_0_and_1_and_the_table_counts_every_forecast(pairs)
 def test_a_confidence_outside_0_to_10_is_refused():
     with pytest.raises(ValueError, match="outside"):
         calibration([Said(11, True)])
+
+
+def test_the_verdict_names_how_far_confidence_can_be_trusted():
+    from pilote.okr.calibration import verdict
+
+    assert verdict(calibration([])) == "none"
+    assert verdict(calibration([Said(9, True)] * 9 + [Said(9, False)])) == "well"
+    assert verdict(calibration([Said(9, False)] * 3 + [Said(9, True)])) == "over"
+    assert verdict(calibration([Said(2, True)] * 3 + [Said(2, False)])) == "under"
+    assert verdict(calibration([Said(5, True), Said(5, False)])) == "poor"

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pilote.okr.calibration import Calibration, Said, calibration
+from pilote.okr.calibration import verdict as calibration_verdict
 from pilote.okr.grading import effective_grade
+from pilote.okr.text import N_
 from pilote.orgs.access import Actor, scoped, units_below
 from pilote.words import number, percentage
 
@@ -114,17 +116,16 @@ def sentences(cal: Calibration, who: str | None = None) -> list[str]:
     return out
 
 
+VERDICTS = {
+    "none": N_("no check-in with a confidence in a closed cycle yet"),
+    "well": N_("well calibrated: its confidence can be taken at its word"),
+    "over": N_("over-confident: it reaches its targets less often than it says"),
+    "under": N_("under-confident: it reaches its targets more often than it says"),
+    "fair": N_("fairly calibrated"),
+    "poor": N_("poorly calibrated: its confidence says little about what happens"),
+}
+
+
 def verdict(cal: Calibration) -> str:
-    """The Brier score in a word: how much the confidences said can be trusted."""
-    if cal.brier is None:
-        return _("no check-in with a confidence in a closed cycle yet")
-    gap = sum(b.gap * b.count for b in cal.buckets) / cal.count
-    if cal.brier <= 0.1:
-        return _("well calibrated: its confidence can be taken at its word")
-    if gap > 0.15:
-        return _("over-confident: it reaches its targets less often than it says")
-    if gap < -0.15:
-        return _("under-confident: it reaches its targets more often than it says")
-    if cal.brier <= 0.2:
-        return _("fairly calibrated")
-    return _("poorly calibrated: its confidence says little about what happens")
+    """The calibration in words (the rule: ``pilote.okr.calibration.verdict``)."""
+    return _(VERDICTS[calibration_verdict(cal)])

@@ -22,12 +22,12 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from pilote.okr.reach import merge_small_units
 from pilote.orgs.access import Actor
 from pilote.orgs.models import Membership, Unit
 
 from .models import Cycle, StrategyOpening
 
-SMALL_UNIT = 5
 _SEEN: OrderedDict[tuple[int, int, int], None] = OrderedDict()  # this process's, bounded
 SEEN_MAX = 100_000
 
@@ -125,33 +125,12 @@ def _reach(actor: Actor, cycle: Cycle) -> tuple[Share, list[Share]]:
     for pk, us in units_of.items():
         for u in us:
             people.setdefault(u, set()).add(pk)
-    # Merge the small units upwards, deepest first: a unit's figure holds its own people and
-    # those of the small units merged into it.
-    depth = {}
-
-    def level(u: int) -> int:
-        if u not in depth:
-            parent = units[u].parent_id
-            depth[u] = 0 if parent is None or parent not in units else level(parent) + 1
-        return depth[u]
-
-    counted = {u: set(ps) for u, ps in people.items()}
-    merged: dict[int, list[str]] = {}
-    # Every unit, deepest first: a parent with no member of its own that a small unit was
-    # merged into is small in turn, and merges on up.
-    for u in sorted(units, key=level, reverse=True):
-        if u not in counted or len(counted[u]) >= SMALL_UNIT:
-            continue
-        parent = units[u].parent_id
-        if parent in units:
-            counted.setdefault(parent, set()).update(counted[u])
-            merged.setdefault(parent, []).extend([units[u].name, *merged.get(u, [])])
-        del counted[u]
+    kept = merge_small_units({pk: u.parent_id for pk, u in units.items()}, people)
     shares = [
-        Share(units[u].key, units[u].name, len(ps), len(ps & opened), tuple(merged.get(u, [])))
-        for u, ps in counted.items()
-        if len(ps) >= SMALL_UNIT
-    ]
+        Share(units[u].key, units[u].name, len(ps), len(ps & opened),
+              tuple(units[m].name for m in merged))
+        for u, (ps, merged) in kept.items()
+    ]  # fmt: skip
     shares.sort(key=lambda s: (s.share, s.name))
     return Share(None, org.name, len(units_of), len(opened)), shares
 

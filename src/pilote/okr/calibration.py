@@ -63,3 +63,23 @@ def calibration(forecasts: Iterable[Said]) -> Calibration:
         c[1] += 1 if s.reached else 0
     buckets = tuple(Bucket(k, n, r) for k, (n, r) in sorted(counts.items()))
     return Calibration(len(said), brier, buckets)
+
+
+WELL_CALIBRATED = 0.1  # Brier score at or under which confidence can be taken at its word
+FAIRLY_CALIBRATED = 0.2
+LEANING = 0.15  # a mean gap beyond this, one way, is over- or under-confidence
+
+
+def verdict(cal: Calibration) -> str:
+    """The calibration in a word (a code): ``none`` (nothing said yet), ``well``, ``over``
+    (reaches its targets less often than it says), ``under``, ``fair`` or ``poor``."""
+    if cal.brier is None:
+        return "none"
+    gap = sum(b.gap * b.count for b in cal.buckets) / cal.count
+    if cal.brier <= WELL_CALIBRATED:
+        return "well"
+    if gap > LEANING:
+        return "over"
+    if gap < -LEANING:
+        return "under"
+    return "fair" if cal.brier <= FAIRLY_CALIBRATED else "poor"
