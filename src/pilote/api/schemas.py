@@ -534,7 +534,7 @@ class BulkCheckInItem(CheckInCreate):
 
 
 class BulkCheckIns(In):
-    check_ins: list[BulkCheckInItem] = Field(min_length=1, max_length=1000)
+    check_ins: list[BulkCheckInItem] = Field(min_length=1, max_length=10_000)
 
 
 class CheckInOut(Schema):

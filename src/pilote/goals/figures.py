@@ -25,11 +25,10 @@ import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-import orjson
 from django.db import connection, transaction
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import OuterRef, Q, Subquery
 
+from pilote.db import fast_values, insert_rows
 from pilote.okr.plan import NO_DATA_PLAN, as_json, kr_plan, merge
 from pilote.okr.progress import kr_progress
 from pilote.okr.rollup import RollupTerm, objective_progress
@@ -84,15 +83,16 @@ class _Row:
             setattr(self, name, value)
 
 
+_JSON = ("stored_plan", "milestones", "phases")
+_DATES = ("last_effective", "stored_from", "due", "objective__cycle__start",
+          "objective__cycle__end")  # fmt: skip
+
+
 def _values(rows, *fields: str):
-    """``rows.values_list(*fields)`` with ``stored_plan`` read as text and parsed by orjson:
-    Django's JSON decoding of the ~12,000 plans a bulk of 1,000 check-ins reads (the KRs'
-    siblings, the objectives above) was a fifth of the request."""
-    at = fields.index("stored_plan")
-    names = [*fields[:at], "plan_text", *fields[at + 1 :]]
-    for row in rows.annotate(plan_text=Cast("stored_plan", TextField())).values_list(*names):
-        text = row[at]
-        yield (*row[:at], None if text is None else orjson.loads(text), *row[at + 1 :])
+    """``rows.values_list(*fields)``, its JSON and dates read by ``fast_values``: Django's
+    decoding of the ~12,000 plans a bulk of 1,000 check-ins reads (the KRs' siblings, the
+    objectives above) was a fifth of the request."""
+    return fast_values(rows, fields, json=_JSON, dates=_DATES)
 
 
 def _kr_rows(ids: set[int]):
@@ -315,22 +315,30 @@ def _history_rows_of_today(moved: list[Objective], day: date) -> None:
     if not moved:
         return
     ids = [o.pk for o in moved]
-    previous = {}
-    for pk, progress, plan in (
-        ObjectiveHistory.objects.filter(objective_id__in=ids, day__lt=day)
-        .order_by("objective_id", "day")
-        .values_list("objective_id", "progress", "plan")
-    ):
-        previous[pk] = (progress, plan)
+    # Each objective's latest row before that day (not its whole history).
+    before = ObjectiveHistory.objects.filter(
+        objective_id=OuterRef("objective_id"), day__lt=day
+    ).order_by("-day")
+    previous = {
+        pk: (progress, plan)
+        for pk, progress, plan in fast_values(
+            ObjectiveHistory.objects.filter(
+                objective_id__in=ids, day__lt=day, day=Subquery(before.values("day")[:1])
+            ),
+            ("objective_id", "progress", "plan"),
+            json=("plan",),
+        )
+    }
     ObjectiveHistory.objects.filter(objective_id__in=ids, day=day).delete()
-    ObjectiveHistory.objects.bulk_create(
+    insert_rows(
+        ObjectiveHistory._meta.db_table,
+        ("organization_id", "objective_id", "day", "progress", "plan"),
         [
-            ObjectiveHistory(organization_id=o.organization_id, objective_id=o.pk, day=day,
-                             progress=o.stored_progress, plan=o.stored_plan)
+            (o.organization_id, o.pk, day, o.stored_progress, json.dumps(o.stored_plan))
             for o in moved
             if not (o.pk in previous and previous[o.pk][0] == o.stored_progress
                     and _same(previous[o.pk][1], o.stored_plan))
-        ]
+        ],
     )  # fmt: skip
 
 

@@ -15,13 +15,10 @@ for more than these rows hold).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
 
-import orjson
-from django.db import connection
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Q
 
+from pilote.db import fast_values
 from pilote.orgs.access import scoped
 
 from .models import Cycle, KeyResult, Objective
@@ -70,25 +67,8 @@ class PersonRow(_Lean):
     __slots__ = ("id", "email", "name")
 
 
-def _values(rows, columns: tuple[str, ...]) -> Iterator[tuple]:
-    """``rows.values_list(*columns)``, the JSON columns read as text and parsed by orjson,
-    on SQLite the dates as text read by ``date.fromisoformat`` (Django's regular expression
-    for SQLite's dates was a quarter of reading the KRs)."""
-    dates_as_text = connection.vendor == "sqlite"  # PostgreSQL's driver gives dates as dates
-    texts = {c for c in columns if c in _JSON or (dates_as_text and c in _DATES)}
-    annotations = {f"{c}_text": Cast(c, TextField()) for c in texts}
-    names = [f"{c}_text" if c in texts else c for c in columns]
-    parse = [(i, orjson.loads if c in _JSON else _day) for i, c in enumerate(columns) if c in texts]
-    for row in rows.annotate(**annotations).values_list(*names):
-        row = list(row)
-        for i, read in parse:
-            if row[i] is not None:
-                row[i] = read(row[i])
-        yield row
-
-
-def _day(text: str) -> date:
-    return date.fromisoformat(text[:10])
+def _values(rows, columns: tuple[str, ...]) -> Iterator[list]:
+    return fast_values(rows, columns, json=_JSON, dates=_DATES)
 
 
 class Lean(Stored):

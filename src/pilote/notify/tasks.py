@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from pilote.db import insert_rows
 from pilote.orgs.models import Organization
 
 from . import jobs, payloads
@@ -87,8 +88,12 @@ def queue_at_risk_alerts(organization_id: int, kr_keys: list[str]) -> None:
 
     with transaction.atomic():
         quiet = not PendingAlert.objects.filter(organization_id=organization_id).exists()
-        PendingAlert.objects.bulk_create(
-            [PendingAlert(organization_id=organization_id, key_result=k) for k in set(kr_keys)],
+        now = timezone.now()
+        # Rows without model instances (a bulk of 1,000 check-ins notes 1,000 KRs).
+        insert_rows(
+            PendingAlert._meta.db_table,
+            ("organization_id", "key_result", "created_at"),
+            [(organization_id, k, now) for k in sorted(set(kr_keys))],
             ignore_conflicts=True,
         )
     if quiet:
