@@ -114,6 +114,20 @@ def test_bulk_check_ins_record_every_item(api):
     )
     assert r.status_code == 201 and len(r.json()) == 2
     assert CheckIn.objects.count() == count + 2
+    # One audit entry each, with what was recorded and by whom.
+    from pilote.orgs.models import AuditEntry
+
+    entries = AuditEntry.objects.filter(action="check_in").order_by("-id")[:2]
+    assert {(e.object_type, e.object_key, e.actor.email) for e in entries} == {
+        ("key_result", "tact-kr", "lead@acme.example"),
+        ("key_result", "draft-kr", "lead@acme.example"),
+    }
+    assert {e.object_key: e.after for e in entries}["draft-kr"] == {
+        "value": 1.5,
+        "confidence": None,
+        "date": "2027-03-01",
+        "comment": "",
+    }
 
 
 def test_a_check_in_with_a_refused_right_writes_nothing(api):

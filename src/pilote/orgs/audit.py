@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
+
+from pilote.db import insert_rows
 
 from . import versions
 from .access import Actor
@@ -77,7 +79,7 @@ def record(
 def record_many(
     actor: Actor, action: str, object_type: AuditType, entries: list[tuple[str, dict]]
 ) -> int:
-    """One entry per (object key, after) under one new data version, in one batched INSERT.
+    """One entry per (object key, after) under one new data version, in one COPY or INSERT.
 
     For set-wise writes (bulk check-ins): ``bulk_create`` spent more time preparing 1,000
     model instances than the database spent writing them. Returns the version.
@@ -85,40 +87,17 @@ def record_many(
     object_type = AuditType(object_type)
     version = versions.bump(actor.organization.pk)
     meta = AuditEntry._meta
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    columns = [
-        "organization_id",
-        "at",
-        "actor_id",
-        "actor_label",
-        "action",
-        "object_type",
-        "object_key",
-        "after",
-        "comment",
-        "version",
-    ]
-    fixed = (actor.organization.pk, now, actor.user.pk if actor.user else None, actor.label)
+    columns = ("organization_id", "at", "actor_id", "actor_label", "action", "object_type",
+               "object_key", "after", "comment", "version")  # fmt: skip
+    fixed = (actor.organization.pk, timezone.now(), actor.user.pk if actor.user else None,
+             actor.label)  # fmt: skip
     encoder = meta.get_field("after").encoder
     rows = [
-        (
-            *fixed,
-            action,
-            object_type,
-            key,
-            ops.adapt_json_value(_plain(after), encoder),
-            "",
-            version,
-        )
+        (*fixed, str(action), object_type.value, key, json.dumps(_plain(after), cls=encoder), "",
+         version)
         for key, after in entries
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(columns)})"
-            f" VALUES ({', '.join(['%s'] * len(columns))})",
-            rows,
-        )
+    ]  # fmt: skip
+    insert_rows(meta.db_table, columns, rows)  # COPY on PostgreSQL (pilote/db.py)
     return version
 
 
