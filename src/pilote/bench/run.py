@@ -58,7 +58,7 @@ TARGETS = {
     "first page after a restart": (300, 500),
     "subtree as of a past date (API)": (100, 200),
 }
-BULK_SIZE = 1000
+BULK_SIZES = (1000, 10_000)  # check-ins a request: the API's usual batch, then its largest
 TREE_PAGE = 50  # children per objective on the whole tree's first page
 BULK_TARGET = 10_000  # check-ins/s
 MEMORY_TARGET = (200, 300)  # MB per app process
@@ -87,6 +87,7 @@ class Report:
     floor_ms: float
     timings: list[Timing] = field(default_factory=list)
     bulk_per_second: float | None = None
+    bulk_batch: int | None = None
     memory_mb: list[float] = field(default_factory=list)
 
 
@@ -213,7 +214,7 @@ def run(
             objective__cycle__end__gte=today,
         )  # fmt: skip
         .order_by("id")
-        .values_list("key", flat=True)[:BULK_SIZE]
+        .values_list("key", flat=True)[: max(BULK_SIZES)]
     )
     big = Membership.objects.filter(organization=org).count() > 30_000
     log_dir = log_dir or Path(settings.DATA_DIR)
@@ -347,15 +348,20 @@ def run(
             add("first page after a restart", samples,
                 "process B restarted; its first strategy page once /healthz answers")  # fmt: skip
 
-        if wanted("bulk") and bulk_krs:
+        # One check-in per KR (the current increase KRs, as many as a batch holds): each
+        # batch pays for its KRs' figures and every objective above them once.
+        sizes = sorted({min(n, len(bulk_krs)) for n in BULK_SIZES if bulk_krs})
+        for size in sizes if wanted("bulk") else ():
 
-            def bulk():
-                items = [{"key_result": k, "value": 40 + next(counter) % 10} for k in bulk_krs]
+            def bulk(keys=bulk_krs[:size]):
+                items = [{"key_result": k, "value": 40 + next(counter) % 10} for k in keys]
                 ok(api_a.post("/check-ins/bulk", json={"check_ins": items}))
 
             samples = _time(bulk, max(1, repeat // 2))
-            add(f"bulk: {len(bulk_krs):,} check-ins (API)", samples)
-            report.bulk_per_second = len(bulk_krs) / (statistics.median(samples) / 1000)
+            add(f"bulk: {size:,} check-ins (API)", samples, "one request, one check-in per KR")
+            # The rate of the largest batch: what a feed of many readings gets.
+            report.bulk_per_second = size / (statistics.median(samples) / 1000)
+            report.bulk_batch = size
 
         report.memory_mb = [round(s.memory_mb(), 1) for s in (a, b)]
         report.counts["check_ins"] = CheckIn.objects.filter(organization=org).count()
@@ -398,8 +404,8 @@ def markdown(report: Report) -> str:
     if report.bulk_per_second is not None:
         met = "yes" if report.bulk_per_second >= BULK_TARGET else "**no**"
         lines.append(
-            f"| bulk ingest rate | {report.bulk_per_second:,.0f} check-ins/s | | | "
-            f"≥ {BULK_TARGET:,}/s | {met} |"
+            f"| bulk ingest rate ({report.bulk_batch:,} a request) | "
+            f"{report.bulk_per_second:,.0f} check-ins/s | | | ≥ {BULK_TARGET:,}/s | {met} |"
         )
     if report.memory_mb:
         limit = MEMORY_TARGET[1 if big else 0]
