@@ -36,7 +36,7 @@ from pilote.okr.types import Policy, Reading
 from pilote.okr.workflow import WorkflowStatus
 from pilote.orgs.models import Organization
 
-from .models import Alignment, CheckIn, KeyResult, Objective, ObjectiveHistory
+from .models import Alignment, CheckIn, Cycle, KeyResult, Objective, ObjectiveHistory
 
 KR_FIELDS = ("stored_progress", "stored_plan")
 OBJECTIVE_FIELDS = ("stored_progress", "stored_plan", "stored_from")
@@ -84,8 +84,7 @@ class _Row:
 
 
 _JSON = ("stored_plan", "milestones", "phases")
-_DATES = ("last_effective", "stored_from", "due", "objective__cycle__start",
-          "objective__cycle__end")  # fmt: skip
+_DATES = ("last_effective", "stored_from", "due")
 
 
 def _values(rows, *fields: str):
@@ -97,14 +96,30 @@ def _values(rows, *fields: str):
 
 def _kr_rows(ids: set[int]):
     """Each KR's facts, reading and stored figures, with its cycle's dates (as ``start`` and
-    ``end``: the row stands for the cycle in ``_figures_of``)."""
+    ``end``: the row stands for the cycle in ``_figures_of``).
+
+    Read without joins (the cycles' dates by the objectives' cycles, apart): joined to
+    objectives and cycles, SQLite's planner scanned every objective for a few thousand KRs
+    (2.4 s for 4,677 at 10,000 people, 0.1 s for 1,000)."""
     from .keyresults import FACT_COLUMNS, facts_from  # keyresults' actions call this module
 
     columns = ("id", "objective_id", *FACT_COLUMNS, "last_value", "last_effective",
-               "last_confidence", "last_check_in_id", *KR_FIELDS, "objective__cycle__start",
-               "objective__cycle__end")  # fmt: skip
-    for (pk, objective_id, *facts, value, effective, confidence, check_in, progress, plan,
-         start, end) in _values(KeyResult.objects.filter(pk__in=ids), *columns):  # fmt: skip
+               "last_confidence", "last_check_in_id", *KR_FIELDS)  # fmt: skip
+    rows = list(_values(KeyResult.objects.filter(pk__in=ids).order_by(), *columns))
+    cycle_of = dict(
+        Objective.objects.filter(pk__in={r[1] for r in rows})
+        .order_by()
+        .values_list("id", "cycle_id")
+    )
+    dates = {
+        pk: (start, end)
+        for pk, start, end in Cycle.objects.filter(pk__in=set(cycle_of.values()))
+        .order_by()
+        .values_list("id", "start", "end")
+    }
+    for (pk, objective_id, *facts, value, effective, confidence, check_in, progress,
+         plan) in rows:  # fmt: skip
+        start, end = dates[cycle_of[objective_id]]
         reading = (
             None if effective is None else Reading(value, effective, confidence, check_in or 0)
         )
