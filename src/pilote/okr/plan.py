@@ -94,9 +94,18 @@ def _steps(on: Callable[[int], str], cuts: list[int]) -> Plan:
 
     values = [out[0][1]]
     for a, b in zip(cuts, cuts[1:], strict=False):
-        sb = on(b)
-        split(a, values[-1], b, sb)
+        sa, sb = values[-1], on(b)
         values.append(sb)
+        if sa == sb or b == a + 1:
+            split(a, sa, b, sb)
+            continue
+        # A cut is often where the status jumps (the reading gets old, the due date
+        # passes): the day before it first, so such a jump costs one evaluation, not a
+        # bisection of the whole range. [a, b - 1] lies in the range, so moves one way too.
+        sp = on(b - 1)
+        split(a, sa, b - 1, sp)
+        if sp != sb:
+            out.append((b, sb))
     return out
 
 
