@@ -171,3 +171,36 @@ def test_pilote_lint_prints_findings_and_fails_on_blocking_rules(tmp_path):
     assert [(f["rule"], f["severity"]) for f in json.loads(owned.stdout)] == [
         ("no-owner", "blocking")
     ]
+
+
+_WORDS = st.sampled_from(["client", "vent", "app", "delai", "qualit", "cout", "mobil", "web"])
+
+
+@given(
+    st.lists(st.frozensets(_WORDS, max_size=6), max_size=30),
+    st.frozensets(_WORDS, max_size=6),
+    st.sampled_from([0.0, 0.3, 0.5, 0.6, 0.75, 0.8, 0.9, 1.0]),
+)
+def test_similar_titles_finds_what_comparing_every_pair_finds(signatures, probe, threshold):
+    from pilote.okr.coach import SimilarTitles, similarity
+
+    titles = SimilarTitles(signatures, threshold)
+    for sig in [probe, *signatures]:
+        expected = [i for i, other in enumerate(signatures)
+                    if similarity(sig, other) >= threshold]  # fmt: skip
+        assert titles.similar(sig) == expected
+
+
+def test_a_cycle_s_near_duplicates_are_found_among_thousands_without_comparing_every_pair():
+    """The lint of a large document: 4,000 objectives, two of them one meaning (every pair
+    would be 8 million comparisons)."""
+    objectives = [
+        {"key": f"o{i}", "title": f"Objective number {i} for team {i * 7}", "cycle": "q1"}
+        for i in range(4000)
+    ]
+    objectives[3999]["title"] = objectives[10]["title"]
+    found = [f for f in check({"objectives": objectives, "locale": "en"})
+             if f.rule == "near-duplicate"]  # fmt: skip
+    assert [(f.path, f.values["other"]) for f in found] == [
+        ("objectives[3999].title", objectives[10]["title"])
+    ]

@@ -74,6 +74,17 @@ def _cycle_rows(actor: Actor, cycle, memo: dict | None) -> list[tuple[int, str, 
     return memo[cycle.pk]
 
 
+def _cycle_titles(actor: Actor, cycle, memo: dict | None, threshold: float):
+    """The cycle's titles indexed for near-duplicate lookups, built once per request."""
+    memo = {} if memo is None else memo
+    key = ("titles", cycle.pk, threshold)
+    if key not in memo:
+        locale = actor.organization.locale
+        rows = _cycle_rows(actor, cycle, memo)
+        memo[key] = coach.SimilarTitles([_signature(t, locale) for _, t, _ in rows], threshold)
+    return memo[key]
+
+
 def findings(
     actor: Actor,
     draft: dict,
@@ -96,6 +107,7 @@ def findings(
     )
     if cycle is None:
         return out
+    memo = {} if memo is None else memo
     rows = [r for r in _cycle_rows(actor, cycle, memo) if r[0] != objective_pk]
     low, high = policy.objectives_per_unit
     if unit_id is not None:
@@ -104,11 +116,13 @@ def findings(
             out.append(coach.finding(policy, f"{PATH}.unit", "objectives-per-unit",
                                      unit=unit_name, count=count, low=low, high=high))  # fmt: skip
     mine = _signature(draft.get("title") or "", org.locale)
-    if mine:
-        for _, other, _ in rows:
-            if coach.similarity(mine, _signature(other, org.locale)) >= policy.duplicate_similarity:
-                out.append(coach.finding(policy, f"{PATH}.title", "near-duplicate", other=other))
-                break
+    titles = _cycle_titles(actor, cycle, memo, policy.duplicate_similarity)
+    everyone = _cycle_rows(actor, cycle, memo)
+    for i in titles.similar(mine) if mine else ():
+        if everyone[i][0] != objective_pk:  # the first other objective with that meaning
+            out.append(coach.finding(policy, f"{PATH}.title", "near-duplicate",
+                                     other=everyone[i][1]))  # fmt: skip
+            break
     return out
 
 

@@ -13,6 +13,7 @@ policy), and a severity: ``warning`` unless the organisation made it blocking.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -316,6 +317,42 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+class SimilarTitles:
+    """Which of many titles' signatures are near ``similarity`` ≥ ``threshold`` of another,
+    without comparing every pair (a cycle of 40,000 objectives made the coach compare each
+    title with all of them). Prefix filtering, the set-similarity join's classic: words in
+    one order (rarest first); two signatures whose Jaccard similarity reaches t share a word
+    among each one's first |s| − ⌈t·|s|⌉ + 1, so only titles sharing such a word are
+    compared. The answers are those of comparing every pair, in the same order."""
+
+    def __init__(self, signatures: list[frozenset[str]], threshold: float):
+        self.signatures, self.threshold = signatures, threshold
+        counts: dict[str, int] = {}
+        for sig in signatures:
+            for w in sig:
+                counts[w] = counts.get(w, 0) + 1
+        self._counts = counts
+        self._index: dict[str, list[int]] = {}
+        for i, sig in enumerate(signatures):
+            for w in self._prefix(sig):
+                self._index.setdefault(w, []).append(i)
+
+    def _prefix(self, sig: frozenset[str]) -> list[str]:
+        ordered = sorted(sig, key=lambda w: (self._counts.get(w, 0), w))
+        # ⌈t·n⌉ with a margin for the float (0.8 × 5 is 4.000000000000001)
+        keep = len(ordered) - math.ceil(self.threshold * len(ordered) - 1e-9) + 1
+        return ordered[: max(keep, 0)]
+
+    def similar(self, sig: frozenset[str]) -> list[int]:
+        """The indices of the signatures similar to ``sig``, in their order."""
+        if self.threshold <= 0:  # 0 ≥ 0: every signature is
+            return list(range(len(self.signatures)))
+        if not sig:
+            return []
+        found = {i for w in self._prefix(sig) for i in self._index.get(w, ())}
+        return [i for i in sorted(found) if similarity(sig, self.signatures[i]) >= self.threshold]
+
+
 def check_objective(obj: Mapping, path: str, policy: CoachPolicy, language: str = "fr",
                     cycle: tuple[date, date] | None = None, today: date | None = None) -> list[Finding]:  # fmt: skip
     """The findings on one objective and its key results (what the writing form shows)."""
@@ -389,17 +426,19 @@ def check(data: Mapping, policy: CoachPolicy | None = None, today: date | None =
             out.append(finding(policy, f"cycles[{cycle}].units[{unit}]", "objectives-per-unit", unit=unit,
                                 count=count, low=low, high=high))  # fmt: skip
     # near-duplicate: two objectives of the same cycle with the same meaning
-    sigs = [(i, obj, signature(obj.get("title") or "", language_of(obj.get("title") or "", language)))
-            for i, obj in enumerate(objectives)]  # fmt: skip
-    for a in range(len(sigs)):
-        for b in range(a + 1, len(sigs)):
-            (i, oa, sa), (j, ob, sb) = sigs[a], sigs[b]
-            if (
-                oa.get("cycle") == ob.get("cycle")
-                and similarity(sa, sb) >= policy.duplicate_similarity
-            ):
-                out.append(finding(policy, f"objectives[{j}].title", "near-duplicate",
-                                    other=oa.get("title") or oa.get("key") or i))  # fmt: skip
+    sigs = [signature(obj.get("title") or "", language_of(obj.get("title") or "", language))
+            for obj in objectives]  # fmt: skip
+    titles = SimilarTitles(sigs, policy.duplicate_similarity)
+    pairs = sorted(
+        (a, b)
+        for b, sb in enumerate(sigs)
+        for a in titles.similar(sb)
+        if a < b and objectives[a].get("cycle") == objectives[b].get("cycle")
+    )
+    for a, b in pairs:
+        oa = objectives[a]
+        out.append(finding(policy, f"objectives[{b}].title", "near-duplicate",
+                           other=oa.get("title") or oa.get("key") or a))  # fmt: skip
     for unit, grades in sorted((grade_history or {}).items()):
         recent = list(grades)[-policy.always_cycles :]
         if len(recent) == policy.always_cycles and min(recent) >= policy.always_high_grade:
