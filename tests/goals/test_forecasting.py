@@ -143,3 +143,30 @@ def test_the_objective_page_shows_each_forecast_its_cone_and_the_odds(world, cli
     assert chart["forecast"]["low"] == pytest.approx(f.low)
     # The strategic objective's KR has one check-in: said, and no cone.
     assert "check-ins on two different days are needed" in strat.content.decode()
+
+
+def test_a_reader_s_forecasts_read_check_ins_a_batch_at_a_time(world, monkeypatch):
+    """Each forecast of the KRs a reader holds reads the check-ins of the next ones too
+    (``BATCH`` KRs a query), and every KR's forecast is its own."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pilote.goals import forecasting
+    from pilote.goals.forecasting import TRENDED
+
+    org, actor = _acme()
+    krs = list(KeyResult.objects.filter(organization=org).select_related("objective__cycle"))
+    held: dict[int, list] = {}
+    for kr in krs:
+        held.setdefault(kr.objective_id, []).append(kr)
+    trended = [kr for kr in krs if kr.kind in TRENDED]
+    assert len(trended) >= 4
+    monkeypatch.setattr(forecasting, "BATCH", 2)
+    reader = SimpleNamespace(actor=actor, as_of=DAY, memo={}, krs_by_objective=held)
+    with CaptureQueriesContext(connection) as ctx:
+        got = {kr.pk: forecasting.kr_forecast(reader, kr) for kr in krs}
+    reads = [q for q in ctx.captured_queries if '"goals_checkin"' in q["sql"]]
+    assert len(reads) == -(-len(trended) // 2)  # ⌈trended ÷ 2⌉
+    assert got == {kr.pk: _expected(kr, DAY) for kr in krs}

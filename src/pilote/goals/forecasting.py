@@ -42,14 +42,27 @@ def prefetch(reader, krs: list[KeyResult]) -> None:
 
 
 def _load(reader, kr: KeyResult) -> None:
-    memo = _memo(reader)["readings"]
-    _read(
-        reader,
-        [kr.pk]
-        + [k.pk for k in _held(reader) if k.pk not in memo and k.pk != kr.pk and k.kind in TRENDED][
-            : BATCH - 1
-        ],
-    )
+    """The KR's check-ins, with those of the next KRs the reader holds (up to ``BATCH``).
+
+    The KRs still to read are a queue walked once (rebuilt only when it runs out and the
+    reader holds more): listing every held KR anew for each batch made the unpaged tree of
+    140,000 KRs pay 70 passes over all of them."""
+    m = _memo(reader)
+    memo, batch = m["readings"], [kr.pk]
+    for fresh in (False, True):
+        if fresh or "queue" not in m:
+            if fresh and len(batch) > 1:
+                break
+            m["queue"] = iter([k.pk for k in _held(reader)
+                               if k.kind in TRENDED and k.pk not in memo])  # fmt: skip
+        for pk in m["queue"]:
+            if pk not in memo and pk != kr.pk:
+                batch.append(pk)
+                if len(batch) >= BATCH:
+                    break
+        if len(batch) >= BATCH:
+            break
+    _read(reader, batch)
 
 
 def _read(reader, wanted: list[int]) -> None:
