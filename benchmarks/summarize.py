@@ -3,8 +3,8 @@
     python benchmarks/summarize.py benchmarks/results/stored
 
 prints a Markdown table: each row the runner measures, then its median on each database
-and size with the target it has there (met ✅, missed ❌), then the bulk rate and each app
-process's memory. Nothing is typed by hand: the figures come from the JSON files. (The
+and size, its ratio to that run's floor, and the target it has there (met ✅, missed ❌),
+then the bulk rate and the app processes' memory. Nothing is typed by hand: the figures come from the JSON files. (The
 runs of 2026-11-26 in raw/ came from the earlier in-process runner; their table is in
 2026-11-26-scale.md.)
 """
@@ -44,13 +44,24 @@ def main(folder: str) -> str:
                 continue
             mark = "" if t.get("met") is None else (" ✅" if t["met"] else " ❌")
             target = f" (< {t['target']:g})" if t.get("target") else ""
-            cells.append(f"{t['median_ms']:,.1f}{mark}{target}")
+            ratio = f" ×{t['floor_ratio']:.1f}" if t.get("floor_ratio") else ""
+            cells.append(f"{t['median_ms']:,.1f}{ratio}{mark}{target}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     rates = []
     for key in columns:
         rate = runs[key].get("bulk_per_second")
         rates.append("" if rate is None else f"{rate:,.0f}/s {'✅' if rate >= 10_000 else '❌'}")
     lines.append("| bulk ingest rate (≥ 10,000/s) | " + " | ".join(rates) + " |")
+    pages = []
+    for db, n in columns:
+        mb = runs[(db, n)].get("memory_pages_mb")
+        limit = 300 if n > 30_000 else 200
+        pages.append("" if mb is None else f"{mb:.0f} {'✅' if mb < limit else '❌'}")
+    if any(pages):
+        lines.append(
+            "| memory of a process after every page and paged read, MB (< 200; < 300 at "
+            "100,000) | " + " | ".join(pages) + " |"
+        )
     memory = []
     for db, n in columns:
         mb = runs[(db, n)].get("memory_mb") or []
@@ -58,9 +69,7 @@ def main(folder: str) -> str:
         memory.append(
             " / ".join(f"{m:.0f}" for m in mb) + (f" {'✅' if mb and max(mb) < limit else '❌'}")
         )
-    lines.append(
-        "| memory per app process, MB (< 200; < 300 at 100,000) | " + " | ".join(memory) + " |"
-    )
+    lines.append("| memory per app process at the end (A / B), MB | " + " | ".join(memory) + " |")
     return "\n".join(lines)
 
 

@@ -204,3 +204,33 @@ def test_a_cycle_s_near_duplicates_are_found_among_thousands_without_comparing_e
     assert [(f.path, f.values["other"]) for f in found] == [
         ("objectives[3999].title", objectives[10]["title"])
     ]
+
+
+def test_titles_are_stemmed_right_by_threads_at_once():
+    """App processes answer from several threads: a stemmer shared by two of them stemmed
+    one's word with the other's (a 500 during the load test)."""
+    import sys
+    import threading
+
+    titles = [f"Improving customer satisfaction and retention {i}" for i in range(300)]
+    titles += [f"Réduire les délais de livraison des commandes {i}" for i in range(300)]
+    expected = {t: signature(t, "fr" if "les" in t else "en") for t in titles}
+    wrong: list[str] = []
+
+    def stem():
+        for _ in range(5):
+            for t in titles:
+                if signature(t, "fr" if "les" in t else "en") != expected[t]:
+                    wrong.append(t)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [threading.Thread(target=stem) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []

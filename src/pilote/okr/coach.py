@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -211,11 +212,20 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", re.sub(r"[’'`\-/]", " ", (text or "").lower()))
 
 
-@cache
+_STEMMERS = threading.local()
+
+
 def _stemmer(language: str):
+    """A stemmer of this thread: snowball's keep the word being stemmed on themselves, so
+    one shared by two threads stemmed one's word with the other's (a 500 under load)."""
     import snowballstemmer
 
-    return snowballstemmer.stemmer("french" if language == "fr" else "english")
+    name = "french" if language == "fr" else "english"
+    mine = getattr(_STEMMERS, name, None)
+    if mine is None:
+        mine = snowballstemmer.stemmer(name)
+        setattr(_STEMMERS, name, mine)
+    return mine
 
 
 def words(text: str) -> list[str]:
