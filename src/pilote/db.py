@@ -51,7 +51,8 @@ def fast_values(
     SQLite the ``dates`` as text read by ``date.fromisoformat`` (Django's regular expression
     for SQLite's dates was a quarter of reading the KRs). PostgreSQL's driver gives dates."""
     columns = tuple(columns)
-    json, dates = set(json), set(dates) if connection.vendor == "sqlite" else set()
+    json = set(json)
+    dates = set(dates) if connection.vendor == "sqlite" else set()
     texts = [c for c in columns if c in json or c in dates]
     alias = {c: f"as_text_{i}" for i, c in enumerate(texts)}
     annotations = {alias[c]: Cast(c, TextField()) for c in texts}

@@ -105,7 +105,8 @@ def _kr_rows(ids: set[int]):
 
     columns = ("id", "objective_id", *FACT_COLUMNS, "last_value", "last_effective",
                "last_confidence", "last_check_in_id", *KR_FIELDS)  # fmt: skip
-    rows = list(_values(KeyResult.objects.filter(pk__in=ids).order_by(), *columns))
+    # By id: concurrent writers update KR rows in one order (no deadlock on PostgreSQL).
+    rows = list(_values(KeyResult.objects.filter(pk__in=ids).order_by("id"), *columns))
     cycle_of = dict(
         Objective.objects.filter(pk__in={r[1] for r in rows})
         .order_by()

@@ -92,7 +92,7 @@ def note_check_ins(check_ins: list[CheckIn]) -> None:
                     r.effective,
                     r.sequence,
                 )
-                for kr_id, r in newest.items()
+                for kr_id, r in sorted(newest.items())  # one order for concurrent bulks
             ],  # fmt: skip
         )
     days = {ci.effective for ci in check_ins}
