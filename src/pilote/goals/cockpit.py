@@ -176,7 +176,6 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
     instance), and the model rows of the few KRs and objectives it lists."""
     from pilote.okr.coverage import share
     from pilote.okr.pace import due_before, expected_progress
-    from pilote.okr.plan import value_on
 
     from .keyresults import FACT_COLUMNS, facts_from
     from .models import Alignment, KeyResult
@@ -222,11 +221,12 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
     # conversions were most of the page; ISO dates compare as text, plans decode with orjson.
     with_phases = set()
     kr_cycle = {}
+    status_of = plan_status_reader(ordinal)
     for pk, plan, progress, effective, start, phases, cycle_id in kr_plan_rows(actor, ids):
         if plan is None or (effective is not None and str(effective) > today_text):
             later.append(pk)  # not stored yet, or dated after today: by the rules, below
             continue
-        value = value_on(orjson.loads(plan) if isinstance(plan, (str, bytes)) else plan, ordinal)
+        value = status_of(plan)
         counts[value] += 1
         if value in ("off_track", "at_risk"):
             attention.append((rank[value], progress or 0, pk))
@@ -276,8 +276,26 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
     return cockpit
 
 
+def plan_status_reader(ordinal: int):
+    """A plan's status on the day of ``ordinal`` from its JSON text (``kr_plan_rows``), each
+    distinct plan read once: plans repeat (145 distinct among 118,000 KRs at 100,000
+    people: KRs read on the same days share them)."""
+    from pilote.okr.plan import value_on
+
+    known: dict[str, str] = {}
+
+    def status_of(plan: str) -> str:
+        value = known.get(plan)
+        if value is None:
+            value = known[plan] = value_on(orjson.loads(plan), ordinal)
+        return value
+
+    return status_of
+
+
 def kr_plan_rows(actor: Actor, cycle_ids: list[int]):
-    """(pk, stored plan, stored progress, latest check-in date, cycle start, phases, cycle) of the
+    """(pk, stored plan as JSON text, stored progress, latest check-in date, cycle start, phases,
+    cycle) of the
     approved KRs of these cycles, as the database returns them (the dates as ISO text on
     SQLite, as dates on PostgreSQL: ``str()`` of either is the ISO day)."""
     from django.db import connection
@@ -295,8 +313,10 @@ def kr_plan_rows(actor: Actor, cycle_ids: list[int]):
         if connection.vendor == "sqlite"
         else ("k.last_effective", "c.start")
     )
+    # The plan as its text on both databases (PostgreSQL's driver would decode the JSON).
+    plan = "k.stored_plan" if connection.vendor == "sqlite" else "k.stored_plan::text"
     sql = (
-        f"SELECT k.id, k.stored_plan, k.stored_progress, {effective}, {start}, k.phases,"
+        f"SELECT k.id, {plan}, k.stored_progress, {effective}, {start}, k.phases,"
         f" c.id"
         f" FROM {kr} k JOIN {o} o ON o.id = k.objective_id JOIN {c} c ON c.id = o.cycle_id"
         f" WHERE k.organization_id = %s AND o.status = %s AND o.cycle_id IN ({marks})"

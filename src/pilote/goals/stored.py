@@ -19,7 +19,7 @@ from datetime import date
 from django.db.models import Q
 
 from pilote.okr.pace import expected_progress
-from pilote.okr.plan import NO_DATA_PLAN, status_on, value_on
+from pilote.okr.plan import NO_DATA_PLAN, status_on
 from pilote.okr.types import Status
 from pilote.orgs.access import Actor, scoped
 
@@ -120,14 +120,14 @@ class Stored(Figures):
         """From each KR's stored plan, read raw (one row per KR); a KR whose latest check-in
         is dated after the day read, or whose plan is not stored yet, by the rules. Figures
         are computed for the KRs of the positions asked only."""
-        import orjson
 
-        from .cockpit import kr_plan_rows
+        from .cockpit import kr_plan_rows, plan_status_reader
         from .models import Cycle
 
         cycles = list(scoped(self.actor, Cycle.objects.all()).values_list("pk", flat=True))
         day, ordinal = self.as_of.isoformat(), self.as_of.toordinal()
         off, risk = Status.OFF_TRACK.value, Status.AT_RISK.value
+        status_of = plan_status_reader(ordinal)
         ordered: list[tuple[bool, int]] = []  # (not off track, pk)
         by_rules = []
         for pk, plan, _progress, effective, *_ in kr_plan_rows(self.actor, cycles):
@@ -136,9 +136,7 @@ class Stored(Figures):
             if plan is None or (effective is not None and str(effective) > day):
                 by_rules.append(pk)
                 continue
-            value = value_on(
-                orjson.loads(plan) if isinstance(plan, (str, bytes)) else plan, ordinal
-            )
+            value = status_of(plan)
             if value in (off, risk):
                 ordered.append((value != off, pk))
         krs = {kr.pk: kr for kr in self._key_results(by_rules)}
