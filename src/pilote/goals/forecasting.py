@@ -49,10 +49,13 @@ def _load(reader, kr: KeyResult) -> None:
     140,000 KRs pay 70 passes over all of them."""
     m = _memo(reader)
     memo, batch = m["readings"], [kr.pk]
+    held = getattr(reader, "krs_by_objective", None) or {}
+    size = sum(len(krs) for krs in held.values())
     for fresh in (False, True):
         if fresh or "queue" not in m:
-            if fresh and len(batch) > 1:
-                break
+            if fresh and (len(batch) > 1 or m.get("queued_for") == size):
+                break  # nothing new held since the queue was made: this KR alone
+            m["queued_for"] = size
             m["queue"] = iter([k.pk for k in _held(reader)
                                if k.kind in TRENDED and k.pk not in memo])  # fmt: skip
         for pk in m["queue"]:
