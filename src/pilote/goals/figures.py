@@ -339,7 +339,7 @@ def _history_rows_of_today(moved: list[Objective], day: date) -> None:
         pk: (progress, plan)
         for pk, progress, plan in fast_values(
             ObjectiveHistory.objects.filter(
-                objective_id__in=ids, day__lt=day, day=Subquery(before.values("day")[:1])
+                objective_id__in=ids, day=Subquery(before.values("day")[:1])
             ),
             ("objective_id", "progress", "plan"),
             json=("plan",),

@@ -44,27 +44,21 @@ def prefetch(reader, krs: list[KeyResult]) -> None:
 def _load(reader, kr: KeyResult) -> None:
     """The KR's check-ins, with those of the next KRs the reader holds (up to ``BATCH``).
 
-    The KRs still to read are a queue walked once (rebuilt only when it runs out and the
-    reader holds more): listing every held KR anew for each batch made the unpaged tree of
+    The KRs still to read are a queue walked once (made again when the reader holds more
+    KRs): listing every held KR anew for each batch made the unpaged tree of
     140,000 KRs pay 70 passes over all of them."""
     m = _memo(reader)
     memo, batch = m["readings"], [kr.pk]
     held = getattr(reader, "krs_by_objective", None) or {}
     size = sum(len(krs) for krs in held.values())
-    for fresh in (False, True):
-        if fresh or "queue" not in m:
-            if fresh and (len(batch) > 1 or m.get("queued_for") == size):
-                break  # nothing new held since the queue was made: this KR alone
-            m["queued_for"] = size
-            m["queue"] = iter([k.pk for k in _held(reader)
-                               if k.kind in TRENDED and k.pk not in memo])  # fmt: skip
-        for pk in m["queue"]:
-            if pk not in memo and pk != kr.pk:
-                batch.append(pk)
-                if len(batch) >= BATCH:
-                    break
-        if len(batch) >= BATCH:
-            break
+    if m.get("queued_for") != size:  # the reader holds more KRs than when it was made
+        m["queued_for"] = size
+        m["queue"] = iter([k.pk for k in _held(reader) if k.kind in TRENDED and k.pk not in memo])
+    for pk in m["queue"]:
+        if pk not in memo and pk != kr.pk:
+            batch.append(pk)
+            if len(batch) >= BATCH:
+                break
     _read(reader, batch)
 
 
