@@ -199,8 +199,14 @@ def test_stored_and_recomputed_readers_find_the_same_key_results_in_trouble(worl
     assert Stored(actor, day).key_results_in_trouble()[0] == total
     assert keyed(Stored(actor, day).key_results_in_trouble()[1]) == keyed(everything)
     assert keyed(Stored(actor, day).key_results_in_trouble(start=1)[1]) == keyed(everything[1:])
-    without_first = Stored(actor, day).key_results_in_trouble(frozenset({everything[0][0].pk}))
+    first = KeyResult.objects.filter(pk=everything[0][0].pk).values_list("pk", flat=True)
+    without_first = Stored(actor, day).key_results_in_trouble(first)
     assert without_first[0] == total - 1 and keyed(without_first[1]) == keyed(everything[1:])
+    assert snap.key_results_in_trouble(first) == (total - 1, everything[1:])
+    # A window of positions: the stored rows asked for are enough for it.
+    assert keyed(Stored(actor, day).key_results_in_trouble(start=0, stop=1)[1]) == keyed(
+        everything[:1]
+    )
 
 
 def test_an_organisation_that_leaves_out_terms_without_data_keeps_its_parent_where_it_was(world):

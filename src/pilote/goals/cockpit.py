@@ -1,11 +1,12 @@
-"""What the cockpit shows, read once through a Snapshot (a fixed number of queries)."""
+"""What the cockpit shows: from the stored figures (``build_stored_cockpit``, the page's), or
+from a Snapshot's recomputation (``build_cockpit``, what ``pilote check`` compares it with);
+a fixed number of queries either way."""
 
 from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field, replace
 
-import orjson
 from django.db.models import Q
 
 from pilote.okr.coverage import tactical_alignment, unit_coverage
@@ -16,6 +17,7 @@ from pilote.orgs.access import Actor, scoped
 from pilote.orgs.models import Unit
 
 from .models import Cycle, Objective
+from .planned import PlannedKRs
 from .queries import KRFigures, ObjectiveFigures, Snapshot
 
 
@@ -211,57 +213,53 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
         .count()
     )
     cockpit.tactical_alignment = share(aligned, tactical.count())
-    # Each approved KR of the current cycles as a tuple: its status today from its plan.
+    # The approved KRs of the current cycles: counts and the first of each list from their
+    # stored plans by the database (goals/planned.py), the rest by the rules.
+    planned = PlannedKRs(actor, ids, today)
+    due = due_before(today, reader.policy)  # pilote.okr.pace.check_in_due
     counts = {s.value: 0 for s in reversed(STATUS_SEVERITY)}
-    attention, overdue, later = [], [], []
+    troubled = (Status.OFF_TRACK.value, Status.AT_RISK.value)
+    attention_total = overdue_total = 0
+    for value, waiting_check_in, n in planned.groups(due):
+        counts[value] += n
+        attention_total += n if value in troubled else 0
+        overdue_total += n if waiting_check_in else 0
     rank = {s.value: i for i, s in enumerate(STATUS_SEVERITY)}  # a Status is its value too
-    today_text, ordinal = today.isoformat(), today.toordinal()
-    due_text = due_before(today, reader.policy).isoformat()  # pilote.okr.pace.check_in_due
-    # Read raw (one row per KR, 14,000 at 10,000 people): the ORM's date and JSON
-    # conversions were most of the page; ISO dates compare as text, plans decode with orjson.
-    with_phases = set()
-    kr_cycle = {}
-    status_of = plan_status_reader(ordinal)
-    for pk, plan, progress, effective, start, phases, cycle_id in kr_plan_rows(actor, ids):
-        if plan is None or (effective is not None and str(effective) > today_text):
-            later.append(pk)  # not stored yet, or dated after today: by the rules, below
-            continue
-        value = status_of(plan)
-        counts[value] += 1
-        if value in ("off_track", "at_risk"):
-            attention.append((rank[value], progress or 0, pk))
-            kr_cycle[pk] = cycle_id
-            if phases not in (None, "[]", []):
-                with_phases.add(pk)
-        if effective is None or str(effective) < due_text:
-            overdue.append((str(effective or start), pk))
+    ranks = {value: rank[value] for value in troubled}
+    by_cycle = {c.pk: expected_progress(c.start, c.end, today) for c in cycles}
+    # (rank, progress, pk) and each one's expected progress: the first of those without
+    # phased targets, every one with them (their expected progress is their own), and the
+    # KRs whose status is by the rules.
+    attention, expected = [], {}
+    first = planned.first_by_status(ranks, by_cycle, LIST_LIMIT, phased=False)
+    for pk, r, progress, cycle_id in first:
+        attention.append((r, progress, pk))
+        expected[pk] = by_cycle[cycle_id]
+    phased = planned.first_by_status(ranks, by_cycle, None, phased=True)
+    attention += [(r, progress, pk) for pk, r, progress, _ in phased]
+    for pk, end, start, *columns in scoped(
+        actor, KeyResult.objects.filter(pk__in=[pk for pk, *_ in phased])
+    ).values_list("pk", "objective__cycle__end", "objective__cycle__start", *FACT_COLUMNS):
+        expected[pk] = expected_progress(start, end, today, facts_from(*columns, end))
+    overdue = planned.oldest(due, LIST_LIMIT)
     shown: dict[int, KRFigures] = {}
-    for kr in scoped(actor, KeyResult.objects.filter(pk__in=later)).select_related(
+    for kr in scoped(actor, KeyResult.objects.filter(pk__in=planned.later())).select_related(
         "objective__cycle", "owner"
     ):
         f = reader.kr(kr)
         counts[f.status.value] += 1
         if f.status in (Status.OFF_TRACK, Status.AT_RISK):
             attention.append((rank[f.status], f.progress or 0, kr.pk))
+            attention_total += 1
         if check_in_due(f.latest, today, reader.policy):
             when = f.latest.effective if f.latest else kr.objective.cycle.start
             overdue.append((when.isoformat(), kr.pk))
+            overdue_total += 1
         shown[kr.pk] = f
+        expected[kr.pk] = f.expected
     cockpit.counts = counts
-    cockpit.attention_total, cockpit.overdue_total = len(attention), len(overdue)
-    # The worst first: by status, then the furthest behind its expected progress. Without
-    # phased targets a KR's expected progress is its cycle's; with them, from its columns
-    # (no model instance).
-    expected = {}
-    by_cycle = {c.pk: expected_progress(c.start, c.end, today) for c in cycles}
-    for pk, cycle_id in kr_cycle.items():
-        expected[pk] = by_cycle[cycle_id]
-    for pk, end, start, *columns in scoped(
-        actor, KeyResult.objects.filter(pk__in=with_phases)
-    ).values_list("pk", "objective__cycle__end", "objective__cycle__start", *FACT_COLUMNS):
-        expected[pk] = expected_progress(start, end, today, facts_from(*columns, end))
-    for pk, f in shown.items():
-        expected[pk] = f.expected
+    cockpit.attention_total, cockpit.overdue_total = attention_total, overdue_total
+    # The worst first: by status, then the furthest behind its expected progress.
     ordered = heapq.nsmallest(
         LIST_LIMIT, attention, key=lambda a: (a[0], a[1] - expected[a[2]], a[2])
     )
@@ -274,53 +272,3 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
     cockpit.attention = [shown[pk] for *_, pk in ordered]
     cockpit.overdue = [shown[pk] for _, pk in first_overdue]
     return cockpit
-
-
-def plan_status_reader(ordinal: int):
-    """A plan's status on the day of ``ordinal`` from its JSON text (``kr_plan_rows``), each
-    distinct plan read once: plans repeat (145 distinct among 118,000 KRs at 100,000
-    people: KRs read on the same days share them)."""
-    from pilote.okr.plan import value_on
-
-    known: dict[str, str] = {}
-
-    def status_of(plan: str) -> str:
-        value = known.get(plan)
-        if value is None:
-            value = known[plan] = value_on(orjson.loads(plan), ordinal)
-        return value
-
-    return status_of
-
-
-def kr_plan_rows(actor: Actor, cycle_ids: list[int]):
-    """(pk, stored plan as JSON text, stored progress, latest check-in date, cycle start, phases,
-    cycle) of the
-    approved KRs of these cycles, as the database returns them (the dates as ISO text on
-    SQLite, as dates on PostgreSQL: ``str()`` of either is the ISO day)."""
-    from django.db import connection
-
-    from .models import KeyResult
-
-    if not cycle_ids:
-        return []
-    kr, o, c = (connection.ops.quote_name(m._meta.db_table) for m in (KeyResult, Objective, Cycle))
-    marks = ", ".join(["%s"] * len(cycle_ids))
-    # SQLite's dates as the text they are stored as: Django's converter parses each with a
-    # regular expression (a third of reading 12,000 rows); readers compare them as text.
-    effective, start = (
-        ("CAST(k.last_effective AS TEXT)", "CAST(c.start AS TEXT)")
-        if connection.vendor == "sqlite"
-        else ("k.last_effective", "c.start")
-    )
-    # The plan as its text on both databases (PostgreSQL's driver would decode the JSON).
-    plan = "k.stored_plan" if connection.vendor == "sqlite" else "k.stored_plan::text"
-    sql = (
-        f"SELECT k.id, {plan}, k.stored_progress, {effective}, {start}, k.phases,"
-        f" c.id"
-        f" FROM {kr} k JOIN {o} o ON o.id = k.objective_id JOIN {c} c ON c.id = o.cycle_id"
-        f" WHERE k.organization_id = %s AND o.status = %s AND o.cycle_id IN ({marks})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [actor.organization.pk, WorkflowStatus.APPROVED.value, *cycle_ids])
-        return cursor.fetchall()

@@ -215,11 +215,11 @@ class Figures:
         raise NotImplementedError
 
     def key_results_in_trouble(
-        self, exclude: frozenset[int] = frozenset(), start: int = 0, stop: int | None = None
+        self, exclude: QuerySet | None = None, start: int = 0, stop: int | None = None
     ) -> tuple[int, list[tuple[KeyResult, KRFigures]]]:
-        """How many KRs of approved objectives (outside ``exclude``) are off track or at risk on
-        the day read, and those of positions ``start:stop`` with their figures: off track
-        first, then by id."""
+        """How many KRs of approved objectives (outside ``exclude``, a values query of KR ids)
+        are off track or at risk on the day read, and those of positions ``start:stop`` with
+        their figures: off track first, then by id."""
         raise NotImplementedError
 
     def approved_children(self, objective: Objective) -> list[tuple[Objective, float]]:
@@ -493,8 +493,9 @@ class Snapshot(Figures):
         return self.objectives.get(objective.pk, objective)
 
     def key_results_in_trouble(
-        self, exclude: frozenset[int] = frozenset(), start: int = 0, stop: int | None = None
+        self, exclude: QuerySet | None = None, start: int = 0, stop: int | None = None
     ) -> tuple[int, list[tuple[KeyResult, KRFigures]]]:
+        exclude = frozenset(exclude) if exclude is not None else frozenset()
         found = [
             (kr, self.kr(kr))
             for o in self.objectives.values()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from pilote.okr.pace import expected_progress
 from pilote.okr.plan import NO_DATA_PLAN, status_on
@@ -115,39 +115,35 @@ class Stored(Figures):
         )
 
     def key_results_in_trouble(
-        self, exclude: frozenset[int] = frozenset(), start: int = 0, stop: int | None = None
+        self, exclude: QuerySet | None = None, start: int = 0, stop: int | None = None
     ) -> tuple[int, list[tuple[KeyResult, KRFigures]]]:
-        """From each KR's stored plan, read raw (one row per KR); a KR whose latest check-in
-        is dated after the day read, or whose plan is not stored yet, by the rules. Figures
-        are computed for the KRs of the positions asked only."""
+        """Counted and ordered by the database from each KR's stored plan (goals/planned.py,
+        ``exclude`` a subquery of KR ids); a KR whose latest check-in is dated after the day
+        read, or whose plan is not stored yet, by the rules. Figures are computed for the KRs
+        of the positions asked only."""
 
-        from .cockpit import kr_plan_rows, plan_status_reader
         from .models import Cycle
+        from .planned import PlannedKRs
 
-        cycles = list(scoped(self.actor, Cycle.objects.all()).values_list("pk", flat=True))
-        day, ordinal = self.as_of.isoformat(), self.as_of.toordinal()
+        cycles = scoped(self.actor, Cycle.objects.all()).values_list("pk", flat=True)
+        planned = PlannedKRs(self.actor, cycles, self.as_of, exclude)
         off, risk = Status.OFF_TRACK.value, Status.AT_RISK.value
-        status_of = plan_status_reader(ordinal)
-        ordered: list[tuple[bool, int]] = []  # (not off track, pk)
-        by_rules = []
-        for pk, plan, _progress, effective, *_ in kr_plan_rows(self.actor, cycles):
-            if pk in exclude:
-                continue
-            if plan is None or (effective is not None and str(effective) > day):
-                by_rules.append(pk)
-                continue
-            value = status_of(plan)
-            if value in (off, risk):
-                ordered.append((value != off, pk))
-        krs = {kr.pk: kr for kr in self._key_results(by_rules)}
+        total = sum(n for value, _, n in planned.groups(self.as_of) if value in (off, risk))
+        # (not off track, pk): enough of the stored ones for the positions asked.
+        ordered = [
+            (r == 1, pk)
+            for pk, r, *_ in planned.first_by_status({off: 0, risk: 1}, None, stop, False)
+        ]
+        krs = {kr.pk: kr for kr in self._key_results(planned.later())}
         for kr in krs.values():
             f = self.kr(kr)
             if f.status in (Status.AT_RISK, Status.OFF_TRACK):
                 ordered.append((f.status != Status.OFF_TRACK, kr.pk))
+                total += 1
         ordered.sort()
         shown = [pk for _, pk in ordered[start:stop]]
         krs.update({kr.pk: kr for kr in self._key_results([pk for pk in shown if pk not in krs])})
-        return len(ordered), [(krs[pk], self.kr(krs[pk])) for pk in shown]
+        return total, [(krs[pk], self.kr(krs[pk])) for pk in shown]
 
     def _key_results(self, pks: list[int]) -> list[KeyResult]:
         """These KRs with their objective rows and their readings of the day read."""

@@ -37,6 +37,8 @@ from pilote.orgs.access import Actor, scoped
 from .models import Impact, Initiative
 from .queries import initiatives
 
+CLOSED = ("done", "dropped")  # an initiative's statuses that end it
+
 
 @dataclass(frozen=True)
 class Bid:
@@ -60,7 +62,7 @@ class Bid:
 
     @property
     def closed(self) -> bool:
-        return self.status in ("done", "dropped")
+        return self.status in CLOSED
 
 
 BID_FIELDS = [f for f in Bid.__dataclass_fields__ if f not in ("unit_name", "impacts")]
@@ -325,7 +327,9 @@ class Roadmap:
     ) -> tuple[int, list[tuple[KeyResult, object]]]:
         """KRs at risk or off track that no open initiative declares it will move: how many,
         and those of positions ``start:stop``."""
-        covered = frozenset(kr for b in self.items if not b.closed for kr, _ in b.impacts)
+        covered = self._impacts.exclude(initiative__status__in=CLOSED).values_list(
+            "key_result_id", flat=True
+        )
         return self.figures.key_results_in_trouble(covered, start, stop)
 
     def by_strategic_objective(self) -> list[tuple[Objective, list[Row]]]:
