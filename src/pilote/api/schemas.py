@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AllowInfNan, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 Role = Literal["admin", "executive", "lead", "contributor", "viewer"]
 KRKind = Literal["increase", "decrease", "boolean", "milestone", "maintain"]
@@ -69,7 +69,11 @@ ShortName = Annotated[str, Field(max_length=100)]
 Text = Annotated[str, Field(max_length=10_000)]
 
 
-class In(Schema):
+class In(BaseModel):
+    """What a request's body may hold, nothing else. A plain pydantic model: ninja's
+    ``Schema`` reads objects' attributes (for answers) and, with ``extra="forbid"``,
+    validates every input twice (a tenth of a 10,000-check-in bulk)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
