@@ -103,6 +103,8 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
+    # Outermost: no cyclic collection while a request is built (pilote/process.py).
+    "pilote.process.CollectorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pilote.web.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -53,6 +53,8 @@ step = st.one_of(
     st.tuples(st.just("bulk"), KRS, st.integers(-40, 0),
               st.floats(min_value=0, max_value=100, allow_nan=False)),
     st.tuples(st.just("weight"), st.sampled_from(["tact-kr", "strat-kr"]), st.integers(1, 5)),
+    # phased targets: the KR's expected progress its own (the cockpit orders them apart)
+    st.tuples(st.just("phases"), KRS, st.sampled_from([None, 0.2, 0.9])),
     st.tuples(st.just("new_kr"), st.integers(0, 3)),
     st.tuples(st.just("delete_kr"), st.integers(0, 3)),
     st.tuples(st.just("progress_from"), st.sampled_from(["key_results", "children", "both"])),
@@ -102,6 +104,13 @@ def _apply(actor: Actor, globex: Actor, world, s: tuple, n: int) -> None:
         ])  # fmt: skip
     elif kind == "weight":
         update_key_result(actor, _kr(actor, s[1]), {"weight": s[2]})
+    elif kind == "phases":
+        kr = _kr(actor, s[1])
+        phases = []
+        if s[2] is not None and kr.baseline is not None and kr.target is not None:
+            value = kr.baseline + s[2] * (kr.target - kr.baseline)
+            phases = [{"date": (TODAY - timedelta(days=5)).isoformat(), "value": value}]
+        update_key_result(actor, kr, {"phases": phases})
     elif kind == "new_kr":
         o = Objective.objects.get(organization=org, key="tact")
         if not KeyResult.objects.filter(organization=org, key=f"extra-{s[1]}").exists():

@@ -14,6 +14,7 @@ from pilote.okr.impact import (
     contribution,
     ledger,
     priority_score,
+    priority_value,
     rank,
     review_impact,
     value_at,
@@ -32,6 +33,30 @@ impacts = st.builds(
     kr_share=unit_interval,
     contribution=st.floats(min_value=0, max_value=1),
 )
+
+
+maybe = st.none() | st.floats(min_value=-10, max_value=1e4, allow_nan=False)
+
+
+@given(
+    st.lists(impacts, max_size=4),
+    maybe,
+    maybe,
+    maybe,
+    maybe,
+    maybe,
+    st.sampled_from(["impact", "rice", "value_effort"]),
+    st.floats(min_value=0.25, max_value=1.5),
+)
+def test_the_unexplained_score_is_the_explained_ones(
+    imps, confidence, effort, reach, rice_impact, value, method, calibration
+):
+    # A board ranks by priority_value and explains the cards it shows with priority_score:
+    # the same number, and unscored (None) for the same bets, whatever is missing.
+    bet = Bet(tuple(imps), confidence, effort, reach, rice_impact, value)
+    explained = priority_score(bet, method, calibration)
+    assert priority_value(bet, method, calibration) == explained.value
+    assert (explained.value is None) == bool(explained.missing)
 
 
 def test_the_worked_example_of_the_docs():

@@ -17,7 +17,6 @@ from pilote.goals.retrospective import retrospective
 from pilote.goals.tree import build_tree, stored_or_snapshot
 from pilote.goals.whatif import what_if as simulate
 from pilote.orgs.access import scoped
-from pilote.process import collecting_after
 
 from .routes_org import Paging, QueryInt, _limit
 from .schemas import (
@@ -209,8 +208,7 @@ def tree(request: HttpRequest, key: str, filters: Query[TreeFilter]):
     bound the answer, for a client reading a very large organisation a part at a time."""
     a = actor(request)
     cycle = queries.get_cycle(a, key)
-    with collecting_after():  # ~100,000 short-lived objects at 10,000 people: pilote/process.py
-        return _tree(a, cycle, filters)
+    return _tree(a, cycle, filters)
 
 
 def _tree(a, cycle, filters: TreeFilter) -> HttpResponse:
@@ -770,14 +768,13 @@ def bulk_check_ins(
     if missing:
         raise Invalid("unknown key results: nothing was recorded", missing)
     items = [{**i.model_dump(), "key_result": krs[i.key_result]} for i in payload.check_ins]
-    with collecting_after():  # thousands of short-lived rows (pilote/process.py)
-        recorded, created = keyresults.record_check_ins(a, items, idempotency_key=idempotency_key)
-        # Written straight to JSON by orjson (tests/api keep it equal to CheckInOut's):
-        # validating the response items cost a quarter of a 1,000-check-in request.
-        response = HttpResponse(
-            orjson.dumps([check_in_out(c) for c in recorded], option=orjson.OPT_UTC_Z),
-            status=201, content_type="application/json",
-        )  # fmt: skip
+    recorded, created = keyresults.record_check_ins(a, items, idempotency_key=idempotency_key)
+    # Written straight to JSON by orjson (tests/api keep it equal to CheckInOut's):
+    # validating the response items cost a quarter of a 1,000-check-in request.
+    response = HttpResponse(
+        orjson.dumps([check_in_out(c) for c in recorded], option=orjson.OPT_UTC_Z),
+        status=201, content_type="application/json",
+    )  # fmt: skip
     if not created:
         response["Idempotent-Replayed"] = "true"
     return response

@@ -11,8 +11,10 @@ export's ``Snapshot``. The number of queries depends on the graph's depth, not i
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import NamedTuple
 
 from pilote.goals.models import Alignment, CheckIn, KeyResult, Objective
@@ -28,6 +30,7 @@ from pilote.okr.impact import (
     contribution,
     ledger,
     priority_score,
+    priority_value,
     rank,
     review_impact,
 )
@@ -40,9 +43,9 @@ from .queries import initiatives
 CLOSED = ("done", "dropped")  # an initiative's statuses that end it
 
 
-@dataclass(frozen=True)
-class Bid:
-    """What scoring, ranking and grouping read of an initiative (one row of a values query)."""
+class Bid(NamedTuple):
+    """What scoring, ranking and grouping read of an initiative (one row of a values query;
+    a tuple: a frozen dataclass's ``__init__`` was a seventh of the board at 10,000)."""
 
     pk: int
     key: str
@@ -65,7 +68,7 @@ class Bid:
         return self.status in CLOSED
 
 
-BID_FIELDS = [f for f in Bid.__dataclass_fields__ if f not in ("unit_name", "impacts")]
+BID_FIELDS = [f for f in Bid._fields if f not in ("unit_name", "impacts")]
 
 
 class KRFacts(NamedTuple):
@@ -81,13 +84,22 @@ class KRFacts(NamedTuple):
 @dataclass
 class Row:
     bid: Bid
-    score: Score
+    value: float | None  # the score (``priority_value``)
     rank: int | None
     calibration: float
     calibration_source: str
     reviews: list[Review]
     loaded: Initiative | None = None
     points: int | None = None  # the score on a scale of 100: the best open initiative's
+    explain: Callable[[], Score] | None = None
+    _score: Score | None = None
+
+    @property
+    def score(self) -> Score:
+        """The score with its explanation, made when first asked for (the rows shown)."""
+        if self._score is None:
+            self._score = self.explain()
+        return self._score
 
     @property
     def initiative(self) -> Initiative:
@@ -131,14 +143,12 @@ class Roadmap:
             "initiative_id", "key_result_id", "expected"
         ):
             impacts[ini].append((kr, expected))
+        # The query's columns in Bid's order, then the impacts.
+        columns = [f if f != "unit_name" else "unit__name" for f in Bid._fields[:-1]]
         return [
-            Bid(
-                **dict(zip(BID_FIELDS, values[:-1], strict=True)),
-                unit_name=values[-1],
-                impacts=tuple(impacts.get(values[0], ())),
-            )
+            Bid(*values, tuple(impacts.get(values[0], ())))
             for values in scoped(self.actor, Initiative.objects.order_by("id")).values_list(
-                *BID_FIELDS, "unit__name"
+                *columns
             )
         ]
 
@@ -278,18 +288,21 @@ class Roadmap:
             factor, source = calibration_for(self.unit_ledgers.get(b.unit_id), self.org_ledger)
             if method != "impact":
                 factor, source = 1.0, "not used by this method"
-            score = priority_score(self.bet(b), method, factor)
-            rows[b.pk] = Row(b, score, None, factor, source, self.reviews(b))
-        active = {pk: r.score.value for pk, r in rows.items() if not r.bid.closed}
+            bet = self.bet(b)
+            rows[b.pk] = Row(
+                b, priority_value(bet, method, factor), None, factor, source, self.reviews(b),
+                explain=partial(priority_score, bet, method, factor),
+            )  # fmt: skip
+        active = {pk: r.value for pk, r in rows.items() if not r.bid.closed}
         for position, pk in enumerate(rank(active), start=1):
-            if rows[pk].score.value is not None:
+            if rows[pk].value is not None:
                 rows[pk].rank = position
         best = max((v for v in active.values() if v is not None), default=None)
         for r in rows.values():
             # Open initiatives only: a delivered one scored above the best open one read
             # "121 / 100"; closed ones keep their exact score.
-            if r.score.value is not None and best and not r.bid.closed:
-                r.points = max(0, round(100 * r.score.value / best))
+            if r.value is not None and best and not r.bid.closed:
+                r.points = max(0, round(100 * r.value / best))
         return rows
 
     def ranked(self, horizon: str | None = None, include_closed: bool = False) -> list[Row]:
@@ -299,9 +312,7 @@ class Roadmap:
             if (include_closed or not r.bid.closed)
             and (horizon is None or (r.bid.horizon or "later") == horizon)
         ]
-        return sorted(
-            rows, key=lambda r: (r.score.value is None, -(r.score.value or 0.0), r.bid.key)
-        )
+        return sorted(rows, key=lambda r: (r.value is None, -(r.value or 0.0), r.bid.key))
 
     def explain(self, ini: Initiative) -> dict:
         row = self.rows[ini.pk]
