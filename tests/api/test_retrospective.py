@@ -78,6 +78,10 @@ def test_the_impact_ledger_reviews_the_initiatives_delivered_during_the_cycle(ap
     with time_machine.travel(datetime(2027, 7, 10, 9, tzinfo=UTC), tick=True):
         impact = api("viewer").get("/cycles/q/retrospective").json()["impact"]
         later = api("viewer").get("/cycles/cycle-vide/retrospective").json()["impact"]
+        units = {
+            u: api("viewer").get(f"/cycles/q/retrospective?unit={u}").json()["impact"]
+            for u in ("produit", "ventes")
+        }
     (ini,) = impact["initiatives"]
     assert ini["initiative"] == "ini1" and ini["delivered_on"] == "2027-03-01"
     (review,) = ini["reviews"]
@@ -85,6 +89,9 @@ def test_the_impact_ledger_reviews_the_initiatives_delivered_during_the_cycle(ap
     assert review == {"key_result": "tact-kr", "expected": 2.0, "measured": 4.0, "ratio": 2.0}
     assert impact["reviewed"] == 1 and impact["mean_ratio"] == 2.0
     assert later["initiatives"] == [] and later["reviewed"] == 0  # delivered in another cycle
+    # One unit's retrospective: its own delivered initiatives only.
+    assert [i["initiative"] for i in units["produit"]["initiatives"]] == ["ini1"]
+    assert units["ventes"]["initiatives"] == [] and units["ventes"]["reviewed"] == 0
 
 
 def test_another_organisation_s_retrospective_is_not_found(api):

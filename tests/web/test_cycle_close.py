@@ -3,6 +3,8 @@ over the ticked ones, closing the cycle (issue 14)."""
 
 from __future__ import annotations
 
+import re
+
 from django.test import Client
 
 from pilote.goals import carrying
@@ -199,6 +201,24 @@ def test_the_retrospective_page_shows_hit_rates_grades_and_learnings(world, db):
     assert _client("viewer@acme.example").get("/cycles/g-q/retrospective/").status_code == 404
     english = _client("viewer@acme.example", "en").get("/cycles/q/retrospective/").content
     assert b"Hit rate" in english and b"0 of 2" in english
+
+
+def test_the_retrospective_pages_its_units_and_its_objectives_apart(world, db, monkeypatch):
+    from pilote.web.views import closing
+
+    monkeypatch.setattr(closing, "PAGE", 1)
+    viewer = _client("viewer@acme.example")
+
+    def units(page: str) -> list[str]:
+        table = page.split("data-units", 1)[1].split("</table>", 1)[0]
+        return re.findall(r'href="\?unit=([^"]+)"', table)
+
+    first = viewer.get("/cycles/q/retrospective/").content.decode()
+    second = viewer.get("/cycles/q/retrospective/?units=2&page=2").content.decode()
+    assert len(units(first)) == 1 and len(units(second)) == 1 and units(first) != units(second)
+    # Each pager keeps the other's page: the objectives' next page stays on units page 2.
+    assert "?units=2&amp;page=3" in second and "?page=2&amp;units=1" in second
+    assert "?units=2" in first  # the units' next page, from the first
 
 
 def test_a_refusal_page_says_why_in_the_reader_s_language(world, db):

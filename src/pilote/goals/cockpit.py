@@ -198,10 +198,12 @@ def build_stored_cockpit(actor: Actor, cycles: list[Cycle] | None = None) -> Coc
     cockpit.sent_back = list(
         objectives.filter(status=WorkflowStatus.CHANGES_REQUESTED, owner_id=user_id).order_by("id")
     )
-    unit_ids = scoped(actor, Unit.objects.all()).values_list("id", flat=True)
-    cockpit.unit_coverage = unit_coverage(
-        unit_ids,
-        set(objectives.filter(status=WorkflowStatus.APPROVED).values_list("unit_id", flat=True)),
+    # pilote.okr.coverage.unit_coverage, counted by the database (10,000 units and 30,000
+    # approved objectives at 100,000 people were read to be counted).
+    units = scoped(actor, Unit.objects.all())
+    approved = objectives.filter(status=WorkflowStatus.APPROVED)
+    cockpit.unit_coverage = share(
+        units.filter(pk__in=approved.values("unit_id")).count(), units.count()
     )
     # How many tactical objectives align to a strategic one: a join counted by the database
     # (a correlated EXISTS per objective took 80 ms on PostgreSQL at 10,000 people).

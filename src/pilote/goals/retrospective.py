@@ -95,12 +95,16 @@ def retrospective(actor: Actor, cycle: Cycle, unit: str | None = None) -> Retros
     provisional = cycle.closed_at is None
     computed: dict[int, float | None] = {}
     if provisional:
+        # From each row's stored figures (or its history row of the day, read for all at
+        # once); only an objective whose figures are not stored yet reads its terms.
         reader = Stored(actor, as_of)
-        for i in range(0, len(objectives), PREFETCH):
-            chunk = objectives[i : i + PREFETCH]
-            reader.prefetch(chunk)
-            for o in chunk:
-                computed[o.pk] = reader.objective(o).progress
+        for o in objectives:
+            reader.objectives.setdefault(o.pk, o)
+        unstored = [o for o in objectives if o.stored_plan is None]
+        for i in range(0, len(unstored), PREFETCH):
+            reader.prefetch(unstored[i : i + PREFETCH])
+        for o in objectives:
+            computed[o.pk] = reader.objective(o).progress
     else:
         computed = {o.pk: o.grade for o in objectives}
 
@@ -144,29 +148,19 @@ def _delivered(actor: Actor, cycle: Cycle, unit: str | None) -> tuple[list[Deliv
     window of one delivered late in the cycle ends after it)."""
     from pilote.orgs.models import Unit
     from pilote.roadmap.models import Initiative
-    from pilote.roadmap.ranking import Roadmap
+    from pilote.roadmap.ranking import delivered as delivered_between
 
-    unit_id = None
-    if unit is not None:
+    if unit is None:
+        rows = delivered_between(actor, cycle.start, cycle.end)
+    else:
         unit_id = scoped(actor, Unit.objects.filter(key=unit)).values_list("pk", flat=True).first()
-    rows = sorted(
-        (
-            r
-            for r in Roadmap(actor).rows.values()
-            if r.bid.status == "done"
-            and r.bid.delivered_on is not None
-            and cycle.start <= r.bid.delivered_on <= cycle.end
-            and (unit is None or r.bid.unit_id == unit_id)
-        ),
-        key=lambda r: (r.bid.delivered_on, r.bid.key),
-    )
+        rows = delivered_between(actor, cycle.start, cycle.end, unit_id)
     titles = dict(
-        scoped(actor, Initiative.objects.filter(pk__in=[r.bid.pk for r in rows])).values_list(
+        scoped(actor, Initiative.objects.filter(pk__in=[b.pk for b, _ in rows])).values_list(
             "pk", "title"
         )
     )
     delivered = [
-        Delivered(r.bid.key, titles[r.bid.pk], r.bid.delivered_on, r.bid.unit_name, r.reviews)
-        for r in rows
+        Delivered(b.key, titles[b.pk], b.delivered_on, b.unit_name, reviews) for b, reviews in rows
     ]
     return delivered, ledger([v.ratio for v in d.reviews if v.ratio is not None] for d in delivered)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from types import EllipsisType
 from typing import NamedTuple
 
 from pilote.goals.models import Alignment, CheckIn, KeyResult, Objective
@@ -109,6 +110,73 @@ class Row:
         return self.loaded
 
 
+def bids_of(impacts, initiatives) -> list[Bid]:
+    """The bids of these initiatives (a query), by id, with their declared impacts among
+    ``impacts`` (a query of the same initiatives' impacts)."""
+    declared: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for ini, kr, expected in impacts.order_by("id").values_list(
+        "initiative_id", "key_result_id", "expected"
+    ):
+        declared[ini].append((kr, expected))
+    # The query's columns in Bid's order, then the impacts.
+    columns = [f if f != "unit_name" else "unit__name" for f in Bid._fields[:-1]]
+    return [
+        Bid(*values, tuple(declared.get(values[0], ())))
+        for values in initiatives.order_by("id").values_list(*columns)
+    ]
+
+
+def kr_facts(actor: Actor, named) -> dict[int, KRFacts]:
+    """The actor's KRs among ``named`` (a query of KR ids: thousands of ids as parameters
+    cost more to bind than the rows to read)."""
+    return {
+        pk: KRFacts(*values)
+        for pk, *values in scoped(actor, KeyResult.objects.filter(pk__in=named))
+        .order_by()
+        .values_list("pk", "key", "objective_id", "target", "baseline", "weight")
+    }
+
+
+def review_bets(
+    actor: Actor, bids: list[Bid], krs: dict[int, KRFacts], policy, today: date
+) -> dict[int, list[Review]]:
+    """Each delivered bet's reviews as of ``today``: what it declared against what its KRs
+    (among ``krs``) measurably moved."""
+    done = [b for b in bids if b.status == "done" and b.delivered_on]
+    kr_ids = {kr for b in done for kr, _ in b.impacts}
+    readings: dict[int, list[Reading]] = defaultdict(list)
+    rows = scoped(actor, CheckIn.objects.filter(key_result_id__in=kr_ids)).values_list(
+        "key_result_id", "value", "effective", "id"
+    )
+    for kr_id, value, effective, pk in rows:
+        readings[kr_id].append(Reading(value, effective, sequence=pk))
+    window = policy.review_window_days
+    return {
+        b.pk: [
+            review_impact(krs[kr_id].key, expected, readings[kr_id], b.delivered_on, today, window)
+            for kr_id, expected in b.impacts
+            if kr_id in krs
+        ]
+        for b in done
+    }
+
+
+def delivered(
+    actor: Actor, start: date, end: date, unit: int | None | EllipsisType = ...
+) -> list[tuple[Bid, list[Review]]]:
+    """The initiatives delivered from ``start`` to ``end`` (of ``unit``, a unit's id or None
+    for those without one; every one by default), by delivery date then key, each with its
+    reviews as of today. Reads those initiatives only: the retrospective scored every
+    initiative of the roadmap for them (10,000 at 100,000 people)."""
+    rows = scoped(actor, Initiative.objects.filter(status="done", delivered_on__range=(start, end)))
+    if unit is not ...:
+        rows = rows.filter(unit_id=unit)
+    bids = bids_of(Impact.objects.filter(initiative__in=rows), rows)
+    krs = kr_facts(actor, Impact.objects.filter(initiative__in=rows).values("key_result_id"))
+    reviews = review_bets(actor, bids, krs, actor.organization.policy, date.today())
+    return [(b, reviews[b.pk]) for b in sorted(bids, key=lambda b: (b.delivered_on, b.key))]
+
+
 class Roadmap:
     def __init__(self, actor: Actor, figures: Figures | None = None):
         self.actor = actor
@@ -123,12 +191,7 @@ class Roadmap:
         # The KRs bets name, and their objectives, as subqueries: thousands of ids as
         # parameters cost more to bind than the rows to read.
         named = self._impacts.values("key_result_id")
-        self.krs: dict[int, KRFacts] = {
-            pk: KRFacts(*values)
-            for pk, *values in scoped(actor, KeyResult.objects.filter(pk__in=named))
-            .order_by()
-            .values_list("pk", "key", "objective_id", "target", "baseline", "weight")
-        }
+        self.krs: dict[int, KRFacts] = kr_facts(actor, named)
         above_named = KeyResult.objects.filter(pk__in=named).values("objective_id")
         self._kr_weights = self._sibling_weights(above_named)
         self._graph(above_named, {kr.objective_id for kr in self.krs.values()})
@@ -138,19 +201,7 @@ class Roadmap:
         self.rows = self._score_all()
 
     def _bids(self) -> list[Bid]:
-        impacts: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for ini, kr, expected in self._impacts.order_by("id").values_list(
-            "initiative_id", "key_result_id", "expected"
-        ):
-            impacts[ini].append((kr, expected))
-        # The query's columns in Bid's order, then the impacts.
-        columns = [f if f != "unit_name" else "unit__name" for f in Bid._fields[:-1]]
-        return [
-            Bid(*values, tuple(impacts.get(values[0], ())))
-            for values in scoped(self.actor, Initiative.objects.order_by("id")).values_list(
-                *columns
-            )
-        ]
+        return bids_of(self._impacts, scoped(self.actor, Initiative.objects.all()))
 
     def load(self, rows: list[Row]) -> list[Row]:
         """Read the initiatives of these rows (the ones a page shows), in one query."""
@@ -242,30 +293,7 @@ class Roadmap:
 
     # --- the loop: measured vs declared
     def _review_all(self) -> dict[int, list[Review]]:
-        done = [b for b in self.items if b.status == "done" and b.delivered_on]
-        kr_ids = {kr for b in done for kr, _ in b.impacts}
-        readings: dict[int, list[Reading]] = defaultdict(list)
-        rows = scoped(self.actor, CheckIn.objects.filter(key_result_id__in=kr_ids)).values_list(
-            "key_result_id", "value", "effective", "id"
-        )
-        for kr_id, value, effective, pk in rows:
-            readings[kr_id].append(Reading(value, effective, sequence=pk))
-        window = self.policy.review_window_days
-        return {
-            b.pk: [
-                review_impact(
-                    self.krs[kr_id].key,
-                    expected,
-                    readings[kr_id],
-                    b.delivered_on,
-                    self.today,
-                    window,
-                )
-                for kr_id, expected in b.impacts
-                if kr_id in self.krs
-            ]
-            for b in done
-        }
+        return review_bets(self.actor, self.items, self.krs, self.policy, self.today)
 
     def _ledgers(self) -> tuple[Ledger, dict[int | None, Ledger]]:
         per_unit: dict[int | None, list[list[float]]] = defaultdict(list)

@@ -228,6 +228,9 @@ def cycle_retrospective(request: HttpRequest, key: str) -> HttpResponse:
     unit = request.GET.get("unit") or None
     retro = retrospective(actor, cycle, unit=unit)
     page = Paginator(retro.graded, PAGE).get_page(request.GET.get("page"))
+    # Units are paged too (10,000 of them at 100,000 people), each pager keeping the other.
+    units_page = Paginator(retro.units, PAGE).get_page(request.GET.get("units"))
+    kept = {"unit": unit} if unit else {}
     return render(
         request,
         "pilote/cycle_retrospective.html",
@@ -235,8 +238,14 @@ def cycle_retrospective(request: HttpRequest, key: str) -> HttpResponse:
             "cycle": cycle,
             "retro": retro,
             "page": page,
+            "units_page": units_page,
             "unit": unit,
-            "query": urlencode({"unit": unit}) if unit else "",
+            "query": urlencode(
+                {**kept, **({"units": units_page.number} if units_page.number > 1 else {})}
+            ),
+            "units_query": urlencode(
+                {**kept, **({"page": page.number} if page.number > 1 else {})}
+            ),
             "ledger": retro.ledger,
         },
     )
