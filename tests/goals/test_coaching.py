@@ -54,6 +54,30 @@ def test_a_stored_objective_is_coached_with_the_organisation_s_thresholds(world)
     assert said.values["other"] == "Ship a better app"
 
 
+def test_the_near_duplicate_follows_every_title_change_and_counts_the_unit_once(world):
+    # The cycle's titles index is kept by the process under the titles it was built from.
+    from pilote.goals.actions import update_objective
+
+    org, system = _acme()
+    draft = Objective.objects.get(organization=org, key="draft-obj")
+    other = Objective.objects.get(organization=org, key="sales-obj")
+    title = other.title
+
+    def rules():
+        return {f.rule: f for f in of_objective(system, Objective.objects.get(pk=draft.pk))}
+
+    assert "near-duplicate" not in rules()
+    update_objective(system, other, {"title": "The draft"})  # "A draft", in other words
+    assert rules()["near-duplicate"].values["other"] == "The draft"
+    update_objective(system, Objective.objects.get(pk=other.pk), {"title": title})
+    assert "near-duplicate" not in rules()
+    # Objectives per unit: the unit's others and this one, counted once.
+    _block(org, coach_min_objectives=1, coach_max_objectives=1)
+    unit = draft.unit
+    same_unit = Objective.objects.filter(cycle=draft.cycle, unit=unit).count()
+    assert ("objectives-per-unit" in rules()) == (same_unit != 1)
+
+
 def test_a_blocking_rule_stops_the_submission_everywhere_and_changes_nothing(world, api):
     org, _ = _acme()
     _block(org, "krs-per-objective")

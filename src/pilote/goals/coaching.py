@@ -9,6 +9,8 @@ Read by the writing forms (inline, as the user types), the validation inbox, the
 
 from __future__ import annotations
 
+import threading
+from collections import Counter, OrderedDict
 from datetime import date
 from functools import lru_cache
 
@@ -74,14 +76,44 @@ def _cycle_rows(actor: Actor, cycle, memo: dict | None) -> list[tuple[int, str, 
     return memo[cycle.pk]
 
 
+# Indexes of titles kept by the process, each under the very titles it was built from (a
+# lookup compares them: a title changed, or one more, makes another index): building one
+# for a cycle of 40,000 objectives was half of the inbox at 100,000 people. Read-only once
+# built, so shared by the process's threads.
+_INDEXES: OrderedDict[tuple, coach.SimilarTitles] = OrderedDict()
+_INDEXES_KEPT = 4
+_INDEXES_LOCK = threading.Lock()
+
+
 def _cycle_titles(actor: Actor, cycle, memo: dict | None, threshold: float):
-    """The cycle's titles indexed for near-duplicate lookups, built once per request."""
+    """The cycle's titles indexed for near-duplicate lookups, once per request, and kept
+    while the titles stay the same."""
     memo = {} if memo is None else memo
     key = ("titles", cycle.pk, threshold)
     if key not in memo:
         locale = actor.organization.locale
+        titles = tuple(t for _, t, _ in _cycle_rows(actor, cycle, memo))
+        kept = (locale, threshold, titles)
+        with _INDEXES_LOCK:
+            index = _INDEXES.get(kept)
+            if index is not None:
+                _INDEXES.move_to_end(kept)
+        if index is None:
+            index = coach.SimilarTitles([_signature(t, locale) for t in titles], threshold)
+            with _INDEXES_LOCK:
+                _INDEXES[kept] = index
+                while len(_INDEXES) > _INDEXES_KEPT:
+                    _INDEXES.popitem(last=False)
+        memo[key] = index
+    return memo[key]
+
+
+def _unit_counts(actor: Actor, cycle, memo: dict) -> tuple[Counter, dict[int, int]]:
+    """How many objectives of the cycle each unit has, and each one's unit."""
+    key = ("units", cycle.pk)
+    if key not in memo:
         rows = _cycle_rows(actor, cycle, memo)
-        memo[key] = coach.SimilarTitles([_signature(t, locale) for _, t, _ in rows], threshold)
+        memo[key] = (Counter(u for _, _, u in rows), {pk: u for pk, _, u in rows})
     return memo[key]
 
 
@@ -108,10 +140,11 @@ def findings(
     if cycle is None:
         return out
     memo = {} if memo is None else memo
-    rows = [r for r in _cycle_rows(actor, cycle, memo) if r[0] != objective_pk]
     low, high = policy.objectives_per_unit
     if unit_id is not None:
-        count = 1 + sum(1 for _, _, u in rows if u == unit_id)
+        per_unit, unit_of = _unit_counts(actor, cycle, memo)
+        # the others of the unit, and this one (counted once, wherever it is now)
+        count = 1 + per_unit[unit_id] - (unit_of.get(objective_pk, object()) == unit_id)
         if not low <= count <= high:
             out.append(coach.finding(policy, f"{PATH}.unit", "objectives-per-unit",
                                      unit=unit_name, count=count, low=low, high=high))  # fmt: skip
