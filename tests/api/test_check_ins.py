@@ -206,3 +206,11 @@ def test_bulk_check_ins_take_the_same_number_of_queries_for_2_or_40_items(api):
 
     assert run(2) == run(40)
     assert latest.mismatches(Organization.objects.get(name="Acme").pk) == []
+
+
+def test_the_bulk_passes_on_every_field_of_an_item():
+    # The route copies an item's fields by name: a field added to the item is copied too.
+    from pilote.api.routes_goals import BULK_FIELDS
+    from pilote.api.schemas import BulkCheckInItem
+
+    assert set(BULK_FIELDS) | {"key_result"} == set(BulkCheckInItem.model_fields)

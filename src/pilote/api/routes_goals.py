@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Annotated
 
 import orjson
@@ -744,6 +745,10 @@ def post_check_in(
     return Status(201, _check_in_result(a, ci, kr))
 
 
+# What a bulk item gives record_check_ins besides its KR (tests/api: every field of the item).
+BULK_FIELDS = ("value", "confidence", "comment", "next_step", "date")
+
+
 @router.post(
     "/check-ins/bulk",
     response={201: list[CheckInOut]},
@@ -767,7 +772,13 @@ def bulk_check_ins(
     ]
     if missing:
         raise Invalid("unknown key results: nothing was recorded", missing)
-    items = [{**i.model_dump(), "key_result": krs[i.key_result]} for i in payload.check_ins]
+    # The fields as they are (model_dump's copy of each of 10,000 items was a tenth of the
+    # request).
+    fields = attrgetter(*BULK_FIELDS)
+    items = [
+        {**dict(zip(BULK_FIELDS, fields(i), strict=True)), "key_result": krs[i.key_result]}
+        for i in payload.check_ins
+    ]
     recorded, created = keyresults.record_check_ins(a, items, idempotency_key=idempotency_key)
     # Written straight to JSON by orjson (tests/api keep it equal to CheckInOut's):
     # validating the response items cost a quarter of a 1,000-check-in request.
