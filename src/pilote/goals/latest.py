@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import connection, transaction
+from django.db import transaction
 
+from pilote.db import update_rows
 from pilote.okr.progress import current_reading
 from pilote.okr.types import Reading
 
@@ -69,32 +70,19 @@ def note_check_in(check_in: CheckIn) -> None:
 
 def note_check_ins(check_ins: list[CheckIn]) -> None:
     """Make each KR's newest of ``check_ins`` its current reading where it is later than the
-    stored one: one conditional UPDATE per KR (the WHERE re-checks the stored reading, so
-    concurrent writers cannot go back in time), sent as one batch."""
+    stored one: one conditional UPDATE of them all (the condition re-checks each stored
+    reading, so concurrent writers cannot go back in time)."""
     by_kr: dict[int, list[Reading]] = {}
     for ci in check_ins:
         by_kr.setdefault(ci.key_result_id, []).append(reading_of(ci))
     newest = {kr_id: current_reading(readings) for kr_id, readings in by_kr.items()}
-    table = connection.ops.quote_name(KeyResult._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET last_value = %s, last_effective = %s, last_confidence = %s,"
-            " last_check_in_id = %s WHERE id = %s AND (last_effective IS NULL"
-            " OR last_effective < %s OR (last_effective = %s AND last_check_in_id < %s))",
-            [
-                (
-                    r.value,
-                    r.effective,
-                    r.confidence,
-                    r.sequence,
-                    kr_id,
-                    r.effective,
-                    r.effective,
-                    r.sequence,
-                )
-                for kr_id, r in sorted(newest.items())  # one order for concurrent bulks
-            ],  # fmt: skip
-        )
+    update_rows(
+        KeyResult,
+        ("last_value", "last_effective", "last_confidence", "last_check_in_id"),
+        [(kr_id, r.value, r.effective, r.confidence, r.sequence) for kr_id, r in newest.items()],
+        only_if="t.last_effective IS NULL OR t.last_effective < v.last_effective"
+        " OR (t.last_effective = v.last_effective AND t.last_check_in_id < v.last_check_in_id)",
+    )
     days = {ci.effective for ci in check_ins}
     pending = _deferred.get()
     if pending is not None:

@@ -68,9 +68,9 @@ class PlannedKRs:
             else "(k.phases IS NULL OR k.phases = '[]'::jsonb)"
         )
         marks = ", ".join(["%s"] * len(self.cycle_ids))
-        self.tables = (
-            f" FROM {kr} k JOIN {o} o ON o.id = k.objective_id JOIN {c} c ON c.id = o.cycle_id"
-        )
+        # The cycles' table joined by the one query that reads a cycle's column (``oldest``).
+        self.tables = f" FROM {kr} k JOIN {o} o ON o.id = k.objective_id"
+        self.cycles = f" JOIN {c} c ON c.id = o.cycle_id"
         self.where = f" WHERE k.organization_id = %s AND o.status = %s AND o.cycle_id IN ({marks})"
         self.params: list = [
             actor.organization.pk,
@@ -193,7 +193,8 @@ class PlannedKRs:
         """(ISO day of the latest check-in, or of the cycle's start without one; pk) of the
         first ``limit`` KRs waiting for a check-in, the oldest first."""
         sql = (
-            f"SELECT COALESCE(k.last_effective, c.start), k.id{self.source}{self.applies}"
+            f"SELECT COALESCE(k.last_effective, c.start), k.id{self.tables}{self.cycles}"
+            f"{self.where}{self.applies}"
             " AND (k.last_effective IS NULL OR k.last_effective < %s) ORDER BY 1, 2 LIMIT %s"
         )
         rows = self._rows(sql, [*self.params, self._day(self.day), self._day(due_before), limit])
