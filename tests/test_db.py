@@ -81,3 +81,36 @@ def test_fast_values_reads_json_and_dates_as_the_orm_does(world):
                                                  "objective__cycle__start"))]  # fmt: skip
     assert fast == list(rows.values_list(*columns))
     assert any(r[2] for r in fast) and all(isinstance(r[6], date) for r in fast)
+
+
+def test_update_rows_writes_every_value_even_a_column_of_nulls_and_keeps_its_condition(world):
+    from pilote.db import update_rows
+
+    org = _acme()
+    krs = list(KeyResult.objects.filter(organization=org).order_by("id"))
+    assert len(krs) >= 3
+    day = date(2027, 1, 15)
+    # Every type the figures write: float, date, a column of NULLs, a big integer, JSON text;
+    # rows given out of id order.
+    update_rows(
+        KeyResult,
+        ("last_value", "last_effective", "last_confidence", "last_check_in_id", "stored_plan"),
+        [(kr.pk, 1.5 + i, day, None, 10**12 + i, json.dumps([[None, "on_track"]]))
+         for i, kr in reversed(list(enumerate(krs)))],
+    )  # fmt: skip
+    for i, kr in enumerate(KeyResult.objects.filter(pk__in=[k.pk for k in krs]).order_by("id")):
+        assert (kr.last_value, kr.last_effective, kr.last_confidence) == (1.5 + i, day, None)
+        assert kr.last_check_in_id == 10**12 + i and kr.stored_plan == [[None, "on_track"]]
+    # The condition more: only the rows whose stored date is before the new one move.
+    first, second = krs[0], krs[1]
+    KeyResult.objects.filter(pk=first.pk).update(last_effective=date(2027, 2, 1))
+    update_rows(
+        KeyResult,
+        ("last_value", "last_effective"),
+        [(first.pk, 99.0, date(2027, 1, 20)), (second.pk, 98.0, date(2027, 1, 20))],
+        only_if="t.last_effective IS NULL OR t.last_effective < v.last_effective",
+    )
+    assert KeyResult.objects.get(pk=first.pk).last_value == 1.5  # its reading is later: kept
+    assert KeyResult.objects.get(pk=second.pk).last_value == 98.0
+    other = KeyResult.objects.exclude(organization=org).first()
+    assert other is None or other.last_value != 98.0  # only the rows named
