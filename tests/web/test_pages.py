@@ -1094,3 +1094,15 @@ def test_the_issues_french_examples_read_in_french(browser):
     assert "doit être un nombre de 0 à 5" in html
     for english in ("required: where", "must be a number from"):
         assert english not in html
+
+
+def test_the_ledger_shows_the_review_window_and_the_organisation_s_line(browser, world):
+    # The template reads the ranking's ledger and policy, not the ranking itself.
+    from pilote.orgs.models import Organization
+
+    org = Organization.objects.get(name="Acme")
+    html = browser("viewer", language="en").get("/roadmap/ledger/").content.decode()
+    days = org.policy.review_window_days
+    assert f"the key result's value {days} days after delivery" in html.replace("&#x27;", "'")
+    line = html.split(f'<th scope="row">{org.name}</th>', 1)
+    assert len(line) == 2 and line[1].startswith("<td>0</td>")  # nothing reviewed yet
