@@ -26,7 +26,7 @@ from pilote.goals.stored import Stored
 from pilote.okr.grading import effective_grade, grade_color
 from pilote.orgs.access import can_grade, grades_directly, require_some_objective_writer, scoped
 
-from .common import describe, member_required
+from .common import describe, member_required, paged
 
 PAGE = 50  # objectives per page: a cycle of a 10,000-person company holds thousands
 
@@ -228,16 +228,10 @@ def cycle_retrospective(request: HttpRequest, key: str) -> HttpResponse:
     cycle = queries.get_cycle(actor, key)
     unit = request.GET.get("unit") or None
     retro = retrospective(actor, cycle, unit=unit)
-    # Paged over positions, the template given the page's rows only: a template's context is
-    # a reference cycle (Django's ContextDict points back at its Context), so whatever it
-    # holds waits for the cyclic collector (260 ms for a 40,000-objective cycle's rows).
-    # Units are paged too (10,000 of them at 100,000 people), each pager keeping the other.
-    page = Paginator(range(len(retro.graded)), PAGE).get_page(request.GET.get("page"))
-    units_page = Paginator(range(len(retro.units)), PAGE).get_page(request.GET.get("units"))
-    graded = retro.graded[page.start_index() - 1 : page.end_index()] if retro.graded else []
-    units = (
-        retro.units[units_page.start_index() - 1 : units_page.end_index()] if retro.units else []
-    )
+    # The template is given the page's rows only (common.paged); units are paged too
+    # (10,000 of them at 100,000 people), each pager keeping the other.
+    page, graded = paged(retro.graded, PAGE, request.GET.get("page"))
+    units_page, units = paged(retro.units, PAGE, request.GET.get("units"))
     kept = {"unit": unit} if unit else {}
     return render(
         request,

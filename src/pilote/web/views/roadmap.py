@@ -21,7 +21,15 @@ from pilote.sources.queries import evidence
 
 from ..forms import InitiativeForm
 from .comments import conversation
-from .common import FORM_ERRORS, describe, form_errors, member_required, posted_version, safe_next
+from .common import (
+    FORM_ERRORS,
+    describe,
+    form_errors,
+    member_required,
+    paged,
+    posted_version,
+    safe_next,
+)
 
 VIEWS = ("board", "timeline", "objectives", "units", "unaligned", "uncovered", "ledger")
 HORIZONS = ("now", "next", "later")
@@ -77,10 +85,7 @@ def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
             for r in reviewed
         ]
     else:
-        # Paged over positions (the pager's page holds no card: see the context above).
-        cards = _cards(rm, view)
-        page = Paginator(range(len(cards)), CARDS_PAGE).get_page(number)
-        shown = cards[page.start_index() - 1 : page.end_index()] if page.object_list else []
+        page, shown = paged(_cards(rm, view), CARDS_PAGE, number)  # (see the context above)
         context["groups"] = _regroup(rm, shown)
     context["page"] = page
     return render(request, "pilote/roadmap.html", context)
