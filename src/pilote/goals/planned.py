@@ -98,9 +98,10 @@ class PlannedKRs:
 
     def groups(self, due_before: date) -> list[tuple[str, bool, int]]:
         """(status on the day, latest check-in before ``due_before`` or none, how many KRs) of
-        the rows answered here, a line per plan and flag. One pass over the rows, which also
-        says whether any is ``later`` and, per status, how many have phased targets: the
-        queries that would find none are not made."""
+        the rows answered here, a line per plan and flag (with ``due_before`` from
+        ``pilote.okr.pace.due_before``, the flag is ``check_in_due``). One pass over the rows,
+        which also says whether any is ``later`` and, per status, how many have phased
+        targets: the queries that would find none are not made."""
         # Grouped by the column itself (PostgreSQL casts a group's plan to text, not a row's).
         sql = (
             f"SELECT {self.plan},"
@@ -112,7 +113,7 @@ class PlannedKRs:
         day = self._day(self.day)
         rows = self._rows(sql, [self._day(due_before), day, *self.params])
         self.plans_by_status: dict[str, set[str]] = {}
-        self.phased: dict[tuple[str, bool], int] = {}  # (status, phased): how many
+        self.phased_counts: dict[tuple[str, bool], int] = {}  # (status, phased): how many
         self.has_later = False
         out = []
         for plan, due, phased, later, count in rows:
@@ -122,7 +123,7 @@ class PlannedKRs:
             value = self.status_of(plan)
             self.plans_by_status.setdefault(value, set()).add(plan)
             key = (value, bool(phased))
-            self.phased[key] = self.phased.get(key, 0) + count
+            self.phased_counts[key] = self.phased_counts.get(key, 0) + count
             out.append((value, bool(due), count))
         return out
 
@@ -167,7 +168,7 @@ class PlannedKRs:
                 break
             among, plans = self._among(value)
             wanted = [phased] if behind is not None else [False, True]
-            if not among or not any(self.phased.get((value, p)) for p in wanted):
+            if not among or not any(self.phased_counts.get((value, p)) for p in wanted):
                 continue
             params = [rank, *self.params, self._day(self.day), *plans]
             where = self.source + self.applies + among

@@ -69,9 +69,6 @@ class Bid(NamedTuple):
         return self.status in CLOSED
 
 
-BID_FIELDS = [f for f in Bid._fields if f not in ("unit_name", "impacts")]
-
-
 class KRFacts(NamedTuple):
     """What a score reads of a KR a bet names."""
 
@@ -171,8 +168,9 @@ def delivered(
     rows = scoped(actor, Initiative.objects.filter(status="done", delivered_on__range=(start, end)))
     if unit is not ...:
         rows = rows.filter(unit_id=unit)
-    bids = bids_of(Impact.objects.filter(initiative__in=rows), rows)
-    krs = kr_facts(actor, Impact.objects.filter(initiative__in=rows).values("key_result_id"))
+    impacts = Impact.objects.filter(initiative__in=rows)
+    bids = bids_of(impacts, rows)
+    krs = kr_facts(actor, impacts.values("key_result_id"))
     reviews = review_bets(actor, bids, krs, actor.organization.policy, date.today())
     return [(b, reviews[b.pk]) for b in sorted(bids, key=lambda b: (b.delivered_on, b.key))]
 
