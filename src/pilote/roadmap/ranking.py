@@ -88,6 +88,7 @@ class Row:
     calibration_source: str
     reviews: list[Review]
     loaded: Initiative | None = None
+    title: str | None = None  # the initiative's title, once ``Roadmap.titled`` read it
     points: int | None = None  # the score on a scale of 100: the best open initiative's
     explain: Callable[[], Score] | None = None
     _score: Score | None = None
@@ -209,6 +210,20 @@ class Roadmap:
             for r in rows:
                 if r.loaded is None:
                     r.loaded = found[r.bid.pk]
+        return rows
+
+    def titled(self, rows: list[Row]) -> list[Row]:
+        """Read the titles of these rows (a card shows its bid and its title), in one query:
+        loading the initiatives as rows, with their impacts' KRs and objectives, was a fifth
+        of the board."""
+        wanted = [r.bid.pk for r in rows if r.title is None]
+        if wanted:
+            titles = dict(
+                Initiative.objects.filter(pk__in=wanted).order_by().values_list("pk", "title")
+            )
+            for r in rows:
+                if r.title is None:
+                    r.title = titles[r.bid.pk]
         return rows
 
     # --- the strategy's shape, above the KRs the roadmap names

@@ -62,7 +62,7 @@ def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
         ranked = [(h, rm.ranked(h)) for h in HORIZONS]
         page = Paginator(range(max(len(rows) for _, rows in ranked)), BOARD_PAGE).get_page(number)
         shown = slice(page.start_index() - 1, page.end_index()) if page.object_list else slice(0)
-        context["columns"] = [(h, rm.load(rows[shown]), len(rows)) for h, rows in ranked]
+        context["columns"] = [(h, rm.titled(rows[shown]), len(rows)) for h, rows in ranked]
     elif view == "uncovered":
         asked = _page_number(number)
         count, shown = rm.uncovered((asked - 1) * CARDS_PAGE, asked * CARDS_PAGE)
@@ -77,7 +77,7 @@ def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
             key=lambda p: p[0],
         )
         page = None
-        reviewed = rm.load([r for r in rm.ranked(include_closed=True) if r.reviews])
+        reviewed = rm.titled([r for r in rm.ranked(include_closed=True) if r.reviews])
         titles = _kr_titles(request.actor, {rev.key_result for r in reviewed for rev in r.reviews})
         # each bet with its reviews, the KRs by their titles
         context["reviewed"] = [
@@ -117,7 +117,7 @@ def _cards(rm: Roadmap, view: str) -> list[tuple[object, object]]:
 
 def _regroup(rm: Roadmap, cards) -> list[tuple[object, list]]:
     """A page's cards back into their groups (a group cut by the page shows on both pages)."""
-    rm.load([r for _, r in cards if r is not None])
+    rm.titled([r for _, r in cards if r is not None])
     groups: list[tuple[object, list]] = []
     for group, row in cards:
         if not groups or groups[-1][0] != group:
