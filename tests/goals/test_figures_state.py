@@ -62,6 +62,10 @@ step = st.one_of(
     st.tuples(st.just("rename_kr"), KRS),
     st.tuples(st.just("move"), st.sampled_from(["produit", "equipe-app"])),
     st.tuples(st.just("realign"), st.sampled_from([None, 1, 3])),
+    # a level: a strategic objective counts in full (its stored contribution), its children too
+    st.tuples(st.just("level"), st.sampled_from(["tactical", "strategic"])),
+    # an objective aligned beside tact and then deleted: tact's share of strat moves each time
+    st.tuples(st.just("sibling"), st.sampled_from([1, 4])),
     st.tuples(st.just("delete_objective")),
     st.tuples(st.just("rename_unit"), st.sampled_from(["produit", "dg"])),
     st.tuples(st.just("rename_shared_person")),
@@ -145,6 +149,18 @@ def _apply(actor: Actor, globex: Actor, world, s: tuple, n: int) -> None:
         o = Objective.objects.get(organization=org, key="sales-obj")
         links = [] if s[1] is None else [{"objective": "strat", "weight": s[1]}]
         actions.update_objective(actor, o, {"aligns_to": links})
+    elif kind == "level":
+        o = Objective.objects.get(organization=org, key="sales-obj")
+        actions.update_objective(actor, o, {"level": s[1]})
+    elif kind == "sibling":
+        extra = Objective.objects.filter(organization=org, key="sibling-obj").first()
+        if extra is None:
+            actions.create_objective(actor, {
+                "key": "sibling-obj", "title": "Beside", "level": "tactical", "cycle": "q",
+                "unit": "produit", "aligns_to": [{"objective": "strat", "weight": s[1]}],
+            })  # fmt: skip
+        else:
+            actions.delete_objective(actor, extra)
     elif kind == "delete_objective":
         o = Objective.objects.filter(organization=org, key="draft-obj").first()
         if o is not None:

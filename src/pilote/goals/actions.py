@@ -26,7 +26,7 @@ from pilote.orgs.actions import bump, check_version, made_key, validate_key
 from pilote.orgs.audit import AuditType
 from pilote.orgs.models import Membership, Role, Unit, User
 
-from . import figures
+from . import contributions, figures
 from .models import Alignment, Cycle, Level, Objective, ProgressFrom, Vision
 
 # --- vision -------------------------------------------------------------------
@@ -264,6 +264,10 @@ def set_alignments(
         [Alignment(child=objective, parent=p, weight=w) for p, w in parents]
     )
     figures.refresh_objectives({objective.pk, *before, *(p.pk for p, _ in parents)}, force=True)
+    # Its share of the strategy, and its siblings' (old and new: a parent's children share it).
+    contributions.refresh(
+        {objective.pk} | contributions.children_of(before | {p.pk for p, _ in parents})
+    )
 
 
 def _what_figures_follow(o: Objective) -> tuple:
@@ -337,6 +341,8 @@ def create_objective(actor: Actor, data: dict, *, status: str | None = None) -> 
     objective.save()
     if data.get("aligns_to"):
         set_alignments(actor, objective, data["aligns_to"])
+    else:
+        contributions.refresh([objective.pk])  # 1 if strategic, else 0 until aligned
     figures.refresh_objectives([objective.pk])
     audit.record(
         actor, "create", AuditType.OBJECTIVE, objective.key, after=objective_snapshot(objective)
@@ -372,6 +378,8 @@ def update_objective(
         set_alignments(actor, objective, changes["aligns_to"])
     bump(objective)
     objective.save()
+    if objective.level != before["level"]:
+        contributions.refresh([objective.pk])  # strategic: 1; else its parents' shares
     now = _what_figures_follow(objective)
     if now != feeds:
         if now[2] != feeds[2]:  # another cycle: its KRs' expected progress follows its dates
@@ -403,6 +411,7 @@ def delete_objective(actor: Actor, objective: Objective) -> None:
     parents = figures.parent_ids(objective.pk)
     objective.delete()
     figures.refresh_objectives(parents)
+    contributions.refresh(contributions.children_of(parents))  # its share is theirs now
     audit.record(actor, "delete", AuditType.OBJECTIVE, before["key"], before=before)
     events.publish(actor.organization.pk, "objective.changed", {"objective": before["key"]})
 

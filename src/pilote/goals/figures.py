@@ -8,7 +8,8 @@ host alike, with nothing to warm after a restart:
   plan (``pilote.okr.plan``: its status on every day from the reading's date on);
 - an objective row holds its progress (the weighted mean of its terms), its plan (the
   worst of its terms' plans) and ``stored_from``, the latest date of the readings beneath it
-  (its figures hold for any day from then on).
+  (its figures hold for any day from then on), and its contribution to the strategy
+  (``goals/contributions.py``: what the roadmap's scores weigh its KRs by).
 
 The actions keep them, in their own transaction: a check-in refreshes its KR and walks up
 the alignment graph refreshing only the ancestors, stopping where a figure did not change;
@@ -36,6 +37,7 @@ from pilote.okr.types import Policy, Reading
 from pilote.okr.workflow import WorkflowStatus
 from pilote.orgs.models import Organization
 
+from . import contributions
 from .models import Alignment, CheckIn, Cycle, KeyResult, Objective, ObjectiveHistory
 
 KR_FIELDS = ("stored_progress", "stored_plan")
@@ -447,6 +449,9 @@ def rebuild(organization: Organization) -> int:
     refresh_objectives(
         Objective.objects.filter(organization=organization).values_list("pk", flat=True)
     )
+    contributions.refresh(
+        Objective.objects.filter(organization=organization).values_list("pk", flat=True)
+    )
     after = _stored(organization)
     return sum(1 for k, v in after.items() if before.get(k) != v)
 
@@ -461,6 +466,10 @@ def _stored(organization: Organization) -> dict[tuple, tuple]:
         "key", *OBJECTIVE_FIELDS
     ):
         out[("objective", pk)] = _plain(values)
+    for key, share in Objective.objects.filter(organization=organization).values_list(
+        "key", contributions.FIELD
+    ):
+        out[("contribution of objective", key)] = share
     history: dict[str, list] = {}
     for key, day, progress, plan in (
         ObjectiveHistory.objects.filter(organization=organization)
@@ -564,7 +573,7 @@ def rebuild_from_scratch(organization: Organization) -> None:
         stored_progress=None, stored_plan=None
     )
     Objective.objects.filter(organization=organization).update(
-        stored_progress=None, stored_plan=None, stored_from=None
+        stored_progress=None, stored_plan=None, stored_from=None, stored_contribution=None
     )
     ObjectiveHistory.objects.filter(organization=organization).delete()
     rebuild(organization)

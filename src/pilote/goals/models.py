@@ -65,9 +65,9 @@ class ProgressFrom(models.TextChoices):
 
 
 class KeepsFigures(models.Model):
-    """A row whose stored figures only ``goals/figures.py`` writes: saving it otherwise (a
-    rename, a transition) leaves them out of the UPDATE, so it never writes back figures it
-    read before a concurrent check-in moved them."""
+    """A row whose stored figures only ``goals/figures.py`` (and ``contributions.py``) writes:
+    saving it otherwise (a rename, a transition) leaves them out of the UPDATE, so it never
+    writes back figures it read before a concurrent check-in moved them."""
 
     FIGURE_COLUMNS: tuple[str, ...] = ()
 
@@ -104,7 +104,7 @@ class Gradable(KeepsFigures):
 
 
 class Objective(Gradable):
-    FIGURE_COLUMNS = ("stored_progress", "stored_plan", "stored_from")
+    FIGURE_COLUMNS = ("stored_progress", "stored_plan", "stored_from", "stored_contribution")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="objectives"
@@ -145,6 +145,9 @@ class Objective(Gradable):
     stored_progress = models.FloatField(null=True, blank=True)
     stored_plan = models.JSONField(null=True, blank=True)
     stored_from = models.DateField(null=True, blank=True)
+    # Its share of the strategy (goals/contributions.py: pilote.okr.impact.contribution),
+    # kept by the actions that change the alignment graph or a level.
+    stored_contribution = models.FloatField(null=True, blank=True)
     # The end of its cycle (goals/carrying.py, pilote/okr/carry.py): the decision and the
     # retrospective, who decided when, the status a defer or drop replaced, and lineage.
     decision = models.CharField(max_length=10, blank=True)

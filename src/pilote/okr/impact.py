@@ -20,6 +20,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from .explain import Explanation, Term, coded
 from .types import Reading
@@ -30,8 +31,11 @@ CALIBRATION_RANGE = (0.25, 1.5)
 MIN_REVIEWS_FOR_UNIT = 3
 
 
-@dataclass(frozen=True)
-class DeclaredImpact:
+class DeclaredImpact(NamedTuple):
+    """A bet's declared change on one KR. (Plain tuples, as ``Bet``: a roadmap builds one per
+    impact of every initiative, 20,000 at 100,000 people, and a frozen dataclass's
+    ``__init__`` costs several times a tuple's.)"""
+
     key_result: str
     expected: float  # in the KR's own unit
     kr_range: float  # target − baseline (signed); 0 or None when the KR has no range
@@ -39,8 +43,7 @@ class DeclaredImpact:
     contribution: float  # the objective's contribution up to the strategic level
 
 
-@dataclass(frozen=True)
-class Bet:
+class Bet(NamedTuple):
     """What the score needs to know about an initiative."""
 
     impacts: tuple[DeclaredImpact, ...] = ()

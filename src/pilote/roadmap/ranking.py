@@ -1,11 +1,12 @@
 """The roadmap as the rules of pilote.okr.impact see it: scores, ranks, reviews, ledgers.
 
 Reads only what the scores need, never the whole organisation: the initiatives with their
-declared impacts, the KRs they name (and their siblings' weights), the alignment graph above
-those KRs' objectives (walked up a level per query, to the strategic objectives), and the
-check-ins of delivered bets' KRs. Figures (a KR's status, the uncovered view) come from a
-``Figures`` reader: ``goals.stored.Stored`` by default (the rows' stored figures), or the
-export's ``Snapshot``. The number of queries depends on the graph's depth, not its size.
+declared impacts, the KRs they name (with their objectives' stored contributions to the
+strategy, ``goals/contributions.py``, and their siblings' weights), and the check-ins of
+delivered bets' KRs; the view by strategic objective also walks the alignment graph above
+those KRs' objectives (a level per query). Figures (a KR's status, the uncovered view) come
+from a ``Figures`` reader: ``goals.stored.Stored`` by default (the rows' stored figures), or
+the export's ``Snapshot``. The number of queries depends on the graph's depth, not its size.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from functools import partial
 from types import EllipsisType
 from typing import NamedTuple
 
+from django.db.models import Sum
+
+from pilote.goals import contributions
 from pilote.goals.models import Alignment, CheckIn, KeyResult, Objective
 from pilote.goals.queries import Figures
 from pilote.goals.stored import Stored
@@ -28,7 +32,6 @@ from pilote.okr.impact import (
     Review,
     Score,
     calibration_for,
-    contribution,
     ledger,
     priority_score,
     priority_value,
@@ -77,6 +80,7 @@ class KRFacts(NamedTuple):
     target: float | None
     baseline: float | None
     weight: float
+    contribution: float | None  # its objective's, stored (goals/contributions.py)
 
 
 @dataclass
@@ -127,12 +131,24 @@ def bids_of(impacts, initiatives) -> list[Bid]:
 def kr_facts(actor: Actor, named) -> dict[int, KRFacts]:
     """The actor's KRs among ``named`` (a query of KR ids: thousands of ids as parameters
     cost more to bind than the rows to read)."""
-    return {
+    facts = {
         pk: KRFacts(*values)
         for pk, *values in scoped(actor, KeyResult.objects.filter(pk__in=named))
         .order_by()
-        .values_list("pk", "key", "objective_id", "target", "baseline", "weight")
-    }
+        .values_list("pk", "key", "objective_id", "target", "baseline", "weight",
+                     "objective__stored_contribution")
+    }  # fmt: skip
+    # A row whose contribution is not stored yet (written around the actions, before
+    # ``pilote check --fix``) has it by the rule, from the graph above it.
+    missing = {kr.objective_id for kr in facts.values() if kr.contribution is None}
+    if missing:
+        known = contributions.computed(missing)
+        facts = {
+            pk: kr._replace(contribution=known.get(kr.objective_id, 0.0))
+            if kr.contribution is None else kr
+            for pk, kr in facts.items()
+        }  # fmt: skip
+    return facts
 
 
 def review_bets(
@@ -191,10 +207,9 @@ class Roadmap:
         # parameters cost more to bind than the rows to read.
         named = self._impacts.values("key_result_id")
         self.krs: dict[int, KRFacts] = kr_facts(actor, named)
-        above_named = KeyResult.objects.filter(pk__in=named).values("objective_id")
-        self._kr_weights = self._sibling_weights(above_named)
-        self._graph(above_named, {kr.objective_id for kr in self.krs.values()})
-        self._contribution = self._contributions()
+        self._kr_weights = self._sibling_weights(
+            KeyResult.objects.filter(pk__in=named).values("objective_id")
+        )
         self._reviews = self._review_all()
         self.org_ledger, self.unit_ledgers = self._ledgers()
         self.rows = self._score_all()
@@ -228,23 +243,27 @@ class Roadmap:
 
     # --- the strategy's shape, above the KRs the roadmap names
     def _sibling_weights(self, objectives) -> dict[int, float]:
-        totals: dict[int, float] = defaultdict(float)
-        for objective_id, weight in (
+        """Each of these objectives' total of KR weights (``objectives``: a subquery), summed
+        by the database (a row per objective, not per KR)."""
+        return dict(
             KeyResult.objects.filter(objective_id__in=objectives)
             .order_by()
-            .values_list("objective_id", "weight")
-        ):
-            totals[objective_id] += weight
-        return totals
+            .values("objective_id")
+            .annotate(total=Sum("weight"))
+            .values_list("objective_id", "total")
+        )
 
-    def _graph(self, first, start: set[int]) -> None:
-        """Each objective above ``start`` (``first``: the same, as a subquery): its level and
-        its parent links (in link order), and each parent's total of child link weights."""
+    def _graph(self) -> None:
+        """Each objective above the KRs bets name: its level and its parents (the view by
+        strategic objective walks it; scores read each objective's stored contribution)."""
+        if hasattr(self, "levels"):
+            return
         self.levels: dict[int, str] = {}
         self.parents: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        frontier, seen, lookup = set(start), set(), first
+        frontier, seen = {kr.objective_id for kr in self.krs.values()}, set()
         while frontier:
             seen |= frontier
+            lookup = list(frontier)
             self.levels.update(
                 scoped(self.actor, Objective.objects.filter(pk__in=lookup))
                 .order_by()
@@ -259,22 +278,7 @@ class Roadmap:
                 self.parents[child].append((parent, weight))
                 if parent not in seen:
                     above.add(parent)
-            frontier = lookup = above
-        parents = {p for links in self.parents.values() for p, _ in links}
-        self.children_weights: dict[int, float] = defaultdict(float)
-        for parent, weight in (
-            Alignment.objects.filter(parent_id__in=parents)
-            .order_by("id")
-            .values_list("parent_id", "weight")
-        ):
-            self.children_weights[parent] += weight
-
-    def _contributions(self) -> dict[int, float]:
-        strategic = {pk for pk, level in self.levels.items() if level == "strategic"}
-        return {
-            pk: contribution(self.parents, self.children_weights, strategic, pk)
-            for pk in {kr.objective_id for kr in self.krs.values()}
-        }
+            frontier = above
 
     def kr_share(self, kr: KRFacts) -> float:
         total = self._kr_weights.get(kr.objective_id, 0.0)
@@ -297,7 +301,7 @@ class Roadmap:
                     expected,
                     kr_range,
                     self.kr_share(kr),
-                    self._contribution.get(kr.objective_id, 0.0),
+                    kr.contribution,
                 )
             )
         return Bet(
@@ -325,10 +329,15 @@ class Roadmap:
     def _score_all(self) -> dict[int, Row]:
         method = self.policy.prioritisation
         rows = {}
+        calibrations: dict[int | None, tuple[float, str]] = {}  # a unit's, once
         for b in self.items:
-            factor, source = calibration_for(self.unit_ledgers.get(b.unit_id), self.org_ledger)
-            if method != "impact":
-                factor, source = 1.0, "not used by this method"
+            calibration = calibrations.get(b.unit_id)
+            if calibration is None:
+                calibration = calibrations[b.unit_id] = (
+                    calibration_for(self.unit_ledgers.get(b.unit_id), self.org_ledger)
+                    if method == "impact" else (1.0, "not used by this method")
+                )  # fmt: skip
+            factor, source = calibration
             bet = self.bet(b)
             rows[b.pk] = Row(
                 b, priority_value(bet, method, factor), None, factor, source, self.reviews(b),
@@ -387,6 +396,7 @@ class Roadmap:
     def by_strategic_objective(self) -> list[tuple[Objective, list[Row]]]:
         """For each strategic objective, the open initiatives that move it (directly or through
         an objective aligned to it)."""
+        self._graph()
         strategic_of: dict[int, set[int]] = {}
         reach: dict[int, set[int]] = {}
         for b in self.items:
