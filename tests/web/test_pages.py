@@ -745,6 +745,27 @@ def test_every_roadmap_view_is_paged_and_its_pages_hold_every_initiative_once(br
     assert client.get("/roadmap/uncovered/?page=abc").status_code == 200
 
 
+def test_the_ledger_s_delivered_bets_are_paged_and_its_pages_hold_each_once(browser):
+    from pilote.orgs.access import Actor
+    from pilote.orgs.models import Organization
+    from pilote.roadmap.actions import create_initiative
+    from pilote.web.views.roadmap import CARDS_PAGE
+
+    actor = Actor.system(Organization.objects.get(name="Acme"))
+    for i in range(CARDS_PAGE + 3):
+        create_initiative(actor, {
+            "key": f"done-{i}", "title": f"Done {i}", "unit": "produit", "status": "done",
+            "delivered_on": "2026-09-01", "effort": 1, "confidence": 0.5,
+            "impacts": [{"key_result": "tact-kr", "expected": 1}],
+        })  # fmt: skip
+    client = browser("viewer", language="en")
+    pages = [client.get(f"/roadmap/ledger/?page={n}").content.decode() for n in (1, 2)]
+    listed = [re.findall(r'<li><a href="/initiatives/(done-[0-9]+)/">Done', html) for html in pages]
+    assert [len(keys) for keys in listed] == [CARDS_PAGE, 3]
+    assert sorted(listed[0] + listed[1]) == sorted(f"done-{i}" for i in range(CARDS_PAGE + 3))
+    assert "page=2" in pages[0] and "1 / 2" in pages[0]
+
+
 def test_an_objective_page_draws_its_progress_over_time_from_its_history(browser, world):
     import json
     from datetime import UTC, date, datetime

@@ -76,8 +76,11 @@ def roadmap(request: HttpRequest, view: str = "board") -> HttpResponse:
             ((units[pk].name if pk in units else "—", led) for pk, led in rm.unit_ledgers.items()),
             key=lambda p: p[0],
         )
-        page = None
-        reviewed = rm.titled([r for r in rm.ranked(include_closed=True) if r.reviews])
+        # The delivered bets, paged: they add up over the years.
+        page, reviewed = paged(
+            [r for r in rm.ranked(include_closed=True) if r.reviews], CARDS_PAGE, number
+        )
+        rm.titled(reviewed)
         titles = _kr_titles(request.actor, {rev.key_result for r in reviewed for rev in r.reviews})
         # each bet with its reviews, the KRs by their titles
         context["reviewed"] = [
