@@ -947,7 +947,7 @@ def do_roadmap(args: argparse.Namespace) -> int:
         return 0
     print(f"method: {rm.policy.prioritisation}")
     for row in rm.load(rm.ranked(args.horizon)):
-        score = "not scored" if row.score.value is None else f"{row.score.value:.5f}"
+        score = "not scored" if row.value is None else f"{row.value:.5f}"
         rank = f"#{row.rank}" if row.rank else "  -"
         print(
             f"{rank:>4}  {score:>11}  {(row.initiative.horizon or 'later'):6} {row.initiative.key:28} {row.initiative.title}"

@@ -75,7 +75,7 @@ def delete_initiative(request: HttpRequest, key: str):
 def _row_out(row) -> dict:
     return {
         **initiative_out(row.initiative),
-        "score": row.score.value,
+        "score": row.value,
         "rank": row.rank,
         "calibration": row.calibration,
     }

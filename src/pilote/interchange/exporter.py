@@ -213,7 +213,7 @@ def _initiative(i, roadmap: Roadmap | None) -> dict:
     }
     if roadmap is not None:
         row = roadmap.rows[i.pk]
-        entry["score"] = row.score.value
+        entry["score"] = row.value
         entry["rank"] = row.rank
     return _drop_empty(entry)
 

@@ -124,9 +124,8 @@ def bids_of(impacts, initiatives) -> list[Bid]:
     # The query's columns in Bid's order, then the impacts (dates read by ``fast_values``:
     # Django's parsing of SQLite's was a fifth of reading 10,000 initiatives).
     columns = [f if f != "unit_name" else "unit__name" for f in Bid._fields[:-1]]
-    none = ()
     return [
-        Bid(*values, tuple(declared.get(values[0], none)))
+        Bid(*values, tuple(declared.get(values[0], ())))
         for values in fast_values(
             initiatives.order_by("id"), columns, dates=("start", "end", "delivered_on")
         )
