@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from pilote.db import update_rows
 from pilote.okr.impact import contribution
 
@@ -54,17 +56,20 @@ def children_of(objective_ids: Iterable[int]) -> set[int]:
     )
 
 
-def computed(objective_ids: Iterable[int]) -> dict[int, float]:
-    """Each objective's contribution by the rule, from the graph above it (links in the order
-    they were made, as every reader sums them: a float sum depends on its order)."""
-    start = set(objective_ids)
+def graph_above(
+    objective_ids: Iterable[int], objectives: QuerySet | None = None
+) -> tuple[dict[int, str], dict[int, list[tuple[int, float]]]]:
+    """The objectives and every one above them: each one's level (among ``objectives``, the
+    caller's scoped rows; every one by default) and its parent links in the order they were
+    made, as every reader sums them (a float sum depends on its order). A query per level."""
+    rows = Objective.objects.all() if objectives is None else objectives
     levels: dict[int, str] = {}
     parents: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    frontier, seen = set(start), set()
+    frontier, seen = set(objective_ids), set()
     while frontier:
         seen |= frontier
         ids = list(frontier)
-        levels.update(Objective.objects.filter(pk__in=ids).values_list("pk", "level"))
+        levels.update(rows.filter(pk__in=ids).order_by().values_list("pk", "level"))
         above = set()
         for child, parent, weight in (
             Alignment.objects.filter(child_id__in=ids)
@@ -75,6 +80,13 @@ def computed(objective_ids: Iterable[int]) -> dict[int, float]:
             if parent not in seen:
                 above.add(parent)
         frontier = above
+    return levels, parents
+
+
+def computed(objective_ids: Iterable[int]) -> dict[int, float]:
+    """Each objective's contribution by the rule, from the graph above it."""
+    start = set(objective_ids)
+    levels, parents = graph_above(start)
     children_weights: dict[int, float] = defaultdict(float)
     for parent, weight in (
         Alignment.objects.filter(parent_id__in={p for ps in parents.values() for p, _ in ps})

@@ -23,7 +23,7 @@ from django.db.models import Sum
 
 from pilote.db import fast_values
 from pilote.goals import contributions
-from pilote.goals.models import Alignment, CheckIn, KeyResult, Objective
+from pilote.goals.models import CheckIn, KeyResult, Objective
 from pilote.goals.queries import Figures
 from pilote.goals.stored import Stored
 from pilote.okr.impact import (
@@ -215,6 +215,9 @@ class Roadmap:
             KeyResult.objects.filter(pk__in=named).values("objective_id")
         )
         self._kr_terms: dict[int, tuple] | None = None
+        # The graph above the named KRs, walked by the view by strategic objective only.
+        self.levels: dict[int, str] | None = None
+        self.parents: dict[int, list[tuple[int, float]]] = {}
         self._reviews = self._review_all()
         self.org_ledger, self.unit_ledgers = self._ledgers()
         self.rows = self._score_all()
@@ -261,29 +264,11 @@ class Roadmap:
     def _graph(self) -> None:
         """Each objective above the KRs bets name: its level and its parents (the view by
         strategic objective walks it; scores read each objective's stored contribution)."""
-        if hasattr(self, "levels"):
-            return
-        self.levels: dict[int, str] = {}
-        self.parents: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        frontier, seen = {kr.objective_id for kr in self.krs.values()}, set()
-        while frontier:
-            seen |= frontier
-            lookup = list(frontier)
-            self.levels.update(
-                scoped(self.actor, Objective.objects.filter(pk__in=lookup))
-                .order_by()
-                .values_list("pk", "level")
+        if self.levels is None:
+            self.levels, self.parents = contributions.graph_above(
+                {kr.objective_id for kr in self.krs.values()},
+                scoped(self.actor, Objective.objects.all()),
             )
-            above = set()
-            for child, parent, weight in (
-                Alignment.objects.filter(child_id__in=lookup)
-                .order_by("id")
-                .values_list("child_id", "parent_id", "weight")
-            ):
-                self.parents[child].append((parent, weight))
-                if parent not in seen:
-                    above.add(parent)
-            frontier = above
 
     def kr_share(self, kr: KRFacts) -> float:
         total = self._kr_weights.get(kr.objective_id, 0.0)
